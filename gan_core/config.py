@@ -1,0 +1,107 @@
+"""Training configuration: every knob a class may turn, its default, and its validation."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+
+from .i18n import GanError
+
+LOSSES = ("bce_logits", "log", "lsgan", "hinge", "wgan_gp")
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+
+
+@dataclass
+class OptimizerConfig:
+    """One network's optimizer."""
+
+    name: str = "adam"  # adam | sgd | rmsprop
+    learning_rate: float = 2e-4
+    beta1: float = 0.5  # Adam's first-moment decay; ignored by sgd/rmsprop
+    momentum: float = 0.0  # SGD and RMSprop momentum
+
+    def validate(self, who: str) -> None:
+        if self.name not in OPTIMIZERS:
+            raise GanError("error.unknown_choice", field=f"{who}.optimizer", value=self.name,
+                           choices=", ".join(OPTIMIZERS))
+        _check_number(f"{who}.learning_rate", self.learning_rate, 1e-8, 1e4)
+        _check_number(f"{who}.beta1", self.beta1, 0.0, 0.999)
+        _check_number(f"{who}.momentum", self.momentum, 0.0, 0.999)
+
+
+@dataclass
+class TrainConfig:
+    """A full training recipe. Presets fill the defaults; the user overrides any field."""
+
+    preset: str = "dcgan-tf"
+    dataset: str = "mnist"  # mnist | fashion_mnist | cifar_animals | cifar_animals:<class> | path to folder/zip
+    epochs: int = 5
+    batch_size: int = 256
+    latent_dim: int = 100
+    loss: str = "bce_logits"  # see LOSSES
+    generator_optimizer: OptimizerConfig = field(default_factory=lambda: OptimizerConfig("adam", 1e-4, 0.9))
+    discriminator_optimizer: OptimizerConfig = field(default_factory=lambda: OptimizerConfig("adam", 1e-4, 0.9))
+    d_steps: int = 1  # discriminator updates per generator update
+    label_smoothing: float = 0.0  # real label = 1 - label_smoothing (one-sided)
+    seed: int = 0  # seeds weights, data order, noise and the fixed grid latents
+    image_size: int = 0  # 0: the dataset's own size; photo folders: 32 or 64
+    max_images: int = 0  # 0: all images; otherwise the first N (quick runs, tests)
+    diff_augment: bool = False  # DiffAugment colour/translation/cutout on real and fake
+    gp_weight: float = 10.0  # WGAN-GP gradient penalty weight
+    grid_size: int = 8  # the fixed-latent grid is grid_size x grid_size images
+    keep_checkpoints: int = 3  # full checkpoints kept besides the last one
+    metrics_every: int = 0  # quality metrics every N epochs (0: off)
+
+    def validate(self) -> None:
+        from .presets import PRESETS  # local import: presets import this module
+
+        if self.preset not in PRESETS:
+            raise GanError("error.unknown_preset", value=self.preset, choices=", ".join(PRESETS))
+        _check_int("epochs", self.epochs, 1, 10_000)
+        _check_int("batch_size", self.batch_size, 1, 4096)
+        _check_int("latent_dim", self.latent_dim, 1, 1024)
+        if self.loss not in LOSSES:
+            raise GanError("error.unknown_choice", field="loss", value=self.loss, choices=", ".join(LOSSES))
+        self.generator_optimizer.validate("generator")
+        self.discriminator_optimizer.validate("discriminator")
+        _check_int("d_steps", self.d_steps, 1, 20)
+        _check_number("label_smoothing", self.label_smoothing, 0.0, 0.5)
+        _check_int("seed", self.seed, 0, 2**31 - 1)
+        if self.image_size not in (0, 28, 32, 64):
+            raise GanError("error.unknown_choice", field="image_size", value=self.image_size, choices="0, 28, 32, 64")
+        _check_int("max_images", self.max_images, 0, 10_000_000)
+        _check_number("gp_weight", self.gp_weight, 0.0, 1000.0)
+        _check_int("grid_size", self.grid_size, 2, 16)
+        _check_int("keep_checkpoints", self.keep_checkpoints, 0, 1000)
+        _check_int("metrics_every", self.metrics_every, 0, 1000)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for key in ("generator_optimizer", "discriminator_optimizer"):
+            if isinstance(values.get(key), dict):
+                values[key] = OptimizerConfig(**values[key])
+        return cls(**values)
+
+
+def _check_int(name: str, value, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise GanError("error.not_integer", field=name, value=value)
+    if not low <= value <= high:
+        raise GanError("error.out_of_range", field=name, value=value, low=low, high=high)
+
+
+def _check_number(name: str, value, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise GanError("error.not_number", field=name, value=value)
+    if not low <= value <= high:
+        raise GanError("error.out_of_range", field=name, value=value, low=low, high=high)

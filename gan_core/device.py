@@ -1,0 +1,46 @@
+"""Which device trains: GPU memory growth, TensorFlow thread pools, and a human-readable description."""
+
+from __future__ import annotations
+
+import os
+import platform
+import threading
+
+_configured = threading.Lock()
+_state: dict = {}
+
+
+def configure() -> dict:
+    """Run once per process, before TensorFlow touches a GPU: memory growth on, thread pools sized.
+    Returns {"gpus": [...names], "description": str}."""
+    with _configured:
+        if _state:
+            return _state
+        import tensorflow as tf
+
+        threads = int(os.environ.get("GAN_TF_THREADS", "0") or 0)
+        if threads > 0:
+            try:
+                tf.config.threading.set_intra_op_parallelism_threads(threads)
+                tf.config.threading.set_inter_op_parallelism_threads(max(1, threads // 2))
+            except RuntimeError:  # TensorFlow already started: keep its pools
+                pass
+        gpu_names = []
+        for gpu in tf.config.list_physical_devices("GPU"):
+            try:
+                tf.config.experimental.set_memory_growth(gpu, True)
+            except RuntimeError:
+                pass
+            details = tf.config.experimental.get_device_details(gpu)
+            gpu_names.append(details.get("device_name", gpu.name))
+        cpu = f"CPU {platform.machine()} x{os.cpu_count()}"
+        _state.update(gpus=gpu_names, description=f"GPU {', '.join(gpu_names)}" if gpu_names else cpu)
+        return _state
+
+
+def description() -> str:
+    return configure()["description"]
+
+
+def gpu_count() -> int:
+    return len(configure()["gpus"])

@@ -1,0 +1,118 @@
+"""The GAN as a keras.Model with its own train_step, trained with fit (keras-io style)."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from . import losses
+from .augment import diff_augment
+from .config import OptimizerConfig
+
+
+def make_optimizer(config: OptimizerConfig) -> keras.optimizers.Optimizer:
+    if config.name == "adam":
+        return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1)
+    if config.name == "sgd":
+        return keras.optimizers.SGD(config.learning_rate, momentum=config.momentum)
+    if config.name == "rmsprop":
+        return keras.optimizers.RMSprop(config.learning_rate, momentum=config.momentum)
+    raise ValueError(config.name)
+
+
+class GAN(keras.Model):
+    """Generator and discriminator trained adversarially.
+
+    Batches are uint8 images (n, h, w, c), or (images, labels) for a conditional GAN.
+    Each step returns that step's values: g_loss, d_loss, d_acc_real, d_acc_fake.
+    """
+
+    def __init__(self, generator, discriminator, latent_dim, loss="bce_logits", num_classes=0, d_steps=1,
+                 label_smoothing=0.0, gp_weight=10.0, diff_augment=False, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = latent_dim
+        self.loss_name = loss
+        self.num_classes = num_classes
+        self.d_steps = d_steps
+        self.label_smoothing = label_smoothing
+        self.gp_weight = gp_weight
+        self.use_diff_augment = diff_augment
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    @property
+    def conditional(self) -> bool:
+        return self.num_classes > 0
+
+    def compile(self, g_optimizer, d_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+
+    def generate(self, latents, labels=None, training=False):
+        inputs = [latents, labels] if self.conditional else latents
+        return self.generator(inputs, training=training)
+
+    def _critic(self, images, labels, training=True):
+        if self.use_diff_augment:
+            images = diff_augment(images, keras.random.randint((2,), 0, 2**30, seed=self.seed_generator, dtype="int32"))
+        inputs = [images, labels] if self.conditional else images
+        return self.discriminator(inputs, training=training)
+
+    def train_step(self, data):
+        if self.conditional:
+            real_uint8, labels = data
+            labels = ops.reshape(ops.cast(labels, "int32"), (-1, 1))
+        else:
+            real_uint8, labels = data, None
+        real = ops.cast(real_uint8, "float32") / 127.5 - 1.0
+        batch = ops.shape(real)[0]
+
+        for _ in range(self.d_steps):
+            latents = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+            fake_labels = labels  # conditional: fakes of the same classes as the real batch
+            with tf.GradientTape() as tape:
+                fake = self.generate(latents, fake_labels, training=True)
+                # Separate passes for real and fake, so BatchNorm never mixes the two batches.
+                real_logits = self._critic(real, labels)
+                fake_logits = self._critic(fake, fake_labels)
+                d_loss = losses.discriminator_loss(self.loss_name, real_logits, fake_logits, self.label_smoothing)
+                if self.loss_name == "wgan_gp":
+                    d_loss = d_loss + self.gp_weight * self._gradient_penalty(real, fake, labels)
+            grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+
+        latents = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+        with tf.GradientTape() as tape:
+            fake = self.generate(latents, labels, training=True)
+            g_logits = self._critic(fake, labels)
+            g_loss = losses.generator_loss(self.loss_name, g_logits)
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+
+        if self.loss_name == "wgan_gp":  # a critic has no natural 0: split at the midpoint of its scores
+            threshold = (ops.mean(real_logits) + ops.mean(fake_logits)) / 2.0
+        else:
+            threshold = 0.0
+        return {
+            "g_loss": g_loss,
+            "d_loss": d_loss,
+            "d_acc_real": ops.mean(ops.cast(real_logits > threshold, "float32")),
+            "d_acc_fake": ops.mean(ops.cast(fake_logits < threshold, "float32")),
+        }
+
+    def _gradient_penalty(self, real, fake, labels):
+        batch = ops.shape(real)[0]
+        alpha = keras.random.uniform((batch, 1, 1, 1), 0.0, 1.0, seed=self.seed_generator)  # uniform in [0, 1]
+        mixed = real + alpha * (fake - real)
+        with tf.GradientTape() as tape:
+            tape.watch(mixed)
+            scores = self._critic(mixed, labels)
+        grads = tape.gradient(scores, mixed)
+        norms = ops.sqrt(ops.sum(ops.square(grads), axis=[1, 2, 3]) + 1e-12)
+        return ops.mean(ops.square(norms - 1.0))
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)

@@ -1,0 +1,191 @@
+"""One translation table for every sentence a person reads (Spanish default, English)."""
+
+from __future__ import annotations
+
+DEFAULT_LANGUAGE = "es"
+LANGUAGES = ("es", "en")
+
+# key -> {language: text}. Text may hold str.format placeholders.
+TEXTS: dict[str, dict[str, str]] = {
+    # --- configuration errors -------------------------------------------------
+    "error.unknown_preset": {
+        "es": "Preset desconocido «{value}». Disponibles: {choices}.",
+        "en": "Unknown preset “{value}”. Available: {choices}.",
+    },
+    "error.unknown_dataset": {
+        "es": "Conjunto de datos desconocido «{value}». Disponibles: {choices}, o una carpeta/zip de fotos.",
+        "en": "Unknown dataset “{value}”. Available: {choices}, or a folder/zip of photos.",
+    },
+    "error.unknown_choice": {
+        "es": "Valor no válido para {field}: «{value}». Opciones: {choices}.",
+        "en": "Invalid value for {field}: “{value}”. Choices: {choices}.",
+    },
+    "error.not_integer": {
+        "es": "{field} debe ser un número entero (recibido: {value}).",
+        "en": "{field} must be a whole number (got: {value}).",
+    },
+    "error.not_number": {
+        "es": "{field} debe ser un número (recibido: {value}).",
+        "en": "{field} must be a number (got: {value}).",
+    },
+    "error.out_of_range": {
+        "es": "{field} debe estar entre {low} y {high} (recibido: {value}).",
+        "en": "{field} must be between {low} and {high} (got: {value}).",
+    },
+    "error.needs_labels": {
+        "es": "El preset condicional necesita un conjunto de datos con clases; «{dataset}» no tiene etiquetas.",
+        "en": "The conditional preset needs a labelled dataset; “{dataset}” has no labels.",
+    },
+    "error.preset_shape": {
+        "es": "El preset «{preset}» no admite imágenes de {shape}. Admite: {supported}.",
+        "en": "Preset “{preset}” does not support {shape} images. Supported: {supported}.",
+    },
+    "error.dataset_not_found": {
+        "es": "No se encontró el conjunto «{dataset}». Se buscó en: {places}. Defina GAN_DATA_DIR con la carpeta de datos.",
+        "en": "Dataset “{dataset}” was not found. Looked in: {places}. Set GAN_DATA_DIR to the data folder.",
+    },
+    "error.too_few_images": {
+        "es": "Hacen falta al menos {minimum} imágenes para entrenar (hay {count}).",
+        "en": "At least {minimum} images are needed to train (there are {count}).",
+    },
+    "error.batch_larger_than_data": {
+        "es": "El tamaño de lote ({batch}) es mayor que el número de imágenes ({count}).",
+        "en": "The batch size ({batch}) is larger than the number of images ({count}).",
+    },
+    "error.run_exists": {
+        "es": "La carpeta de la ejecución ya existe y no está vacía: {path}.",
+        "en": "The run folder already exists and is not empty: {path}.",
+    },
+    "error.no_checkpoint": {
+        "es": "No hay ningún punto de control para reanudar en {path}.",
+        "en": "There is no checkpoint to resume from in {path}.",
+    },
+    "error.not_a_run": {
+        "es": "{path} no es la carpeta de una ejecución (falta config.json).",
+        "en": "{path} is not a run folder (config.json is missing).",
+    },
+    "error.cannot_resume_state": {
+        "es": "Solo se puede reanudar una ejecución detenida, terminada o fallida (estado: {state}).",
+        "en": "Only a stopped, finished or failed run can be resumed (state: {state}).",
+    },
+    "error.nan_loss": {
+        "es": "El entrenamiento divergió: la pérdida {which} es {value} en el paso {step}. Pruebe una tasa de aprendizaje menor.",
+        "en": "Training diverged: the {which} loss is {value} at step {step}. Try a smaller learning rate.",
+    },
+    "error.crashed": {
+        "es": "El entrenamiento falló por un error interno: {error}",
+        "en": "Training failed with an internal error: {error}",
+    },
+    "error.model_file": {
+        "es": "El archivo de modelo no es válido: {reason}",
+        "en": "The model file is not valid: {reason}",
+    },
+    "error.upload_too_many_files": {
+        "es": "El archivo contiene demasiados ficheros ({count}; máximo {limit}).",
+        "en": "The archive holds too many files ({count}; at most {limit}).",
+    },
+    "error.upload_bomb": {
+        "es": "El archivo comprimido se descomprime a un tamaño excesivo: parece una bomba zip y se ha rechazado.",
+        "en": "The archive expands to an excessive size: it looks like a zip bomb and was refused.",
+    },
+    # --- reasons a photo was skipped -------------------------------------------
+    "skip.not_an_image": {"es": "no es una imagen", "en": "not an image"},
+    "skip.corrupt": {"es": "imagen dañada o truncada", "en": "corrupt or truncated image"},
+    "skip.too_small": {"es": "imagen demasiado pequeña", "en": "image too small"},
+    "skip.too_many_pixels": {"es": "demasiados píxeles (posible bomba de descompresión)", "en": "too many pixels (possible decompression bomb)"},
+    "skip.too_large": {"es": "archivo demasiado grande", "en": "file too large"},
+    "skip.bomb": {"es": "compresión sospechosa (posible bomba zip)", "en": "suspicious compression (possible zip bomb)"},
+    "skip.unsafe_path": {"es": "ruta peligrosa (.. o absoluta)", "en": "unsafe path (.. or absolute)"},
+    "skip.symlink": {"es": "enlace simbólico", "en": "symbolic link"},
+    "skip.too_many_files": {"es": "se superó el máximo de fotos", "en": "over the maximum number of photos"},
+    # --- run states -------------------------------------------------------------
+    "state.queued": {"es": "en cola", "en": "queued"},
+    "state.running": {"es": "entrenando", "en": "running"},
+    "state.paused": {"es": "en pausa", "en": "paused"},
+    "state.finished": {"es": "terminada", "en": "finished"},
+    "state.stopped": {"es": "detenida", "en": "stopped"},
+    "state.failed": {"es": "fallida", "en": "failed"},
+    # --- diagnosis --------------------------------------------------------------
+    "diag.healthy": {
+        "es": "Todo en orden: el discriminador y el generador siguen compitiendo.",
+        "en": "All fine: the discriminator and the generator are still competing.",
+    },
+    "diag.too_early": {
+        "es": "Aún es pronto para diagnosticar: faltan pasos de entrenamiento.",
+        "en": "Too early for a diagnosis: more training steps are needed.",
+    },
+    "diag.d_wins": {
+        "es": "El discriminador gana demasiado pronto: acierta el {acc:.0%} de las imágenes y la pérdida del generador sube. "
+        "El generador deja de recibir gradientes útiles. Pruebe a bajar la tasa de aprendizaje de D, suavizar etiquetas o usar la pérdida hinge.",
+        "en": "The discriminator wins too early: it is right on {acc:.0%} of images and the generator's loss is climbing. "
+        "The generator stops getting useful gradients. Try a lower D learning rate, label smoothing or the hinge loss.",
+    },
+    "diag.mode_collapse": {
+        "es": "Posible colapso de modo: las imágenes generadas se parecen demasiado entre sí (diversidad {ratio:.0%} de la de los datos reales). "
+        "Pruebe otra pérdida (hinge, WGAN-GP), un lote distinto o menos pasos de G.",
+        "en": "Possible mode collapse: the generated images look too alike (diversity {ratio:.0%} of the real data's). "
+        "Try another loss (hinge, WGAN-GP), another batch size or fewer G steps.",
+    },
+    "diag.oscillation": {
+        "es": "Las pérdidas oscilan mucho (variación {cv:.0%} en los últimos pasos): el equilibrio es inestable. Pruebe tasas de aprendizaje menores o beta1 = 0.5.",
+        "en": "The losses swing a lot ({cv:.0%} variation over the last steps): the balance is unstable. Try smaller learning rates or beta1 = 0.5.",
+    },
+    "diag.divergence": {
+        "es": "Divergencia: las pérdidas crecen sin control. Baje la tasa de aprendizaje.",
+        "en": "Divergence: the losses grow without bound. Lower the learning rate.",
+    },
+    "diag.g_wins": {
+        "es": "El discriminador casi no distingue reales de falsas (precisión {acc:.0%}): o el generador es muy bueno, o D aprende demasiado despacio.",
+        "en": "The discriminator can hardly tell real from fake (accuracy {acc:.0%}): either the generator is very good or D learns too slowly.",
+    },
+}
+
+
+def tr(key: str, lang: str = DEFAULT_LANGUAGE, **params) -> str:
+    """Text for `key` in `lang`, formatted with `params`; falls back to Spanish, then to the key."""
+    entry = TEXTS.get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+class Message:
+    """A translatable sentence: a key and its parameters, rendered in any language later."""
+
+    def __init__(self, key: str, **params):
+        self.key = key
+        self.params = params
+
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return tr(self.key, lang, **self.params)
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "params": {k: _jsonable(v) for k, v in self.params.items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Message":
+        return cls(data["key"], **data.get("params", {}))
+
+    def __repr__(self) -> str:
+        return f"Message({self.key!r}, {self.params!r})"
+
+
+def _jsonable(value):
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+class GanError(Exception):
+    """An error a person must read: carries a translatable Message; str() is Spanish."""
+
+    def __init__(self, key: str, **params):
+        self.message = Message(key, **params)
+        super().__init__(self.message.text(DEFAULT_LANGUAGE))
+
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return self.message.text(lang)

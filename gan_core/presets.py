@@ -1,0 +1,317 @@
+"""Model presets from the tutorials (and our own `fast` recipe): architectures plus default hyper-parameters."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import keras
+from keras import layers
+
+from .config import OptimizerConfig, TrainConfig
+from .i18n import GanError
+
+SUPPORTED_SHAPES = ((28, 28, 1), (28, 28, 3), (32, 32, 1), (32, 32, 3), (64, 64, 1), (64, 64, 3))
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named recipe. Builders take (image_shape, latent_dim, num_classes) and return keras Models."""
+
+    name: str
+    tutorial: str  # which seed tutorial it reproduces
+    build_generator: Callable[..., keras.Model]
+    build_discriminator: Callable[..., keras.Model]
+    defaults: dict = field(default_factory=dict)  # TrainConfig fields this recipe sets
+    conditional: bool = False
+    description: dict = field(default_factory=dict)  # {"es": ..., "en": ...}
+
+    def config(self, **overrides) -> TrainConfig:
+        """The preset's recipe as a TrainConfig, with `overrides` applied on top."""
+        values = {"preset": self.name, **self.defaults, **overrides}
+        for key in ("generator_optimizer", "discriminator_optimizer"):
+            if isinstance(values.get(key), dict):
+                values[key] = OptimizerConfig(**values[key])
+        return TrainConfig.from_dict(values)
+
+
+def upsampling_plan(side: int, base_choices=(7, 8, 4)) -> tuple[int, int]:
+    """(base, n) such that base * 2**n == side, preferring the tutorials' bases."""
+    for base in base_choices:
+        n = round(math.log2(side / base)) if side >= base else -1
+        if n >= 1 and base * 2**n == side:
+            return base, n
+    raise ValueError(side)
+
+
+def check_shape(preset: str, shape) -> None:
+    if tuple(shape) not in SUPPORTED_SHAPES:
+        raise GanError("error.preset_shape", preset=preset, shape="x".join(map(str, shape)),
+                       supported=", ".join("x".join(map(str, s)) for s in SUPPORTED_SHAPES))
+
+
+def _latent_input(latent_dim):
+    return keras.Input((latent_dim,), name="latent")
+
+
+def _label_input():
+    return keras.Input((1,), dtype="int32", name="label")
+
+
+# --- 000: MLP GAN -------------------------------------------------------------------
+
+def mlp_generator(shape, latent_dim, num_classes=0):
+    z = _latent_input(latent_dim)
+    x = z
+    for units in (256, 512, 1024):
+        x = layers.Dense(units)(x)
+        x = layers.LeakyReLU(0.2)(x)
+        x = layers.BatchNormalization(momentum=0.8)(x)
+    x = layers.Dense(math.prod(shape), activation="tanh")(x)
+    return keras.Model(z, layers.Reshape(shape)(x), name="generator")
+
+
+def mlp_discriminator(shape, num_classes=0):
+    image = keras.Input(shape, name="image")
+    x = layers.Flatten()(image)
+    for units in (512, 256):
+        x = layers.Dense(units)(x)
+        x = layers.LeakyReLU(0.2)(x)
+    return keras.Model(image, layers.Dense(1)(x), name="discriminator")
+
+
+# --- 001: TensorFlow's DCGAN tutorial -------------------------------------------------
+
+def dcgan_tf_generator(shape, latent_dim, num_classes=0):
+    base, n_up = upsampling_plan(shape[0])
+    z = _latent_input(latent_dim)
+    x = layers.Dense(base * base * 256, use_bias=False)(z)
+    x = layers.BatchNormalization()(x)
+    x = layers.LeakyReLU()(x)
+    x = layers.Reshape((base, base, 256))(x)
+    x = layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.LeakyReLU()(x)
+    filters = 64
+    for _ in range(n_up - 1):
+        x = layers.Conv2DTranspose(filters, 5, strides=2, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU()(x)
+        filters = max(filters // 2, 32)
+    x = layers.Conv2DTranspose(shape[2], 5, strides=2, padding="same", use_bias=False, activation="tanh")(x)
+    return keras.Model(z, x, name="generator")
+
+
+def dcgan_tf_discriminator(shape, num_classes=0):
+    image = keras.Input(shape, name="image")
+    x = image
+    for filters in (64, 128) + ((256,) if shape[0] >= 64 else ()):
+        x = layers.Conv2D(filters, 5, strides=2, padding="same")(x)
+        x = layers.LeakyReLU()(x)
+        x = layers.Dropout(0.3)(x)
+    x = layers.Flatten()(x)
+    return keras.Model(image, layers.Dense(1)(x), name="discriminator")
+
+
+# --- 002: Rivera's DCGAN (latent 20, Adam 1e-5) ----------------------------------------
+
+def rivera_generator(shape, latent_dim, num_classes=0):
+    base, n_up = upsampling_plan(shape[0])
+    z = _latent_input(latent_dim)
+    x = layers.Dense(256 * base * base)(z)
+    x = layers.Reshape((base, base, 256))(x)
+    x = layers.Conv2DTranspose(128, 3, strides=2, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.LeakyReLU(0.01)(x)
+    for _ in range(n_up - 2):
+        x = layers.Conv2DTranspose(128, 3, strides=2, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(0.01)(x)
+    x = layers.Conv2DTranspose(64, 3, strides=1, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.LeakyReLU(0.01)(x)
+    x = layers.Conv2DTranspose(shape[2], 3, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model(z, x, name="generator")
+
+
+def rivera_discriminator(shape, num_classes=0):
+    image = keras.Input(shape, name="image")
+    x = layers.Conv2D(32, 3, strides=2, padding="same")(image)
+    x = layers.LeakyReLU(0.01)(x)
+    for filters in (64, 128):
+        x = layers.Conv2D(filters, 3, strides=2, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(0.01)(x)
+    x = layers.Flatten()(x)
+    return keras.Model(image, layers.Dense(1)(x), name="discriminator")
+
+
+# --- 003: the BatchNorm DCGAN (Adam 2e-4, beta1 0.5) and the conditional GAN -------------
+
+def dcgan_bn_generator(shape, latent_dim, num_classes=0):
+    base, n_up = upsampling_plan(shape[0])
+    z = _latent_input(latent_dim)
+    x = layers.Dense(64 * base * base)(z)
+    x = layers.BatchNormalization()(x)
+    x = layers.LeakyReLU(0.2)(x)
+    x = layers.Reshape((base, base, 64))(x)
+    for _ in range(n_up):
+        x = layers.Conv2DTranspose(64, 3, strides=2, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Conv2D(shape[2], 3, padding="same", activation="tanh")(x)
+    return keras.Model(z, x, name="generator")
+
+
+def dcgan_bn_discriminator(shape, num_classes=0):
+    image = keras.Input(shape, name="image")
+    x = image
+    for _ in range(2 if shape[0] < 64 else 3):
+        x = layers.Conv2D(64, 3, strides=2, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Flatten()(x)
+    return keras.Model(image, layers.Dense(1)(x), name="discriminator")
+
+
+def cgan_generator(shape, latent_dim, num_classes):
+    base, n_up = upsampling_plan(shape[0])
+    z, label = _latent_input(latent_dim), _label_input()
+    # The label becomes one extra feature map, as in the tutorial's label embedding.
+    y = layers.Embedding(num_classes, 50)(label)
+    y = layers.Dense(base * base)(y)
+    y = layers.Reshape((base, base, 1))(y)
+    x = layers.Dense(128 * base * base)(z)
+    x = layers.LeakyReLU(0.2)(x)
+    x = layers.Reshape((base, base, 128))(x)
+    x = layers.Concatenate()([x, y])
+    for _ in range(n_up):
+        x = layers.Conv2DTranspose(128, 4, strides=2, padding="same")(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Conv2D(shape[2], base, padding="same", activation="tanh")(x)
+    return keras.Model([z, label], x, name="generator")
+
+
+def cgan_discriminator(shape, num_classes):
+    image, label = keras.Input(shape, name="image"), _label_input()
+    y = layers.Embedding(num_classes, 50)(label)
+    y = layers.Dense(shape[0] * shape[1])(y)
+    y = layers.Reshape((shape[0], shape[1], 1))(y)
+    x = layers.Concatenate()([image, y])
+    for _ in range(2 if shape[0] < 64 else 3):
+        x = layers.Conv2D(128, 3, strides=2, padding="same")(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.4)(x)
+    return keras.Model([image, label], layers.Dense(1)(x), name="discriminator")
+
+
+# --- 004: the 32x32 RGB animal generator -------------------------------------------------
+
+def rgb32_generator(shape, latent_dim, num_classes=0):
+    base, n_up = upsampling_plan(shape[0], base_choices=(4, 7))
+    z = _latent_input(latent_dim)
+    x = layers.Dense(256 * base * base)(z)
+    x = layers.LeakyReLU(0.2)(x)
+    x = layers.Reshape((base, base, 256))(x)
+    for _ in range(n_up):
+        x = layers.Conv2DTranspose(128, 3, strides=2, padding="same")(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Conv2D(shape[2], 3, padding="same", activation="tanh")(x)
+    return keras.Model(z, x, name="generator")
+
+
+def rgb32_discriminator(shape, num_classes=0):
+    image = keras.Input(shape, name="image")
+    x = layers.Conv2D(64, 3, padding="same")(image)
+    x = layers.LeakyReLU(0.2)(x)
+    for filters in (128, 128, 256):
+        x = layers.Conv2D(filters, 3, strides=2, padding="same")(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.4)(x)
+    return keras.Model(image, layers.Dense(1)(x), name="discriminator")
+
+
+# --- fast: our recipe for recognisable digits in a minute on two CPU cores ----------------
+
+def fast_generator(shape, latent_dim, num_classes=0):
+    base, n_up = upsampling_plan(shape[0])
+    z = _latent_input(latent_dim)
+    x = layers.Dense(base * base * 128, use_bias=False)(z)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = layers.Reshape((base, base, 128))(x)
+    filters = 64
+    for _ in range(n_up - 1):
+        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+        filters = max(filters // 2, 16)
+    x = layers.Conv2DTranspose(shape[2], 4, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model(z, x, name="generator")
+
+
+def fast_discriminator(shape, num_classes=0):
+    image = keras.Input(shape, name="image")
+    x = image
+    for filters in (32, 64) + ((128,) if shape[0] >= 64 else ()):
+        x = layers.Conv2D(filters, 4, strides=2, padding="same")(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Flatten()(x)
+    return keras.Model(image, layers.Dense(1)(x), name="discriminator")
+
+
+def _adam(lr, beta1=0.9):
+    return {"name": "adam", "learning_rate": lr, "beta1": beta1}
+
+
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        Preset("mlp", "000", mlp_generator, mlp_discriminator,
+               {"latent_dim": 100, "batch_size": 32, "loss": "log",
+                "generator_optimizer": {"name": "sgd", "learning_rate": 0.01},
+                "discriminator_optimizer": {"name": "sgd", "learning_rate": 0.01}},
+               description={"es": "GAN de perceptrones (Dense 256-512-1024), SGD, lote 32: el tutorial 000.",
+                            "en": "Multilayer-perceptron GAN (Dense 256-512-1024), SGD, batch 32: tutorial 000."}),
+        Preset("dcgan-tf", "001", dcgan_tf_generator, dcgan_tf_discriminator,
+               {"latent_dim": 100, "batch_size": 256, "loss": "bce_logits",
+                "generator_optimizer": _adam(1e-4), "discriminator_optimizer": _adam(1e-4)},
+               description={"es": "La DCGAN del tutorial de TensorFlow: Conv2DTranspose, Adam 1e-4, lote 256.",
+                            "en": "TensorFlow's tutorial DCGAN: Conv2DTranspose, Adam 1e-4, batch 256."}),
+        Preset("dcgan-rivera", "002", rivera_generator, rivera_discriminator,
+               {"latent_dim": 20, "batch_size": 256, "loss": "log",
+                "generator_optimizer": _adam(1e-5), "discriminator_optimizer": _adam(1e-5)},
+               description={"es": "DCGAN de M. Rivera: espacio latente 20, Adam 1e-5, pérdida logarítmica clásica.",
+                            "en": "M. Rivera's DCGAN: latent size 20, Adam 1e-5, classic log loss."}),
+        Preset("dcgan-bn", "003", dcgan_bn_generator, dcgan_bn_discriminator,
+               {"latent_dim": 100, "batch_size": 64, "loss": "bce_logits",
+                "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
+               description={"es": "DCGAN con BatchNormalization, Adam 2e-4 y beta1 0.5 (tutorial 003).",
+                            "en": "DCGAN with BatchNormalization, Adam 2e-4 and beta1 0.5 (tutorial 003)."}),
+        Preset("cgan", "003", cgan_generator, cgan_discriminator,
+               {"latent_dim": 100, "batch_size": 128, "loss": "bce_logits",
+                "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
+               conditional=True,
+               description={"es": "GAN condicional: la etiqueta (incrustada) entra en G y en D; se elige la clase a generar.",
+                            "en": "Conditional GAN: the (embedded) label enters G and D; you choose the class to generate."}),
+        Preset("rgb32", "004", rgb32_generator, rgb32_discriminator,
+               {"latent_dim": 100, "batch_size": 128, "loss": "bce_logits", "dataset": "cifar_animals",
+                "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
+               description={"es": "Generador de animales 32x32 en color: Dense 256·4·4 y tres Conv2DTranspose (tutorial 004).",
+                            "en": "32x32 colour animal generator: Dense 256·4·4 and three Conv2DTranspose (tutorial 004)."}),
+        Preset("fast", "ours", fast_generator, fast_discriminator,
+               {"latent_dim": 64, "batch_size": 64, "loss": "bce_logits",
+                "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
+               description={"es": "Nuestra receta rápida: redes pequeñas, dígitos reconocibles en un minuto en CPU.",
+                            "en": "Our fast recipe: small networks, recognisable digits in a minute on a CPU."}),
+    )
+}
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise GanError("error.unknown_preset", value=name, choices=", ".join(PRESETS))
+    return PRESETS[name]

@@ -1,0 +1,430 @@
+"""A training run: one directory, one background thread, one lock-protected object every other thread reads."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import shutil
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+
+from . import images as imaging
+from .config import TrainConfig
+from .datasets import Dataset, is_builtin, load_dataset
+from .diagnosis import diagnose
+from .i18n import GanError, Message
+from .presets import check_shape, get_preset
+
+
+class RunState(str, Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+ACTIVE_STATES = (RunState.QUEUED, RunState.RUNNING, RunState.PAUSED)
+STEP_FIELDS = ("g_loss", "d_loss", "d_acc_real", "d_acc_fake")
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """A consistent copy of a run's state for readers (the UI, the CLI, tests)."""
+
+    run_id: str
+    directory: Path
+    state: RunState
+    config: dict
+    message: Message | None
+    traceback: str | None
+    epoch: int  # completed epochs
+    total_epochs: int
+    step: int  # global step count
+    steps_per_epoch: int
+    step_in_epoch: int
+    steps: dict  # field -> list of floats, plus "step"
+    epochs: list  # one dict per completed epoch
+    grid_epochs: list  # epochs with a saved grid (0 = before training)
+    images_per_sec: float
+    eta_seconds: float | None
+    elapsed_seconds: float
+    diagnosis: list
+    device: str
+    queue_position: int | None
+    has_generator: bool
+    quality: list = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def progress(self) -> float:
+        total = self.total_epochs * max(self.steps_per_epoch, 1)
+        done = self.epoch * self.steps_per_epoch + self.step_in_epoch
+        return min(1.0, done / total) if total else 0.0
+
+
+class Run:
+    """Owns a run directory and the thread that trains into it."""
+
+    def __init__(self, directory: Path, config: TrainConfig, dataset: Dataset | None = None, owner: str = "local",
+                 command: str = ""):
+        self.directory = Path(directory)
+        self.run_id = self.directory.name
+        self.config = config
+        self.owner = owner
+        self.command = command
+        self._dataset = dataset
+        self._lock = threading.RLock()
+        self._pause = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._scheduler = None
+        self.state = RunState.STOPPED
+        self.message: Message | None = None
+        self.traceback: str | None = None
+        self.device = ""
+        self.epoch = 0
+        self.step = 0
+        self.steps_per_epoch = 0
+        self.step_in_epoch = 0
+        self.steps = {"step": [], **{name: [] for name in STEP_FIELDS}}
+        self.epochs: list[dict] = []
+        self.quality: list[dict] = []
+        self.grid_epochs: list[int] = []
+        self.train_seconds = 0.0  # time spent training, summed over sessions, pauses excluded
+        self._segment_started: float | None = None
+        self.images_per_sec = 0.0
+        self.quality_fn = None  # optional: callable(generator_fn, dataset) -> dict, every config.metrics_every epochs
+
+    # --- creation and loading ---------------------------------------------------------
+
+    @classmethod
+    def create(cls, directory, config: TrainConfig, dataset: Dataset | None = None, owner: str = "local",
+               command: str = "") -> "Run":
+        """Validate everything, then make the directory. A bad config raises GanError and leaves nothing behind."""
+        directory = Path(directory)
+        config.validate()
+        preset = get_preset(config.preset)
+        if dataset is None:
+            dataset = load_dataset(config.dataset, config.image_size)
+        dataset = dataset.subset(config.max_images)
+        check_shape(config.preset, dataset.shape)
+        if preset.conditional and not dataset.num_classes:
+            raise GanError("error.needs_labels", dataset=config.dataset)
+        if len(dataset.images) < 8:
+            raise GanError("error.too_few_images", minimum=8, count=len(dataset.images))
+        if config.batch_size > len(dataset.images):
+            raise GanError("error.batch_larger_than_data", batch=config.batch_size, count=len(dataset.images))
+        if directory.exists() and any(directory.iterdir()):
+            raise GanError("error.run_exists", path=str(directory))
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "config.json").write_text(config.to_json())
+        run = cls(directory, config, dataset, owner, command)
+        run.state = RunState.QUEUED
+        run._write_status()
+        return run
+
+    @classmethod
+    def open(cls, directory, owner: str = "local") -> "Run":
+        """Load a run from disk. One that was active when its process died is marked stopped: resumable."""
+        directory = Path(directory)
+        config_path = directory / "config.json"
+        if not config_path.is_file():
+            raise GanError("error.not_a_run", path=str(directory))
+        config = TrainConfig.from_dict(json.loads(config_path.read_text()))
+        run = cls(directory, config, owner=owner)
+        status = _read_json(directory / "status.json") or {}
+        run.state = RunState(status.get("state", RunState.STOPPED.value))
+        run.message = Message.from_dict(status["message"]) if status.get("message") else None
+        run.traceback = status.get("traceback")
+        run.device = status.get("device", "")
+        run.command = status.get("command", "")
+        run.train_seconds = float(status.get("train_seconds", 0.0))
+        if run.state in ACTIVE_STATES:
+            run.state = RunState.STOPPED
+        run._load_metrics()
+        run.grid_epochs = sorted(int(p.stem.split("_")[1]) for p in (directory / "grids").glob("epoch_*.png"))
+        return run
+
+    def _load_metrics(self, max_step: int | None = None) -> None:
+        self.steps = {"step": [], **{name: [] for name in STEP_FIELDS}}
+        self.epochs, self.quality = [], []
+        path = self.directory / "metrics.jsonl"
+        if not path.exists():
+            return
+        kept = []
+        for line in path.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut by a crash
+            if max_step is not None and record.get("step", 0) > max_step:
+                continue
+            kept.append(line)
+            kind = record.get("type")
+            if kind == "step":
+                self.steps["step"].append(record["step"])
+                for name in STEP_FIELDS:
+                    self.steps[name].append(record[name])
+            elif kind == "epoch":
+                self.epochs.append(record)
+            elif kind == "quality":
+                self.quality.append(record)
+        if max_step is not None:
+            _atomic_write(path, "".join(line + "\n" for line in kept))
+        self.step = self.steps["step"][-1] if self.steps["step"] else 0
+        self.epoch = self.epochs[-1]["epoch"] if self.epochs else 0
+        if self.epochs:
+            self.images_per_sec = self.epochs[-1].get("images_per_sec", 0.0)
+
+    # --- control (any thread) ---------------------------------------------------------
+
+    def start(self, scheduler=None) -> None:
+        """Queue the run and train in a background thread."""
+        from .scheduler import default_scheduler
+
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._scheduler = scheduler or default_scheduler()
+            self._pause.clear()
+            self._stop.clear()
+            self.state = RunState.QUEUED
+            self.message = None
+            self.traceback = None
+            self._write_status()
+            self._thread = threading.Thread(target=self._thread_main, name=f"train-{self.run_id}", daemon=True)
+            self._thread.start()
+
+    def pause(self) -> None:
+        with self._lock:
+            if self.state == RunState.RUNNING:
+                self._pause.set()
+                self.state = RunState.PAUSED
+                self._end_segment()
+                self._write_status()
+
+    def resume(self) -> None:
+        """Continue a paused run."""
+        with self._lock:
+            if self.state == RunState.PAUSED:
+                self._pause.clear()
+                self.state = RunState.RUNNING
+                self._segment_started = time.time()
+                self._write_status()
+
+    def stop(self) -> None:
+        """Stop within one batch (or cancel while queued); a checkpoint keeps the work done."""
+        with self._lock:
+            self._stop.set()
+            self._pause.clear()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the training thread to end; True if it has."""
+        thread = self._thread
+        if thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    def resume_training(self, from_epoch: int | None = None, extra_epochs: int = 0, scheduler=None) -> None:
+        """Continue a stopped, finished or failed run from its last checkpoint or a kept epoch."""
+        with self._lock:
+            if self.state in ACTIVE_STATES:
+                raise GanError("error.cannot_resume_state", state=self.state.value)
+            checkpoint = self._checkpoint_path(from_epoch)
+            if checkpoint is None:
+                raise GanError("error.no_checkpoint", path=str(self.directory))
+            if extra_epochs:
+                self.config.epochs += extra_epochs
+                (self.directory / "config.json").write_text(self.config.to_json())
+            self._resume_from = checkpoint
+        self.start(scheduler)
+
+    # --- reading (any thread) ---------------------------------------------------------
+
+    def snapshot(self) -> RunSnapshot:
+        with self._lock:
+            position = None
+            if self.state == RunState.QUEUED and self._scheduler is not None:
+                position = self._scheduler.position(self.run_id)
+            remaining = (self.config.epochs - self.epoch) * self.steps_per_epoch - self.step_in_epoch
+            eta = None
+            if self.images_per_sec > 0 and self.state in (RunState.RUNNING, RunState.PAUSED):
+                eta = remaining * self.config.batch_size / self.images_per_sec
+            return RunSnapshot(
+                run_id=self.run_id, directory=self.directory, state=self.state, config=self.config.to_dict(),
+                message=self.message, traceback=self.traceback, epoch=self.epoch, total_epochs=self.config.epochs,
+                step=self.step, steps_per_epoch=self.steps_per_epoch, step_in_epoch=self.step_in_epoch,
+                steps={k: list(v) for k, v in self.steps.items()}, epochs=copy.deepcopy(self.epochs),
+                grid_epochs=list(self.grid_epochs), images_per_sec=self.images_per_sec, eta_seconds=eta,
+                elapsed_seconds=self._elapsed(), diagnosis=diagnose(self.steps, self.epochs),
+                device=self.device, queue_position=position,
+                has_generator=(self.directory / "generator.keras").exists(), quality=copy.deepcopy(self.quality),
+            )
+
+    def grid_path(self, epoch: int) -> Path:
+        return self.directory / "grids" / f"epoch_{epoch:03d}.png"
+
+    def kept_epochs(self) -> list[int]:
+        """Epochs with a full checkpoint to resume from or explore."""
+        return sorted(int(p.stem.split("_")[1]) for p in (self.directory / "checkpoints").glob("epoch_*.npz"))
+
+    def progress_gif(self, duration_ms: int = 400) -> Path:
+        """Animate every kept epoch grid into progress.gif and return its path."""
+        from PIL import Image
+
+        frames = [np.asarray(Image.open(self.grid_path(e)).convert("RGB")) for e in self.grid_epochs]
+        if not frames:
+            raise GanError("error.no_checkpoint", path=str(self.directory))
+        data = imaging.gif_bytes(frames, duration_ms, labels=[f"epoch {e}" for e in self.grid_epochs])
+        path = self.directory / "progress.gif"
+        _atomic_write_bytes(path, data)
+        return path
+
+    def _elapsed(self) -> float:
+        extra = time.time() - self._segment_started if self._segment_started else 0.0
+        return self.train_seconds + extra
+
+    def _end_segment(self) -> None:
+        if self._segment_started is not None:
+            self.train_seconds += time.time() - self._segment_started
+            self._segment_started = None
+
+    # --- persistence ------------------------------------------------------------------
+
+    def _write_status(self) -> None:
+        status = {
+            "state": self.state.value,
+            "message": self.message.to_dict() if self.message else None,
+            "traceback": self.traceback,
+            "device": self.device,
+            "command": self.command,
+            "owner": self.owner,
+            "train_seconds": self._elapsed(),
+            "updated": time.time(),
+        }
+        _atomic_write(self.directory / "status.json", json.dumps(status, indent=2))
+
+    def _checkpoint_path(self, epoch: int | None) -> Path | None:
+        folder = self.directory / "checkpoints"
+        path = folder / ("last.npz" if epoch is None else f"epoch_{epoch:03d}.npz")
+        return path if path.exists() else None
+
+    # --- the training thread ----------------------------------------------------------
+
+    def _thread_main(self) -> None:
+        scheduler = self._scheduler
+        if not scheduler.acquire(self.run_id, self.owner, self._stop):
+            with self._lock:
+                self.state = RunState.STOPPED
+                self._write_status()
+            return
+        try:
+            with self._lock:
+                if self._stop.is_set():
+                    self.state = RunState.STOPPED
+                    self._write_status()
+                    return
+                self.state = RunState.RUNNING
+                self._segment_started = time.time()
+                self._write_status()
+            from .trainer import train
+
+            train(self)
+            with self._lock:
+                if self.state != RunState.FAILED:
+                    self.state = RunState.STOPPED if self._stop.is_set() else RunState.FINISHED
+        except GanError as exc:
+            with self._lock:
+                self.state = RunState.FAILED
+                self.message = exc.message
+        except BaseException as exc:  # noqa: BLE001 - a crash fails this run, never the server
+            with self._lock:
+                self.state = RunState.FAILED
+                self.message = Message("error.crashed", error=f"{type(exc).__name__}: {exc}")
+                self.traceback = traceback.format_exc()
+        finally:
+            with self._lock:
+                self._end_segment()
+                self._pause.clear()
+                self._write_status()
+            self._resume_from = None
+            scheduler.release(self.run_id)
+
+    _resume_from: Path | None = None
+
+    def dataset(self) -> Dataset:
+        if self._dataset is None:
+            self._dataset = load_dataset(self.config.dataset, self.config.image_size).subset(self.config.max_images)
+        return self._dataset
+
+    # Called by the trainer (training thread) ----------------------------------------------
+
+    def fail(self, message: Message) -> None:
+        with self._lock:
+            self.state = RunState.FAILED
+            self.message = message
+
+    def record_steps(self, records: list[dict]) -> None:
+        with self._lock:
+            for record in records:
+                self.steps["step"].append(record["step"])
+                for name in STEP_FIELDS:
+                    self.steps[name].append(record[name])
+            if records:
+                self.step = records[-1]["step"]
+
+    def wait_while_paused(self) -> None:
+        while self._pause.is_set() and not self._stop.is_set():
+            time.sleep(0.05)
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+
+def new_run_id(prefix: str = "") -> str:
+    """Unguessable and path-safe: never built from a user's string."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return f"{prefix}{stamp}-{uuid.uuid4().hex[:12]}"
+
+
+def remove_run(directory: Path) -> None:
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    _atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def is_finite(value: float) -> bool:
+    return math.isfinite(value)
+
+
+__all__ = ["Run", "RunSnapshot", "RunState", "new_run_id", "is_builtin"]

@@ -1,0 +1,325 @@
+"""What the training thread does: build the GAN, restore a checkpoint, fit with callbacks that feed the Run."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import device, images as imaging
+from .gan import GAN, make_optimizer
+from .i18n import Message
+from .presets import get_preset
+
+CHECKPOINT_FORMAT = 1
+
+
+def build_gan(config, image_shape, num_classes: int) -> GAN:
+    preset = get_preset(config.preset)
+    classes = num_classes if preset.conditional else 0
+    generator = preset.build_generator(image_shape, config.latent_dim, classes)
+    discriminator = preset.build_discriminator(image_shape, classes)
+    gan = GAN(generator, discriminator, config.latent_dim, loss=config.loss, num_classes=classes,
+              d_steps=config.d_steps, label_smoothing=config.label_smoothing, gp_weight=config.gp_weight,
+              diff_augment=config.diff_augment, seed=config.seed)
+    gan.compile(make_optimizer(config.generator_optimizer), make_optimizer(config.discriminator_optimizer))
+    gan.g_optimizer.build(generator.trainable_variables)
+    gan.d_optimizer.build(discriminator.trainable_variables)
+    return gan
+
+
+def fixed_inputs(config, num_classes: int, conditional: bool):
+    """The fixed latent batch (and labels) every epoch grid is drawn from: one column per class when conditional."""
+    rng = np.random.default_rng(config.seed + 1)
+    if conditional:
+        columns = min(num_classes, 16)
+        count = columns * config.grid_size
+        labels = (np.arange(count) % columns).astype(np.int32).reshape(-1, 1)
+    else:
+        columns, count, labels = config.grid_size, config.grid_size**2, None
+    latents = rng.standard_normal((count, config.latent_dim)).astype(np.float32)
+    return latents, labels, columns
+
+
+def make_tf_dataset(dataset, config, conditional: bool) -> tf.data.Dataset:
+    """The whole dataset held in memory as uint8, shuffled each epoch, batches of equal size."""
+    if conditional:
+        data = tf.data.Dataset.from_tensor_slices((dataset.images, dataset.labels))
+    else:
+        data = tf.data.Dataset.from_tensor_slices(dataset.images)
+    data = data.shuffle(min(len(dataset.images), 60_000), seed=config.seed, reshuffle_each_iteration=True)
+    return data.batch(config.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def train(run) -> None:
+    """Train `run` until its epochs are done, it is stopped, or it fails. Runs in the run's thread."""
+    config = run.config
+    info = device.configure()
+    with run._lock:
+        run.device = info["description"]
+    dataset = run.dataset()
+    preset = get_preset(config.preset)
+    conditional = preset.conditional
+    gan = build_gan(config, dataset.shape, dataset.num_classes)
+    for sub in ("grids", "checkpoints"):
+        (run.directory / sub).mkdir(exist_ok=True)
+
+    start_epoch = 0
+    resume_from = run._resume_from
+    if resume_from is not None:
+        meta = load_checkpoint(gan, resume_from)
+        start_epoch = meta["epoch"]
+        run._load_metrics(max_step=meta["step"])
+        with run._lock:
+            run.epoch, run.step = start_epoch, meta["step"]
+            run.grid_epochs = [e for e in run.grid_epochs if e <= start_epoch]
+    steps_per_epoch = len(dataset.images) // config.batch_size
+    with run._lock:
+        run.steps_per_epoch = steps_per_epoch
+        run.step_in_epoch = 0
+
+    callback = RunCallback(run, gan, dataset, conditional)
+    if resume_from is None:
+        callback.save_grid(0)
+    if start_epoch >= config.epochs:
+        callback.export_generator()
+        return
+    gan.fit(make_tf_dataset(dataset, config, conditional), epochs=config.epochs, initial_epoch=start_epoch,
+            steps_per_epoch=steps_per_epoch, callbacks=[callback], verbose=0, shuffle=False)
+    callback.flush()
+    if run.state.value == "failed":
+        return
+    if run.stop_requested and callback.steps_since_checkpoint:
+        save_checkpoint(gan, run.directory / "checkpoints" / "last.npz", run.epoch, run.step)
+    callback.export_generator()
+
+
+class RunCallback(keras.callbacks.Callback):
+    """Feeds the Run: every step's values, every epoch's means, grid, checkpoint and TensorBoard scalars.
+    Also the place where pause, stop and NaN act, between two batches."""
+
+    def __init__(self, run, gan: GAN, dataset, conditional: bool):
+        super().__init__()
+        self.run = run
+        self.gan = gan
+        self.dataset = dataset
+        self.conditional = conditional
+        config = run.config
+        self.fixed_latents, self.fixed_labels, self.grid_columns = fixed_inputs(config, dataset.num_classes, conditional)
+        self.pending: list[dict] = []
+        self.epoch_records: list[dict] = []
+        self.steps_since_checkpoint = 0
+        self.epoch_started = time.time()
+        self.epoch_paused = 0.0
+        self.writer = tf.summary.create_file_writer(str(run.directory / "tb"))
+        sample = dataset.images[np.random.default_rng(config.seed).choice(len(dataset.images),
+                                                                             min(64, len(dataset.images)), replace=False)]
+        self.real_diversity = batch_diversity(sample.astype(np.float32) / 127.5 - 1.0)
+        self.metrics_file = open(run.directory / "metrics.jsonl", "a", encoding="utf-8")
+
+    # --- batches ---------------------------------------------------------------------------
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_started = time.time()
+        self.epoch_paused = 0.0
+        self.epoch_records = []
+        with self.run._lock:
+            self.run.step_in_epoch = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        run = self.run
+        values = {name: float(logs[name]) for name in ("g_loss", "d_loss", "d_acc_real", "d_acc_fake")}
+        step = run.step + 1
+        for which in ("g_loss", "d_loss"):
+            if not math.isfinite(values[which]):
+                run.fail(Message("error.nan_loss", which="G" if which == "g_loss" else "D",
+                                 value=values[which], step=step))
+                self.model.stop_training = True
+                return
+        record = {"type": "step", "step": step, "epoch": run.epoch + 1, **values}
+        self.pending.append(record)
+        self.epoch_records.append(record)
+        self.steps_since_checkpoint += 1
+        run.record_steps([record])
+        with run._lock:
+            run.step_in_epoch = batch + 1
+            elapsed = time.time() - self.epoch_started - self.epoch_paused
+            if elapsed > 0:
+                run.images_per_sec = (batch + 1) * run.config.batch_size / elapsed
+        if len(self.pending) >= 50:
+            self.flush()
+        if run._pause.is_set():
+            paused_at = time.time()
+            run.wait_while_paused()
+            self.epoch_paused += time.time() - paused_at
+        if run.stop_requested:
+            self.model.stop_training = True
+
+    # --- epochs -----------------------------------------------------------------------------
+
+    def on_epoch_end(self, epoch, logs=None):
+        run = self.run
+        if run.state.value == "failed" or not self.epoch_records:
+            return
+        if run.stop_requested and len(self.epoch_records) < run.steps_per_epoch:
+            return  # a partial epoch: the trainer saves `last` and no epoch grid
+        number = epoch + 1
+        seconds = time.time() - self.epoch_started - self.epoch_paused
+        grid_images = self.save_grid(number)
+        means = {name: float(np.mean([r[name] for r in self.epoch_records]))
+                 for name in ("g_loss", "d_loss", "d_acc_real", "d_acc_fake")}
+        record = {"type": "epoch", "epoch": number, "step": run.step, **means, "seconds": seconds,
+                  "images_per_sec": len(self.epoch_records) * run.config.batch_size / max(seconds, 1e-9),
+                  "diversity": batch_diversity(grid_images) / max(self.real_diversity, 1e-9)}
+        self.pending.append(record)
+        with run._lock:
+            run.epochs.append(record)
+            run.epoch = number
+            run.images_per_sec = record["images_per_sec"]
+        self._quality(number)
+        self.flush()
+        self._tensorboard(record, grid_images)
+        self._checkpoint(number)
+        self.export_generator()
+        with run._lock:
+            run._write_status()
+
+    def _quality(self, epoch: int) -> None:
+        run = self.run
+        every = run.config.metrics_every
+        if not every or epoch % every or run.quality_fn is None:
+            return
+        scores = run.quality_fn(self, self.dataset)
+        record = {"type": "quality", "epoch": epoch, "step": run.step, **scores}
+        self.pending.append(record)
+        with run._lock:
+            run.quality.append(record)
+
+    def _checkpoint(self, epoch: int) -> None:
+        folder = self.run.directory / "checkpoints"
+        path = folder / f"epoch_{epoch:03d}.npz"
+        save_checkpoint(self.gan, path, epoch, self.run.step)
+        _link_or_copy(path, folder / "last.npz")
+        self.steps_since_checkpoint = 0
+        keep = self.run.config.keep_checkpoints
+        for old in sorted(folder.glob("epoch_*.npz"))[:-keep or None] if keep else sorted(folder.glob("epoch_*.npz")):
+            old.unlink(missing_ok=True)
+
+    def _tensorboard(self, record: dict, grid_images: np.ndarray) -> None:
+        with self.writer.as_default(step=record["epoch"]):
+            for name in ("g_loss", "d_loss", "d_acc_real", "d_acc_fake", "images_per_sec", "diversity"):
+                tf.summary.scalar(f"epoch/{name}", record[name])
+            grid = imaging.make_grid(imaging.to_uint8(grid_images), self.grid_columns)
+            tf.summary.image("fixed_latent_grid", grid[None], max_outputs=1)
+        with self.writer.as_default():
+            for step_record in self.epoch_records:
+                for name in ("g_loss", "d_loss", "d_acc_real", "d_acc_fake"):
+                    tf.summary.scalar(f"step/{name}", step_record[name], step=step_record["step"])
+        self.writer.flush()
+
+    # --- artefacts ------------------------------------------------------------------------
+
+    def generate(self, latents, labels=None) -> np.ndarray:
+        """Generator output in [-1, 1] as NumPy, inference mode."""
+        return keras.ops.convert_to_numpy(self.gan.generate(latents, labels, training=False))
+
+    def save_grid(self, epoch: int) -> np.ndarray:
+        generated = self.generate(self.fixed_latents, self.fixed_labels)
+        grid = imaging.make_grid(imaging.to_uint8(generated), self.grid_columns)
+        scale = 2 if generated.shape[1] <= 32 else 1
+        imaging.save_png(grid, self.run.grid_path(epoch), scale=scale)
+        with self.run._lock:
+            if epoch not in self.run.grid_epochs:
+                self.run.grid_epochs.append(epoch)
+        return generated
+
+    def export_generator(self) -> None:
+        from .modelio import save_generator
+
+        run = self.run
+        dataset = self.dataset
+        save_generator(
+            self.gan.generator, run.directory / "generator.keras",
+            card={
+                "preset": run.config.preset, "dataset": run.config.dataset, "epochs": run.epoch,
+                "steps": run.step, "latent_dim": run.config.latent_dim,
+                "num_classes": dataset.num_classes if self.conditional else 0,
+                "class_names": list(dataset.class_names) if self.conditional and dataset.class_names else [],
+                "image_shape": list(dataset.shape), "training_seconds": round(run._elapsed(), 1),
+                "hardware": run.device, "command": run.command,
+                "metrics": {k: v for k, v in (run.epochs[-1] if run.epochs else {}).items() if k != "type"},
+                "quality": {k: v for k, v in (run.quality[-1] if run.quality else {}).items() if k != "type"},
+                "config": run.config.to_dict(),
+            },
+        )
+
+    def flush(self) -> None:
+        if self.pending:
+            self.metrics_file.write("".join(json.dumps(r) + "\n" for r in self.pending))
+            self.metrics_file.flush()
+            self.pending = []
+
+    def on_train_end(self, logs=None):
+        self.flush()
+        self.metrics_file.close()
+        self.writer.close()
+
+
+def batch_diversity(images: np.ndarray) -> float:
+    """Mean per-pixel standard deviation across a batch: near 0 when every image is the same."""
+    return float(np.mean(np.std(np.asarray(images, np.float32), axis=0)))
+
+
+# --- checkpoints: every variable of both networks and both optimizers, in a fixed order -----------
+
+def _variable_groups(gan: GAN) -> dict[str, list]:
+    return {
+        "generator": gan.generator.weights,
+        "discriminator": gan.discriminator.weights,
+        "g_optimizer": gan.g_optimizer.variables,
+        "d_optimizer": gan.d_optimizer.variables,
+        "seed": [gan.seed_generator.state],
+    }
+
+
+def save_checkpoint(gan: GAN, path: Path, epoch: int, step: int) -> None:
+    arrays = {}
+    for group, variables in _variable_groups(gan).items():
+        for index, variable in enumerate(variables):
+            arrays[f"{group}/{index:04d}"] = keras.ops.convert_to_numpy(variable.value)
+    meta = {"format": CHECKPOINT_FORMAT, "epoch": epoch, "step": step, "saved": time.time()}
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    tmp = path.with_name(path.stem + ".tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.replace(path)  # atomic: a kill -9 leaves the previous checkpoint intact
+
+
+def load_checkpoint(gan: GAN, path: Path) -> dict:
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(bytes(data["meta"]).decode())
+        for group, variables in _variable_groups(gan).items():
+            for index, variable in enumerate(variables):
+                variable.assign(data[f"{group}/{index:04d}"])
+    return meta
+
+
+def load_generator_weights(generator, path: Path) -> None:
+    """Only the generator's variables from a full checkpoint (the explorer's 'any kept epoch')."""
+    with np.load(path, allow_pickle=False) as data:
+        for index, variable in enumerate(generator.weights):
+            variable.assign(data[f"generator/{index:04d}"])
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    tmp = target.with_name(target.stem + ".tmp.npz")
+    tmp.unlink(missing_ok=True)
+    try:
+        tmp.hardlink_to(source)
+    except OSError:
+        tmp.write_bytes(source.read_bytes())
+    tmp.replace(target)

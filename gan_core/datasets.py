@@ -102,6 +102,8 @@ def load_dataset(name: str, image_size: int = 0) -> Dataset:
             return Dataset(name, dataset.images[keep], None, None, None, None)
         return dataset
     path = Path(name).expanduser()
+    if path.suffix == ".npz" and path.is_file():
+        return load_saved_dataset(path)
     if path.exists():
         return load_photo_folder(path, image_size or 32)
     raise GanError("error.unknown_dataset", value=name, choices=", ".join(BUILTIN_DATASETS))
@@ -189,6 +191,27 @@ def _read_idx(path: Path) -> np.ndarray:
     dims = data[3]
     shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims))
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def save_dataset(dataset: Dataset, path: Path) -> None:
+    """Keep a decoded dataset (a session's photo folder) as .npz, so runs can reload it after a restart."""
+    arrays = {"images": dataset.images}
+    if dataset.labels is not None:
+        arrays["labels"] = dataset.labels
+        arrays["class_names"] = np.array(dataset.class_names, dtype=str)
+    tmp = Path(path).with_name(Path(path).stem + ".tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.replace(path)
+
+
+def load_saved_dataset(path: Path) -> Dataset:
+    with np.load(path, allow_pickle=False) as f:
+        images = f["images"]
+        labels = f["labels"].astype(np.int32) if "labels" in f else None
+        class_names = tuple(str(c) for c in f["class_names"]) if "class_names" in f else None
+    if images.ndim != 4 or images.dtype != np.uint8:
+        raise GanError("error.unknown_dataset", value=str(path), choices=", ".join(BUILTIN_DATASETS))
+    return Dataset(Path(path).stem, images, labels, class_names)
 
 
 def _freeze(dataset: Dataset) -> Dataset:

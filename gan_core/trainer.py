@@ -17,6 +17,7 @@ from .i18n import Message
 from .presets import get_preset
 
 CHECKPOINT_FORMAT = 1
+DIVERGED_LOSS = 1e6  # no loss we offer reaches this while training is sane: treat it like NaN
 
 
 def build_gan(config, image_shape, num_classes: int) -> GAN:
@@ -136,7 +137,7 @@ class RunCallback(keras.callbacks.Callback):
         values = {name: float(logs[name]) for name in ("g_loss", "d_loss", "d_acc_real", "d_acc_fake")}
         step = run.step + 1
         for which in ("g_loss", "d_loss"):
-            if not math.isfinite(values[which]):
+            if not math.isfinite(values[which]) or abs(values[which]) > DIVERGED_LOSS:
                 run.fail(Message("error.nan_loss", which="G" if which == "g_loss" else "D",
                                  value=values[which], step=step))
                 self.model.stop_training = True

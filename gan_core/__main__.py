@@ -1,0 +1,201 @@
+"""Headless CLI: the same engine as the app. `python -m gan_core --help`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from .config import OptimizerConfig  # noqa: E402
+from .i18n import DEFAULT_LANGUAGE, GanError, tr  # noqa: E402
+from .presets import PRESETS, get_preset  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args, argv)
+    except GanError as exc:
+        print(f"error: {exc.text(args.lang)}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m gan_core", description="GAN classroom engine (headless).")
+    parser.add_argument("--lang", choices=("es", "en"), default=os.environ.get("GAN_LANG", DEFAULT_LANGUAGE),
+                        help="language of messages (default: es)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    presets = commands.add_parser("presets", help="list the model presets and their defaults")
+    presets.set_defaults(handler=cmd_presets)
+
+    train = commands.add_parser("train", help="train a GAN into a run directory")
+    train.add_argument("--preset", required=True)
+    train.add_argument("--dataset", default=None, help="mnist | fashion_mnist | cifar_animals[:class] | folder or zip")
+    train.add_argument("--out", required=True, type=Path, help="run directory (must be new or empty)")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch", dest="batch_size", type=int)
+    train.add_argument("--latent", dest="latent_dim", type=int)
+    train.add_argument("--loss", choices=("bce_logits", "log", "lsgan", "hinge", "wgan_gp"))
+    train.add_argument("--optimizer", choices=("adam", "sgd", "rmsprop"), help="for both networks")
+    train.add_argument("--g-lr", type=float, help="generator learning rate")
+    train.add_argument("--d-lr", type=float, help="discriminator learning rate")
+    train.add_argument("--lr", type=float, help="learning rate for both networks")
+    train.add_argument("--beta1", type=float, help="Adam beta1 for both networks")
+    train.add_argument("--momentum", type=float, help="SGD/RMSprop momentum for both networks")
+    train.add_argument("--d-steps", type=int)
+    train.add_argument("--label-smoothing", type=float)
+    train.add_argument("--seed", type=int)
+    train.add_argument("--image-size", type=int, help="photo folders: 32 or 64")
+    train.add_argument("--max-images", type=int, help="use only the first N images (quick runs)")
+    train.add_argument("--diff-augment", action="store_true", default=None)
+    train.add_argument("--metrics-every", type=int, help="quality metrics every N epochs")
+    train.set_defaults(handler=cmd_train)
+
+    resume = commands.add_parser("resume", help="continue a stopped or finished run from its checkpoint")
+    resume.add_argument("run_dir", type=Path)
+    resume.add_argument("--epoch", type=int, default=None, help="a kept epoch (default: the last checkpoint)")
+    resume.add_argument("--extra-epochs", type=int, default=0, help="train this many more epochs")
+    resume.set_defaults(handler=cmd_resume)
+
+    sample = commands.add_parser("sample", help="a grid of samples from a generator.keras")
+    sample.add_argument("generator", type=Path)
+    sample.add_argument("-n", type=int, default=64)
+    sample.add_argument("--out", type=Path, required=True)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--label", type=int, default=None, help="conditional models: this class only")
+    sample.set_defaults(handler=cmd_sample)
+
+    gif = commands.add_parser("gif", help="the progress GIF of a run (every epoch grid)")
+    gif.add_argument("run_dir", type=Path)
+    gif.add_argument("--out", type=Path, default=None)
+    gif.set_defaults(handler=cmd_gif)
+    return parser
+
+
+def cmd_presets(args, argv) -> int:
+    for name, preset in PRESETS.items():
+        d = preset.defaults
+        g = d["generator_optimizer"]
+        print(f"{name:14s} tutorial {preset.tutorial:5s} latent {d['latent_dim']:<4d} batch {d['batch_size']:<4d} "
+              f"loss {d['loss']:<10s} {g['name']} lr {g['learning_rate']:g}"
+              f"{' (conditional)' if preset.conditional else ''}")
+        print(f"{'':14s} {preset.description.get(args.lang, '')}")
+    return 0
+
+
+def config_from_args(args):
+    preset = get_preset(args.preset)
+    overrides = {key: getattr(args, key) for key in (
+        "dataset", "epochs", "batch_size", "latent_dim", "loss", "d_steps", "label_smoothing", "seed",
+        "image_size", "max_images", "diff_augment", "metrics_every") if getattr(args, key) is not None}
+    config = preset.config(**overrides)
+    for which in ("generator_optimizer", "discriminator_optimizer"):
+        optimizer: OptimizerConfig = getattr(config, which)
+        if args.optimizer:
+            optimizer.name = args.optimizer
+        specific = args.g_lr if which == "generator_optimizer" else args.d_lr
+        if args.lr is not None or specific is not None:
+            optimizer.learning_rate = specific if specific is not None else args.lr
+        if args.beta1 is not None:
+            optimizer.beta1 = args.beta1
+        if args.momentum is not None:
+            optimizer.momentum = args.momentum
+    return config
+
+
+def cmd_train(args, argv) -> int:
+    from .run import Run
+
+    config = config_from_args(args)
+    command = "python -m gan_core " + " ".join(shlex.quote(a) for a in argv)
+    run = Run.create(args.out, config, command=command)
+    run.start()
+    return follow(run, args.lang)
+
+
+def cmd_resume(args, argv) -> int:
+    from .run import Run
+
+    run = Run.open(args.run_dir)
+    run.resume_training(from_epoch=args.epoch, extra_epochs=args.extra_epochs)
+    return follow(run, args.lang)
+
+
+def follow(run, lang: str) -> int:
+    """Show a progress bar until the run ends; Ctrl-C stops it cleanly (a checkpoint is kept)."""
+    from keras.utils import Progbar
+
+    bar = None
+    last_step = -1
+    try:
+        while not run.wait(0.5):
+            snap = run.snapshot()
+            if snap.state.value == "queued":
+                continue
+            if bar is None and snap.steps_per_epoch:
+                bar = Progbar(snap.total_epochs * snap.steps_per_epoch, stateful_metrics=["img/s"])
+                print(f"{run.run_id}: {snap.device}", file=sys.stderr)
+            if bar is not None and snap.step != last_step and snap.steps["g_loss"]:
+                last_step = snap.step
+                done = snap.epoch * snap.steps_per_epoch + snap.step_in_epoch
+                bar.update(min(done, bar.target), values=[
+                    ("g_loss", snap.steps["g_loss"][-1]), ("d_loss", snap.steps["d_loss"][-1]),
+                    ("img/s", round(snap.images_per_sec))])
+    except KeyboardInterrupt:
+        run.stop()
+        run.wait()
+    snap = run.snapshot()
+    print(file=sys.stderr)
+    print(f"{tr('state.' + snap.state.value, lang)}: epoch {snap.epoch}/{snap.total_epochs}, step {snap.step}, "
+          f"{snap.elapsed_seconds:.1f} s, {snap.images_per_sec:.0f} img/s, {run.directory}")
+    for finding in snap.diagnosis:
+        print(f"  - {finding.text(lang)}")
+    if snap.state.value == "failed":
+        print(f"error: {snap.message.text(lang) if snap.message else ''}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_sample(args, argv) -> int:
+    import numpy as np
+
+    from . import images as imaging
+    from .latent import GeneratorHandle
+
+    handle = GeneratorHandle.from_file(args.generator)
+    latents = handle.sample_latents(args.n, args.seed)
+    labels = None
+    if handle.conditional:
+        labels = np.full(args.n, args.label) if args.label is not None else np.arange(args.n) % handle.num_classes
+    generated = handle.generate(latents, labels)
+    columns = min(handle.num_classes, 16) if handle.conditional and args.label is None else None
+    grid = imaging.make_grid(imaging.to_uint8(generated), columns)
+    imaging.save_png(grid, args.out, scale=2 if handle.image_shape[0] <= 32 else 1)
+    print(args.out)
+    return 0
+
+
+def cmd_gif(args, argv) -> int:
+    import shutil
+
+    from .run import Run
+
+    run = Run.open(args.run_dir)
+    path = run.progress_gif()
+    if args.out:
+        shutil.copyfile(path, args.out)
+        path = args.out
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

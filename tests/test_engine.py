@@ -1,0 +1,221 @@
+"""The training engine on real data: every preset trains, stop/resume, NaN, crashes, bad input, saved generators."""
+
+import json
+import math
+import time
+
+import numpy as np
+import pytest
+
+from gan_core import PRESETS, GanError, Run, RunState, TrainConfig
+from gan_core.latent import GeneratorHandle
+from gan_core.scheduler import Scheduler
+from gan_core.trainer import build_gan, load_generator_weights
+
+
+def finished_run(directory, config, scheduler, timeout=300):
+    run = Run.create(directory, config)
+    run.start(scheduler)
+    assert run.wait(timeout), "training did not end in time"
+    return run
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_every_preset_trains_50_steps_on_real_data(preset, tmp_path, scheduler):
+    dataset = "cifar_animals" if preset == "rgb32" else "mnist"
+    config = PRESETS[preset].config(dataset=dataset, epochs=1, batch_size=32, max_images=32 * 50)
+    run = finished_run(tmp_path / "run", config, scheduler)
+    snap = run.snapshot()
+    assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)
+    assert snap.step == 50 and len(snap.steps["g_loss"]) == 50
+    for name in ("g_loss", "d_loss", "d_acc_real", "d_acc_fake"):
+        assert all(math.isfinite(v) for v in snap.steps[name]), name
+    # The generator changed: the grid after training differs from the one before.
+    from PIL import Image
+
+    before = np.asarray(Image.open(run.grid_path(0)), dtype=np.int16)
+    after = np.asarray(Image.open(run.grid_path(1)), dtype=np.int16)
+    assert np.abs(before - after).mean() > 1.0
+    for artefact in ("config.json", "status.json", "metrics.jsonl", "generator.keras", "card.json",
+                     "checkpoints/last.npz", "checkpoints/epoch_001.npz", "grids/epoch_000.png", "grids/epoch_001.png"):
+        assert (run.directory / artefact).exists(), artefact
+    card = json.loads((run.directory / "card.json").read_text())
+    assert card["preset"] == preset and card["epochs"] == 1 and card["dataset"] == dataset
+    assert card["image_shape"] == ([32, 32, 3] if preset == "rgb32" else [28, 28, 1])
+    assert card["hardware"]
+    assert list((run.directory / "tb").glob("events.out.tfevents.*"))
+
+
+@pytest.mark.parametrize("loss", ["log", "lsgan", "hinge", "wgan_gp"])
+def test_every_loss_trains_with_finite_values(loss, tmp_path, scheduler):
+    config = PRESETS["fast"].config(epochs=1, batch_size=32, max_images=32 * 12, loss=loss, d_steps=2)
+    snap = finished_run(tmp_path / "run", config, scheduler).snapshot()
+    assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)
+    assert snap.step == 12 and all(math.isfinite(v) for v in snap.steps["d_loss"])
+
+
+def test_conditional_run_draws_one_column_per_class(tmp_path, scheduler):
+    config = PRESETS["cgan"].config(epochs=1, batch_size=32, max_images=32 * 10, grid_size=3)
+    run = finished_run(tmp_path / "run", config, scheduler)
+    card = json.loads((run.directory / "card.json").read_text())
+    assert card["num_classes"] == 10 and card["class_names"][3] == "3"
+    handle = GeneratorHandle.from_file(run.directory / "generator.keras")
+    assert handle.conditional and handle.num_classes == 10
+    latents = handle.sample_latents(4, seed=1)
+    same = handle.generate(latents, [2, 2, 2, 2])
+    other = handle.generate(latents, [7, 7, 7, 7])
+    assert not np.allclose(same, other), "the label must change the image"
+
+
+def test_stop_mid_epoch_is_quick_and_resume_continues_metrics(tmp_path):
+    scheduler = Scheduler(1)
+    # 6 steps per epoch at the tutorial's batch of 256.
+    config = PRESETS["dcgan-tf"].config(epochs=3, max_images=256 * 6)
+    run = Run.create(tmp_path / "run", config)
+    run.start(scheduler)
+    deadline = time.time() + 240
+    while run.snapshot().step < 8 and time.time() < deadline:  # into the second epoch
+        time.sleep(0.05)
+    assert run.snapshot().step >= 8
+    asked = time.time()
+    run.stop()
+    assert run.wait(30)
+    stop_seconds = time.time() - asked
+    assert stop_seconds < 5.0, f"stop took {stop_seconds:.1f} s"
+    snap = run.snapshot()
+    assert snap.state == RunState.STOPPED and snap.epoch == 1 and 8 <= snap.step < 12
+    stopped_at = snap.step
+    assert not scheduler.jobs()["running"], "a stopped run frees its slot"
+
+    reopened = Run.open(tmp_path / "run")  # as after a restart
+    assert reopened.snapshot().step == stopped_at
+    reopened.resume_training()
+    reopened.start  # noqa: B018 - resume_training starts it
+    assert reopened.wait(300)
+    final = reopened.snapshot()
+    assert final.state == RunState.FINISHED, (final.message, final.traceback)
+    assert final.steps["step"] == list(range(1, final.step + 1)), "steps continue without gaps or repeats"
+    assert final.step > stopped_at
+    assert [e["epoch"] for e in final.epochs] == [1, 2, 3]
+    lines = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in lines if r["type"] == "step"] == final.steps["step"]
+    assert final.grid_epochs == [0, 1, 2, 3]
+
+
+def test_resume_from_a_kept_epoch_drops_later_metrics(tmp_path, scheduler):
+    config = PRESETS["fast"].config(epochs=3, batch_size=32, max_images=32 * 5, keep_checkpoints=5)
+    run = finished_run(tmp_path / "run", config, scheduler)
+    assert run.kept_epochs() == [1, 2, 3]
+    run.resume_training(from_epoch=1, scheduler=scheduler)
+    assert run.wait(120)
+    snap = run.snapshot()
+    assert snap.state == RunState.FINISHED
+    assert snap.steps["step"] == list(range(1, 16)) and [e["epoch"] for e in snap.epochs] == [1, 2, 3]
+
+
+def test_pause_holds_training_and_resume_continues(tmp_path, scheduler):
+    config = PRESETS["fast"].config(epochs=2, batch_size=32, max_images=32 * 40)
+    run = Run.create(tmp_path / "run", config)
+    run.start(scheduler)
+    deadline = time.time() + 120
+    while run.snapshot().step < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    run.pause()
+    time.sleep(0.5)
+    held = run.snapshot().step
+    time.sleep(1.5)
+    assert run.snapshot().state == RunState.PAUSED
+    assert run.snapshot().step == held, "no step while paused"
+    run.resume()
+    assert run.wait(120)
+    assert run.snapshot().state == RunState.FINISHED and run.snapshot().step == 80
+
+
+@pytest.mark.parametrize("preset, loss", [("dcgan-tf", "bce_logits"), ("mlp", "bce_logits")])
+def test_absurd_learning_rate_fails_with_a_nan_message(preset, loss, tmp_path, scheduler):
+    config = PRESETS[preset].config(epochs=1, batch_size=32, max_images=32 * 100, loss=loss)
+    config.generator_optimizer.learning_rate = 1e3
+    config.discriminator_optimizer.learning_rate = 1e3
+    run = finished_run(tmp_path / "run", config, scheduler, timeout=120)
+    snap = run.snapshot()
+    assert snap.state == RunState.FAILED
+    assert snap.message.key == "error.nan_loss"
+    assert "divergió" in snap.message.text("es") and "diverged" in snap.message.text("en")
+    assert snap.step < 100, "the run ends at the first non-finite or exploding loss"
+    assert all(math.isfinite(v) and abs(v) <= 1e6 for v in snap.steps["g_loss"]), "bad values are not recorded"
+    assert not scheduler.jobs()["running"]
+    assert json.loads((run.directory / "status.json").read_text())["state"] == "failed"
+
+
+def test_a_crash_in_the_thread_fails_the_run_keeps_the_traceback_and_frees_the_slot(tmp_path):
+    scheduler = Scheduler(1)
+    config = PRESETS["fast"].config(epochs=2, batch_size=32, max_images=32 * 4, metrics_every=1)
+    run = Run.create(tmp_path / "run", config)
+
+    def broken_quality(*_):
+        raise ZeroDivisionError("boom in a metric")
+
+    run.quality_fn = broken_quality
+    run.start(scheduler)
+    assert run.wait(120)
+    snap = run.snapshot()
+    assert snap.state == RunState.FAILED
+    assert "ZeroDivisionError" in snap.traceback and "boom in a metric" in snap.message.text("en")
+    assert not scheduler.jobs()["running"]
+    # The slot is free: the next run trains.
+    other = finished_run(tmp_path / "next", PRESETS["fast"].config(epochs=1, batch_size=32, max_images=64), scheduler)
+    assert other.snapshot().state == RunState.FINISHED
+
+
+@pytest.mark.parametrize("overrides, key", [
+    ({"preset": "stylegan9"}, "error.unknown_preset"),
+    ({"dataset": "imagenet"}, "error.unknown_dataset"),
+    ({"epochs": 0}, "error.out_of_range"),
+    ({"batch_size": -4}, "error.out_of_range"),
+    ({"latent_dim": "big"}, "error.not_integer"),
+    ({"loss": "magic"}, "error.unknown_choice"),
+    ({"label_smoothing": float("nan")}, "error.not_number"),
+    ({"batch_size": 4096, "max_images": 100}, "error.batch_larger_than_data"),
+])
+def test_bad_input_is_refused_clearly_and_leaves_nothing_behind(overrides, key, tmp_path):
+    config = TrainConfig.from_dict({**PRESETS["fast"].config().to_dict(), **overrides})
+    target = tmp_path / "run"
+    with pytest.raises(GanError) as caught:
+        Run.create(target, config)
+    assert caught.value.message.key == key
+    assert caught.value.text("es") != caught.value.text("en")
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_optimizer_values_are_refused(tmp_path):
+    config = PRESETS["fast"].config()
+    config.discriminator_optimizer.beta1 = 1.5
+    with pytest.raises(GanError) as caught:
+        Run.create(tmp_path / "run", config)
+    assert "discriminator.beta1" in caught.value.text("en")
+    config = PRESETS["fast"].config()
+    config.generator_optimizer.name = "adamw2"
+    with pytest.raises(GanError):
+        Run.create(tmp_path / "run2", config)
+    assert not any(tmp_path.iterdir())
+
+
+def test_conditional_preset_needs_labels(tmp_path):
+    with pytest.raises(GanError) as caught:
+        Run.create(tmp_path / "run", PRESETS["cgan"].config(dataset="cifar_animals:cat"))
+    assert caught.value.message.key == "error.needs_labels"
+
+
+def test_saved_generator_loads_safely_and_matches_the_checkpoint(tmp_path, scheduler):
+    config = PRESETS["dcgan-bn"].config(epochs=1, batch_size=32, max_images=32 * 10)
+    run = finished_run(tmp_path / "run", config, scheduler)
+    handle = GeneratorHandle.from_file(run.directory / "generator.keras")  # safe_mode=True inside
+    latents = handle.sample_latents(16, seed=3)
+    from_file = handle.generate(latents)
+    gan = build_gan(config, (28, 28, 1), 10)
+    load_generator_weights(gan.generator, run.directory / "checkpoints" / "last.npz")
+    from_checkpoint = gan.generator(latents, training=False).numpy()
+    np.testing.assert_allclose(from_file, from_checkpoint, atol=1e-5)
+    np.testing.assert_allclose(handle.generate(latents), from_file)  # same latents, same images
+    assert from_file.shape == (16, 28, 28, 1) and from_file.min() >= -1 and from_file.max() <= 1

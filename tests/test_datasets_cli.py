@@ -1,0 +1,146 @@
+"""Dataset loading from the offline copies, the CLI end to end, and the diagnosis rules."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gan_core import GanError, Message
+from gan_core import datasets
+from gan_core.diagnosis import diagnose
+
+ROOT = Path(__file__).resolve().parents[1]
+BIRDS = datasets.data_dir() / "birds"
+
+
+def test_builtin_datasets_load_from_the_data_dir():
+    mnist = datasets.load_dataset("mnist")
+    assert mnist.images.shape == (60000, 28, 28, 1) and mnist.images.dtype == np.uint8
+    assert mnist.test_images.shape == (10000, 28, 28, 1)
+    assert mnist.class_counts()["1"] == 6742  # the real MNIST count of ones
+    fashion = datasets.load_dataset("fashion_mnist")
+    assert set(fashion.class_counts().values()) == {6000}
+    animals = datasets.load_dataset("cifar_animals")
+    assert animals.shape == (32, 32, 3) and animals.class_names[1] == "cat"
+    cats = datasets.load_dataset("cifar_animals:cat")
+    assert len(cats.images) == 2700 and cats.labels is None
+    with pytest.raises(GanError):
+        datasets.load_dataset("cifar_animals:unicorn")
+
+
+def test_missing_data_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    monkeypatch.setenv("GAN_NO_DOWNLOAD", "1")
+    datasets._load_mnist_like.cache_clear()
+    try:
+        with pytest.raises(GanError) as caught:
+            datasets.load_dataset("mnist")
+        text = caught.value.text("en")
+        assert str(tmp_path / "keras" / "mnist.npz") in text and "GAN_DATA_DIR" in text
+    finally:
+        datasets._load_mnist_like.cache_clear()
+
+
+def test_data_dir_env_points_the_loader_elsewhere(tmp_path, monkeypatch):
+    (tmp_path / "keras").mkdir()
+    real = datasets.data_dir() / "keras" / "mnist.npz"
+    (tmp_path / "keras" / "mnist.npz").symlink_to(real)
+    monkeypatch.setenv("GAN_DATA_DIR", str(tmp_path))
+    assert datasets.data_dir() == tmp_path
+    datasets._load_mnist_like.cache_clear()
+    try:
+        assert datasets.load_dataset("mnist").images.shape[0] == 60000
+    finally:
+        datasets._load_mnist_like.cache_clear()
+
+
+def test_photo_folder_loads_real_birds_cropped_and_resized(tmp_path):
+    birds = datasets.load_dataset(str(BIRDS), image_size=32)
+    assert birds.images.shape == (416, 32, 32, 3) and not birds.skipped and birds.labels is None
+    # Sub-folders become classes.
+    for species in ("American_Crow", "Bobolink"):
+        (tmp_path / species).mkdir()
+        for photo in sorted(BIRDS.glob(f"{species}_*.jpg"))[:3]:
+            (tmp_path / species / photo.name).write_bytes(photo.read_bytes())
+    (tmp_path / "Bobolink" / "notes.jpg").write_text("not a photo")
+    classed = datasets.load_photo_folder(tmp_path, size=64)
+    assert classed.images.shape == (6, 64, 64, 3)
+    assert classed.class_names == ("American_Crow", "Bobolink") and sorted(classed.labels.tolist()) == [0, 0, 0, 1, 1, 1]
+    assert classed.skipped == [("Bobolink/notes.jpg", "not_an_image")]
+
+
+def test_saved_dataset_round_trips(tmp_path):
+    birds = datasets.load_photo_folder(BIRDS, size=32)
+    datasets.save_dataset(birds, tmp_path / "birds.npz")
+    again = datasets.load_dataset(str(tmp_path / "birds.npz"))
+    np.testing.assert_array_equal(again.images, birds.images)
+
+
+def cli(*args, cwd):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, "-m", "gan_core", "--lang", "en", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_train_resume_sample_gif(tmp_path):
+    listed = cli("presets", cwd=tmp_path)
+    assert listed.returncode == 0 and "dcgan-tf" in listed.stdout and "rgb32" in listed.stdout
+    trained = cli("train", "--preset", "fast", "--dataset", "mnist", "--epochs", "2", "--batch", "32",
+                  "--max-images", "320", "--out", "runs/x", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    assert "finished: epoch 2/2, step 20" in trained.stdout
+    card = json.loads((tmp_path / "runs/x/card.json").read_text())
+    assert card["command"].startswith("python -m gan_core --lang en train --preset fast") and card["epochs"] == 2
+    resumed = cli("resume", "runs/x", "--extra-epochs", "1", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "epoch 3/3, step 30" in resumed.stdout
+    sampled = cli("sample", "runs/x/generator.keras", "-n", "16", "--out", "grid.png", cwd=tmp_path)
+    assert sampled.returncode == 0, sampled.stderr[-2000:]
+    assert Image.open(tmp_path / "grid.png").size == (2 * (4 * 30 + 2),) * 2
+    gif = cli("gif", "runs/x", cwd=tmp_path)
+    assert gif.returncode == 0
+    with Image.open(tmp_path / "runs/x/progress.gif") as animation:
+        assert animation.n_frames == 4  # before training and after each of 3 epochs
+
+
+def test_cli_refuses_bad_input_in_the_users_language(tmp_path):
+    bad = cli("train", "--preset", "fast", "--batch", "0", "--out", "runs/y", cwd=tmp_path)
+    assert bad.returncode == 2 and "batch_size must be between" in bad.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def steps_of(g, d, acc_real, acc_fake):
+    return {"g_loss": list(g), "d_loss": list(d), "d_acc_real": list(acc_real), "d_acc_fake": list(acc_fake)}
+
+
+def test_diagnosis_names_a_discriminator_that_wins_early():
+    n = 100
+    steps = steps_of(np.linspace(1, 6, n), np.full(n, 0.05), np.full(n, 0.99), np.full(n, 0.99))
+    keys = [m.key for m in diagnose(steps, [])]
+    assert keys[0] == "diag.d_wins"
+    assert "99%" in diagnose(steps, [])[0].text("es")
+
+
+def test_diagnosis_names_mode_collapse_and_healthy_runs():
+    rng = np.random.default_rng(0)
+    n = 100
+    healthy = steps_of(0.9 + 0.05 * rng.standard_normal(n), 1.2 + 0.05 * rng.standard_normal(n),
+                       np.full(n, 0.7), np.full(n, 0.65))
+    assert [m.key for m in diagnose(healthy, [{"diversity": 0.9}])] == ["diag.healthy"]
+    assert "diag.mode_collapse" in [m.key for m in diagnose(healthy, [{"diversity": 0.1}])]
+    assert [m.key for m in diagnose(steps_of([1.0] * 5, [1.0] * 5, [0.5] * 5, [0.5] * 5), [])] == ["diag.too_early"]
+    swinging = steps_of(np.tile([0.1, 3.0], n // 2), np.full(n, 1.0), np.full(n, 0.7), np.full(n, 0.7))
+    assert "diag.oscillation" in [m.key for m in diagnose(swinging, [])]
+
+
+def test_messages_render_in_both_languages():
+    message = Message("error.out_of_range", field="epochs", value=0, low=1, high=10)
+    assert message.text("es") == "epochs debe estar entre 1 y 10 (recibido: 0)."
+    assert message.text("en") == "epochs must be between 1 and 10 (got: 0)."
+    assert Message.from_dict(message.to_dict()).text("en") == message.text("en")

@@ -250,7 +250,7 @@ def decode_photo_entries(name: str, entries, size: int, channels: int = 3, progr
         try:
             images.append(decode_image(data, size, channels))
             parts = relative.replace("\\", "/").split("/")
-            class_of.append(parts[-2] if len(parts) > 1 else "")
+            class_of.append(parts[0] if len(parts) > 1 else "")  # the top sub-folder names the class
         except ImageRejected as exc:
             skipped.append((relative, exc.reason))
         if progress is not None:

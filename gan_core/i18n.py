@@ -84,6 +84,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "El archivo contiene demasiados ficheros ({count}; máximo {limit}).",
         "en": "The archive holds too many files ({count}; at most {limit}).",
     },
+    "error.upload_empty": {
+        "es": "No se ha subido ningún archivo.",
+        "en": "No file was uploaded.",
+    },
+    "error.upload_too_large": {
+        "es": "La subida ocupa {megabytes} MB; el máximo es {limit} MB.",
+        "en": "The upload is {megabytes} MB; the limit is {limit} MB.",
+    },
+    "error.upload_no_images": {
+        "es": "Solo se pudieron leer {count} imágenes (mínimo {minimum}); se omitieron {skipped} archivos. Revise la lista de omitidos.",
+        "en": "Only {count} images could be read (at least {minimum} needed); {skipped} files were skipped. See the list of skipped files.",
+    },
+    "error.quota": {
+        "es": "Su espacio en el servidor está lleno ({used} MB de {limit} MB). Borre ejecuciones o datos antiguos.",
+        "en": "Your space on the server is full ({used} MB of {limit} MB). Delete old runs or data.",
+    },
     "error.upload_bomb": {
         "es": "El archivo comprimido se descomprime a un tamaño excesivo: parece una bomba zip y se ha rechazado.",
         "en": "The archive expands to an excessive size: it looks like a zip bomb and was refused.",

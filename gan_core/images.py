@@ -15,6 +15,11 @@ MAX_IMAGE_PIXELS = 40_000_000  # far above any photo a student takes, far below 
 MIN_SIDE = 16
 
 
+# Pillow only warns between its limit and twice it; we refuse (process-wide, set once: filters are global).
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+
 class ImageRejected(Exception):
     """A file that cannot become a training image; `reason` is a translation key suffix."""
 
@@ -27,20 +32,19 @@ class ImageRejected(Exception):
 def decode_image(data: bytes, size: int, channels: int) -> np.ndarray:
     """Decode encoded bytes to a (size, size, channels) uint8 array: EXIF-rotated,
     alpha composited on white, centre-cropped to a square and resized."""
-    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    if not data:
+        raise ImageRejected("corrupt", "empty file")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as img:
-                if img.width * img.height > MAX_IMAGE_PIXELS:
-                    raise ImageRejected("too_many_pixels", f"{img.width}x{img.height}")
-                if min(img.width, img.height) < MIN_SIDE:
-                    raise ImageRejected("too_small", f"{img.width}x{img.height}")
-                if img.format == "JPEG":
-                    img.draft("RGB" if channels == 3 else "L", (size * 2, size * 2))
-                img.load()
-                img = ImageOps.exif_transpose(img)
-                img = to_mode(img, channels)
+        with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as img:
+            if img.width * img.height > MAX_IMAGE_PIXELS:
+                raise ImageRejected("too_many_pixels", f"{img.width}x{img.height}")
+            if min(img.width, img.height) < MIN_SIDE:
+                raise ImageRejected("too_small", f"{img.width}x{img.height}")
+            if img.format == "JPEG":
+                img.draft("RGB" if channels == 3 else "L", (size * 2, size * 2))
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            img = to_mode(img, channels)
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

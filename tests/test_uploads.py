@@ -1,0 +1,304 @@
+"""Hostile and messy uploads, each built on the fly: a clear message, nothing else changed, nothing written outside."""
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gan_core import GanError, datasets, uploads
+from gan_core.i18n import tr
+
+BIRDS = sorted((datasets.data_dir() / "birds").glob("*.jpg"))
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def bird(index=0) -> bytes:
+    return BIRDS[index].read_bytes()
+
+
+def encode(img: Image.Image, fmt: str, **params) -> bytes:
+    buffer = io.BytesIO()
+    img.save(buffer, format=fmt, **params)
+    return buffer.getvalue()
+
+
+def zip_of(members: dict[str, bytes], symlinks: dict[str, str] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        for name, target in (symlinks or {}).items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (0o120777 << 16)
+            archive.writestr(info, target)
+    return buffer.getvalue()
+
+
+def eight_birds(prefix="") -> dict[str, bytes]:
+    return {f"{prefix}bird_{i}.jpg": bird(i) for i in range(8)}
+
+
+@pytest.fixture
+def session_dir(tmp_path):
+    """The session's own directory; the test asserts nothing appears anywhere else."""
+    session = tmp_path / "session"
+    session.mkdir()
+    outside_before = _files_outside(tmp_path, session)
+    yield session
+    assert _files_outside(tmp_path, session) == outside_before, "a file appeared outside the session directory"
+
+
+def _files_outside(tmp_path, session):
+    project_files = {p for p in PROJECT.rglob("*") if ".git" not in p.parts and "__pycache__" not in p.parts
+                     and ".pytest_cache" not in p.parts and "test-artifacts" not in p.parts}
+    tmp_files = {p for p in tmp_path.rglob("*") if session not in p.parents and p != session}
+    return project_files | tmp_files
+
+
+def reasons(result) -> dict[str, str]:
+    return dict(result.skipped)
+
+
+def test_happy_zip_of_real_birds_with_class_folders(session_dir):
+    members = {**eight_birds("photos/eagle/"), **{f"photos/owl/{i}.jpg": bird(10 + i) for i in range(4)}}
+    result = uploads.read_photo_upload([("photos.zip", zip_of(members))], size=64)
+    assert result.dataset.images.shape == (12, 64, 64, 3)
+    assert result.dataset.class_names == ("eagle", "owl") and result.skipped == []
+
+
+def test_many_loose_files_become_one_unlabelled_set(session_dir):
+    files = [(p.name, p.read_bytes()) for p in BIRDS[:20]]
+    result = uploads.read_photo_upload(files, size=32)
+    assert result.dataset.images.shape == (20, 32, 32, 3) and result.dataset.labels is None
+
+
+def test_paths_with_dotdot_or_absolute_are_skipped_never_written(session_dir):
+    members = {**eight_birds(), "../../evil.jpg": bird(9), "/etc/evil.jpg": bird(9), "C:/evil.jpg": bird(9)}
+    result = uploads.read_photo_upload([("x.zip", zip_of(members))])
+    assert result.count == 8
+    assert {reason for name, reason in result.skipped} == {"unsafe_path"} and len(result.skipped) == 3
+    assert tr("skip.unsafe_path", "es") != tr("skip.unsafe_path", "en")
+
+
+def test_symlinks_inside_archives_are_skipped(session_dir):
+    result = uploads.read_photo_upload([("x.zip", zip_of(eight_birds(), symlinks={"link.jpg": "/etc/passwd"}))])
+    assert reasons(result) == {"link.jpg": "symlink"} and result.count == 8
+
+
+def test_zip_bomb_member_is_refused_by_its_ratio(session_dir):
+    members = {**eight_birds(), "bomb.jpg": b"\0" * 5_000_000}  # deflates about 1000:1
+    result = uploads.read_photo_upload([("x.zip", zip_of(members))])
+    assert reasons(result) == {"bomb.jpg": "bomb"} and result.count == 8
+
+
+def test_zip_bomb_total_is_refused_before_reading(session_dir, monkeypatch):
+    monkeypatch.setattr(datasets, "MAX_ARCHIVE_TOTAL_BYTES", 3_000_000)
+    members = {**eight_birds(), **{f"pad{i}.bin": b"\0" * 1_000_000 for i in range(3)}}
+    with pytest.raises(GanError) as caught:
+        uploads.read_photo_upload([("x.zip", zip_of(members))])
+    assert caught.value.message.key == "error.upload_bomb"
+    assert "bomba zip" in caught.value.text("es") and "zip bomb" in caught.value.text("en")
+
+
+def test_a_lying_size_header_cannot_make_us_read_more(session_dir):
+    data = bytearray(zip_of({**eight_birds(), "big.png": encode(Image.new("RGB", (400, 400), "red"), "PNG")}))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        info = archive.getinfo("big.png")
+    # Forge the central directory: claim the member is 10 bytes long.
+    central = data.rfind(b"PK\x01\x02", 0, data.rfind(b"big.png"))
+    data[central + 24:central + 28] = (10).to_bytes(4, "little")
+    result = uploads.read_photo_upload([("x.zip", bytes(data))])
+    assert result.count == 8 and reasons(result)["big.png"] in ("too_large", "corrupt", "bomb")
+    assert info.file_size > 10
+
+
+def test_decompression_bomb_image_is_an_error_not_a_warning(session_dir):
+    bomb = encode(Image.new("1", (10_000, 10_000)), "PNG")  # 100 megapixels, a few kB
+    result = uploads.read_photo_upload([*eight_birds().items(), ("huge.png", bomb)])
+    assert reasons(result) == {"huge.png": "too_many_pixels"} and result.count == 8
+
+
+def test_truncated_and_corrupt_images(session_dir):
+    files = [*eight_birds().items(), ("half.jpg", bird(20)[: len(bird(20)) // 2]), ("zero.jpg", b""),
+             ("noise.png", b"\x89PNG\r\n\x1a\n" + os.urandom(300))]
+    result = uploads.read_photo_upload(files)
+    assert set(reasons(result)) == {"half.jpg", "zero.jpg", "noise.png"}
+    assert set(reasons(result).values()) <= {"corrupt", "not_an_image"}
+    assert result.count == 8
+
+
+def test_non_images_with_image_names_and_other_files(session_dir):
+    files = [*eight_birds().items(), ("notes.jpg", b"just some text, not a photo"), ("run.exe", b"MZ\x90\x00"),
+             ("model.pkl", b"\x80\x04\x95")]
+    result = uploads.read_photo_upload(files)
+    assert reasons(result) == {"notes.jpg": "not_an_image", "run.exe": "not_an_image", "model.pkl": "not_an_image"}
+
+
+def test_images_whose_extension_lies_are_read_by_content(session_dir):
+    red = Image.new("RGB", (40, 40), (255, 0, 0))
+    files = [*eight_birds().items(), ("really_a_gif.jpg", encode(red.convert("P"), "GIF")),
+             ("really_a_png.jpg", encode(red, "PNG"))]
+    result = uploads.read_photo_upload(files)
+    assert result.count == 10 and result.skipped == []
+    np.testing.assert_array_equal(result.dataset.images[-1][16, 16], [255, 0, 0])
+
+
+def test_odd_modes_become_what_a_person_sees(session_dir):
+    transparent_red = Image.new("RGBA", (40, 40), (255, 0, 0, 0))
+    grey16 = Image.fromarray(np.full((40, 40), 65535, np.uint16))
+    palette = Image.new("RGB", (40, 40), (0, 0, 255)).convert("P")
+    files = [*eight_birds().items(),
+             ("alpha.png", encode(transparent_red, "PNG")),            # fully transparent: white background
+             ("la.png", encode(Image.new("LA", (40, 40), (0, 255)), "PNG")),
+             ("cmyk.jpg", encode(Image.new("CMYK", (40, 40), (0, 0, 0, 0)), "JPEG")),
+             ("grey16.png", encode(grey16, "PNG")),                    # 16-bit white stays white, not clipped
+             ("palette.png", encode(palette, "PNG")),
+             ("one_bit.png", encode(Image.new("1", (40, 40), 1), "PNG"))]
+    result = uploads.read_photo_upload(files)
+    assert result.skipped == [] and result.count == 14
+    centre = {name: result.dataset.images[8 + i][16, 16].tolist()
+              for i, name in enumerate(["alpha", "la", "cmyk", "grey16", "palette", "one_bit"])}
+    assert centre["alpha"] == [255, 255, 255] and centre["la"] == [0, 0, 0]
+    assert centre["grey16"] == [255, 255, 255] and centre["one_bit"] == [255, 255, 255]
+    assert centre["palette"] == [0, 0, 255] and min(centre["cmyk"]) > 240
+
+
+def test_exif_rotation_is_applied(session_dir):
+    wide = np.zeros((40, 80, 3), np.uint8)
+    wide[:, 40:] = 255  # left black, right white
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 clockwise to display"
+    rotated = encode(Image.fromarray(wide), "JPEG", exif=exif.tobytes(), quality=95)
+    result = uploads.read_photo_upload([*eight_birds().items(), ("rotated.jpg", rotated)], size=32)
+    image = result.dataset.images[-1].astype(int)
+    # Displayed upright it is tall: black on top, white below (crop keeps the middle).
+    assert image[2, 16].mean() < 60 and image[29, 16].mean() > 200
+
+
+def test_images_too_small_are_skipped(session_dir):
+    result = uploads.read_photo_upload([*eight_birds().items(), ("tiny.png", encode(Image.new("RGB", (8, 8)), "PNG"))])
+    assert reasons(result) == {"tiny.png": "too_small"}
+
+
+def test_too_many_files(session_dir, monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_UPLOAD_FILES", 10)
+    with pytest.raises(GanError) as caught:
+        uploads.read_photo_upload([(f"{i}.jpg", bird(i)) for i in range(11)])
+    assert caught.value.message.key == "error.upload_too_many_files"
+    monkeypatch.setattr(datasets, "MAX_PHOTOS", 9)
+    result = uploads.read_photo_upload([("x.zip", zip_of({f"{i}.jpg": bird(i) for i in range(11)}))])
+    assert result.count == 9 and list(reasons(result).values()) == ["too_many_files", "too_many_files"]
+
+
+def test_empty_uploads_and_uploads_without_images(session_dir):
+    with pytest.raises(GanError) as caught:
+        uploads.read_photo_upload([])
+    assert caught.value.message.key == "error.upload_empty"
+    with pytest.raises(GanError) as caught:
+        uploads.read_photo_upload([("x.zip", zip_of({"readme.txt": b"hello"}))])
+    assert caught.value.message.key == "error.upload_no_images"
+    assert "readme" not in caught.value.text("es")  # the count, not the file list, is in the message
+    with pytest.raises(GanError):
+        uploads.read_photo_upload([("x.zip", b"PK\x03\x04 this is not really a zip")])
+
+
+def test_duplicate_long_and_non_ascii_names(session_dir):
+    long_name = "á" * 300 + ".jpg"
+    files = [("águila.jpg", bird(0)), ("águila.jpg", bird(1)), (long_name, bird(2)), ("a\x00b\n.jpg", b"junk"),
+             *[(f"ñ{i}.jpg", bird(3 + i)) for i in range(6)]]
+    result = uploads.read_photo_upload(files)
+    assert result.count == 9
+    [(shown, reason)] = result.skipped
+    assert reason == "not_an_image" and "\x00" not in shown and "\n" not in shown
+    assert len(uploads.display_name(long_name)) <= uploads.MAX_NAME_CHARS
+
+
+def test_nested_folders_take_the_top_folder_as_class(session_dir):
+    members = {**{f"top/eagle/2020/{i}.jpg": bird(i) for i in range(5)},
+               **{f"top/owl/{i}.jpg": bird(10 + i) for i in range(5)}}
+    result = uploads.read_photo_upload([("x.zip", zip_of(members))])
+    assert result.dataset.class_names == ("eagle", "owl")
+    assert np.bincount(result.dataset.labels).tolist() == [5, 5]
+
+
+# --- model files -------------------------------------------------------------------------------
+
+def small_generator(latent=8, with_lambda=False):
+    import keras
+
+    z = keras.Input((latent,))
+    x = keras.layers.Dense(7 * 7)(z)
+    if with_lambda:
+        x = keras.layers.Lambda(lambda t: t * 2.0)(x)
+    x = keras.layers.Reshape((7, 7, 1))(x)
+    x = keras.layers.UpSampling2D(4)(x)
+    return keras.Model(z, keras.layers.Activation("tanh")(x))
+
+
+def saved_bytes(model, tmp_path) -> bytes:
+    path = tmp_path / "model.keras"
+    model.save(path)
+    data = path.read_bytes()
+    path.unlink()
+    return data
+
+
+def test_a_clean_generator_upload_is_accepted(session_dir, tmp_path):
+    handle = uploads.save_model_upload("mine.keras", saved_bytes(small_generator(), tmp_path), session_dir)
+    assert handle.latent_dim == 8 and handle.image_shape == (28, 28, 1)
+    assert handle.generate(handle.sample_latents(2, 0)).shape == (2, 28, 28, 1)
+    assert [p.parent for p in session_dir.rglob("*.keras")] == [session_dir / "models"]
+
+
+@pytest.mark.parametrize("case", ["lambda", "pickle", "extra_member", "not_keras_name", "wrong_shape", "forged_weights"])
+def test_dangerous_or_broken_model_files_are_refused(case, session_dir, tmp_path):
+    import keras
+
+    name = "upload.keras"
+    if case == "lambda":
+        data = saved_bytes(small_generator(with_lambda=True), tmp_path)
+    elif case == "pickle":
+        import pickle
+
+        data = pickle.dumps({"harmless": "looking"})
+    elif case == "extra_member":
+        clean = saved_bytes(small_generator(), tmp_path)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(clean)) as source, zipfile.ZipFile(buffer, "w") as target:
+            for info in source.infolist():
+                target.writestr(info, source.read(info))
+            target.writestr("payload.pkl", b"\x80\x04")
+        data = buffer.getvalue()
+    elif case == "not_keras_name":
+        name, data = "model.h5", saved_bytes(small_generator(), tmp_path)
+    elif case == "wrong_shape":
+        z = keras.Input((8,))
+        data = saved_bytes(keras.Model(z, keras.layers.Dense(10)(z)), tmp_path)
+    else:  # forged_weights: a real config with weights from a different model
+        clean, other = saved_bytes(small_generator(), tmp_path), saved_bytes(small_generator(latent=16), tmp_path)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(clean)) as source, zipfile.ZipFile(io.BytesIO(other)) as donor, \
+                zipfile.ZipFile(buffer, "w") as target:
+            target.writestr("config.json", source.read("config.json"))
+            target.writestr("metadata.json", source.read("metadata.json"))
+            target.writestr("model.weights.h5", donor.read("model.weights.h5"))
+        data = buffer.getvalue()
+    with pytest.raises(GanError) as caught:
+        uploads.save_model_upload(name, data, session_dir)
+    assert caught.value.message.key == "error.model_file"
+    assert caught.value.text("es").startswith("El archivo de modelo no es válido")
+    assert caught.value.text("en").startswith("The model file is not valid")
+    if case == "lambda":
+        assert "Lambda" in caught.value.text("en")
+    assert not list(session_dir.rglob("*.keras")), "a refused file is not kept"
+
+
+def test_oversized_model_upload_is_refused_before_writing(session_dir, monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_MODEL_UPLOAD_BYTES", 1000)
+    with pytest.raises(GanError):
+        uploads.save_model_upload("big.keras", b"PK" + b"\0" * 2000, session_dir)
+    assert not any(session_dir.rglob("*"))

@@ -73,6 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--label", type=int, default=None, help="conditional models: this class only")
     sample.set_defaults(handler=cmd_sample)
 
+    evaluate = commands.add_parser("evaluate", help="quality metrics of a generator.keras beside their references")
+    evaluate.add_argument("generator", type=Path)
+    evaluate.add_argument("--dataset", default=None, help="whose classifier scores it (default: the card's dataset)")
+    evaluate.add_argument("-n", dest="samples", type=int, default=2000)
+    evaluate.add_argument("--update-card", action="store_true", help="write the scores into card.json")
+    evaluate.set_defaults(handler=cmd_evaluate)
+
+    export = commands.add_parser("pretrained-export", help="bundle a run's generator into pretrained/<name>")
+    export.add_argument("run_dir", type=Path)
+    export.add_argument("target", type=Path)
+    export.set_defaults(handler=cmd_pretrained_export)
+
     gif = commands.add_parser("gif", help="the progress GIF of a run (every epoch grid)")
     gif.add_argument("run_dir", type=Path)
     gif.add_argument("--out", type=Path, default=None)
@@ -180,6 +192,66 @@ def cmd_sample(args, argv) -> int:
     grid = imaging.make_grid(imaging.to_uint8(generated), columns)
     imaging.save_png(grid, args.out, scale=2 if handle.image_shape[0] <= 32 else 1)
     print(args.out)
+    return 0
+
+
+def evaluate_file(path: Path, dataset: str | None, samples: int) -> dict | None:
+    """Score a generator file with its dataset's classifier; None where there is no classifier."""
+    from . import metrics
+    from .latent import GeneratorHandle
+
+    handle = GeneratorHandle.from_file(path)
+    dataset = dataset or handle.card.get("dataset", "")
+    if not metrics.has_classifier(dataset, handle.image_shape):
+        return None
+    return metrics.evaluate_generator(handle.generate, dataset, handle.latent_dim, handle.num_classes, samples)
+
+
+def cmd_evaluate(args, argv) -> int:
+    import json
+
+    from . import metrics
+
+    scores = evaluate_file(args.generator, args.dataset, args.samples)
+    if scores is None:
+        print("no classifier for this dataset", file=sys.stderr)
+        return 1
+    for line in metrics.describe(scores, args.lang):
+        print(line)
+    if args.update_card:
+        card_path = args.generator.with_name("card.json")
+        card = json.loads(card_path.read_text()) if card_path.exists() else {}
+        card["quality"] = scores
+        card_path.write_text(json.dumps(card, indent=2))
+    return 0
+
+
+def cmd_pretrained_export(args, argv) -> int:
+    """Copy generator.keras and card.json, add quality metrics on 2000 samples and a sample grid."""
+    import json
+    import shutil
+
+    import numpy as np
+
+    from . import images as imaging
+    from .latent import GeneratorHandle
+
+    target: Path = args.target
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(args.run_dir / "generator.keras", target / "generator.keras")
+    card = json.loads((args.run_dir / "card.json").read_text())
+    scores = evaluate_file(target / "generator.keras", card.get("dataset"), 2000)
+    if scores is not None:
+        card["quality"] = scores
+    (target / "card.json").write_text(json.dumps(card, indent=2))
+    handle = GeneratorHandle.from_file(target / "generator.keras")
+    columns = min(handle.num_classes, 10) if handle.conditional else 8
+    count = columns * (8 if not handle.conditional else 6)
+    labels = np.arange(count) % handle.num_classes if handle.conditional else None
+    generated = handle.generate(handle.sample_latents(count, seed=0), labels)
+    imaging.save_png(imaging.make_grid(imaging.to_uint8(generated), columns), target / "sample.png",
+                     scale=2 if handle.image_shape[0] <= 32 else 1)
+    print(target)
     return 0
 
 

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Trains the bundled generators with gan_core's CLI (each card records its exact command),
+# then copies generator.keras, card.json and a sample grid into pretrained/<name>/.
+# Usage: bash scripts/train_pretrained.sh [name ...]   (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TF_CPP_MIN_LOG_LEVEL=3
+
+declare -A RECIPES=(
+  [mnist]="--preset dcgan-bn --dataset mnist --epochs 12 --batch 64"
+  [mnist-cgan]="--preset cgan --dataset mnist --epochs 15 --batch 128"
+  [fashion-cgan]="--preset cgan --dataset fashion_mnist --epochs 15 --batch 128"
+  [cifar-animals-cgan]="--preset cgan --dataset cifar_animals --epochs 40 --batch 128"
+  [birds]="--preset rgb32 --dataset ../shared/datasets/birds --image-size 32 --epochs 400 --batch 32 --diff-augment"
+)
+names=("$@")
+[ ${#names[@]} -eq 0 ] && names=(mnist mnist-cgan fashion-cgan cifar-animals-cgan birds)
+for name in "${names[@]}"; do
+  run="runs/pretrained/$name"
+  rm -rf "$run"
+  # shellcheck disable=SC2086
+  python3 -m gan_core train ${RECIPES[$name]} --out "$run"
+  python3 -m gan_core pretrained-export "$run" "pretrained/$name"
+done

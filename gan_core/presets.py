@@ -176,31 +176,35 @@ def dcgan_bn_discriminator(shape, num_classes=0):
 
 
 def cgan_generator(shape, latent_dim, num_classes):
+    """Tutorial 003's DCGAN (64 filters, BatchNorm) conditioned on the class: the label's embedding becomes one
+    extra feature map at the first resolution."""
     base, n_up = upsampling_plan(shape[0])
     z, label = _latent_input(latent_dim), _label_input()
-    # The label becomes one extra feature map, as in the tutorial's label embedding.
     y = layers.Embedding(num_classes, 50)(label)
     y = layers.Dense(base * base)(y)
     y = layers.Reshape((base, base, 1))(y)
-    x = layers.Dense(128 * base * base)(z)
+    x = layers.Dense(64 * base * base)(z)
+    x = layers.BatchNormalization()(x)
     x = layers.LeakyReLU(0.2)(x)
-    x = layers.Reshape((base, base, 128))(x)
+    x = layers.Reshape((base, base, 64))(x)
     x = layers.Concatenate()([x, y])
     for _ in range(n_up):
-        x = layers.Conv2DTranspose(128, 4, strides=2, padding="same")(x)
+        x = layers.Conv2DTranspose(64, 3, strides=2, padding="same")(x)
+        x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)
-    x = layers.Conv2D(shape[2], base, padding="same", activation="tanh")(x)
+    x = layers.Conv2D(shape[2], 3, padding="same", activation="tanh")(x)
     return keras.Model([z, label], x, name="generator")
 
 
 def cgan_discriminator(shape, num_classes):
+    """The label's embedding becomes one extra input channel beside the image."""
     image, label = keras.Input(shape, name="image"), _label_input()
     y = layers.Embedding(num_classes, 50)(label)
     y = layers.Dense(shape[0] * shape[1])(y)
     y = layers.Reshape((shape[0], shape[1], 1))(y)
     x = layers.Concatenate()([image, y])
-    for _ in range(2 if shape[0] < 64 else 3):
-        x = layers.Conv2D(128, 3, strides=2, padding="same")(x)
+    for filters in (64, 128) + ((128,) if shape[0] >= 64 else ()):
+        x = layers.Conv2D(filters, 3, strides=2, padding="same")(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
     x = layers.Dropout(0.4)(x)
@@ -292,7 +296,7 @@ PRESETS: dict[str, Preset] = {
                description={"es": "DCGAN con BatchNormalization, Adam 2e-4 y beta1 0.5 (tutorial 003).",
                             "en": "DCGAN with BatchNormalization, Adam 2e-4 and beta1 0.5 (tutorial 003)."}),
         Preset("cgan", "003", cgan_generator, cgan_discriminator,
-               {"latent_dim": 100, "batch_size": 128, "loss": "bce_logits",
+               {"latent_dim": 100, "batch_size": 64, "loss": "bce_logits",
                 "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
                conditional=True,
                description={"es": "GAN condicional: la etiqueta (incrustada) entra en G y en D; se elige la clase a generar.",

@@ -8,9 +8,9 @@ export TF_CPP_MIN_LOG_LEVEL=3
 
 declare -A RECIPES=(
   [mnist]="--preset dcgan-bn --dataset mnist --epochs 12 --batch 64"
-  [mnist-cgan]="--preset cgan --dataset mnist --epochs 15 --batch 128"
-  [fashion-cgan]="--preset cgan --dataset fashion_mnist --epochs 15 --batch 128"
-  [cifar-animals-cgan]="--preset cgan --dataset cifar_animals --epochs 40 --batch 128"
+  [mnist-cgan]="--preset cgan --dataset mnist --epochs 8 --batch 64"
+  [fashion-cgan]="--preset cgan --dataset fashion_mnist --epochs 8 --batch 64"
+  [cifar-animals-cgan]="--preset cgan --dataset cifar_animals --epochs 25 --batch 64"
   [birds]="--preset rgb32 --dataset ../shared/datasets/birds --image-size 32 --epochs 400 --batch 32 --diff-augment"
 )
 names=("$@")

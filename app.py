@@ -1,0 +1,22 @@
+"""GAN classroom: `streamlit run app.py`. Session, language and navigation; each page lives in app_pages/."""
+
+import streamlit as st
+
+from gan_ui import state
+from gan_ui.texts import LANGUAGE_NAMES, LANGUAGES, tr
+
+st.set_page_config(page_title="GAN classroom", page_icon=":material/blur_on:", layout="wide")
+state.session_id()  # reattaches this browser's runs after a reload (?s= in the URL)
+lang = state.language()
+page = st.navigation([
+    st.Page("app_pages/train.py", title=tr("nav.train", lang), icon=":material/model_training:", url_path="train",
+            default=True),
+    st.Page("app_pages/runs.py", title=tr("nav.runs", lang), icon=":material/history:", url_path="runs"),
+    st.Page("app_pages/data.py", title=tr("nav.data", lang), icon=":material/photo_library:", url_path="data"),
+    st.Page("app_pages/learn.py", title=tr("nav.learn", lang), icon=":material/school:", url_path="learn"),
+])
+with st.sidebar:
+    st.radio(tr("app.language", lang), LANGUAGES, key="lang", horizontal=True, bind="query-params",
+             format_func=LANGUAGE_NAMES.get)
+    st.caption(tr("app.session", lang))
+page.run()

@@ -1,0 +1,32 @@
+"""Explore: move through a generator's latent space, bundled generators or the student's own."""
+
+import streamlit as st
+
+from gan_ui import explore_view as view
+from gan_ui import state
+from gan_ui.texts import tr
+
+lang = state.language()
+st.title(tr("explore.title", lang))
+st.write(tr("explore.intro", lang))
+
+chosen = view.choose_generator(lang)
+if chosen is not None:
+    handle, key, quality_record = chosen
+    view.live_image(handle, key, lang)
+    st.divider()
+    st.subheader(tr("explore.interp_title", lang))
+    st.caption(tr("explore.interp_help", lang))
+    view.interpolation(handle, key, lang)
+    if handle.conditional:
+        st.subheader(tr("explore.morph_title", lang))
+        st.caption(tr("explore.morph_help", lang))
+        view.morph(handle, key, lang)
+    st.divider()
+    samples_col, metrics_col = st.columns([2, 1])
+    with samples_col:
+        st.subheader(tr("explore.samples_title", lang))
+        view.samples(handle, key, lang)
+    with metrics_col:
+        st.subheader(tr("explore.metrics_title", lang))
+        view.quality(quality_record, lang)

@@ -1,0 +1,17 @@
+"""Learn: what a GAN is, how one training step works, the recipes and the losses, with live examples."""
+
+import streamlit as st
+
+from gan_ui import state
+from gan_ui.learn_view import losses_section, presets_section
+from gan_ui.texts import tr
+
+lang = state.language()
+st.title(tr("learn.title", lang))
+for section in ("what", "loop", "read"):
+    st.header(tr(f"learn.{section}_title", lang))
+    st.markdown(tr(f"learn.{section}", lang))
+st.header(tr("learn.presets_title", lang))
+presets_section(lang)
+st.header(tr("learn.losses_title", lang))
+losses_section(lang)

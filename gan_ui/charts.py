@@ -1,0 +1,119 @@
+"""Plotly figures for runs (live and compared), datasets and the loss functions; every label translated."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from gan_ui.texts import tr
+
+G_COLOUR = "#1f77b4"
+D_COLOUR = "#d62728"
+MAX_POINTS = 1500  # per trace: enough to see the shape, light enough to redraw every second
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+
+
+def smooth(values, weight: float = 0.9) -> np.ndarray:
+    """Exponential moving average, bias-corrected like TensorBoard's, so the start is not dragged to 0."""
+    values = np.asarray(values, dtype=np.float64)
+    out = np.empty_like(values)
+    last, correction = 0.0, 0.0
+    for index, value in enumerate(values):
+        last = weight * last + (1.0 - weight) * value
+        correction = weight * correction + (1.0 - weight)
+        out[index] = last / correction
+    return out
+
+
+def thin(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """At most MAX_POINTS evenly spaced points, always keeping the newest."""
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) <= MAX_POINTS:
+        return x, y
+    keep = np.unique(np.linspace(0, len(x) - 1, MAX_POINTS).round().astype(int))
+    return x[keep], y[keep]
+
+
+def _layout(fig: go.Figure, x_title: str, y_title: str, height: int = 320) -> go.Figure:
+    # Legend under the plot, where the hover toolbar never covers it; uirevision keeps the user's zoom
+    # across live redraws.
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), xaxis_title=x_title, yaxis_title=y_title,
+                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0), hovermode="x unified",
+                      uirevision="keep")
+    return fig
+
+
+def _line(fig, x, y, name, colour, **kwargs) -> None:
+    x, y = thin(x, y)
+    fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines", line=dict(color=colour, **kwargs.pop("line", {})),
+                             **kwargs))
+
+
+def losses_per_step(steps: dict, lang: str) -> go.Figure:
+    """Raw G and D losses (faint) with their smoothed curves on top."""
+    fig = go.Figure()
+    for field, colour in (("g_loss", G_COLOUR), ("d_loss", D_COLOUR)):
+        name = tr(f"chart.{field}", lang)
+        _line(fig, steps["step"], steps[field], name, colour, opacity=0.25, line=dict(width=1), showlegend=True)
+        _line(fig, steps["step"], smooth(steps[field]), tr("chart.smoothed", lang, name=name), colour, line=dict(width=2.5))
+    return _layout(fig, tr("chart.step", lang), tr("chart.loss", lang))
+
+
+def losses_per_epoch(epochs: list[dict], lang: str) -> go.Figure:
+    fig = go.Figure()
+    x = [e["epoch"] for e in epochs]
+    for field, colour in (("g_loss", G_COLOUR), ("d_loss", D_COLOUR)):
+        fig.add_trace(go.Scatter(x=x, y=[e[field] for e in epochs], name=tr(f"chart.{field}", lang),
+                                 mode="lines+markers", line=dict(color=colour)))
+    fig.update_xaxes(dtick=1 if len(x) <= 20 else None)
+    return _layout(fig, tr("chart.epoch", lang), tr("chart.loss", lang))
+
+
+def accuracy_per_step(steps: dict, lang: str) -> go.Figure:
+    """D's accuracy on real and on fake images (smoothed), with the 50% chance line."""
+    fig = go.Figure()
+    for field, colour in (("d_acc_real", "#2ca02c"), ("d_acc_fake", "#ff7f0e")):
+        _line(fig, steps["step"], smooth(steps[field]), tr(f"chart.acc_{field.rsplit('_', 1)[1]}", lang), colour,
+              line=dict(width=2.5))
+    fig.add_hline(y=0.5, line=dict(color="grey", dash="dot"), annotation_text=tr("chart.chance", lang))
+    fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
+    return _layout(fig, tr("chart.step", lang), tr("chart.accuracy", lang))
+
+
+def speed_per_epoch(epochs: list[dict], lang: str) -> go.Figure:
+    fig = go.Figure(go.Bar(x=[e["epoch"] for e in epochs], y=[e["images_per_sec"] for e in epochs],
+                           marker_color="#9467bd", name=tr("chart.images_per_sec", lang)))
+    fig.update_xaxes(dtick=1 if len(epochs) <= 20 else None)
+    return _layout(fig, tr("chart.epoch", lang), tr("chart.images_per_sec", lang))
+
+
+def compare_per_step(series: list[tuple[str, dict]], field: str, lang: str) -> go.Figure:
+    """One smoothed curve per run for `field` (g_loss, d_loss, ...); series: (label, steps dict)."""
+    fig = go.Figure()
+    for index, (label, steps) in enumerate(series):
+        if steps["step"]:
+            _line(fig, steps["step"], smooth(steps[field]), label, PALETTE[index % len(PALETTE)], line=dict(width=2))
+    y_title = tr("chart.accuracy", lang) if field.startswith("d_acc") else tr(f"chart.{field}", lang)
+    fig.update_layout(title=dict(text=tr(f"chart.{field}", lang) if not field.startswith("d_acc") else
+                                 tr(f"chart.acc_{field.rsplit('_', 1)[1]}", lang), font=dict(size=14)))
+    return _layout(fig, tr("chart.step", lang), y_title)
+
+
+def class_counts(counts: dict[str, int], labels: dict[str, str], lang: str) -> go.Figure:
+    """Bar chart of images per class; labels maps a class name to the text shown."""
+    fig = go.Figure(go.Bar(x=[labels.get(name, name) for name in counts], y=list(counts.values()),
+                           marker_color=G_COLOUR))
+    fig.update_layout(hovermode="closest")
+    return _layout(fig, tr("chart.class", lang), tr("chart.images", lang), height=260)
+
+
+def loss_curves(scores: np.ndarray, d_real: np.ndarray, d_fake: np.ndarray, g_fake: np.ndarray, lang: str) -> go.Figure:
+    """A loss as a function of D's score: D's penalty on a real and on a fake image, and G's on its fake."""
+    fig = go.Figure()
+    for values, key, colour, dash in ((d_real, "chart.d_on_real", "#2ca02c", "solid"),
+                                      (d_fake, "chart.d_on_fake", D_COLOUR, "solid"),
+                                      (g_fake, "chart.g_on_fake", G_COLOUR, "dash")):
+        fig.add_trace(go.Scatter(x=scores, y=values, name=tr(key, lang), mode="lines",
+                                 line=dict(color=colour, width=2.5, dash=dash)))
+    fig.add_vline(x=0, line=dict(color="grey", dash="dot"))
+    return _layout(fig, tr("chart.score", lang), tr("chart.loss", lang), height=340)

@@ -1,0 +1,142 @@
+"""The data page's pieces: previews of the built-in datasets and turning uploaded photos into a session dataset."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from gan_core import GanError, load_dataset
+from gan_core.datasets import MIN_TRAIN_IMAGES, PHOTO_SUFFIXES, decode_photo_entries, iter_zip_members
+from gan_core.images import make_grid, png_bytes
+from gan_ui import charts, state
+from gan_ui.texts import tr
+from gan_ui.train_form import DATASET_KEY
+from gan_ui.widgets import class_label, dataset_label
+
+SAMPLE_SIZE = 64
+UPLOAD_TYPES = ["zip"] + [suffix.lstrip(".") for suffix in PHOTO_SUFFIXES]
+LAST_UPLOAD_KEY = "data.last_upload"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def builtin_preview(name: str) -> dict:
+    """A fixed random sample grid (PNG bytes) and the counts of a built-in dataset."""
+    dataset = load_dataset(name)
+    return {
+        "grid": _sample_png(dataset.images, seed=0),
+        "counts": dataset.class_counts(),
+        "train": len(dataset.images),
+        "test": 0 if dataset.test_images is None else len(dataset.test_images),
+        "shape": dataset.shape,
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _npz_preview(path: str, modified: float) -> bytes:
+    dataset = state.load_npz_dataset(Path(path))
+    return _sample_png(dataset.images, seed=0)
+
+
+def _sample_png(images: np.ndarray, seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    picked = images[np.sort(rng.choice(len(images), min(SAMPLE_SIZE, len(images)), replace=False))]
+    return png_bytes(make_grid(picked, columns=8), scale=2 if images.shape[1] <= 32 else 1)
+
+
+def builtin_section(lang: str) -> None:
+    name = st.selectbox(tr("data.pick", lang), ("mnist", "fashion_mnist", "cifar_animals"), key="data.pick",
+                        format_func=lambda n: dataset_label(n, lang))
+    try:
+        preview = builtin_preview(name)
+    except GanError as exc:
+        st.error(exc.text(lang), icon=":material/error:")
+        return
+    cols = st.columns(4)
+    cols[0].metric(tr("data.train_images", lang), f"{preview['train']:,}")
+    cols[1].metric(tr("data.test_images", lang), f"{preview['test']:,}")
+    cols[2].metric(tr("data.shape", lang), "×".join(map(str, preview["shape"])))
+    cols[3].metric(tr("data.classes", lang), len(preview["counts"]))
+    sample, counts = st.columns(2)
+    sample.image(preview["grid"], caption=tr("data.sample", lang), width="stretch")
+    with counts:
+        st.markdown(f"**{tr('data.counts', lang)}**")
+        labels = {name: class_label(name, lang) for name in preview["counts"]}
+        st.plotly_chart(charts.class_counts(preview["counts"], labels, lang), key="data.counts_chart")
+
+
+def upload_section(lang: str) -> None:
+    files = st.file_uploader(tr("data.upload", lang), type=UPLOAD_TYPES, accept_multiple_files=True,
+                             key="data.files", help=tr("data.upload_help", lang))
+    left, right = st.columns(2)
+    size = left.radio(tr("data.size", lang), (32, 64), horizontal=True, key="data.size",
+                      format_func=lambda s: f"{s}×{s}")
+    name = right.text_input(tr("data.name", lang), value=tr("data.default_name", lang), max_chars=60, key="data.name")
+    if st.button(tr("data.create", lang), type="primary", disabled=not files, icon=":material/add_photo_alternate:"):
+        _create_dataset(files, int(size), name.strip() or tr("data.default_name", lang), lang)
+    _last_upload_report(lang)
+    st.subheader(tr("data.yours", lang))
+    _session_datasets(lang)
+
+
+def _create_dataset(files, size: int, name: str, lang: str) -> None:
+    """Decode every photo (zip members included) into a dataset, save it in the session and report what was skipped."""
+    entries = []
+    for uploaded in files:
+        data = uploaded.getvalue()
+        if uploaded.name.lower().endswith(".zip"):
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                    entries += list(iter_zip_members(archive))
+            except zipfile.BadZipFile:
+                st.error(tr("data.bad_zip", lang), icon=":material/error:")
+                return
+            except GanError as exc:
+                st.error(exc.text(lang), icon=":material/error:")
+                return
+        else:
+            entries.append((uploaded.name, data, None))
+    bar = st.progress(0.0)
+    dataset = decode_photo_entries(name, entries, size, 3,
+                                   progress=lambda done, total: bar.progress(done / total, tr("data.decoding", lang,
+                                                                                             done=done, total=total)))
+    bar.empty()
+    report = {"skipped": dataset.skipped, "count": len(dataset.images), "name": name}
+    if len(dataset.images) >= MIN_TRAIN_IMAGES:
+        report["id"] = state.save_session_dataset(dataset, name)
+    st.session_state[LAST_UPLOAD_KEY] = report
+
+
+def _last_upload_report(lang: str) -> None:
+    report = st.session_state.get(LAST_UPLOAD_KEY)
+    if not report:
+        return
+    if "id" in report:
+        st.success(tr("data.created", lang, name=report["name"], count=report["count"]), icon=":material/check_circle:")
+    else:
+        st.error(tr("data.too_few", lang, count=report["count"], minimum=MIN_TRAIN_IMAGES), icon=":material/error:")
+    if report["skipped"]:
+        with st.expander(tr("data.skipped", lang, count=len(report["skipped"]))):
+            st.dataframe([{tr("col.file", lang): file, tr("col.reason", lang): tr("skip." + reason, lang)}
+                          for file, reason in report["skipped"]], hide_index=True)
+
+
+def _session_datasets(lang: str) -> None:
+    datasets = state.session_datasets()
+    if not datasets:
+        st.caption(tr("data.none_yet", lang))
+        return
+    for dataset_id, meta in reversed(datasets.items()):
+        path = state.session_dataset_path(dataset_id)
+        with st.container(border=True):
+            sample, details = st.columns([1, 2])
+            sample.image(_npz_preview(str(path), path.stat().st_mtime), width="stretch")
+            classes = ", ".join(meta["class_names"]) if meta["class_names"] else tr("data.no_classes", lang)
+            details.markdown(f"**{meta['name']}**")
+            details.caption(tr("data.summary", lang, count=meta["count"], size=meta["size"], classes=classes))
+            if details.button(tr("data.use", lang), key=f"data.use.{dataset_id}", icon=":material/model_training:"):
+                st.session_state[DATASET_KEY] = state.UPLOAD_PREFIX + dataset_id
+                st.switch_page("app_pages/train.py")

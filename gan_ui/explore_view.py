@@ -1,0 +1,329 @@
+"""The explorer's pieces: which generator, the live latent sliders, interpolation, class morph, samples, metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from gan_core import GanError
+from gan_core import images as imaging
+from gan_core.latent import GeneratorHandle, class_morph, interpolate
+from gan_core.pretrained import bundled_generators
+from gan_ui import state
+from gan_ui.texts import tr
+from gan_ui.widgets import class_label
+
+LATENT_SLIDERS = 8
+DIRECTION_SLIDERS = 6
+SLIDER_RANGE = 3.0
+PREVIEW_PIXELS = 256
+
+
+# --- generators, loaded once per server (bundled) or per file version (a run's) --------------------
+
+@st.cache_resource(show_spinner=False)
+def bundled_handle(name: str) -> GeneratorHandle:
+    """A bundled generator, loaded once for the whole server with safe_mode=True."""
+    for bundled in bundled_generators():
+        if bundled.name == name:
+            return GeneratorHandle.from_file(bundled.path)
+    raise KeyError(name)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def file_handle(path: str, epoch: int | None, _modified: float) -> GeneratorHandle:
+    """A run's generator (latest, or the generator of a kept epoch's checkpoint). Keyed by path and mtime."""
+    from gan_core.trainer import load_generator_weights
+
+    handle = GeneratorHandle.from_file(Path(path))
+    if epoch is not None:
+        # A private copy: the latest generator's handle may be in use by another page at the same time.
+        import keras
+
+        model = keras.models.clone_model(handle.model)
+        checkpoint = Path(path).parent / "checkpoints" / f"epoch_{epoch:03d}.npz"
+        load_generator_weights(model, checkpoint)
+        handle = GeneratorHandle(model, handle.latent_dim, handle.num_classes, handle.class_names, handle.card,
+                                 source=f"{path}@{epoch}")
+    return handle
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def directions_for(_handle: GeneratorHandle, key: str):
+    """GANSpace directions, computed once per generator (key names it)."""
+    return _handle.principal_directions(DIRECTION_SLIDERS)
+
+
+def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
+    """The source picker. Returns (handle, cache key, quality record or {})."""
+    sources = ["bundled", "runs", "upload"]
+    source = st.radio(tr("explore.source", lang), sources, horizontal=True, key="explore.source",
+                      format_func=lambda s: tr(f"explore.source.{s}", lang))
+    if source == "bundled":
+        bundled = bundled_generators()
+        if not bundled:
+            st.warning(tr("explore.no_bundled", lang))
+            return None
+        names = [b.name for b in bundled]
+        name = st.selectbox(tr("explore.generator", lang), names, key="explore.bundled",
+                            format_func=lambda n: tr(f"pretrained.{n}", lang) if f"pretrained.{n}" in _TEXTS else n)
+        card = next(b.card for b in bundled if b.name == name)
+        return bundled_handle(name), f"bundled:{name}", card.get("quality") or {}
+    if source == "runs":
+        runs = [run for run in state.session_runs() if (run.directory / "generator.keras").exists()]
+        if not runs:
+            st.info(tr("explore.no_runs", lang))
+            return None
+        labels = {run.run_id: run for run in runs}
+        run_id = st.selectbox(tr("explore.run", lang), list(labels), key="explore.run_id",
+                              format_func=lambda rid: f"{labels[rid].config.preset} · {labels[rid].config.dataset} · {rid[-6:]}")
+        run = labels[run_id]
+        kept = run.kept_epochs()
+        epoch = st.selectbox(tr("explore.epoch", lang), [None, *kept], key="explore.epoch",
+                             format_func=lambda e: tr("explore.latest", lang) if e is None else str(e))
+        path = run.directory / "generator.keras"
+        snap_quality = run.snapshot().quality
+        return (file_handle(str(path), epoch, path.stat().st_mtime), f"run:{run_id}:{epoch}",
+                snap_quality[-1] if snap_quality else {})
+    uploaded = st.file_uploader(tr("explore.upload", lang), type=["keras"], key="explore.upload_file")
+    if uploaded is None:
+        return None
+    key = f"upload:{uploaded.file_id}"
+    if st.session_state.get("explore.upload_key") != key:
+        from gan_core.uploads import save_model_upload
+
+        try:
+            handle = save_model_upload(uploaded.name, uploaded.getvalue(),
+                                       state.registry().session_dir(state.session_id()))
+        except GanError as exc:
+            st.error(exc.text(lang), icon=":material/block:")
+            return None
+        st.session_state["explore.upload_key"] = key
+        st.session_state["explore.upload_handle"] = handle
+    return st.session_state["explore.upload_handle"], key, {}
+
+
+# --- the live image ----------------------------------------------------------------------------------
+
+def _latent_state(handle: GeneratorHandle, key: str) -> dict:
+    """Per session and generator: the base latent, its seed, and a version that renames the sliders on reset."""
+    store = st.session_state.setdefault("explore.latents", {})
+    if key not in store or store[key]["base"].shape[0] != handle.latent_dim:
+        store[key] = {"seed": 0, "base": handle.sample_latents(1, 0)[0], "version": 0}
+    return store[key]
+
+
+def set_base(handle: GeneratorHandle, key: str, latent: np.ndarray, seed: int | None = None) -> None:
+    latent_state = _latent_state(handle, key)
+    latent_state["base"] = np.asarray(latent, np.float32)
+    if seed is not None:
+        latent_state["seed"] = seed
+    latent_state["version"] += 1
+
+
+def latent_controls(handle: GeneratorHandle, key: str, lang: str) -> None:
+    latent_state = _latent_state(handle, key)
+    seed_col, random_col, reset_col = st.columns([2, 1, 1], vertical_alignment="bottom")
+    seed = seed_col.number_input(tr("explore.seed", lang), 0, 2**31 - 1, int(latent_state["seed"]),
+                                 key=f"explore.seed.{key}.{latent_state['version']}")
+    if seed != latent_state["seed"]:
+        set_base(handle, key, handle.sample_latents(1, int(seed))[0], int(seed))
+        st.rerun(scope="fragment")
+    if random_col.button(tr("explore.randomise", lang), icon=":material/casino:", key=f"explore.random.{key}"):
+        new_seed = int(np.random.default_rng().integers(0, 2**31 - 1))
+        set_base(handle, key, handle.sample_latents(1, new_seed)[0], new_seed)
+        st.rerun(scope="fragment")
+    if reset_col.button(tr("explore.reset", lang), icon=":material/restart_alt:", key=f"explore.reset.{key}"):
+        set_base(handle, key, handle.sample_latents(1, int(latent_state["seed"]))[0])
+        st.rerun(scope="fragment")
+
+
+@st.fragment
+def live_image(handle: GeneratorHandle, key: str, lang: str) -> None:
+    """Sliders and the image they drive. A fragment: moving a slider reruns only this part of the page."""
+    latent_controls(handle, key, lang)
+    latent_state = _latent_state(handle, key)
+    version = latent_state["version"]
+    latent = latent_state["base"].copy()
+    label = None
+    image_col, sliders_col = st.columns([1, 2])
+    with sliders_col:
+        if handle.conditional:
+            label = st.selectbox(tr("explore.class", lang), range(handle.num_classes), key=f"explore.class.{key}",
+                                 format_func=lambda c: class_label(handle.class_names[c], lang))
+        dims_tab, pca_tab = st.tabs([tr("explore.dims", lang), tr("explore.directions", lang)])
+        with dims_tab:
+            st.caption(tr("explore.dims_help", lang))
+            columns = st.columns(2)
+            for index in range(min(LATENT_SLIDERS, handle.latent_dim)):
+                latent[index] = columns[index % 2].slider(
+                    f"z[{index}]", -SLIDER_RANGE, SLIDER_RANGE, float(np.clip(latent[index], -SLIDER_RANGE, SLIDER_RANGE)),
+                    0.05, key=f"explore.z{index}.{key}.{version}")
+        with pca_tab:
+            st.caption(tr("explore.directions_help", lang))
+            directions = directions_for(handle, key)
+            columns = st.columns(2)
+            for index in range(len(directions.vectors)):
+                amount = columns[index % 2].slider(
+                    tr("explore.direction", lang, index=index + 1, share=float(directions.explained[index])),
+                    -SLIDER_RANGE, SLIDER_RANGE, 0.0, 0.1, key=f"explore.pc{index}.{key}.{version}")
+                latent = latent + amount * directions.vectors[index]
+    image = handle.generate(latent[None], None if label is None else [label])[0]
+    with image_col:
+        st.image(imaging.png_bytes(imaging.to_uint8(image), scale=max(1, PREVIEW_PIXELS // image.shape[0])),
+                 caption=tr("explore.image_caption", lang), width=PREVIEW_PIXELS)
+
+
+# --- interpolation and morph ----------------------------------------------------------------------
+
+def interpolation(handle: GeneratorHandle, key: str, lang: str) -> None:
+    with st.form(f"explore.interp.{key}", border=False):
+        col_a, col_b, col_method, col_steps = st.columns(4)
+        seed_a = col_a.number_input(tr("explore.seed_a", lang), 0, 2**31 - 1, 1, key=f"explore.seed_a.{key}")
+        seed_b = col_b.number_input(tr("explore.seed_b", lang), 0, 2**31 - 1, 2, key=f"explore.seed_b.{key}")
+        method = col_method.radio(tr("explore.method", lang), ["slerp", "lerp"], key=f"explore.method.{key}",
+                                  format_func=lambda m: tr(f"explore.method.{m}", lang))
+        steps = col_steps.slider(tr("explore.steps", lang), 3, 16, 8, key=f"explore.steps.{key}")
+        label = None
+        if handle.conditional:
+            label = st.selectbox(tr("explore.class", lang), range(handle.num_classes), key=f"explore.interp_class.{key}",
+                                 format_func=lambda c: class_label(handle.class_names[c], lang))
+        submitted = st.form_submit_button(tr("explore.interpolate", lang), icon=":material/linear_scale:")
+    if submitted:
+        a, b = handle.sample_latents(1, int(seed_a))[0], handle.sample_latents(1, int(seed_b))[0]
+        path = interpolate(a, b, steps, method)
+        frames = handle.generate(path, None if label is None else [label] * steps)
+        st.session_state[f"explore.strip.{key}"] = imaging.to_uint8(frames)
+    _show_strip(st.session_state.get(f"explore.strip.{key}"), f"interpolation-{key}", lang)
+
+
+def morph(handle: GeneratorHandle, key: str, lang: str) -> None:
+    with st.form(f"explore.morph.{key}", border=False):
+        col_a, col_b, col_steps = st.columns(3)
+        fmt = lambda c: class_label(handle.class_names[c], lang)  # noqa: E731
+        class_a = col_a.selectbox(tr("explore.class_a", lang), range(handle.num_classes), 0, format_func=fmt,
+                                  key=f"explore.class_a.{key}")
+        class_b = col_b.selectbox(tr("explore.class_b", lang), range(handle.num_classes), 1, format_func=fmt,
+                                  key=f"explore.class_b.{key}")
+        steps = col_steps.slider(tr("explore.steps", lang), 3, 16, 8, key=f"explore.morph_steps.{key}")
+        submitted = st.form_submit_button(tr("explore.morph_button", lang), icon=":material/swap_horiz:")
+    if submitted:
+        latent = _latent_state(handle, key)["base"]
+        st.session_state[f"explore.morph_strip.{key}"] = imaging.to_uint8(
+            class_morph(handle, latent, class_a, class_b, steps))
+    _show_strip(st.session_state.get(f"explore.morph_strip.{key}"), f"morph-{key}", lang)
+
+
+def _show_strip(frames, name: str, lang: str) -> None:
+    if frames is None:
+        return
+    scale = max(1, 96 // frames.shape[1])
+    st.image(imaging.png_bytes(imaging.make_grid(frames, columns=len(frames)), scale=scale), width="stretch")
+    gif = imaging.gif_bytes(list(frames) + list(frames[::-1])[1:-1], duration_ms=150, scale=4)
+    safe_name = "".join(ch if ch.isalnum() else "-" for ch in name)[:60]
+    st.download_button(tr("explore.download_gif", lang), gif, f"{safe_name}.gif", "image/gif",
+                       icon=":material/download:", key=f"explore.gif.{name}")
+
+
+# --- samples and metrics ---------------------------------------------------------------------------
+
+def samples(handle: GeneratorHandle, key: str, lang: str) -> None:
+    columns = 8
+    count = 32
+    seed_col, pick_col, use_col = st.columns([1, 1, 1], vertical_alignment="bottom")
+    seed = seed_col.number_input(tr("explore.samples_seed", lang), 0, 2**31 - 1, 0, key=f"explore.samples_seed.{key}")
+    latents = handle.sample_latents(count, int(seed) + 1000)
+    labels = (np.arange(count) % handle.num_classes) if handle.conditional else None
+    grid = imaging.make_grid(imaging.to_uint8(handle.generate(latents, labels)), columns)
+    st.image(imaging.png_bytes(grid, scale=2 if handle.image_shape[0] <= 32 else 1),
+             caption=tr("explore.samples_caption", lang), width="stretch")
+    pick = pick_col.number_input(tr("explore.pick", lang), 1, count, 1, key=f"explore.pick.{key}")
+    if use_col.button(tr("explore.use_sample", lang), icon=":material/ads_click:", key=f"explore.use.{key}"):
+        set_base(handle, key, latents[int(pick) - 1])
+        st.rerun()
+
+
+def quality(record: dict, lang: str) -> None:
+    if not record:
+        st.caption(tr("explore.no_metrics", lang))
+        return
+    from gan_core import metrics
+
+    for line in metrics.describe(record, lang):
+        st.write("- " + line)
+
+
+_TEXTS = {
+    "explore.title": {"es": "Explorar el espacio latente", "en": "Explore the latent space"},
+    "explore.intro": {
+        "es": "Cada punto del espacio latente es una imagen. Mueve los deslizadores y mira cómo cambia: las primeras "
+              "dimensiones una a una, o las direcciones principales que encuentra el PCA de las activaciones del "
+              "generador (como en GANSpace). Los generadores incluidos funcionan sin entrenar nada.",
+        "en": "Every point of the latent space is an image. Move the sliders and watch it change: the first "
+              "dimensions one by one, or the principal directions a PCA of the generator's activations finds "
+              "(as GANSpace does). The bundled generators work before you train anything.",
+    },
+    "explore.source": {"es": "Generador", "en": "Generator"},
+    "explore.source.bundled": {"es": "Incluidos", "en": "Bundled"},
+    "explore.source.runs": {"es": "Mis ejecuciones", "en": "My runs"},
+    "explore.source.upload": {"es": "Subir un .keras", "en": "Upload a .keras"},
+    "explore.generator": {"es": "Generador incluido", "en": "Bundled generator"},
+    "explore.no_bundled": {"es": "No hay generadores incluidos en pretrained/.", "en": "There are no bundled generators in pretrained/."},
+    "explore.no_runs": {"es": "Aún no tienes ejecuciones con un generador guardado.", "en": "You have no run with a saved generator yet."},
+    "explore.run": {"es": "Ejecución", "en": "Run"},
+    "explore.epoch": {"es": "Época", "en": "Epoch"},
+    "explore.latest": {"es": "la más reciente", "en": "latest"},
+    "explore.upload": {"es": "Tu generador (.keras, se carga en modo seguro)", "en": "Your generator (.keras, loaded in safe mode)"},
+    "explore.seed": {"es": "Semilla del punto", "en": "Point seed"},
+    "explore.randomise": {"es": "Al azar", "en": "Randomise"},
+    "explore.reset": {"es": "Restablecer", "en": "Reset"},
+    "explore.class": {"es": "Clase", "en": "Class"},
+    "explore.dims": {"es": "Dimensiones latentes", "en": "Latent dimensions"},
+    "explore.dims_help": {"es": "Cada deslizador es una coordenada de z (ruido gaussiano, casi siempre entre -3 y 3).",
+                          "en": "Each slider is one coordinate of z (Gaussian noise, almost always between -3 and 3)."},
+    "explore.directions": {"es": "Direcciones principales (PCA)", "en": "Principal directions (PCA)"},
+    "explore.directions_help": {
+        "es": "Direcciones del espacio latente que más cambian la imagen, ordenadas por la varianza que explican.",
+        "en": "Latent directions that change the image most, ordered by the variance they explain."},
+    "explore.direction": {"es": "Dirección {index} ({share:.0%} de la varianza)", "en": "Direction {index} ({share:.0%} of variance)"},
+    "explore.image_caption": {"es": "La imagen de este punto", "en": "The image of this point"},
+    "explore.interp_title": {"es": "Interpolación entre dos puntos", "en": "Interpolation between two points"},
+    "explore.interp_help": {
+        "es": "La interpolación esférica (slerp) se mantiene cerca de la «cáscara» donde vive casi todo el ruido "
+              "gaussiano; la lineal pasa por el centro, donde el generador rara vez ha estado.",
+        "en": "Spherical interpolation (slerp) stays near the shell where almost all Gaussian noise lives; the "
+              "linear one passes through the centre, where the generator has rarely been."},
+    "explore.seed_a": {"es": "Semilla A", "en": "Seed A"},
+    "explore.seed_b": {"es": "Semilla B", "en": "Seed B"},
+    "explore.method": {"es": "Método", "en": "Method"},
+    "explore.method.slerp": {"es": "Esférica", "en": "Spherical"},
+    "explore.method.lerp": {"es": "Lineal", "en": "Linear"},
+    "explore.steps": {"es": "Pasos", "en": "Steps"},
+    "explore.interpolate": {"es": "Interpolar", "en": "Interpolate"},
+    "explore.download_gif": {"es": "Descargar GIF", "en": "Download GIF"},
+    "explore.morph_title": {"es": "Transformar una clase en otra", "en": "Morph one class into another"},
+    "explore.morph_help": {"es": "El mismo punto latente; la etiqueta pasa poco a poco de A a B.",
+                           "en": "The same latent point; the label moves gradually from A to B."},
+    "explore.class_a": {"es": "Clase A", "en": "Class A"},
+    "explore.class_b": {"es": "Clase B", "en": "Class B"},
+    "explore.morph_button": {"es": "Transformar", "en": "Morph"},
+    "explore.samples_title": {"es": "Muestras al azar", "en": "Random samples"},
+    "explore.samples_seed": {"es": "Semilla de las muestras", "en": "Samples seed"},
+    "explore.samples_caption": {"es": "Numeradas de izquierda a derecha y de arriba abajo, desde 1.",
+                                "en": "Numbered left to right, top to bottom, from 1."},
+    "explore.pick": {"es": "Muestra nº", "en": "Sample no."},
+    "explore.use_sample": {"es": "Empezar desde esta", "en": "Start from this one"},
+    "explore.metrics_title": {"es": "Calidad de este generador", "en": "This generator's quality"},
+    "explore.no_metrics": {"es": "No hay métricas de calidad para este generador.", "en": "There are no quality metrics for this generator."},
+    "pretrained.mnist": {"es": "MNIST (dígitos)", "en": "MNIST (digits)"},
+    "pretrained.mnist-cgan": {"es": "MNIST condicional (elige el dígito)", "en": "Conditional MNIST (choose the digit)"},
+    "pretrained.fashion-cgan": {"es": "Fashion-MNIST condicional (elige la prenda)", "en": "Conditional Fashion-MNIST (choose the garment)"},
+    "pretrained.cifar-animals-cgan": {"es": "Animales CIFAR-10 en color (elige el animal)", "en": "CIFAR-10 colour animals (choose the animal)"},
+    "pretrained.birds": {"es": "Pájaros: una carpeta pequeña de 416 fotos", "en": "Birds: a small folder of 416 photos"},
+}
+
+from gan_core.i18n import TEXTS  # noqa: E402
+
+TEXTS.update(_TEXTS)

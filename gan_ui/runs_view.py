@@ -1,0 +1,92 @@
+"""The runs page's pieces: a live list of this session's runs and a side-by-side comparison."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gan_core import Run
+from gan_ui import charts, state
+from gan_ui.live import REFRESH_SECONDS
+from gan_ui.texts import tr
+from gan_ui.widgets import dataset_label, newest_grid, run_created, run_summary, state_badge
+
+COMPARE_KEY = "runs.compare"
+
+
+def run_list(lang: str, live: bool) -> None:
+    """One card per run, newest first; redraws on a timer while any of them is active."""
+    st.fragment(_run_list, run_every=REFRESH_SECONDS * 2 if live else None)(lang, live)
+
+
+def _run_list(lang: str, live: bool) -> None:
+    runs = state.session_runs()
+    snaps = [run.snapshot() for run in runs]
+    if any(snap.active for snap in snaps) != live:
+        st.rerun()
+    for run, snap in zip(runs, snaps):
+        with st.container(border=True):
+            thumb, details, action = st.columns([1, 4, 1], vertical_alignment="center")
+            grid = newest_grid(run, snap)
+            if grid is not None:
+                thumb.image(str(grid), width=120)
+            with details:
+                with st.container(horizontal=True, vertical_alignment="center"):
+                    state_badge(snap.state, lang)
+                    st.markdown(f"**{run_summary(snap, lang)}**")
+                st.caption(f"{tr('runs.started', lang, when=run_created(snap.run_id))} · {snap.run_id}")
+                if snap.active:
+                    st.progress(snap.progress)
+            if action.button(tr("runs.open", lang), key=f"runs.open.{snap.run_id}", icon=":material/open_in_new:"):
+                state.set_current_run(snap.run_id)
+                st.switch_page("app_pages/train.py")
+
+
+def compare_runs(runs: list[Run], lang: str) -> None:
+    """Curves of the chosen runs overlaid, their newest grids next to each other, and a summary table."""
+    st.subheader(tr("runs.compare", lang))
+    by_id = {run.run_id: run for run in runs}
+    if st.session_state.get(COMPARE_KEY) is not None:
+        st.session_state[COMPARE_KEY] = [run_id for run_id in st.session_state[COMPARE_KEY] if run_id in by_id]
+    kwargs = {} if COMPARE_KEY in st.session_state else {"default": list(by_id)[:2]}
+    chosen = st.multiselect(tr("runs.compare_pick", lang), list(by_id), key=COMPARE_KEY,
+                            format_func=lambda run_id: _label(by_id[run_id], lang), **kwargs)
+    if len(chosen) < 2:
+        st.info(tr("runs.compare_need_two", lang), icon=":material/compare:")
+        return
+    snaps = [by_id[run_id].snapshot() for run_id in chosen]
+    series = [(_label(by_id[snap.run_id], lang), snap.steps) for snap in snaps]
+    for fields in (("g_loss", "d_loss"), ("d_acc_real", "d_acc_fake")):
+        for column, field in zip(st.columns(2), fields):
+            column.plotly_chart(charts.compare_per_step(series, field, lang), key=f"compare.{field}")
+
+    st.markdown(f"**{tr('runs.final_grids', lang)}**")
+    for column, snap in zip(st.columns(len(snaps)), snaps):
+        grid = newest_grid(by_id[snap.run_id], snap)
+        if grid is not None:
+            column.image(str(grid), caption=_label(by_id[snap.run_id], lang), width="stretch")
+
+    st.markdown(f"**{tr('runs.table', lang)}**")
+    st.dataframe([_row(snap, lang) for snap in snaps], hide_index=True)
+
+
+def _label(run: Run, lang: str) -> str:
+    config = run.config
+    return f"{run_created(run.run_id)} · {config.preset} · {dataset_label(config.dataset, lang)}"
+
+
+def _row(snap, lang: str) -> dict:
+    config = snap.config
+    last = snap.epochs[-1] if snap.epochs else {}
+    return {
+        tr("col.run", lang): run_created(snap.run_id),
+        tr("col.preset", lang): config["preset"],
+        tr("col.dataset", lang): dataset_label(config["dataset"], lang),
+        tr("col.state", lang): tr(f"state.{snap.state.value}", lang),
+        tr("col.epochs", lang): f"{snap.epoch} / {snap.total_epochs}",
+        tr("col.loss", lang): tr(f"loss.{config['loss']}", lang),
+        tr("col.g_lr", lang): f"{config['generator_optimizer']['learning_rate']:g}",
+        tr("col.d_lr", lang): f"{config['discriminator_optimizer']['learning_rate']:g}",
+        tr("col.g_loss", lang): round(last["g_loss"], 3) if last else None,
+        tr("col.d_loss", lang): round(last["d_loss"], 3) if last else None,
+        tr("col.speed", lang): round(last["images_per_sec"]) if last else None,
+    }

@@ -1,0 +1,197 @@
+"""Who owns what: the server-wide run registry, the browser session's id and language, its runs and photo sets."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import uuid
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from gan_core import Dataset, Run, TrainConfig, new_run_id
+from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+SESSIONS_DIR_ENV = "GAN_SESSIONS_DIR"
+SESSION_ID_RE = re.compile(r"[0-9a-f]{32}")
+RUN_ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{12}")
+DATASET_ID_RE = re.compile(r"[0-9a-f]{16}")
+UPLOAD_PREFIX = "upload:"  # dataset choices in the UI: "upload:<dataset id>"
+
+
+def sessions_root() -> Path:
+    return Path(os.environ.get(SESSIONS_DIR_ENV) or "sessions").resolve()
+
+
+class RunRegistry:
+    """run_id -> Run for the whole server. Every method may be called from any session's thread."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._lock = threading.Lock()
+        self._runs: dict[str, Run] = {}
+
+    def session_dir(self, session_id: str) -> Path:
+        if not SESSION_ID_RE.fullmatch(session_id):
+            raise ValueError("bad session id")
+        return self.root / session_id
+
+    def run_dir(self, session_id: str, run_id: str) -> Path:
+        if not RUN_ID_RE.fullmatch(run_id):
+            raise ValueError("bad run id")
+        return self.session_dir(session_id) / "runs" / run_id
+
+    def add(self, run: Run) -> None:
+        with self._lock:
+            self._runs[run.run_id] = run
+
+    def get(self, session_id: str, run_id: str) -> Run | None:
+        """The session's run: the live object if this server has it, else reopened from disk; None if not theirs."""
+        if not RUN_ID_RE.fullmatch(run_id or ""):
+            return None
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is not None:
+                return run if run.owner == session_id else None
+            directory = self.run_dir(session_id, run_id)
+            if not (directory / "config.json").is_file():
+                return None
+            run = Run.open(directory, owner=session_id)
+            _attach_session_dataset(run, self.session_dir(session_id))
+            self._runs[run_id] = run
+            return run
+
+    def run_ids(self, session_id: str) -> list[str]:
+        """The session's runs, oldest first: the ones on disk and any still being created."""
+        folder = self.session_dir(session_id) / "runs"
+        on_disk = {p.name for p in folder.iterdir() if RUN_ID_RE.fullmatch(p.name)} if folder.is_dir() else set()
+        with self._lock:
+            live = {run_id for run_id, run in self._runs.items() if run.owner == session_id}
+        return sorted(on_disk | live)
+
+    def all_runs(self) -> list[Run]:
+        with self._lock:
+            return list(self._runs.values())
+
+
+@st.cache_resource
+def registry() -> RunRegistry:
+    return RunRegistry(sessions_root())
+
+
+# --- the browser session ----------------------------------------------------------------------
+
+def session_id() -> str:
+    """This browser session's id: kept in session state and mirrored in the URL (?s=) so a reload reattaches."""
+    sid = st.session_state.get("session_id")
+    if sid is None:
+        candidate = st.query_params.get("s", "")
+        sid = candidate if SESSION_ID_RE.fullmatch(candidate) else uuid.uuid4().hex
+        st.session_state["session_id"] = sid
+        st.session_state["run_ids"] = registry().run_ids(sid)
+        if st.session_state["run_ids"]:
+            st.session_state["current_run"] = st.session_state["run_ids"][-1]
+    if st.query_params.get("s") != sid:
+        st.query_params["s"] = sid  # page switches clear the URL's parameters: put it back every run
+    return sid
+
+
+def language() -> str:
+    """The chosen language; before the sidebar's selector first runs, the one in the URL (?lang=)."""
+    lang = st.session_state.get("lang") or st.query_params.get("lang", DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def session_run_ids() -> list[str]:
+    return list(st.session_state.get("run_ids", []))
+
+
+def current_run_id() -> str | None:
+    run_id = st.session_state.get("current_run")
+    return run_id if run_id in session_run_ids() else None
+
+
+def set_current_run(run_id: str) -> None:
+    st.session_state["current_run"] = run_id
+
+
+def get_run(run_id: str) -> Run | None:
+    return registry().get(session_id(), run_id)
+
+
+def session_runs() -> list[Run]:
+    """This session's runs, newest first."""
+    runs = (get_run(run_id) for run_id in reversed(session_run_ids()))
+    return [run for run in runs if run is not None]
+
+
+def start_run(config: TrainConfig, dataset: Dataset | None = None) -> Run:
+    """Create (validates; raises GanError leaving nothing behind), register and queue a run for this session."""
+    sid = session_id()
+    reg = registry()
+    run = Run.create(reg.run_dir(sid, new_run_id()), config, dataset=dataset, owner=sid, command="app")
+    reg.add(run)
+    run.start()
+    st.session_state["run_ids"] = session_run_ids() + [run.run_id]
+    set_current_run(run.run_id)
+    return run
+
+
+# --- the session's own photo datasets ---------------------------------------------------------
+
+def _datasets_dir(session_id_: str) -> Path:
+    return registry().session_dir(session_id_) / "datasets"
+
+
+def save_session_dataset(dataset: Dataset, display_name: str) -> str:
+    """Store decoded photos as <id>.npz plus <id>.json (display name, counts); returns the new id."""
+    folder = _datasets_dir(session_id())
+    folder.mkdir(parents=True, exist_ok=True)
+    dataset_id = uuid.uuid4().hex[:16]
+    arrays = {"images": dataset.images}
+    if dataset.labels is not None:
+        arrays["labels"] = dataset.labels
+    np.savez_compressed(folder / f"{dataset_id}.npz", **arrays)
+    meta = {"name": display_name[:80], "count": int(len(dataset.images)), "size": int(dataset.images.shape[1]),
+            "class_names": list(dataset.class_names or [])}
+    (folder / f"{dataset_id}.json").write_text(json.dumps(meta))
+    return dataset_id
+
+
+def session_datasets() -> dict[str, dict]:
+    """dataset id -> its metadata, for this session's uploads (newest last)."""
+    folder = _datasets_dir(session_id())
+    found = {}
+    if folder.is_dir():
+        for meta_path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime):
+            if DATASET_ID_RE.fullmatch(meta_path.stem) and (folder / f"{meta_path.stem}.npz").is_file():
+                found[meta_path.stem] = json.loads(meta_path.read_text())
+    return found
+
+
+def session_dataset_path(dataset_id: str) -> Path | None:
+    if not DATASET_ID_RE.fullmatch(dataset_id):
+        return None
+    path = _datasets_dir(session_id()) / f"{dataset_id}.npz"
+    return path if path.is_file() else None
+
+
+def load_npz_dataset(path: Path, name: str = "") -> Dataset:
+    meta_path = path.with_suffix(".json")
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    with np.load(path, allow_pickle=False) as data:
+        images = data["images"]
+        labels = data["labels"] if "labels" in data.files else None
+    classes = tuple(meta.get("class_names") or ()) or None
+    return Dataset(name or str(path), images, labels if classes else None, classes if labels is not None else None)
+
+
+def _attach_session_dataset(run: Run, session_dir: Path) -> None:
+    """A run trained on uploaded photos names its .npz in config.dataset; gan_core's loader does not read .npz
+    yet, so a run reopened from disk gets its images here (needed to continue training after a restart)."""
+    path = Path(run.config.dataset)
+    if path.suffix == ".npz" and path.parent == session_dir / "datasets" and path.is_file():
+        run._dataset = load_npz_dataset(path).subset(run.config.max_images)

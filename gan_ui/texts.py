@@ -1,0 +1,398 @@
+"""Every sentence the app shows, added to the engine's one translation table (Spanish default, English)."""
+
+from __future__ import annotations
+
+from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGES, TEXTS, tr
+
+LANGUAGE_NAMES = {"es": "Español", "en": "English"}  # each in its own language, as language pickers do
+
+_UI_TEXTS: dict[str, dict[str, str]] = {
+    # --- app shell ------------------------------------------------------------------
+    "app.title": {"es": "Aula GAN", "en": "GAN classroom"},
+    "app.language": {"es": "Idioma", "en": "Language"},
+    "app.session": {
+        "es": "Tus ejecuciones se guardan con esta dirección: márcala para volver a ellas.",
+        "en": "Your runs are kept under this page's address: bookmark it to come back to them.",
+    },
+    "nav.train": {"es": "Entrenar", "en": "Train"},
+    "nav.runs": {"es": "Mis ejecuciones", "en": "My runs"},
+    "nav.data": {"es": "Datos", "en": "Data"},
+    "nav.learn": {"es": "Aprende", "en": "Learn"},
+    # --- datasets, classes, losses -------------------------------------------------------
+    "dataset.mnist": {"es": "MNIST: dígitos escritos a mano (28×28, gris)", "en": "MNIST: handwritten digits (28×28, grey)"},
+    "dataset.fashion_mnist": {"es": "Fashion-MNIST: prendas de ropa (28×28, gris)", "en": "Fashion-MNIST: clothes (28×28, grey)"},
+    "dataset.cifar_animals": {"es": "CIFAR-10, animales: 6 clases (32×32, color)", "en": "CIFAR-10 animals: 6 classes (32×32, colour)"},
+    "dataset.cifar_class": {"es": "CIFAR-10, solo {animal} (32×32, color)", "en": "CIFAR-10, {animal} only (32×32, colour)"},
+    "dataset.upload": {"es": "Tus fotos: {name} ({count} imágenes)", "en": "Your photos: {name} ({count} images)"},
+    "dataset.upload_short": {"es": "Tus fotos: {name}", "en": "Your photos: {name}"},
+    "class.bird": {"es": "pájaro", "en": "bird"},
+    "class.cat": {"es": "gato", "en": "cat"},
+    "class.deer": {"es": "ciervo", "en": "deer"},
+    "class.dog": {"es": "perro", "en": "dog"},
+    "class.frog": {"es": "rana", "en": "frog"},
+    "class.horse": {"es": "caballo", "en": "horse"},
+    "class.T-shirt/top": {"es": "camiseta", "en": "T-shirt/top"},
+    "class.Trouser": {"es": "pantalón", "en": "trouser"},
+    "class.Pullover": {"es": "jersey", "en": "pullover"},
+    "class.Dress": {"es": "vestido", "en": "dress"},
+    "class.Coat": {"es": "abrigo", "en": "coat"},
+    "class.Sandal": {"es": "sandalia", "en": "sandal"},
+    "class.Shirt": {"es": "camisa", "en": "shirt"},
+    "class.Sneaker": {"es": "zapatilla", "en": "sneaker"},
+    "class.Bag": {"es": "bolso", "en": "bag"},
+    "class.Ankle boot": {"es": "botín", "en": "ankle boot"},
+    "loss.bce_logits": {"es": "Entropía cruzada binaria (logits)", "en": "Binary cross-entropy (logits)"},
+    "loss.log": {"es": "Logarítmica clásica (sigmoide)", "en": "Classic log loss (sigmoid)"},
+    "loss.lsgan": {"es": "Mínimos cuadrados (LSGAN)", "en": "Least squares (LSGAN)"},
+    "loss.hinge": {"es": "Bisagra (hinge)", "en": "Hinge"},
+    "loss.wgan_gp": {"es": "Wasserstein con penalización de gradiente (WGAN-GP)", "en": "Wasserstein with gradient penalty (WGAN-GP)"},
+    # --- train page: the form ---------------------------------------------------------
+    "train.title": {"es": "Entrenar una GAN", "en": "Train a GAN"},
+    "train.intro": {
+        "es": "Elige los datos y una receta, ajusta los hiperparámetros y pulsa «Entrenar». Verás en directo cómo "
+              "compiten el generador (G), que dibuja imágenes a partir de ruido, y el discriminador (D), que intenta "
+              "distinguirlas de las reales.",
+        "en": "Pick the data and a recipe, adjust the hyper-parameters and press “Train”. You will watch live how the "
+              "generator (G), which draws images from noise, competes with the discriminator (D), which tries to "
+              "tell them from real ones.",
+    },
+    "train.new": {"es": "Nueva ejecución", "en": "New run"},
+    "train.dataset": {"es": "Conjunto de datos", "en": "Dataset"},
+    "train.preset": {"es": "Receta (preset)", "en": "Recipe (preset)"},
+    "train.conditional": {
+        "es": "Receta condicional: necesita datos con clases y aprende a dibujar la clase que se le pida.",
+        "en": "Conditional recipe: it needs labelled data and learns to draw the class you ask for.",
+    },
+    "train.generator_opt": {"es": "Optimizador del generador (G)", "en": "Generator (G) optimizer"},
+    "train.discriminator_opt": {"es": "Optimizador del discriminador (D)", "en": "Discriminator (D) optimizer"},
+    "train.start": {"es": "Entrenar", "en": "Train"},
+    "train.started": {"es": "Ejecución creada: {run_id}", "en": "Run created: {run_id}"},
+    "train.watching": {"es": "Ejecución que estás viendo", "en": "Run you are watching"},
+    "train.none_yet": {
+        "es": "Aún no has entrenado nada en esta sesión: configura una ejecución arriba y pulsa «Entrenar».",
+        "en": "You have not trained anything in this session yet: set up a run above and press “Train”.",
+    },
+    "hp.epochs": {"es": "Épocas", "en": "Epochs"},
+    "hp.batch_size": {"es": "Tamaño de lote", "en": "Batch size"},
+    "hp.latent_dim": {"es": "Tamaño del espacio latente", "en": "Latent size"},
+    "hp.loss": {"es": "Pérdida", "en": "Loss"},
+    "hp.optimizer": {"es": "Algoritmo", "en": "Algorithm"},
+    "hp.learning_rate": {"es": "Tasa de aprendizaje", "en": "Learning rate"},
+    "hp.beta1": {"es": "beta1 (Adam)", "en": "beta1 (Adam)"},
+    "hp.d_steps": {"es": "Pasos de D por paso de G", "en": "D steps per G step"},
+    "hp.label_smoothing": {"es": "Suavizado de etiquetas", "en": "Label smoothing"},
+    "hp.seed": {"es": "Semilla", "en": "Seed"},
+    "hp.max_images": {"es": "Máximo de imágenes (0 = todas)", "en": "Maximum images (0 = all)"},
+    "hp.diff_augment": {"es": "DiffAugment (aumento de datos diferenciable)", "en": "DiffAugment (differentiable augmentation)"},
+    "help.dataset": {
+        "es": "Las imágenes reales que el discriminador ve. En «Datos» puedes mirarlas y subir tus propias fotos.",
+        "en": "The real images the discriminator sees. On “Data” you can look at them and upload your own photos.",
+    },
+    "help.preset": {
+        "es": "Arquitecturas de G y D y valores iniciales de los tutoriales. Cambiarla rellena los hiperparámetros de abajo.",
+        "en": "G and D architectures and starting values from the tutorials. Changing it refills the hyper-parameters below.",
+    },
+    "help.epochs": {
+        "es": "Una época es una pasada completa por todas las imágenes de entrenamiento.",
+        "en": "One epoch is one full pass over every training image.",
+    },
+    "help.batch_size": {
+        "es": "Imágenes por paso de entrenamiento. Lotes grandes dan gradientes más estables pero menos pasos por época.",
+        "en": "Images per training step. Large batches give steadier gradients but fewer steps per epoch.",
+    },
+    "help.latent_dim": {
+        "es": "Longitud del vector de ruido z del que parte G. Los tutoriales usan 100 (Rivera usa 20).",
+        "en": "Length of the noise vector z that G starts from. The tutorials use 100 (Rivera uses 20).",
+    },
+    "help.loss": {
+        "es": "Cómo se puntúa a D y a G. En «Aprende» tienes cada pérdida explicada y dibujada.",
+        "en": "How D and G are scored. “Learn” explains and plots each loss.",
+    },
+    "help.optimizer": {
+        "es": "Adam es lo habitual en GAN; SGD es el del tutorial del perceptrón; RMSprop se usó en las primeras WGAN.",
+        "en": "Adam is the usual choice for GANs; SGD is the perceptron tutorial's; RMSprop was used by early WGANs.",
+    },
+    "help.learning_rate": {
+        "es": "Tamaño de cada paso de descenso de gradiente. Demasiado grande: las pérdidas oscilan o divergen; "
+              "demasiado pequeña: no aprende. 2e-4 es el valor clásico.",
+        "en": "Size of each gradient-descent step. Too large: the losses swing or diverge; too small: nothing is "
+              "learnt. 2e-4 is the classic value.",
+    },
+    "help.beta1": {
+        "es": "Memoria del gradiente en Adam. Con 0.5 (en vez de 0.9) las GAN suelen ser más estables.",
+        "en": "Adam's gradient memory. With 0.5 (instead of 0.9) GANs are usually more stable.",
+    },
+    "help.d_steps": {
+        "es": "Cuántas veces se actualiza D antes de cada actualización de G. WGAN-GP usa 5.",
+        "en": "How many times D is updated before each G update. WGAN-GP uses 5.",
+    },
+    "help.label_smoothing": {
+        "es": "La etiqueta «real» pasa de 1 a 1 − este valor: D se confía menos y G recibe mejores gradientes.",
+        "en": "The “real” label goes from 1 to 1 − this value: D is less sure of itself and G gets better gradients.",
+    },
+    "help.seed": {
+        "es": "Fija los pesos iniciales, el orden de los datos y el ruido: misma semilla, mismo resultado.",
+        "en": "Fixes the initial weights, the data order and the noise: same seed, same result.",
+    },
+    "help.max_images": {
+        "es": "Entrena solo con las primeras N imágenes: útil para una prueba rápida (por ejemplo 2048).",
+        "en": "Train on the first N images only: handy for a quick try (for example 2048).",
+    },
+    "help.diff_augment": {
+        "es": "Cambia color, posición y recorta trozos de las imágenes reales y falsas: ayuda cuando hay pocas fotos.",
+        "en": "Shifts colour and position and cuts out patches of real and fake images: helps with few photos.",
+    },
+    # --- train page: the live panel -------------------------------------------------------
+    "live.header": {"es": "{preset} sobre {dataset}", "en": "{preset} on {dataset}"},
+    "live.state": {"es": "Estado: {state}", "en": "State: {state}"},
+    "live.queued": {
+        "es": "En cola: posición {position}. Empezará en cuanto el servidor tenga un hueco libre.",
+        "en": "Queued: position {position}. It starts as soon as the server has a free slot.",
+    },
+    "live.queued_waiting": {"es": "En cola: empezará enseguida.", "en": "Queued: it starts shortly."},
+    "live.pause": {"es": "Pausar", "en": "Pause"},
+    "live.resume": {"es": "Reanudar", "en": "Resume"},
+    "live.stop": {"es": "Detener", "en": "Stop"},
+    "live.continue": {"es": "Continuar el entrenamiento", "en": "Continue training"},
+    "live.restart": {"es": "Empezar", "en": "Start"},
+    "live.extra_epochs": {"es": "Épocas extra", "en": "Extra epochs"},
+    "live.train_more": {"es": "Entrenar más épocas", "en": "Train more epochs"},
+    "live.progress": {
+        "es": "Época {epoch} de {total} · paso {step_in_epoch} de {steps_per_epoch}",
+        "en": "Epoch {epoch} of {total} · step {step_in_epoch} of {steps_per_epoch}",
+    },
+    "live.epoch": {"es": "Época", "en": "Epoch"},
+    "live.step": {"es": "Paso", "en": "Step"},
+    "live.speed": {"es": "Imágenes/s", "en": "Images/s"},
+    "live.elapsed": {"es": "Tiempo entrenando", "en": "Training time"},
+    "live.eta": {"es": "Tiempo restante", "en": "Time left"},
+    "live.device": {"es": "Entrena en: {device}", "en": "Training on: {device}"},
+    "live.waiting": {"es": "Esperando los primeros pasos…", "en": "Waiting for the first steps…"},
+    "live.grid_newest": {"es": "Lo último que dibuja G (época {epoch})", "en": "What G draws now (epoch {epoch})"},
+    "live.grid_scrub": {"es": "Recorre las épocas", "en": "Scrub through the epochs"},
+    "live.grid_epoch": {"es": "Época {epoch}", "en": "Epoch {epoch}"},
+    "live.grid_help": {
+        "es": "Cada cuadrícula usa los mismos vectores de ruido fijos: así se ve cómo cambia lo que dibuja G. "
+              "La época 0 es antes de entrenar.",
+        "en": "Every grid uses the same fixed noise vectors, so you see how G's drawing changes. Epoch 0 is "
+              "before training.",
+    },
+    "live.diagnosis": {"es": "Diagnóstico", "en": "Diagnosis"},
+    "live.downloads": {"es": "Descargas", "en": "Downloads"},
+    "live.dl_generator": {"es": "Generador (.keras)", "en": "Generator (.keras)"},
+    "live.dl_grid": {"es": "Cuadrícula de la época {epoch} (PNG)", "en": "Epoch {epoch} grid (PNG)"},
+    "live.dl_grids": {"es": "Todas las cuadrículas (ZIP)", "en": "All grids (ZIP)"},
+    "live.dl_gif": {"es": "Evolución animada (GIF)", "en": "Animated progress (GIF)"},
+    "live.failed": {"es": "La ejecución falló.", "en": "The run failed."},
+    "live.traceback": {"es": "Detalles técnicos", "en": "Technical details"},
+    "live.finished": {"es": "Entrenamiento terminado.", "en": "Training finished."},
+    "live.stopped": {
+        "es": "Ejecución detenida: el trabajo hecho se guardó y puedes continuarla.",
+        "en": "Run stopped: the work done was saved and you can continue it.",
+    },
+    "live.paused": {"es": "En pausa: pulsa «Reanudar» para seguir.", "en": "Paused: press “Resume” to go on."},
+    "live.tab_losses": {"es": "Pérdidas", "en": "Losses"},
+    "live.tab_accuracy": {"es": "Precisión de D", "en": "D accuracy"},
+    "live.tab_speed": {"es": "Velocidad", "en": "Speed"},
+    "live.per_step": {"es": "Por paso", "en": "Per step"},
+    "live.per_epoch": {"es": "Por época", "en": "Per epoch"},
+    "live.no_epochs": {"es": "Aún no ha terminado ninguna época.", "en": "No epoch has finished yet."},
+    # --- charts -------------------------------------------------------------------------
+    "chart.step": {"es": "Paso", "en": "Step"},
+    "chart.epoch": {"es": "Época", "en": "Epoch"},
+    "chart.loss": {"es": "Pérdida", "en": "Loss"},
+    "chart.accuracy": {"es": "Aciertos de D", "en": "D accuracy"},
+    "chart.images_per_sec": {"es": "Imágenes por segundo", "en": "Images per second"},
+    "chart.g_loss": {"es": "Pérdida de G", "en": "G loss"},
+    "chart.d_loss": {"es": "Pérdida de D", "en": "D loss"},
+    "chart.smoothed": {"es": "{name} (suavizada)", "en": "{name} (smoothed)"},
+    "chart.acc_real": {"es": "D acierta con las reales", "en": "D right on real images"},
+    "chart.acc_fake": {"es": "D acierta con las falsas", "en": "D right on fake images"},
+    "chart.chance": {"es": "azar (50 %)", "en": "chance (50%)"},
+    "chart.images": {"es": "Imágenes", "en": "Images"},
+    "chart.class": {"es": "Clase", "en": "Class"},
+    "chart.score": {"es": "Puntuación de D para una imagen (logit)", "en": "D's score for an image (logit)"},
+    "chart.d_on_real": {"es": "D, con una imagen real", "en": "D, on a real image"},
+    "chart.d_on_fake": {"es": "D, con una imagen falsa", "en": "D, on a fake image"},
+    "chart.g_on_fake": {"es": "G, con su imagen falsa", "en": "G, on its fake image"},
+    # --- runs page ---------------------------------------------------------------------
+    "runs.title": {"es": "Mis ejecuciones", "en": "My runs"},
+    "runs.intro": {
+        "es": "Las ejecuciones de esta sesión. Ábrelas para verlas en detalle o compara varias: mismas gráficas, "
+              "cuadrículas finales lado a lado.",
+        "en": "This session's runs. Open one to see it in detail, or compare several: same charts, final grids "
+              "side by side.",
+    },
+    "runs.empty": {"es": "Todavía no hay ejecuciones en esta sesión.", "en": "There are no runs in this session yet."},
+    "runs.go_train": {"es": "Ir a Entrenar", "en": "Go to Train"},
+    "runs.open": {"es": "Abrir", "en": "Open"},
+    "runs.summary": {
+        "es": "{preset} · {dataset} · época {epoch} de {total} · {loss}",
+        "en": "{preset} · {dataset} · epoch {epoch} of {total} · {loss}",
+    },
+    "runs.started": {"es": "Creada el {when}", "en": "Created {when}"},
+    "runs.compare": {"es": "Comparar ejecuciones", "en": "Compare runs"},
+    "runs.compare_pick": {"es": "Elige dos o más ejecuciones", "en": "Pick two or more runs"},
+    "runs.compare_need_two": {"es": "Elige al menos dos ejecuciones para compararlas.", "en": "Pick at least two runs to compare them."},
+    "runs.final_grids": {"es": "Cuadrículas finales", "en": "Final grids"},
+    "runs.table": {"es": "Resumen", "en": "Summary"},
+    "col.run": {"es": "Ejecución", "en": "Run"},
+    "col.preset": {"es": "Receta", "en": "Recipe"},
+    "col.dataset": {"es": "Datos", "en": "Data"},
+    "col.state": {"es": "Estado", "en": "State"},
+    "col.epochs": {"es": "Épocas", "en": "Epochs"},
+    "col.loss": {"es": "Pérdida", "en": "Loss"},
+    "col.g_lr": {"es": "Tasa de G", "en": "G rate"},
+    "col.d_lr": {"es": "Tasa de D", "en": "D rate"},
+    "col.g_loss": {"es": "Pérdida final de G", "en": "Final G loss"},
+    "col.d_loss": {"es": "Pérdida final de D", "en": "Final D loss"},
+    "col.speed": {"es": "Imágenes/s", "en": "Images/s"},
+    "col.file": {"es": "Archivo", "en": "File"},
+    "col.reason": {"es": "Motivo", "en": "Reason"},
+    "col.images": {"es": "Imágenes", "en": "Images"},
+    "col.layer": {"es": "Capa", "en": "Layer"},
+    "col.output": {"es": "Forma de la salida", "en": "Output shape"},
+    "col.params": {"es": "Parámetros", "en": "Parameters"},
+    # --- data page ----------------------------------------------------------------------
+    "data.title": {"es": "Datos", "en": "Data"},
+    "data.intro": {
+        "es": "Mira las imágenes con las que aprende el discriminador, o sube tus propias fotos para entrenar con ellas.",
+        "en": "Look at the images the discriminator learns from, or upload your own photos to train on them.",
+    },
+    "data.tab_builtin": {"es": "Conjuntos incluidos", "en": "Built-in datasets"},
+    "data.tab_upload": {"es": "Tus fotos", "en": "Your photos"},
+    "data.pick": {"es": "Conjunto", "en": "Dataset"},
+    "data.train_images": {"es": "Imágenes de entrenamiento", "en": "Training images"},
+    "data.test_images": {"es": "Imágenes de prueba", "en": "Test images"},
+    "data.shape": {"es": "Tamaño de cada imagen", "en": "Image size"},
+    "data.classes": {"es": "Clases", "en": "Classes"},
+    "data.sample": {"es": "Una muestra al azar", "en": "A random sample"},
+    "data.counts": {"es": "Imágenes por clase", "en": "Images per class"},
+    "data.upload": {"es": "Sube un .zip o varias fotos", "en": "Upload a .zip or several photos"},
+    "data.upload_help": {
+        "es": "Dentro del .zip, cada subcarpeta se convierte en una clase. Formatos: JPEG, PNG, GIF, BMP, WEBP, TIFF.",
+        "en": "Inside the .zip, each sub-folder becomes a class. Formats: JPEG, PNG, GIF, BMP, WEBP, TIFF.",
+    },
+    "data.size": {"es": "Tamaño al que se reducen", "en": "Size they are scaled to"},
+    "data.name": {"es": "Nombre del conjunto", "en": "Dataset name"},
+    "data.default_name": {"es": "mis fotos", "en": "my photos"},
+    "data.create": {"es": "Preparar el conjunto", "en": "Prepare the dataset"},
+    "data.decoding": {"es": "Leyendo fotos: {done} de {total}", "en": "Reading photos: {done} of {total}"},
+    "data.created": {"es": "Conjunto «{name}» listo: {count} imágenes.", "en": "Dataset “{name}” is ready: {count} images."},
+    "data.skipped": {"es": "Archivos omitidos ({count})", "en": "Skipped files ({count})"},
+    "data.too_few": {
+        "es": "Solo se pudieron leer {count} fotos; hacen falta al menos {minimum} para entrenar.",
+        "en": "Only {count} photos could be read; at least {minimum} are needed to train.",
+    },
+    "data.bad_zip": {"es": "El archivo .zip está dañado o no es un .zip.", "en": "The .zip file is damaged or is not a .zip."},
+    "data.yours": {"es": "Tus conjuntos", "en": "Your datasets"},
+    "data.none_yet": {"es": "Aún no has subido fotos en esta sesión.", "en": "You have not uploaded photos in this session yet."},
+    "data.use": {"es": "Entrenar con este conjunto", "en": "Train on this dataset"},
+    "data.no_classes": {"es": "sin clases", "en": "no classes"},
+    "data.summary": {
+        "es": "{count} imágenes de {size}×{size} · {classes}",
+        "en": "{count} images of {size}×{size} · {classes}",
+    },
+    # --- learn page ---------------------------------------------------------------------
+    "learn.title": {"es": "Aprende cómo funciona una GAN", "en": "Learn how a GAN works"},
+    "learn.what_title": {"es": "La idea", "en": "The idea"},
+    "learn.what": {
+        "es": "Una **red generativa antagónica** (GAN) son dos redes neuronales que juegan una contra otra:\n\n"
+              "- El **generador (G)** recibe un vector de números al azar, el *vector latente* z, y lo convierte en una imagen.\n"
+              "- El **discriminador (D)** recibe una imagen y da una puntuación: alta si cree que es real, baja si cree que la dibujó G.\n\n"
+              "D aprende a no dejarse engañar; G aprende a engañar a D. Nadie le enseña a G una sola imagen real: "
+              "solo recibe, a través de D, la señal de qué tendría que cambiar para parecer más real. Si el juego se "
+              "equilibra, G acaba dibujando imágenes que se parecen a los datos.",
+        "en": "A **generative adversarial network** (GAN) is two neural networks playing against each other:\n\n"
+              "- The **generator (G)** takes a vector of random numbers, the *latent vector* z, and turns it into an image.\n"
+              "- The **discriminator (D)** takes an image and gives it a score: high if it believes the image is real, low if it thinks G drew it.\n\n"
+              "D learns not to be fooled; G learns to fool D. Nobody shows G a single real image: it only gets, "
+              "through D, the signal of what to change to look more real. If the game stays balanced, G ends up "
+              "drawing images that look like the data.",
+    },
+    "learn.loop_title": {"es": "Un paso de entrenamiento", "en": "One training step"},
+    "learn.loop": {
+        "es": "1. Se toma un **lote** de imágenes reales y se dibuja un lote de falsas con G a partir de ruido.\n"
+              "2. **D** se actualiza para puntuar alto las reales y bajo las falsas (su *pérdida* baja si acierta).\n"
+              "3. **G** se actualiza para que D puntúe alto sus falsas: su gradiente atraviesa D, pero solo cambian los pesos de G.\n\n"
+              "Una **época** es una pasada por todos los datos. Cada red tiene su **optimizador** (Adam, SGD…) con su "
+              "**tasa de aprendizaje**.",
+        "en": "1. Take a **batch** of real images and have G draw a batch of fakes from noise.\n"
+              "2. Update **D** so it scores the real ones high and the fakes low (its *loss* drops when it is right).\n"
+              "3. Update **G** so D scores its fakes high: its gradient flows through D, but only G's weights change.\n\n"
+              "An **epoch** is one pass over all the data. Each network has its own **optimizer** (Adam, SGD…) with "
+              "its own **learning rate**.",
+    },
+    "learn.read_title": {"es": "Cómo leer las gráficas", "en": "How to read the charts"},
+    "learn.read": {
+        "es": "- Las pérdidas de una GAN **no bajan a cero**: es un juego, y si una red gana la otra pierde. Lo sano es que oscilen sin escaparse.\n"
+              "- Si **D acierta casi siempre** (precisión cerca del 100 %) y la pérdida de G sube, D ha ganado y G deja de aprender.\n"
+              "- Si las cuadrículas se vuelven **todas iguales**, es un *colapso de modo*: G ha encontrado un truco y lo repite.\n"
+              "- La mejor prueba son las **imágenes**: mira la cuadrícula época a época.",
+        "en": "- A GAN's losses **do not go to zero**: it is a game, and when one network wins the other loses. Healthy is swinging without running away.\n"
+              "- If **D is nearly always right** (accuracy close to 100%) and G's loss climbs, D has won and G stops learning.\n"
+              "- If the grids become **all alike**, that is *mode collapse*: G found one trick and repeats it.\n"
+              "- The best test is the **images**: look at the grid epoch by epoch.",
+    },
+    "learn.presets_title": {"es": "Las recetas", "en": "The recipes"},
+    "learn.presets_intro": {
+        "es": "Cada receta reproduce un tutorial: la arquitectura de G y D y sus hiperparámetros. Aquí tienes una "
+              "muestra de su generador **sin entrenar**: solo ruido con la forma de la red.",
+        "en": "Each recipe reproduces a tutorial: the G and D architecture and its hyper-parameters. Here is a "
+              "sample from its **untrained** generator: just noise shaped by the network.",
+    },
+    "learn.preset_pick": {"es": "Receta", "en": "Recipe"},
+    "learn.params": {
+        "es": "G tiene {g} parámetros y D tiene {d}. Por defecto: lote {batch}, espacio latente {latent}, pérdida «{loss}».",
+        "en": "G has {g} parameters and D has {d}. Defaults: batch {batch}, latent size {latent}, “{loss}” loss.",
+    },
+    "learn.untrained": {"es": "Muestra del generador sin entrenar", "en": "Sample from the untrained generator"},
+    "learn.new_sample": {"es": "Otra muestra", "en": "Another sample"},
+    "learn.layers": {"es": "Capas del generador", "en": "Generator layers"},
+    "learn.losses_title": {"es": "Las pérdidas", "en": "The losses"},
+    "learn.losses_intro": {
+        "es": "D da a cada imagen una puntuación (un *logit*: positivo = «real», negativo = «falsa»). Cada pérdida "
+              "convierte esa puntuación en un castigo. Las curvas salen de las funciones que usa el motor al entrenar.",
+        "en": "D gives each image a score (a *logit*: positive = “real”, negative = “fake”). Each loss turns that "
+              "score into a penalty. The curves come from the very functions the engine trains with.",
+    },
+    "learn.loss_pick": {"es": "Pérdida", "en": "Loss"},
+    "learn.loss.bce_logits": {
+        "es": "La del tutorial de TensorFlow. D resuelve una clasificación «real o falsa» con entropía cruzada "
+              "sobre su logit; G usa la forma *no saturante*: maximiza la probabilidad de que D se equivoque, lo que "
+              "le da gradientes fuertes justo cuando peor lo hace.",
+        "en": "The TensorFlow tutorial's loss. D solves a “real or fake” classification with cross-entropy on its "
+              "logit; G uses the *non-saturating* form: it maximises the probability that D is wrong, which gives it "
+              "strong gradients exactly when it is doing worst.",
+    },
+    "learn.loss.log": {
+        "es": "La fórmula original de Goodfellow escrita tal cual: −log D(x) − log(1 − D(G(z))) sobre la salida "
+              "sigmoide. Es matemáticamente la misma idea que la entropía cruzada, pero numéricamente menos estable.",
+        "en": "Goodfellow's original formula written as is: −log D(x) − log(1 − D(G(z))) on the sigmoid output. "
+              "The same idea as cross-entropy, but numerically less stable.",
+    },
+    "learn.loss.lsgan": {
+        "es": "Mínimos cuadrados: D intenta dar 1 a las reales y 0 a las falsas, y se castiga el cuadrado de la "
+              "distancia. Las imágenes muy mal clasificadas pesan mucho, lo que suaviza el entrenamiento.",
+        "en": "Least squares: D tries to give 1 to real images and 0 to fakes, and the squared distance is "
+              "penalised. Badly classified images weigh a lot, which smooths training.",
+    },
+    "learn.loss.hinge": {
+        "es": "Bisagra: D solo se castiga si una imagen real puntúa por debajo de +1 o una falsa por encima de −1. "
+              "Más allá del margen no hay gradiente, así que D no se obsesiona con las imágenes fáciles. Es la de SAGAN y BigGAN.",
+        "en": "Hinge: D is only penalised when a real image scores below +1 or a fake one above −1. Beyond the "
+              "margin there is no gradient, so D does not obsess over easy images. Used by SAGAN and BigGAN.",
+    },
+    "learn.loss.wgan_gp": {
+        "es": "Wasserstein: D se convierte en un *crítico* que puntúa sin límite; su pérdida estima la distancia "
+              "entre los datos reales y los de G. La penalización de gradiente mantiene al crítico suave. Suele "
+              "usarse con 5 pasos de D por cada paso de G.",
+        "en": "Wasserstein: D becomes a *critic* that scores without bounds; its loss estimates the distance "
+              "between the real data and G's. The gradient penalty keeps the critic smooth. Usually paired with 5 D "
+              "steps per G step.",
+    },
+}
+
+TEXTS.update(_UI_TEXTS)
+
+__all__ = ["TEXTS", "tr", "LANGUAGES", "DEFAULT_LANGUAGE", "LANGUAGE_NAMES"]

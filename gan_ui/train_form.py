@@ -1,0 +1,123 @@
+"""The train page's form: dataset, recipe and every hyper-parameter with its help text; starts a run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gan_core import PRESETS, GanError
+from gan_core.config import LOSSES, OPTIMIZERS
+from gan_ui import state
+from gan_ui.texts import tr
+from gan_ui.widgets import dataset_choices, dataset_label
+
+DEFAULT_PRESET = "fast"  # recognisable digits in about a minute on a CPU
+BATCH_CHOICES = (8, 16, 32, 64, 128, 256, 512)
+LEARNING_RATES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
+DATASET_KEY = "train.dataset"
+PRESET_KEY = "train.preset"
+FORM_OPEN_KEY = "train.form_open"  # the expander holding the form
+COLLAPSE_FORM_KEY = "train.collapse_form"  # set when a run starts: the next draw folds the form away
+
+
+def _follow_preset() -> None:
+    """A recipe made for one dataset (rgb32: CIFAR animals) selects it."""
+    wanted = PRESETS[st.session_state[PRESET_KEY]].defaults.get("dataset")
+    if wanted:
+        st.session_state[DATASET_KEY] = wanted
+
+
+def train_form(lang: str) -> None:
+    """Render the form; on submit create and queue a run (errors in words, nothing left behind)."""
+    choices = dataset_choices()
+    if st.session_state.get(DATASET_KEY) not in choices:
+        st.session_state.pop(DATASET_KEY, None)
+    left, right = st.columns(2)
+    dataset_choice = left.selectbox(tr("train.dataset", lang), choices, key=DATASET_KEY, help=tr("help.dataset", lang),
+                                    format_func=lambda c: dataset_label(c, lang), persist_state="session")
+    preset_name = right.selectbox(tr("train.preset", lang), list(PRESETS), key=PRESET_KEY,
+                                  index=list(PRESETS).index(DEFAULT_PRESET), help=tr("help.preset", lang),
+                                  on_change=_follow_preset, persist_state="session")
+    preset = PRESETS[preset_name]
+    right.caption(preset.description[lang] + ("  \n" + tr("train.conditional", lang) if preset.conditional else ""))
+
+    defaults = preset.config()
+    with st.form("train.form", border=True):
+        values = _knobs(preset_name, defaults, lang)
+        submitted = st.form_submit_button(tr("train.start", lang), type="primary", icon=":material/play_arrow:")
+    if submitted:
+        _start(preset_name, dataset_choice, values, lang)
+
+
+def _knobs(preset_name: str, defaults, lang: str) -> dict:
+    """One widget per TrainConfig field a student may turn; each recipe remembers its own values."""
+    def key(name):
+        return f"hp.{preset_name}.{name}"
+
+    def widget(factory, name, label_key=None, **kwargs):
+        return factory(tr(label_key or f"hp.{name}", lang), key=key(name), help=tr(f"help.{name}", lang),
+                       persist_state="session", **kwargs)
+
+    values = {}
+    col1, col2, col3 = st.columns(3)
+    with col1:
+        values["epochs"] = widget(st.number_input, "epochs", min_value=1, max_value=500, value=defaults.epochs)
+        values["batch_size"] = widget(st.select_slider, "batch_size", options=sorted({*BATCH_CHOICES, defaults.batch_size}),
+                                      value=defaults.batch_size)
+        values["latent_dim"] = widget(st.number_input, "latent_dim", min_value=1, max_value=1024, value=defaults.latent_dim)
+        values["loss"] = widget(st.selectbox, "loss", options=LOSSES, index=LOSSES.index(defaults.loss),
+                                format_func=lambda name: tr(f"loss.{name}", lang))
+    for column, who, optimizer in ((col2, "g", defaults.generator_optimizer), (col3, "d", defaults.discriminator_optimizer)):
+        with column:
+            st.markdown(f"**{tr('train.generator_opt' if who == 'g' else 'train.discriminator_opt', lang)}**")
+            values[f"{who}_name"] = st.selectbox(tr("hp.optimizer", lang), OPTIMIZERS, key=key(f"{who}_name"),
+                                                 index=OPTIMIZERS.index(optimizer.name), help=tr("help.optimizer", lang),
+                                                 persist_state="session")
+            values[f"{who}_lr"] = st.select_slider(tr("hp.learning_rate", lang), key=key(f"{who}_lr"),
+                                                   options=sorted({*LEARNING_RATES, optimizer.learning_rate}),
+                                                   value=optimizer.learning_rate, format_func=lambda v: f"{v:g}",
+                                                   help=tr("help.learning_rate", lang), persist_state="session")
+            values[f"{who}_beta1"] = st.slider(tr("hp.beta1", lang), 0.0, 0.99, float(optimizer.beta1), 0.01,
+                                               key=key(f"{who}_beta1"), help=tr("help.beta1", lang),
+                                               persist_state="session")
+    col1, col2, col3, col4 = st.columns(4)
+    with col1:
+        values["d_steps"] = widget(st.number_input, "d_steps", min_value=1, max_value=10, value=defaults.d_steps)
+    with col2:
+        values["label_smoothing"] = widget(st.slider, "label_smoothing", min_value=0.0, max_value=0.5,
+                                           value=float(defaults.label_smoothing), step=0.05)
+    with col3:
+        values["seed"] = widget(st.number_input, "seed", min_value=0, max_value=2**31 - 1, value=defaults.seed)
+    with col4:
+        values["max_images"] = widget(st.number_input, "max_images", min_value=0, max_value=100_000, step=512,
+                                      value=defaults.max_images)
+    values["diff_augment"] = widget(st.checkbox, "diff_augment", value=defaults.diff_augment)
+    return values
+
+
+def _start(preset_name: str, dataset_choice: str, values: dict, lang: str) -> None:
+    dataset = None
+    dataset_name = dataset_choice
+    if dataset_choice.startswith(state.UPLOAD_PREFIX):
+        path = state.session_dataset_path(dataset_choice[len(state.UPLOAD_PREFIX):])
+        if path is None:
+            st.rerun()  # the upload vanished (another tab?): redraw the choices
+        dataset = state.load_npz_dataset(path)
+        dataset_name = str(path)
+    config_values = {
+        "dataset": dataset_name, "epochs": int(values["epochs"]), "batch_size": int(values["batch_size"]),
+        "latent_dim": int(values["latent_dim"]), "loss": values["loss"], "d_steps": int(values["d_steps"]),
+        "label_smoothing": float(values["label_smoothing"]), "seed": int(values["seed"]),
+        "max_images": int(values["max_images"]), "diff_augment": bool(values["diff_augment"]),
+        "generator_optimizer": {"name": values["g_name"], "learning_rate": float(values["g_lr"]),
+                                "beta1": float(values["g_beta1"])},
+        "discriminator_optimizer": {"name": values["d_name"], "learning_rate": float(values["d_lr"]),
+                                    "beta1": float(values["d_beta1"])},
+    }
+    try:
+        run = state.start_run(PRESETS[preset_name].config(**config_values), dataset)
+    except GanError as exc:
+        st.error(exc.text(lang), icon=":material/error:")
+        return
+    st.toast(tr("train.started", lang, run_id=run.run_id), icon=":material/rocket_launch:")
+    st.session_state[COLLAPSE_FORM_KEY] = True
+    st.rerun()

@@ -1,0 +1,81 @@
+"""Small pieces several pages share: dataset and class names in words, state badges, durations, run labels."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from gan_core import RunSnapshot, RunState
+from gan_core.datasets import CIFAR_ANIMALS
+from gan_ui import state
+from gan_ui.texts import TEXTS, tr
+
+BUILTIN_CHOICES = ("mnist", "fashion_mnist", "cifar_animals") + tuple(f"cifar_animals:{a}" for a in CIFAR_ANIMALS)
+STATE_COLOURS = {RunState.QUEUED: "gray", RunState.RUNNING: "blue", RunState.PAUSED: "orange",
+                 RunState.FINISHED: "green", RunState.STOPPED: "violet", RunState.FAILED: "red"}
+
+
+def class_label(name: str, lang: str) -> str:
+    """A dataset's class name in `lang` (the engine keeps them in English); unknown names as they are."""
+    return tr(f"class.{name}", lang) if f"class.{name}" in TEXTS else name
+
+
+def dataset_choices() -> list[str]:
+    """What the train page offers: the built-in sets, then this session's uploads as "upload:<id>"."""
+    return list(BUILTIN_CHOICES) + [state.UPLOAD_PREFIX + dataset_id for dataset_id in state.session_datasets()]
+
+
+def dataset_label(choice: str, lang: str) -> str:
+    """Words for a dataset choice or a config's dataset field (built-in name, upload choice or upload .npz path)."""
+    base, _, animal = choice.partition(":")
+    if base in ("mnist", "fashion_mnist", "cifar_animals") and not animal:
+        return tr(f"dataset.{base}", lang)
+    if base == "cifar_animals":
+        return tr("dataset.cifar_class", lang, animal=class_label(animal, lang))
+    uploads = state.session_datasets()
+    dataset_id = choice[len(state.UPLOAD_PREFIX):] if choice.startswith(state.UPLOAD_PREFIX) else Path(choice).stem
+    if dataset_id in uploads:
+        meta = uploads[dataset_id]
+        return tr("dataset.upload", lang, name=meta["name"], count=meta["count"])
+    return tr("dataset.upload_short", lang, name=Path(choice).stem)
+
+
+def state_badge(run_state: RunState, lang: str) -> None:
+    st.badge(tr(f"state.{run_state.value}", lang), color=STATE_COLOURS[run_state])
+
+
+def duration(seconds: float | None) -> str:
+    """m:ss or h:mm:ss; the same in every language."""
+    if seconds is None:
+        return "–"
+    seconds = max(0, int(round(seconds)))  # the engine's ETA dips below 0 at the very end of a run
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def run_summary(snap: RunSnapshot, lang: str) -> str:
+    config = snap.config
+    return tr("runs.summary", lang, preset=config["preset"], dataset=dataset_label(config["dataset"], lang),
+              epoch=snap.epoch, total=snap.total_epochs, loss=tr(f"loss.{config['loss']}", lang))
+
+
+def run_created(run_id: str) -> str:
+    """The creation time encoded in a run id (YYYYmmdd-HHMMSS-...), as YYYY-mm-dd HH:MM:SS."""
+    stamp = time.strptime(run_id[:15], "%Y%m%d-%H%M%S")
+    return time.strftime("%Y-%m-%d %H:%M:%S", stamp)
+
+
+def run_option_label(snap: RunSnapshot, lang: str) -> str:
+    """A short, unique label for pickers: time, recipe, data and state."""
+    return (f"{run_created(snap.run_id)} · {snap.config['preset']} · {dataset_label(snap.config['dataset'], lang)}"
+            f" · {tr(f'state.{snap.state.value}', lang)}")
+
+
+def newest_grid(run, snap: RunSnapshot) -> Path | None:
+    if not snap.grid_epochs:
+        return None
+    path = run.grid_path(snap.grid_epochs[-1])
+    return path if path.is_file() else None

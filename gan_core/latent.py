@@ -64,7 +64,7 @@ class GeneratorHandle:
                 out = self._forward(latents)
         return out.numpy()
 
-    def principal_directions(self, count: int = 10, samples: int = 3000, seed: int = 0) -> "Directions":
+    def principal_directions(self, count: int = 10, samples: int = 2000, seed: int = 0) -> "Directions":
         """GANSpace: PCA of an early layer's activations over many samples, regressed back to latent space.
         Cached per (count, samples, seed)."""
         key = (count, samples, seed)
@@ -83,11 +83,11 @@ class Directions:
 
 
 def _early_layer(model):
-    """The first layer after the latent projection (Dense) that carries spatial or hidden structure."""
+    """The first nonlinearity after the latent projection: an early layer whose activations PCA can read."""
     for layer in model.layers:
-        if type(layer).__name__ in ("Dense",) and layer.output.shape[-1] >= 64:
+        if type(layer).__name__ in ("LeakyReLU", "ReLU", "Activation"):
             return layer
-    return model.layers[1]
+    return next(layer for layer in model.layers if type(layer).__name__ == "Dense")
 
 
 def _principal_directions(handle: GeneratorHandle, count: int, samples: int, seed: int) -> Directions:
@@ -102,17 +102,27 @@ def _principal_directions(handle: GeneratorHandle, count: int, samples: int, see
         activations = features_model.predict([latents, labels], batch_size=500, verbose=0)
     else:
         activations = features_model.predict(latents, batch_size=500, verbose=0)
-    activations = activations.reshape(samples, -1).astype(np.float64)
+    activations = activations.reshape(samples, -1).astype(np.float32)
     activations -= activations.mean(axis=0)
-    # PCA by SVD on the activations; keep the leading components.
-    _, singular, components = np.linalg.svd(activations, full_matrices=False)
-    count = min(count, components.shape[0], handle.latent_dim)
-    coordinates = activations @ components[:count].T  # (samples, k)
+    count = min(count, handle.latent_dim, *activations.shape)
+    components, singular = _top_components(activations, count, np.random.default_rng(seed + 2))
+    coordinates = activations @ components.T  # (samples, k)
     # Regress latents on the PCA coordinates: each component's direction in z.
-    weights, *_ = np.linalg.lstsq(coordinates, latents.astype(np.float64), rcond=None)  # (k, latent_dim)
+    weights, *_ = np.linalg.lstsq(coordinates, latents, rcond=None)  # (k, latent_dim)
     vectors = weights / np.maximum(np.linalg.norm(weights, axis=1, keepdims=True), 1e-12)
-    explained = singular[:count] ** 2 / np.sum(singular**2)
+    explained = singular**2 / float(np.sum(activations.astype(np.float64) ** 2))
     return Directions(vectors.astype(np.float32), explained.astype(np.float32), layer.name)
+
+
+def _top_components(x: np.ndarray, count: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """The leading right singular vectors of x (n, d) by randomized SVD (Halko et al.): O(n·d·k), not O(n·d²)."""
+    sketch = x @ rng.standard_normal((x.shape[1], count + 10)).astype(x.dtype)
+    for _ in range(3):  # power iterations sharpen the leading components
+        sketch, _ = np.linalg.qr(sketch)
+        sketch = x @ (x.T @ sketch)
+    basis, _ = np.linalg.qr(sketch)
+    _, singular, right = np.linalg.svd(basis.T @ x, full_matrices=False)
+    return right[:count], singular[:count]
 
 
 def lerp(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
@@ -135,3 +145,32 @@ def slerp(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
 
 def interpolate(a: np.ndarray, b: np.ndarray, steps: int, method: str = "slerp") -> np.ndarray:
     return slerp(a, b, steps) if method == "slerp" else lerp(a, b, steps)
+
+
+def class_morph(handle: GeneratorHandle, latent: np.ndarray, class_a: int, class_b: int, steps: int) -> np.ndarray:
+    """A conditional generator's images as its class embedding slides from class_a to class_b, latent fixed.
+    Works on a private copy of the model: the label's embedding row 0 is replaced by each mixture in turn."""
+    import keras
+
+    if not handle.conditional:
+        raise ValueError("class morph needs a conditional generator")
+    with handle._lock:
+        morph_model = getattr(handle, "_morph_model", None)
+        if morph_model is None:
+            morph_model = keras.models.clone_model(handle.model)
+            morph_model.set_weights(handle.model.get_weights())
+            handle._morph_model = morph_model
+        embedding = next(layer for layer in morph_model.layers if type(layer).__name__ == "Embedding")
+        table = keras.ops.convert_to_numpy(embedding.embeddings)
+        original = table.copy()
+        frames = []
+        try:
+            for t in np.linspace(0.0, 1.0, steps):
+                table[0] = (1.0 - t) * original[class_a] + t * original[class_b]
+                embedding.embeddings.assign(table)
+                out = morph_model([latent.reshape(1, -1).astype(np.float32), np.zeros((1, 1), np.int32)],
+                                  training=False)
+                frames.append(keras.ops.convert_to_numpy(out)[0])
+        finally:
+            embedding.embeddings.assign(original)
+    return np.stack(frames)

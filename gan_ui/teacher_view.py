@@ -1,0 +1,112 @@
+"""The teacher's view: every running and queued job on the server, machine load, and a stop button per job."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+
+import streamlit as st
+
+from gan_core.run import ACTIVE_STATES
+from gan_core.scheduler import default_scheduler
+from gan_ui import state
+from gan_ui.texts import tr
+
+
+def configured_password() -> str | None:
+    try:
+        return st.secrets.get("teacher_password")
+    except (FileNotFoundError, KeyError, AttributeError):
+        return None
+    except Exception:  # noqa: BLE001 - no secrets file at all
+        return None
+
+
+def signed_in(lang: str) -> bool:
+    """Password from .streamlit/secrets.toml (teacher_password); kept signed in for this browser session."""
+    password = configured_password()
+    if not password:
+        st.info(tr("teacher.disabled", lang), icon=":material/lock:")
+        return False
+    if st.session_state.get("teacher.ok"):
+        return True
+    with st.form("teacher.login"):
+        attempt = st.text_input(tr("teacher.password", lang), type="password")
+        if st.form_submit_button(tr("teacher.enter", lang)):
+            if hmac.compare_digest(attempt.encode(), str(password).encode()):
+                st.session_state["teacher.ok"] = True
+                st.rerun()
+            st.error(tr("teacher.wrong", lang))
+    return False
+
+
+def machine(lang: str) -> None:
+    import psutil
+
+    from gan_core import device
+
+    process = psutil.Process(os.getpid())
+    cpu, memory, server, threads = st.columns(4)
+    cpu.metric(tr("teacher.cpu", lang), f"{psutil.cpu_percent(interval=None):.0f} %")
+    memory.metric(tr("teacher.memory", lang), f"{psutil.virtual_memory().percent:.0f} %")
+    server.metric(tr("teacher.server_memory", lang), f"{process.memory_info().rss / 1e9:.2f} GB")
+    threads.metric(tr("teacher.threads", lang), process.num_threads())
+    st.caption(tr("teacher.device", lang, device=device.description(),
+                  slots=default_scheduler().max_concurrent))
+
+
+@st.fragment(run_every=2.0)
+def jobs(lang: str) -> None:
+    machine(lang)
+    runs = [run for run in state.registry().all_runs() if run.snapshot().state in ACTIVE_STATES]
+    if not runs:
+        st.info(tr("teacher.no_jobs", lang))
+        return
+    now = time.time()
+    waits = {job.run_id: now - job.queued_at for job in default_scheduler().jobs()["queued"]}
+    header = st.columns([3, 2, 2, 2, 2, 1])
+    for column, key in zip(header, ("run", "student", "recipe", "state", "progress", "action")):
+        column.markdown(f"**{tr('teacher.col.' + key, lang)}**")
+    for run in sorted(runs, key=lambda r: r.run_id):
+        snap = run.snapshot()
+        row = st.columns([3, 2, 2, 2, 2, 1], vertical_alignment="center")
+        row[0].code(run.run_id, language=None)
+        row[1].write(run.owner[:8])
+        row[2].write(f"{run.config.preset} · {run.config.dataset.split('/')[-1][:20]}")
+        status = tr(f"state.{snap.state.value}", lang)
+        if snap.queue_position:
+            status += f" #{snap.queue_position} ({waits.get(run.run_id, 0):.0f} s)"
+        row[3].write(status)
+        row[4].progress(snap.progress, text=f"{snap.epoch}/{snap.total_epochs}")
+        if row[5].button(tr("teacher.stop", lang), key=f"teacher.stop.{run.run_id}", icon=":material/stop:"):
+            run.stop()
+            st.rerun(scope="fragment")
+
+
+from gan_core.i18n import TEXTS  # noqa: E402
+
+TEXTS.update({
+    "teacher.title": {"es": "Vista del profesor", "en": "Teacher view"},
+    "teacher.intro": {"es": "Todos los trabajos del servidor, la carga de la máquina, y un botón para detener cualquiera.",
+                      "en": "Every job on the server, the machine's load, and a button to stop any of them."},
+    "teacher.disabled": {"es": "La vista del profesor está desactivada: defina teacher_password en .streamlit/secrets.toml.",
+                         "en": "The teacher view is off: set teacher_password in .streamlit/secrets.toml."},
+    "teacher.password": {"es": "Contraseña", "en": "Password"},
+    "teacher.enter": {"es": "Entrar", "en": "Enter"},
+    "teacher.wrong": {"es": "Contraseña incorrecta.", "en": "Wrong password."},
+    "teacher.cpu": {"es": "CPU", "en": "CPU"},
+    "teacher.memory": {"es": "Memoria del sistema", "en": "System memory"},
+    "teacher.server_memory": {"es": "Memoria del servidor", "en": "Server memory"},
+    "teacher.threads": {"es": "Hilos", "en": "Threads"},
+    "teacher.device": {"es": "Dispositivo: {device} · entrenamientos simultáneos: {slots}",
+                       "en": "Device: {device} · trainings at once: {slots}"},
+    "teacher.no_jobs": {"es": "No hay trabajos en marcha ni en cola.", "en": "No job is running or queued."},
+    "teacher.col.run": {"es": "Ejecución", "en": "Run"},
+    "teacher.col.student": {"es": "Sesión", "en": "Session"},
+    "teacher.col.recipe": {"es": "Receta", "en": "Recipe"},
+    "teacher.col.state": {"es": "Estado", "en": "State"},
+    "teacher.col.progress": {"es": "Progreso", "en": "Progress"},
+    "teacher.col.action": {"es": "Acción", "en": "Action"},
+    "teacher.stop": {"es": "Detener", "en": "Stop"},
+})

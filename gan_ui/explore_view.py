@@ -173,7 +173,7 @@ def live_image(handle: GeneratorHandle, key: str, lang: str) -> None:
     image = handle.generate(latent[None], None if label is None else [label])[0]
     with image_col:
         st.image(imaging.png_bytes(imaging.to_uint8(image), scale=max(1, PREVIEW_PIXELS // image.shape[0])),
-                 caption=tr("explore.image_caption", lang), width=PREVIEW_PIXELS)
+                 caption=tr("explore.image_caption", lang), width=PREVIEW_PIXELS, output_format="PNG")
 
 
 # --- interpolation and morph ----------------------------------------------------------------------

@@ -1,0 +1,85 @@
+"""The explorer page through AppTest, on the bundled generators: sliders, class, interpolation GIF, samples."""
+
+import pytest
+import streamlit as st
+
+from app_support import new_app
+
+from gan_core.pretrained import bundled_generators
+
+EXPLORE = "app_pages/explore.py"
+
+
+@pytest.fixture
+def explorer():
+    st.cache_resource.clear()
+    at = new_app()
+    at.run()
+    at.switch_page(EXPLORE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def image_url(at) -> str:
+    return at.image[0].proto.imgs[0].url
+
+
+def choose(at, name: str):
+    at.selectbox(key="explore.bundled").set_value(name).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_bundled_generators_are_offered_the_moment_the_app_starts(explorer):
+    names = {b.name for b in bundled_generators()}
+    assert {"mnist", "mnist-cgan", "fashion-cgan", "cifar-animals-cgan", "birds"} <= names
+    assert set(explorer.selectbox(key="explore.bundled").options) >= set()  # rendered
+    assert len(explorer.selectbox(key="explore.bundled").options) == len(names)
+
+
+def test_a_latent_slider_and_a_direction_slider_change_the_image(explorer):
+    at = choose(explorer, "mnist")
+    before = image_url(at)
+    at.slider(key="explore.z0.bundled:mnist.0").set_value(2.5).run()
+    after_dim = image_url(at)
+    assert after_dim != before
+    at.slider(key="explore.pc0.bundled:mnist.0").set_value(-2.0).run()
+    assert image_url(at) not in (before, after_dim)
+    at.button(key="explore.reset.bundled:mnist").click().run()
+    assert image_url(at) == before, "reset brings back the seed's point"
+
+
+def test_class_control_changes_a_conditional_image(explorer):
+    at = choose(explorer, "mnist-cgan")
+    key = "explore.class.bundled:mnist-cgan"
+    at.selectbox(key=key).set_value(3).run()
+    three = image_url(at)
+    at.selectbox(key=key).set_value(8).run()
+    assert image_url(at) != three
+
+
+def test_interpolation_makes_a_strip_and_a_gif(explorer):
+    at = choose(explorer, "mnist")
+    at.radio(key="explore.method.bundled:mnist").set_value("lerp")
+    at.slider(key="explore.steps.bundled:mnist").set_value(6)
+    images_before = len(at.image)
+    at.button(key="FormSubmitter:explore.interp.bundled:mnist-Interpolar").click().run()
+    assert not at.exception
+    assert len(at.image) == images_before + 1
+    gif_button = [b for b in at.get("download_button") if "interpolation" in str(b.proto)]
+    assert gif_button, "a GIF download appears beside the strip"
+
+
+def test_class_morph_for_conditional_models(explorer):
+    at = choose(explorer, "mnist-cgan")
+    at.selectbox(key="explore.class_a.bundled:mnist-cgan").set_value(1)
+    at.selectbox(key="explore.class_b.bundled:mnist-cgan").set_value(7)
+    images_before = len(at.image)
+    at.button(key="FormSubmitter:explore.morph.bundled:mnist-cgan-Transformar").click().run()
+    assert not at.exception and len(at.image) == images_before + 1
+
+
+def test_metrics_are_shown_beside_their_references(explorer):
+    at = choose(explorer, "mnist")
+    text = " ".join(m.value for m in at.markdown)
+    assert "ruido" in text and "imágenes reales" in text

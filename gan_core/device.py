@@ -19,6 +19,10 @@ def configure() -> dict:
         import tensorflow as tf
 
         threads = int(os.environ.get("GAN_TF_THREADS", "0") or 0)
+        slots = int(os.environ.get("GAN_MAX_CONCURRENT", "0") or 0)
+        if threads <= 0 and slots > 1:
+            # Several runs at once: share the cores instead of each run asking for all of them.
+            threads = max(1, (os.cpu_count() or 2) // slots)
         if threads > 0:
             try:
                 tf.config.threading.set_intra_op_parallelism_threads(threads)

@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int)
     train.add_argument("--image-size", type=int, help="photo folders: 32 or 64")
     train.add_argument("--max-images", type=int, help="use only the first N images (quick runs)")
-    train.add_argument("--diff-augment", action="store_true", default=None)
+    train.add_argument("--diff-augment", action="store_true", default=None,
+                       help="DiffAugment on real and fake images (default: on under 2000 images)")
+    train.add_argument("--no-diff-augment", dest="diff_augment", action="store_false")
     train.add_argument("--metrics-every", type=int, help="quality metrics every N epochs")
     train.set_defaults(handler=cmd_train)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from .i18n import GanError
 
+SMALL_DATA_IMAGES = 2000  # below this, DiffAugment is on unless asked otherwise
 LOSSES = ("bce_logits", "log", "lsgan", "hinge", "wgan_gp")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 
@@ -48,7 +49,7 @@ class TrainConfig:
     seed: int = 0  # seeds weights, data order, noise and the fixed grid latents
     image_size: int = 0  # 0: the dataset's own size; photo folders: 32 or 64
     max_images: int = 0  # 0: all images; otherwise the first N (quick runs, tests)
-    diff_augment: bool = False  # DiffAugment colour/translation/cutout on real and fake
+    diff_augment: bool | None = None  # DiffAugment on real and fake; None: on when the data has < 2000 images
     gp_weight: float = 10.0  # WGAN-GP gradient penalty weight
     grid_size: int = 8  # the fixed-latent grid is grid_size x grid_size images
     keep_checkpoints: int = 3  # full checkpoints kept besides the last one
@@ -76,6 +77,8 @@ class TrainConfig:
         _check_int("grid_size", self.grid_size, 2, 16)
         _check_int("keep_checkpoints", self.keep_checkpoints, 0, 1000)
         _check_int("metrics_every", self.metrics_every, 0, 1000)
+        if self.diff_augment not in (None, True, False):
+            raise GanError("error.unknown_choice", field="diff_augment", value=self.diff_augment, choices="true, false")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

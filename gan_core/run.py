@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import images as imaging
-from .config import TrainConfig
+from .config import SMALL_DATA_IMAGES, TrainConfig
 from .datasets import Dataset, is_builtin, load_dataset
 from .diagnosis import diagnose
 from .i18n import GanError, Message
@@ -127,6 +127,8 @@ class Run:
             raise GanError("error.too_few_images", minimum=8, count=len(dataset.images))
         if config.batch_size > len(dataset.images):
             raise GanError("error.batch_larger_than_data", batch=config.batch_size, count=len(dataset.images))
+        if config.diff_augment is None:  # small data: augment (Zhao et al. 2020), recorded as decided
+            config.diff_augment = len(dataset.images) < SMALL_DATA_IMAGES
         if directory.exists() and any(directory.iterdir()):
             raise GanError("error.run_exists", path=str(directory))
         directory.mkdir(parents=True, exist_ok=True)

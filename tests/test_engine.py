@@ -219,3 +219,13 @@ def test_saved_generator_loads_safely_and_matches_the_checkpoint(tmp_path, sched
     np.testing.assert_allclose(from_file, from_checkpoint, atol=1e-5)
     np.testing.assert_allclose(handle.generate(latents), from_file)  # same latents, same images
     assert from_file.shape == (16, 28, 28, 1) and from_file.min() >= -1 and from_file.max() <= 1
+
+
+def test_diff_augment_is_on_by_default_only_for_small_data(tmp_path):
+    small = Run.create(tmp_path / "small", PRESETS["fast"].config(max_images=500))
+    assert small.config.diff_augment is True
+    assert json.loads((tmp_path / "small" / "config.json").read_text())["diff_augment"] is True
+    full = Run.create(tmp_path / "full", PRESETS["fast"].config())
+    assert full.config.diff_augment is False
+    chosen = Run.create(tmp_path / "chosen", PRESETS["fast"].config(max_images=500, diff_augment=False))
+    assert chosen.config.diff_augment is False

@@ -1,0 +1,55 @@
+"""The bundled generators: complete, small, safe to load, and as good as their cards say."""
+
+import json
+
+import pytest
+
+from gan_core import metrics
+from gan_core.latent import GeneratorHandle
+from gan_core.pretrained import bundled_generators, pretrained_dir
+
+EXPECTED = {"mnist", "mnist-cgan", "fashion-cgan", "cifar-animals-cgan", "birds"}
+BUNDLED = {b.name: b for b in bundled_generators()}
+
+
+def test_every_bundled_generator_is_there_and_pretrained_stays_small():
+    assert EXPECTED <= set(BUNDLED)
+    total = sum(p.stat().st_size for p in pretrained_dir().rglob("*") if p.is_file())
+    assert total < 40_000_000, f"pretrained/ is {total / 1e6:.1f} MB"
+    for bundled in BUNDLED.values():
+        assert (bundled.directory / "sample.png").is_file()
+        card = bundled.card
+        assert card["command"].startswith("python -m gan_core train"), "each card holds the exact command"
+        for field in ("preset", "dataset", "epochs", "training_seconds", "hardware", "latent_dim"):
+            assert card.get(field) not in (None, ""), (bundled.name, field)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bundled_generators_load_safely_with_their_shapes(name):
+    handle = GeneratorHandle.from_file(BUNDLED[name].path)
+    card = BUNDLED[name].card
+    assert list(handle.image_shape) == card["image_shape"] and handle.latent_dim == card["latent_dim"]
+    assert handle.conditional == name.endswith("-cgan")
+    images = handle.generate(handle.sample_latents(4, 0), [0, 1, 2, 3] if handle.conditional else None)
+    assert images.shape == (4, *handle.image_shape) and images.min() >= -1 and images.max() <= 1
+
+
+@pytest.mark.parametrize("name", ["mnist", "mnist-cgan", "fashion-cgan", "cifar-animals-cgan"])
+def test_card_metrics_recomputed_on_1000_samples_match(name):
+    bundled = BUNDLED[name]
+    card_quality = bundled.card["quality"]
+    handle = GeneratorHandle.from_file(bundled.path)
+    scores = metrics.evaluate_generator(handle.generate, bundled.card["dataset"], handle.latent_dim,
+                                        handle.num_classes, samples=1000)
+    assert scores["recognised"] == pytest.approx(card_quality["recognised"], abs=0.04)
+    assert scores["coverage"] == pytest.approx(card_quality["coverage"], abs=0.03)
+    assert scores["fd"] == pytest.approx(card_quality["fd"], rel=0.35)  # fewer samples: a little more bias
+    if handle.conditional:
+        assert scores["class_accuracy"] == pytest.approx(card_quality["class_accuracy"], abs=0.04)
+
+
+def test_bundled_mnist_generators_meet_the_quality_bar():
+    mnist = BUNDLED["mnist"].card["quality"]
+    assert mnist["fd"] <= 3 * mnist["reference"]["real"]["fd"]
+    assert mnist["recognised"] >= 0.95 and mnist["coverage"] >= 0.98
+    assert BUNDLED["mnist-cgan"].card["quality"]["class_accuracy"] >= 0.97

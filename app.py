@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from gan_ui import state
+from gan_ui import keras_guard, state
 from gan_ui.texts import LANGUAGE_NAMES, LANGUAGES, tr
 
+keras_guard.install()  # before this run ends: Streamlit would reset Keras under the training threads
 st.set_page_config(page_title="GAN classroom", page_icon=":material/blur_on:", layout="wide")
 state.session_id()  # reattaches this browser's runs after a reload (?s= in the URL)
 lang = state.language()

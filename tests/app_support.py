@@ -1,0 +1,97 @@
+"""Helpers for the AppTest suites: a fresh app per test, polling without blocking page code, reading every text."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from google.protobuf.json_format import MessageToDict
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 90  # one script run; the first imports TensorFlow and builds models on two busy cores
+
+
+def new_app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
+def poll(at: AppTest, condition, timeout: float = 150.0, interval: float = 1.0, describe=None) -> AppTest:
+    """Rerun the app (what the fragment's timer does in a browser) until `condition(at)` holds.
+    `describe()` says what was seen if it never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        if condition(at):
+            return at
+        if time.monotonic() > deadline:
+            seen = describe() if describe else [e.value for e in at.error]
+            raise AssertionError(f"condition not met within {timeout} s; seen: {seen}")
+        time.sleep(interval)
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every string the page sends to the browser: labels, help, options, captions, chart specs, alerts."""
+    found: list[str] = []
+
+    def collect(value):
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key not in ("id", "formId", "fragmentId"):
+                    collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            collect(MessageToDict(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    for root in at._tree.children.values():
+        walk(root)
+    return found
+
+
+def fragments_only_in(lang: str, other: str, texts_table: dict, minimum: int = 10) -> set[str]:
+    """Literal pieces of `lang` texts (placeholders cut out) that are not in the `other` language's text."""
+    pieces = set()
+    for entry in texts_table.values():
+        text, counterpart = entry.get(lang), entry.get(other)
+        if not text or text == counterpart:
+            continue
+        for piece in re.split(r"\{[^}]*\}|\*\*|\n|- ", text):
+            piece = piece.strip(" .,:;·()«»“”*")
+            if len(piece) >= minimum and piece not in (counterpart or ""):
+                pieces.add(piece)
+    return pieces
+
+
+def leftovers(at: AppTest, lang: str, other: str, texts_table: dict, allowed=()) -> list[str]:
+    """Pieces of `other`-language text found on a page drawn in `lang`."""
+    page = "\n".join(texts(at))
+    return sorted(p for p in fragments_only_in(other, lang, texts_table) if p in page and p not in allowed)
+
+
+@pytest.fixture
+def sessions_dir(tmp_path, monkeypatch):
+    """A private sessions root and empty Streamlit caches; every run a test started is stopped afterwards."""
+    monkeypatch.setenv("GAN_SESSIONS_DIR", str(tmp_path / "sessions"))
+    st.cache_resource.clear()
+    yield tmp_path / "sessions"
+    from gan_ui import state
+
+    runs = state.registry().all_runs()
+    for run in runs:
+        run.stop()
+    for run in runs:
+        assert run.wait(120), f"run {run.run_id} did not stop"
+    st.cache_resource.clear()

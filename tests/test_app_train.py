@@ -1,0 +1,106 @@
+"""The train page end to end with AppTest: a real short MNIST run, live metrics, pause, scrub, stop, continue, language."""
+
+from __future__ import annotations
+
+import time
+
+from app_support import leftovers, new_app, poll, sessions_dir  # noqa: F401 - sessions_dir is a fixture
+from gan_core import RunState
+from gan_ui import state
+from gan_ui.texts import TEXTS
+
+
+def _run(at):
+    (run_id,) = at.session_state["run_ids"]
+    return state.registry().get(at.session_state["session_id"], run_id)
+
+
+def _describe(run):
+    def describe():
+        snap = run.snapshot()
+        return (snap.state, snap.step, snap.epoch, snap.grid_epochs, snap.message and snap.message.text("en"),
+                snap.traceback)
+    return describe
+
+
+def _captions(at) -> list[str]:
+    return [caption for image in at.image for caption in image.captions]
+
+
+def _button(at, label):
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r} among {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def test_train_page_runs_a_real_training_and_controls_it(sessions_dir):
+    at = new_app().run()
+    assert not at.exception
+    assert at.title[0].value == "Entrenar una GAN"
+    sid = at.session_state["session_id"]
+    assert at.query_params["s"] == [sid] or at.query_params["s"] == sid
+    assert any("Aún no has entrenado" in info.value for info in at.info)
+
+    # A tiny real run: 512 MNIST images, batch 32 (16 steps an epoch); 5 epochs, so it is still running when stopped.
+    at.number_input(key="hp.fast.epochs").set_value(5)
+    at.number_input(key="hp.fast.max_images").set_value(512)
+    at.select_slider(key="hp.fast.batch_size").set_value(32)
+    _button(at, "Entrenar").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    run = _run(at)
+    assert run.directory.parent == sessions_dir / sid / "runs"
+    assert run.config.max_images == 512 and run.config.batch_size == 32 and run.config.epochs == 5
+
+    # Metrics arrive: the step counter moves and the loss charts appear.
+    poll(at, lambda at: run.snapshot().step > 0 and at.get("plotly_chart"), describe=_describe(run))
+    assert at.metric[1].label == "Paso" and int(at.metric[1].value) > 0
+
+    # Pause: no more steps while paused, then resume.
+    _button(at, "Pausar").click().run()
+    assert run.snapshot().state == RunState.PAUSED
+    assert any("En pausa" in info.value for info in at.info)
+    time.sleep(2.0)  # the batch already in flight still finishes and counts
+    step = run.snapshot().step
+    time.sleep(1.5)
+    assert run.snapshot().step == step
+    _button(at, "Reanudar").click().run()
+    assert run.snapshot().state in (RunState.RUNNING, RunState.FINISHED)
+
+    # After the first epoch: the newest grid and a slider over every epoch, scrubbable back to 0.
+    scrub_key = f"scrub.{run.run_id}"
+    poll(at, lambda at: scrub_key in [slider.key for slider in at.select_slider] and run.snapshot().has_generator,
+         describe=_describe(run))
+    scrub = at.select_slider(key=scrub_key)
+    assert scrub.options[:2] == ["Época 0", "Época 1"]
+    scrub.set_value(1).run()
+    assert "Época 1" in _captions(at)
+    scrub = at.select_slider(key=scrub_key)
+    scrub.set_value(0).run()
+    assert "Época 0" in _captions(at)
+    assert any(caption.startswith("Lo último que dibuja G (época ") for caption in _captions(at))
+    labels = [b.label for b in at.get("download_button")]
+    assert "Generador (.keras)" in labels and "Todas las cuadrículas (ZIP)" in labels
+
+    # Stop: the run ends as stopped (or finished, if it got there first) and can be continued.
+    _button(at, "Detener").click().run()
+    poll(at, lambda at: not run.snapshot().active, describe=_describe(run))
+    assert run.wait(60)
+    at.run()
+    assert run.snapshot().state == RunState.STOPPED
+    assert any("Ejecución detenida" in info.value for info in at.info)
+    stopped_at = run.snapshot().step
+    _button(at, "Continuar el entrenamiento").click().run()
+    assert run.snapshot().active
+    poll(at, lambda at: run.snapshot().step > stopped_at, describe=_describe(run))  # on from where it stopped
+    _button(at, "Detener").click().run()
+    poll(at, lambda at: not run.snapshot().active, describe=_describe(run))
+    assert run.wait(60)
+
+    # One click to English: the same panel in English, with no Spanish left.
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Train a GAN"
+    assert at.metric[1].label == "Step"
+    assert any(label.startswith("Generator") for label in [b.label for b in at.get("download_button")])
+    assert leftovers(at, "en", "es", TEXTS, allowed={"Español"}) == []

@@ -24,9 +24,9 @@ if current is None:
 else:
     runs = {run.run_id: run for run in state.session_runs()}
     if len(runs) > 1:
+        labels = {run_id: run_option_label(run.snapshot(), lang) for run_id, run in runs.items()}
         ids = list(runs)
-        chosen = st.selectbox(tr("train.watching", lang), ids, index=ids.index(current),
-                              format_func=lambda run_id: run_option_label(runs[run_id].snapshot(), lang))
+        chosen = st.selectbox(tr("train.watching", lang), ids, index=ids.index(current), format_func=labels.get)
         if chosen != current:
             state.set_current_run(chosen)
             current = chosen

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from gan_core import GanError, load_dataset
-from gan_core.datasets import MIN_TRAIN_IMAGES, PHOTO_SUFFIXES, decode_photo_entries, iter_zip_members
+from gan_core.datasets import PHOTO_SUFFIXES, load_saved_dataset
 from gan_core.images import make_grid, png_bytes
+from gan_core.uploads import read_photo_upload
 from gan_ui import charts, state
 from gan_ui.texts import tr
 from gan_ui.train_form import DATASET_KEY
@@ -37,7 +36,7 @@ def builtin_preview(name: str) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _npz_preview(path: str, modified: float) -> bytes:
-    dataset = state.load_npz_dataset(Path(path))
+    dataset = load_saved_dataset(Path(path))
     return _sample_png(dataset.images, seed=0)
 
 
@@ -83,41 +82,33 @@ def upload_section(lang: str) -> None:
 
 
 def _create_dataset(files, size: int, name: str, lang: str) -> None:
-    """Decode every photo (zip members included) into a dataset, save it in the session and report what was skipped."""
-    entries = []
-    for uploaded in files:
-        data = uploaded.getvalue()
-        if uploaded.name.lower().endswith(".zip"):
-            try:
-                with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                    entries += list(iter_zip_members(archive))
-            except zipfile.BadZipFile:
-                st.error(tr("data.bad_zip", lang), icon=":material/error:")
-                return
-            except GanError as exc:
-                st.error(exc.text(lang), icon=":material/error:")
-                return
-        else:
-            entries.append((uploaded.name, data, None))
+    """Decode every photo (zip members included) with the engine's upload reader, keep the result in the
+    session and remember what was skipped and why."""
     bar = st.progress(0.0)
-    dataset = decode_photo_entries(name, entries, size, 3,
-                                   progress=lambda done, total: bar.progress(done / total, tr("data.decoding", lang,
-                                                                                             done=done, total=total)))
-    bar.empty()
-    report = {"skipped": dataset.skipped, "count": len(dataset.images), "name": name}
-    if len(dataset.images) >= MIN_TRAIN_IMAGES:
-        report["id"] = state.save_session_dataset(dataset, name)
-    st.session_state[LAST_UPLOAD_KEY] = report
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, tr("data.decoding", lang, done=done, total=total))
+
+    try:
+        result = read_photo_upload([(f.name, f.getvalue()) for f in files], name=name, size=size, progress=progress)
+    except GanError as exc:
+        st.session_state[LAST_UPLOAD_KEY] = {"error": exc.message}
+        return
+    finally:
+        bar.empty()
+    dataset_id = state.save_session_dataset(result.dataset, name)
+    st.session_state[LAST_UPLOAD_KEY] = {"id": dataset_id, "name": name, "count": result.count,
+                                         "skipped": result.skipped}
 
 
 def _last_upload_report(lang: str) -> None:
     report = st.session_state.get(LAST_UPLOAD_KEY)
     if not report:
         return
-    if "id" in report:
-        st.success(tr("data.created", lang, name=report["name"], count=report["count"]), icon=":material/check_circle:")
-    else:
-        st.error(tr("data.too_few", lang, count=report["count"], minimum=MIN_TRAIN_IMAGES), icon=":material/error:")
+    if "error" in report:
+        st.error(report["error"].text(lang), icon=":material/error:")
+        return
+    st.success(tr("data.created", lang, name=report["name"], count=report["count"]), icon=":material/check_circle:")
     if report["skipped"]:
         with st.expander(tr("data.skipped", lang, count=len(report["skipped"]))):
             st.dataframe([{tr("col.file", lang): file, tr("col.reason", lang): tr("skip." + reason, lang)}

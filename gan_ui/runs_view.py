@@ -48,13 +48,14 @@ def compare_runs(runs: list[Run], lang: str) -> None:
     if st.session_state.get(COMPARE_KEY) is not None:
         st.session_state[COMPARE_KEY] = [run_id for run_id in st.session_state[COMPARE_KEY] if run_id in by_id]
     kwargs = {} if COMPARE_KEY in st.session_state else {"default": list(by_id)[:2]}
-    chosen = st.multiselect(tr("runs.compare_pick", lang), list(by_id), key=COMPARE_KEY,
-                            format_func=lambda run_id: _label(by_id[run_id], lang), **kwargs)
+    labels = {run_id: _label(run, lang) for run_id, run in by_id.items()}
+    chosen = st.multiselect(tr("runs.compare_pick", lang), list(by_id), key=COMPARE_KEY, format_func=labels.get,
+                            **kwargs)
     if len(chosen) < 2:
         st.info(tr("runs.compare_need_two", lang), icon=":material/compare:")
         return
     snaps = [by_id[run_id].snapshot() for run_id in chosen]
-    series = [(_label(by_id[snap.run_id], lang), snap.steps) for snap in snaps]
+    series = [(labels[snap.run_id], snap.steps) for snap in snaps]
     for fields in (("g_loss", "d_loss"), ("d_acc_real", "d_acc_fake")):
         for column, field in zip(st.columns(2), fields):
             column.plotly_chart(charts.compare_per_step(series, field, lang), key=f"compare.{field}")
@@ -63,7 +64,7 @@ def compare_runs(runs: list[Run], lang: str) -> None:
     for column, snap in zip(st.columns(len(snaps)), snaps):
         grid = newest_grid(by_id[snap.run_id], snap)
         if grid is not None:
-            column.image(str(grid), caption=_label(by_id[snap.run_id], lang), width="stretch")
+            column.image(str(grid), caption=labels[snap.run_id], width="stretch")
 
     st.markdown(f"**{tr('runs.table', lang)}**")
     st.dataframe([_row(snap, lang) for snap in snaps], hide_index=True)

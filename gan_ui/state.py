@@ -9,10 +9,10 @@ import threading
 import uuid
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from gan_core import Dataset, Run, TrainConfig, new_run_id
+from gan_core.datasets import save_dataset
 from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 SESSIONS_DIR_ENV = "GAN_SESSIONS_DIR"
@@ -60,7 +60,6 @@ class RunRegistry:
             if not (directory / "config.json").is_file():
                 return None
             run = Run.open(directory, owner=session_id)
-            _attach_session_dataset(run, self.session_dir(session_id))
             self._runs[run_id] = run
             return run
 
@@ -147,14 +146,11 @@ def _datasets_dir(session_id_: str) -> Path:
 
 
 def save_session_dataset(dataset: Dataset, display_name: str) -> str:
-    """Store decoded photos as <id>.npz plus <id>.json (display name, counts); returns the new id."""
+    """Store decoded photos as <id>.npz (what load_dataset reads back) plus <id>.json for listing; returns the id."""
     folder = _datasets_dir(session_id())
     folder.mkdir(parents=True, exist_ok=True)
     dataset_id = uuid.uuid4().hex[:16]
-    arrays = {"images": dataset.images}
-    if dataset.labels is not None:
-        arrays["labels"] = dataset.labels
-    np.savez_compressed(folder / f"{dataset_id}.npz", **arrays)
+    save_dataset(dataset, folder / f"{dataset_id}.npz")
     meta = {"name": display_name[:80], "count": int(len(dataset.images)), "size": int(dataset.images.shape[1]),
             "class_names": list(dataset.class_names or [])}
     (folder / f"{dataset_id}.json").write_text(json.dumps(meta))
@@ -177,21 +173,3 @@ def session_dataset_path(dataset_id: str) -> Path | None:
         return None
     path = _datasets_dir(session_id()) / f"{dataset_id}.npz"
     return path if path.is_file() else None
-
-
-def load_npz_dataset(path: Path, name: str = "") -> Dataset:
-    meta_path = path.with_suffix(".json")
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    with np.load(path, allow_pickle=False) as data:
-        images = data["images"]
-        labels = data["labels"] if "labels" in data.files else None
-    classes = tuple(meta.get("class_names") or ()) or None
-    return Dataset(name or str(path), images, labels if classes else None, classes if labels is not None else None)
-
-
-def _attach_session_dataset(run: Run, session_dir: Path) -> None:
-    """A run trained on uploaded photos names its .npz in config.dataset; gan_core's loader does not read .npz
-    yet, so a run reopened from disk gets its images here (needed to continue training after a restart)."""
-    path = Path(run.config.dataset)
-    if path.suffix == ".npz" and path.parent == session_dir / "datasets" and path.is_file():
-        run._dataset = load_npz_dataset(path).subset(run.config.max_images)

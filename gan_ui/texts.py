@@ -280,11 +280,6 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "data.decoding": {"es": "Leyendo fotos: {done} de {total}", "en": "Reading photos: {done} of {total}"},
     "data.created": {"es": "Conjunto «{name}» listo: {count} imágenes.", "en": "Dataset “{name}” is ready: {count} images."},
     "data.skipped": {"es": "Archivos omitidos ({count})", "en": "Skipped files ({count})"},
-    "data.too_few": {
-        "es": "Solo se pudieron leer {count} fotos; hacen falta al menos {minimum} para entrenar.",
-        "en": "Only {count} photos could be read; at least {minimum} are needed to train.",
-    },
-    "data.bad_zip": {"es": "El archivo .zip está dañado o no es un .zip.", "en": "The .zip file is damaged or is not a .zip."},
     "data.yours": {"es": "Tus conjuntos", "en": "Your datasets"},
     "data.none_yet": {"es": "Aún no has subido fotos en esta sesión.", "en": "You have not uploaded photos in this session yet."},
     "data.use": {"es": "Entrenar con este conjunto", "en": "Train on this dataset"},

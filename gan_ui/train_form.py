@@ -6,6 +6,7 @@ import streamlit as st
 
 from gan_core import PRESETS, GanError
 from gan_core.config import LOSSES, OPTIMIZERS
+from gan_core.datasets import load_saved_dataset
 from gan_ui import state
 from gan_ui.texts import tr
 from gan_ui.widgets import dataset_choices, dataset_label
@@ -31,9 +32,10 @@ def train_form(lang: str) -> None:
     choices = dataset_choices()
     if st.session_state.get(DATASET_KEY) not in choices:
         st.session_state.pop(DATASET_KEY, None)
+    labels = {choice: dataset_label(choice, lang) for choice in choices}
     left, right = st.columns(2)
     dataset_choice = left.selectbox(tr("train.dataset", lang), choices, key=DATASET_KEY, help=tr("help.dataset", lang),
-                                    format_func=lambda c: dataset_label(c, lang), persist_state="session")
+                                    format_func=labels.get, persist_state="session")
     preset_name = right.selectbox(tr("train.preset", lang), list(PRESETS), key=PRESET_KEY,
                                   index=list(PRESETS).index(DEFAULT_PRESET), help=tr("help.preset", lang),
                                   on_change=_follow_preset, persist_state="session")
@@ -101,7 +103,7 @@ def _start(preset_name: str, dataset_choice: str, values: dict, lang: str) -> No
         path = state.session_dataset_path(dataset_choice[len(state.UPLOAD_PREFIX):])
         if path is None:
             st.rerun()  # the upload vanished (another tab?): redraw the choices
-        dataset = state.load_npz_dataset(path)
+        dataset = load_saved_dataset(path)
         dataset_name = str(path)
     config_values = {
         "dataset": dataset_name, "epochs": int(values["epochs"]), "batch_size": int(values["batch_size"]),

@@ -1,0 +1,198 @@
+"""AppTest of the runs, data and learn pages, reattaching after a reload, and one language per page."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import uuid
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app_support import leftovers, new_app, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
+from gan_core import PRESETS, Run, new_run_id
+from gan_core.scheduler import Scheduler
+from gan_ui import state
+from gan_ui.texts import TEXTS
+
+PAGES = ("app_pages/train.py", "app_pages/runs.py", "app_pages/data.py", "app_pages/learn.py")
+
+
+def _finished_runs(sessions_dir, session_id: str, learning_rates) -> list[Run]:
+    """Tiny real runs (64 MNIST images, 2 steps) trained side by side, as a past session left them on disk."""
+    runs = []
+    for rate in learning_rates:
+        config = PRESETS["fast"].config(dataset="mnist", epochs=1, batch_size=32, max_images=64,
+                                        generator_optimizer={"name": "adam", "learning_rate": rate, "beta1": 0.5})
+        run = Run.create(sessions_dir / session_id / "runs" / new_run_id(), config, owner=session_id)
+        run.start(Scheduler(1))
+        runs.append(run)
+    for run in runs:
+        assert run.wait(180)
+        assert run.snapshot().state.value == "finished", run.snapshot().message
+    return sorted(runs, key=lambda run: run.run_id)
+
+
+def _button(at, label, index=0):
+    matches = [b for b in at.button if b.label == label]
+    assert len(matches) > index, f"no button {label!r} among {[b.label for b in at.button]}"
+    return matches[index]
+
+
+def test_a_reload_reattaches_the_session_and_runs_compare_side_by_side(sessions_dir):
+    session_id = uuid.uuid4().hex
+    older, newer = _finished_runs(sessions_dir, session_id, (2e-4, 1e-3))
+
+    # A reload is a new session: the id in the URL brings its runs back.
+    at = new_app()
+    at.query_params["s"] = session_id
+    at.run()
+    assert not at.exception
+    assert at.session_state["session_id"] == session_id
+    assert at.session_state["run_ids"] == [older.run_id, newer.run_id]
+    assert any(s.value.startswith("fast sobre MNIST") for s in at.subheader)
+    assert any("Entrenamiento terminado" in s.value for s in at.success)
+
+    at.switch_page("app_pages/runs.py").run()
+    assert not at.exception
+    assert len([b for b in at.button if b.label == "Abrir"]) == 2
+    assert sum(len(image.value) for image in at.image) >= 2 + 2  # two thumbnails, two final grids
+    assert sorted(at.multiselect(key="runs.compare").value) == [older.run_id, newer.run_id]
+    assert len(at.get("plotly_chart")) == 4  # G loss, D loss, D right on real, D right on fake
+    (table,) = at.dataframe
+    assert sorted(table.value["Tasa de G"]) == ["0.0002", "0.001"]
+
+    # Opening the older run shows it on the train page.
+    _button(at, "Abrir", index=1).click().run()
+    assert not at.exception
+    assert at.session_state["current_run"] == older.run_id
+    assert at.title[0].value == "Entrenar una GAN"
+
+    # Another browser with a made-up id in its URL sees nothing of this session.
+    stranger = new_app()
+    stranger.query_params["s"] = "../" + session_id
+    stranger.run()
+    assert stranger.session_state["session_id"] != session_id
+    assert stranger.session_state["run_ids"] == []
+    assert state.registry().get(stranger.session_state["session_id"], older.run_id) is None
+    assert state.registry().get(session_id, "../" + older.run_id) is None
+
+
+def _photo_zip() -> bytes:
+    """12 photos in two class folders, a note and a broken JPEG."""
+    rng = np.random.default_rng(0)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for index in range(12):
+            pixels = rng.integers(0, 255, (48, 40, 3), dtype=np.uint8)
+            encoded = io.BytesIO()
+            Image.fromarray(pixels).save(encoded, format="PNG" if index % 2 else "JPEG")
+            archive.writestr(f"animales/{'gatos' if index < 6 else 'perros'}/foto_{index}.{'png' if index % 2 else 'jpg'}",
+                             encoded.getvalue())
+        archive.writestr("animales/notas.txt", "no soy una foto")
+        archive.writestr("animales/gatos/rota.jpg", b"\xff\xd8\xff\xe0 not really a jpeg")
+    return buffer.getvalue()
+
+
+def _datasets(at) -> dict:
+    folder = state.registry().session_dir(at.session_state["session_id"]) / "datasets"
+    return {path.stem: json.loads(path.read_text()) for path in folder.glob("*.json")}
+
+
+def test_data_page_previews_datasets_and_turns_uploaded_photos_into_a_training_set(sessions_dir):
+    at = new_app().run()
+    at.switch_page("app_pages/data.py").run()
+    assert not at.exception
+    assert [m.value for m in at.metric][:4] == ["60,000", "10,000", "28×28×1", "10"]
+    at.selectbox(key="data.pick").set_value("fashion_mnist").run()
+    assert "camiseta" in "\n".join(texts(at))  # class names in the page's language
+
+    at.file_uploader(key="data.files").set_value(("fotos.zip", _photo_zip(), "application/zip"))
+    at.run()
+    _button(at, "Preparar el conjunto").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("«mis fotos» listo: 12 imágenes" in s.value for s in at.success)
+    skipped = at.dataframe[-1].value
+    reasons = dict(zip(skipped["Archivo"], skipped["Motivo"]))
+    assert reasons["notas.txt"] == "no es una imagen"  # the zip's own top folder is no class
+    assert reasons["gatos/rota.jpg"] == "imagen dañada o truncada"
+
+    ((dataset_id, meta),) = _datasets(at).items()
+    assert meta["count"] == 12 and meta["class_names"] == ["gatos", "perros"]
+
+    # Train on it: the train page opens with the upload chosen, and a run starts on its 12 photos.
+    _button(at, "Entrenar con este conjunto").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Entrenar una GAN"
+    assert at.session_state["train.dataset"] == state.UPLOAD_PREFIX + dataset_id
+    at.switch_page("app_pages/train.py")  # AppTest would otherwise rerun the page it was last sent to
+    at.number_input(key="hp.fast.epochs").set_value(1)
+    at.select_slider(key="hp.fast.batch_size").set_value(8)
+    _button(at, "Entrenar").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (run_id,) = at.session_state["run_ids"]
+    run = state.registry().get(at.session_state["session_id"], run_id)
+    assert run.config.dataset.endswith(f"{dataset_id}.npz")
+    assert run.dataset().images.shape == (12, 32, 32, 3)
+
+
+
+
+def test_learn_page_draws_the_engines_losses_and_untrained_generators(sessions_dir):
+    at = new_app().run()
+    at.switch_page("app_pages/learn.py").run()
+    assert not at.exception
+    assert [h.value for h in at.header][:3] == ["La idea", "Un paso de entrenamiento", "Cómo leer las gráficas"]
+    for loss in ("bce_logits", "log", "lsgan", "hinge", "wgan_gp"):
+        at.selectbox(key="learn.loss").set_value(loss).run()
+        assert not at.exception
+        assert at.get("plotly_chart"), loss
+    for preset in ("cgan", "rgb32"):
+        at.selectbox(key="learn.preset").set_value(preset).run()
+        assert not at.exception and at.image
+    first = at.image[0].value
+    _button(at, "Otra muestra").click().run()
+    assert at.session_state["learn.sample_seed"] == 1 and at.image[0].value != first
+
+
+def test_loss_curves_come_from_the_engine():
+    from gan_ui.learn_view import loss_curves
+
+    hinge = loss_curves("hinge")
+    assert hinge["d_real"][0] == pytest.approx(5.0) and hinge["d_real"][-1] == pytest.approx(0.0)
+    assert hinge["d_fake"][0] == pytest.approx(0.0) and hinge["g_fake"][0] == pytest.approx(4.0)
+    bce = loss_curves("bce_logits")
+    middle = len(bce["scores"]) // 2
+    assert bce["d_real"][middle] == pytest.approx(math.log(2), abs=1e-4)
+    assert np.all(np.diff(bce["d_real"]) < 0) and np.all(np.diff(bce["d_fake"]) > 0)
+    wgan = loss_curves("wgan_gp")
+    assert wgan["d_fake"] == pytest.approx(wgan["scores"], abs=1e-5)
+
+
+@pytest.mark.parametrize("lang, other", [("en", "es"), ("es", "en")])
+def test_every_page_speaks_one_language(sessions_dir, lang, other):
+    at = new_app()
+    at.run()
+    at.radio(key="lang").set_value(lang).run()
+    titles = []
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception
+        titles.append(at.title[0].value)
+        assert leftovers(at, lang, other, TEXTS, allowed={"Español"}) == [], page
+    expected = {"en": ["Train a GAN", "My runs", "Data", "Learn how a GAN works"],
+                "es": ["Entrenar una GAN", "Mis ejecuciones", "Datos", "Aprende cómo funciona una GAN"]}
+    assert titles == expected[lang]
+
+
+def test_streamlit_no_longer_resets_keras_between_script_runs(sessions_dir):
+    from keras.src.backend.common import global_state
+
+    at = new_app().run()
+    tracker = global_state.GLOBAL_STATE_TRACKER
+    at.run()
+    at.switch_page("app_pages/runs.py").run()
+    assert global_state.GLOBAL_STATE_TRACKER is tracker  # a training thread's Keras state survives page runs

@@ -54,6 +54,7 @@ class TrainConfig:
     grid_size: int = 8  # the fixed-latent grid is grid_size x grid_size images
     keep_checkpoints: int = 3  # full checkpoints kept besides the last one
     metrics_every: int = 0  # quality metrics every N epochs (0: off)
+    ema_decay: float = 0.0  # moving average of G's weights for samples and export (0: off; 0.999 typical)
 
     def validate(self) -> None:
         from .presets import PRESETS  # local import: presets import this module
@@ -77,6 +78,7 @@ class TrainConfig:
         _check_int("grid_size", self.grid_size, 2, 16)
         _check_int("keep_checkpoints", self.keep_checkpoints, 0, 1000)
         _check_int("metrics_every", self.metrics_every, 0, 1000)
+        _check_number("ema_decay", self.ema_decay, 0.0, 0.99999)
         if self.diff_augment not in (None, True, False):
             raise GanError("error.unknown_choice", field="diff_augment", value=self.diff_augment, choices="true, false")
 

@@ -29,7 +29,7 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, latent_dim, loss="bce_logits", num_classes=0, d_steps=1,
-                 label_smoothing=0.0, gp_weight=10.0, diff_augment=False, seed=0, **kwargs):
+                 label_smoothing=0.0, gp_weight=10.0, diff_augment=False, seed=0, ema_decay=0.0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -41,6 +41,14 @@ class GAN(keras.Model):
         self.gp_weight = gp_weight
         self.use_diff_augment = diff_augment
         self.seed_generator = keras.random.SeedGenerator(seed)
+        # An exponential moving average of G's weights (Karras et al.; keras-io GAN guides): smoother samples.
+        # The average is a second copy of the generator; it is what grids, metrics and exports use.
+        self.ema_decay = float(ema_decay)
+        self.generator_ema = None
+        if self.ema_decay > 0:
+            self.generator_ema = keras.models.clone_model(generator)
+            self.generator_ema.set_weights(generator.get_weights())
+            self.generator_ema.trainable = False
 
     @property
     def conditional(self) -> bool:
@@ -51,9 +59,19 @@ class GAN(keras.Model):
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
 
+    @property
+    def sampling_generator(self):
+        """The generator to show and to save: the moving average when there is one."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
     def generate(self, latents, labels=None, training=False):
         inputs = [latents, labels] if self.conditional else latents
         return self.generator(inputs, training=training)
+
+    def sample(self, latents, labels=None):
+        """Images for people (grids, metrics): inference mode, averaged weights if any."""
+        inputs = [latents, labels] if self.conditional else latents
+        return self.sampling_generator(inputs, training=False)
 
     def _critic(self, images, labels, training=True):
         if self.use_diff_augment:
@@ -91,6 +109,9 @@ class GAN(keras.Model):
             g_loss = losses.generator_loss(self.loss_name, g_logits)
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+        if self.generator_ema is not None:
+            for average, current in zip(self.generator_ema.weights, self.generator.weights):
+                average.assign(self.ema_decay * average + (1.0 - self.ema_decay) * current)
 
         if self.loss_name == "wgan_gp":  # a critic has no natural 0: split at the midpoint of its scores
             threshold = (ops.mean(real_logits) + ops.mean(fake_logits)) / 2.0

@@ -176,14 +176,14 @@ def dcgan_bn_discriminator(shape, num_classes=0):
 
 
 def cgan_generator(shape, latent_dim, num_classes):
-    """Tutorial 003's DCGAN (64 filters, BatchNorm) conditioned on the class: the label's embedding becomes one
-    extra feature map at the first resolution."""
+    """Tutorial 003's DCGAN (64 filters, BatchNorm) conditioned on the class. The label's embedding joins the
+    latent vector (Mirza & Osindero) and also becomes one extra feature map at the first resolution."""
     base, n_up = upsampling_plan(shape[0])
     z, label = _latent_input(latent_dim), _label_input()
-    y = layers.Embedding(num_classes, 50)(label)
-    y = layers.Dense(base * base)(y)
+    embedded = layers.Flatten()(layers.Embedding(num_classes, 50)(label))
+    y = layers.Dense(base * base)(embedded)
     y = layers.Reshape((base, base, 1))(y)
-    x = layers.Dense(64 * base * base)(z)
+    x = layers.Dense(64 * base * base)(layers.Concatenate()([z, embedded]))
     x = layers.BatchNormalization()(x)
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Reshape((base, base, 64))(x)
@@ -197,7 +197,8 @@ def cgan_generator(shape, latent_dim, num_classes):
 
 
 def cgan_discriminator(shape, num_classes):
-    """The label's embedding becomes one extra input channel beside the image."""
+    """The label's embedding is one extra input channel beside the image, and it is projected onto D's features
+    (Miyato & Koyama's projection discriminator): D scores "real, and of this class"."""
     image, label = keras.Input(shape, name="image"), _label_input()
     y = layers.Embedding(num_classes, 50)(label)
     y = layers.Dense(shape[0] * shape[1])(y)
@@ -208,7 +209,10 @@ def cgan_discriminator(shape, num_classes):
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
     x = layers.Dropout(0.4)(x)
-    return keras.Model([image, label], layers.Dense(1)(x), name="discriminator")
+    features = layers.LeakyReLU(0.2)(layers.Dense(256)(x))
+    class_vector = layers.Flatten()(layers.Embedding(num_classes, 256)(label))
+    projection = layers.Dot(axes=1)([features, class_vector])
+    return keras.Model([image, label], layers.Add()([layers.Dense(1)(features), projection]), name="discriminator")
 
 
 # --- 004: the 32x32 RGB animal generator -------------------------------------------------

@@ -27,7 +27,7 @@ def build_gan(config, image_shape, num_classes: int) -> GAN:
     discriminator = preset.build_discriminator(image_shape, classes)
     gan = GAN(generator, discriminator, config.latent_dim, loss=config.loss, num_classes=classes,
               d_steps=config.d_steps, label_smoothing=config.label_smoothing, gp_weight=config.gp_weight,
-              diff_augment=config.diff_augment, seed=config.seed)
+              diff_augment=config.diff_augment, seed=config.seed, ema_decay=config.ema_decay)
     gan.compile(make_optimizer(config.generator_optimizer), make_optimizer(config.discriminator_optimizer))
     gan.g_optimizer.build(generator.trainable_variables)
     gan.d_optimizer.build(discriminator.trainable_variables)
@@ -191,11 +191,20 @@ class RunCallback(keras.callbacks.Callback):
             run._write_status()
 
     def _quality(self, epoch: int) -> None:
+        """Every `metrics_every` epochs: run.quality_fn if one was set, else the dataset's shipped classifier
+        (gan_core.metrics) when there is one. Records carry the real and noise references beside the scores."""
         run = self.run
         every = run.config.metrics_every
-        if not every or epoch % every or run.quality_fn is None:
+        if not every or epoch % every:
             return
-        scores = run.quality_fn(self, self.dataset)
+        quality_fn = run.quality_fn
+        if quality_fn is None:
+            from . import metrics
+
+            if not metrics.run_has_classifier(self.dataset):
+                return
+            quality_fn = metrics.quality_for_run
+        scores = quality_fn(self, self.dataset)
         record = {"type": "quality", "epoch": epoch, "step": run.step, **scores}
         self.pending.append(record)
         with run._lock:
@@ -227,7 +236,7 @@ class RunCallback(keras.callbacks.Callback):
 
     def generate(self, latents, labels=None) -> np.ndarray:
         """Generator output in [-1, 1] as NumPy, inference mode."""
-        return keras.ops.convert_to_numpy(self.gan.generate(latents, labels, training=False))
+        return keras.ops.convert_to_numpy(self.gan.sample(latents, labels))
 
     def save_grid(self, epoch: int) -> np.ndarray:
         generated = self.generate(self.fixed_latents, self.fixed_labels)
@@ -245,7 +254,7 @@ class RunCallback(keras.callbacks.Callback):
         run = self.run
         dataset = self.dataset
         save_generator(
-            self.gan.generator, run.directory / "generator.keras",
+            self.gan.sampling_generator, run.directory / "generator.keras",
             card={
                 "preset": run.config.preset, "dataset": run.config.dataset, "epochs": run.epoch,
                 "steps": run.step, "latent_dim": run.config.latent_dim,
@@ -285,6 +294,7 @@ def _variable_groups(gan: GAN) -> dict[str, list]:
         "g_optimizer": gan.g_optimizer.variables,
         "d_optimizer": gan.d_optimizer.variables,
         "seed": [gan.seed_generator.state],
+        **({"generator_ema": gan.generator_ema.weights} if gan.generator_ema is not None else {}),
     }
 
 
@@ -310,10 +320,12 @@ def load_checkpoint(gan: GAN, path: Path) -> dict:
 
 
 def load_generator_weights(generator, path: Path) -> None:
-    """Only the generator's variables from a full checkpoint (the explorer's 'any kept epoch')."""
+    """The generator that was shown and saved (its moving average, if the run kept one) from a full
+    checkpoint: the explorer's 'any kept epoch'."""
     with np.load(path, allow_pickle=False) as data:
+        group = "generator_ema" if "generator_ema/0000" in data.files else "generator"
         for index, variable in enumerate(generator.weights):
-            variable.assign(data[f"generator/{index:04d}"])
+            variable.assign(data[f"{group}/{index:04d}"])
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

@@ -229,3 +229,15 @@ def test_diff_augment_is_on_by_default_only_for_small_data(tmp_path):
     assert full.config.diff_augment is False
     chosen = Run.create(tmp_path / "chosen", PRESETS["fast"].config(max_images=500, diff_augment=False))
     assert chosen.config.diff_augment is False
+
+
+def test_moving_average_generator_is_what_gets_shown_and_saved(tmp_path, scheduler):
+    config = PRESETS["fast"].config(epochs=1, batch_size=32, max_images=32 * 10, ema_decay=0.9)
+    run = finished_run(tmp_path / "run", config, scheduler)
+    handle = GeneratorHandle.from_file(run.directory / "generator.keras")
+    with np.load(run.directory / "checkpoints" / "last.npz") as data:
+        averaged = [data[f"generator_ema/{i:04d}"] for i in range(len(handle.model.weights))]
+        raw = [data[f"generator/{i:04d}"] for i in range(len(handle.model.weights))]
+    saved = [w.numpy() for w in handle.model.weights]
+    assert all(np.allclose(a, s) for a, s in zip(averaged, saved))
+    assert not all(np.allclose(r, s) for r, s in zip(raw, saved)), "the average differs from the raw weights"

@@ -55,7 +55,8 @@ def losses_per_step(steps: dict, lang: str) -> go.Figure:
     for field, colour in (("g_loss", G_COLOUR), ("d_loss", D_COLOUR)):
         name = tr(f"chart.{field}", lang)
         _line(fig, steps["step"], steps[field], name, colour, opacity=0.25, line=dict(width=1), showlegend=True)
-        _line(fig, steps["step"], smooth(steps[field]), tr("chart.smoothed", lang, name=name), colour, line=dict(width=2.5))
+        _line(fig, steps["step"], smooth(steps[field]), tr("chart.smoothed", lang, name=name), colour,
+              line=dict(width=2.5))
     return _layout(fig, tr("chart.step", lang), tr("chart.loss", lang))
 
 

@@ -63,17 +63,19 @@ def _knobs(preset_name: str, defaults, lang: str) -> dict:
     col1, col2, col3 = st.columns(3)
     with col1:
         values["epochs"] = widget(st.number_input, "epochs", min_value=1, max_value=500, value=defaults.epochs)
-        values["batch_size"] = widget(st.select_slider, "batch_size", options=sorted({*BATCH_CHOICES, defaults.batch_size}),
-                                      value=defaults.batch_size)
-        values["latent_dim"] = widget(st.number_input, "latent_dim", min_value=1, max_value=1024, value=defaults.latent_dim)
+        values["batch_size"] = widget(st.select_slider, "batch_size", value=defaults.batch_size,
+                                      options=sorted({*BATCH_CHOICES, defaults.batch_size}))
+        values["latent_dim"] = widget(st.number_input, "latent_dim", min_value=1, max_value=1024,
+                                      value=defaults.latent_dim)
         values["loss"] = widget(st.selectbox, "loss", options=LOSSES, index=LOSSES.index(defaults.loss),
                                 format_func=lambda name: tr(f"loss.{name}", lang))
-    for column, who, optimizer in ((col2, "g", defaults.generator_optimizer), (col3, "d", defaults.discriminator_optimizer)):
+    networks = ((col2, "g", defaults.generator_optimizer), (col3, "d", defaults.discriminator_optimizer))
+    for column, who, optimizer in networks:
         with column:
             st.markdown(f"**{tr('train.generator_opt' if who == 'g' else 'train.discriminator_opt', lang)}**")
             values[f"{who}_name"] = st.selectbox(tr("hp.optimizer", lang), OPTIMIZERS, key=key(f"{who}_name"),
-                                                 index=OPTIMIZERS.index(optimizer.name), help=tr("help.optimizer", lang),
-                                                 persist_state="session")
+                                                 index=OPTIMIZERS.index(optimizer.name),
+                                                 help=tr("help.optimizer", lang), persist_state="session")
             values[f"{who}_lr"] = st.select_slider(tr("hp.learning_rate", lang), key=key(f"{who}_lr"),
                                                    options=sorted({*LEARNING_RATES, optimizer.learning_rate}),
                                                    value=optimizer.learning_rate, format_func=lambda v: f"{v:g}",

@@ -90,8 +90,8 @@ def _photo_zip() -> bytes:
             pixels = rng.integers(0, 255, (48, 40, 3), dtype=np.uint8)
             encoded = io.BytesIO()
             Image.fromarray(pixels).save(encoded, format="PNG" if index % 2 else "JPEG")
-            archive.writestr(f"animales/{'gatos' if index < 6 else 'perros'}/foto_{index}.{'png' if index % 2 else 'jpg'}",
-                             encoded.getvalue())
+            folder, suffix = "gatos" if index < 6 else "perros", "png" if index % 2 else "jpg"
+            archive.writestr(f"animales/{folder}/foto_{index}.{suffix}", encoded.getvalue())
         archive.writestr("animales/notas.txt", "no soy una foto")
         archive.writestr("animales/gatos/rota.jpg", b"\xff\xd8\xff\xe0 not really a jpeg")
     return buffer.getvalue()

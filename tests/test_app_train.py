@@ -1,4 +1,5 @@
-"""The train page end to end with AppTest: a real short MNIST run, live metrics, pause, scrub, stop, continue, language."""
+"""The train page end to end with AppTest: a real short MNIST run, live metrics, pause, scrub, stop, continue,
+and the same panel in English."""
 
 from __future__ import annotations
 

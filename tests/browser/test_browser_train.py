@@ -1,0 +1,88 @@
+"""In real headless Chromium: a short MNIST training whose charts and grids update live, without a reload."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import pytest
+from PIL import Image
+
+from conftest import ARTIFACTS, REPO
+
+pytestmark = pytest.mark.browser
+
+DOCS_SCREENSHOT = REPO / "docs" / "screenshots" / "train_es.png"
+# Points of the first chart (G's raw loss per step) and the epoch in the newest grid's caption.
+CHART_POINTS = """() => {
+    const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+    return plot && plot._fullData && plot._fullData.length ? plot._fullData[0].x.length : 0;
+}"""
+UPDATE_DOCS = bool(os.environ.get("GAN_UPDATE_SCREENSHOTS"))
+NEWEST_GRID = re.compile(r"Lo último que dibuja G \(época (\d+)\)")
+
+
+def _newest_epoch(page) -> int | None:
+    for caption in page.locator('[data-testid="stImageCaption"]').all_inner_texts():
+        found = NEWEST_GRID.search(caption)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def _wait(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_training_updates_live_and_stops(app_url, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 2200}, locale="es-ES")
+    page.goto(app_url)
+    page.get_by_role("button", name="Entrenar", exact=True).wait_for(timeout=60_000)
+    page.evaluate("window.__notReloaded = true")  # gone if the page ever reloads
+
+    # 1024 MNIST images, batch 64: 16 steps an epoch; 8 epochs, stopped long before the end. Refreshing the
+    # README's picture (GAN_UPDATE_SCREENSHOTS=1) trains on 8192 images so the grid shows digits forming.
+    images = "8192" if UPDATE_DOCS else "1024"
+    for label, value in (("Épocas", "8"), ("Máximo de imágenes (0 = todas)", images)):
+        box = page.get_by_role("spinbutton", name=label, exact=True)
+        box.fill(value)
+        box.press("Tab")
+    page.get_by_role("button", name="Entrenar", exact=True).click()
+
+    first = _wait(lambda: page.evaluate(CHART_POINTS), 180, "the loss chart")
+    grown = _wait(lambda: (n := page.evaluate(CHART_POINTS)) > first and n, 120, "the loss chart to grow")
+    seen_epochs = set()
+
+    def epoch_grids():
+        epoch = _newest_epoch(page)
+        if epoch:
+            seen_epochs.add(epoch)
+        return len(seen_epochs) >= (3 if UPDATE_DOCS else 2)
+
+    _wait(epoch_grids, 600 if UPDATE_DOCS else 240, "epoch grids")
+    assert page.evaluate(CHART_POINTS) > grown
+    assert page.evaluate("window.__notReloaded === true")
+
+    page.mouse.move(5, 5)  # no hover toolbar over the charts
+    time.sleep(1.5)  # let the charts finish drawing
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "train_es_running.png")
+    if UPDATE_DOCS:
+        DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shot = Image.open(ARTIFACTS / "train_es_running.png").convert("RGB")  # 256 colours: same look, 40% smaller
+        shot = shot.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        shot.save(DOCS_SCREENSHOT, optimize=True)
+
+    page.get_by_role("button", name="Detener", exact=True).click()
+    page.get_by_text("Ejecución detenida", exact=False).wait_for(timeout=120_000)
+    assert page.get_by_role("button", name="Continuar el entrenamiento").is_visible()
+    assert page.evaluate("window.__notReloaded === true")
+    page.screenshot(path=ARTIFACTS / "train_es_stopped.png")
+    page.close()

@@ -14,7 +14,10 @@ page = st.navigation([
             default=True),
     st.Page("app_pages/runs.py", title=tr("nav.runs", lang), icon=":material/history:", url_path="runs"),
     st.Page("app_pages/data.py", title=tr("nav.data", lang), icon=":material/photo_library:", url_path="data"),
+    st.Page("app_pages/explore.py", title=tr("nav.explore", lang), icon=":material/explore:", url_path="explore"),
     st.Page("app_pages/learn.py", title=tr("nav.learn", lang), icon=":material/school:", url_path="learn"),
+    st.Page("app_pages/teacher.py", title=tr("nav.teacher", lang), icon=":material/admin_panel_settings:",
+            url_path="teacher"),
 ])
 with st.sidebar:
     st.radio(tr("app.language", lang), LANGUAGES, key="lang", horizontal=True, bind="query-params",

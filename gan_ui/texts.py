@@ -18,6 +18,8 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "nav.runs": {"es": "Mis ejecuciones", "en": "My runs"},
     "nav.data": {"es": "Datos", "en": "Data"},
     "nav.learn": {"es": "Aprende", "en": "Learn"},
+    "nav.explore": {"es": "Explorar", "en": "Explore"},
+    "nav.teacher": {"es": "Profesor", "en": "Teacher"},
     # --- datasets, classes, losses -------------------------------------------------------
     "dataset.mnist": {"es": "MNIST: dígitos escritos a mano (28×28, gris)", "en": "MNIST: handwritten digits (28×28, grey)"},
     "dataset.fashion_mnist": {"es": "Fashion-MNIST: prendas de ropa (28×28, gris)", "en": "Fashion-MNIST: clothes (28×28, grey)"},

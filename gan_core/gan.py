@@ -110,8 +110,11 @@ class GAN(keras.Model):
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
         if self.generator_ema is not None:
+            # Warm-up: early on the average must not hold on to the random initial weights.
+            updates = ops.cast(self.g_optimizer.iterations, "float32")
+            decay = ops.minimum(self.ema_decay, (1.0 + updates) / (10.0 + updates))
             for average, current in zip(self.generator_ema.weights, self.generator.weights):
-                average.assign(self.ema_decay * average + (1.0 - self.ema_decay) * current)
+                average.assign(decay * average + (1.0 - decay) * current)
 
         if self.loss_name == "wgan_gp":  # a critic has no natural 0: split at the midpoint of its scores
             threshold = (ops.mean(real_logits) + ops.mean(fake_logits)) / 2.0

@@ -8,7 +8,10 @@ from gan_ui.texts import LANGUAGE_NAMES, LANGUAGES, tr
 keras_guard.install()  # before this run ends: Streamlit would reset Keras under the training threads
 st.set_page_config(page_title="GAN classroom", page_icon=":material/blur_on:", layout="wide")
 state.session_id()  # reattaches this browser's runs after a reload (?s= in the URL)
-lang = state.language()
+lang = state.language_from_url()
+with st.sidebar:  # bound to ?lang= in the URL, so a reload or a shared link keeps the language
+    st.radio(tr("app.language", lang), LANGUAGES, key="lang", horizontal=True, bind="query-params",
+             format_func=LANGUAGE_NAMES.get)
 page = st.navigation([
     st.Page("app_pages/train.py", title=tr("nav.train", lang), icon=":material/model_training:", url_path="train",
             default=True),
@@ -19,8 +22,5 @@ page = st.navigation([
     st.Page("app_pages/teacher.py", title=tr("nav.teacher", lang), icon=":material/admin_panel_settings:",
             url_path="teacher"),
 ])
-with st.sidebar:
-    st.radio(tr("app.language", lang), LANGUAGES, key="lang", horizontal=True, bind="query-params",
-             format_func=LANGUAGE_NAMES.get)
-    st.caption(tr("app.session", lang))
+st.sidebar.caption(tr("app.session", lang))
 page.run()

@@ -95,6 +95,8 @@ def compare_per_step(series: list[tuple[str, dict]], field: str, lang: str) -> g
         if steps["step"]:
             _line(fig, steps["step"], smooth(steps[field]), label, PALETTE[index % len(PALETTE)], line=dict(width=2))
     y_title = tr("chart.accuracy", lang) if field.startswith("d_acc") else tr(f"chart.{field}", lang)
+    if field.startswith("d_acc"):
+        fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
     fig.update_layout(title=dict(text=tr(f"chart.{field}", lang) if not field.startswith("d_acc") else
                                  tr(f"chart.acc_{field.rsplit('_', 1)[1]}", lang), font=dict(size=14)))
     return _layout(fig, tr("chart.step", lang), y_title)

@@ -111,8 +111,12 @@ def _status(snap: RunSnapshot, lang: str) -> None:
                 st.code(snap.traceback, language=None)
 
     current_epoch = min(snap.epoch + 1, snap.total_epochs) if snap.active else snap.epoch
-    st.progress(snap.progress, text=tr("live.progress", lang, epoch=current_epoch, total=snap.total_epochs,
-                                       step_in_epoch=snap.step_in_epoch, steps_per_epoch=snap.steps_per_epoch))
+    if snap.steps_per_epoch:
+        text = tr("live.progress", lang, epoch=current_epoch, total=snap.total_epochs,
+                  step_in_epoch=snap.step_in_epoch, steps_per_epoch=snap.steps_per_epoch)
+    else:  # a run reopened from disk does not know its steps per epoch until it trains again
+        text = tr("live.progress_epochs", lang, epoch=current_epoch, total=snap.total_epochs)
+    st.progress(snap.progress if snap.steps_per_epoch else snap.epoch / max(snap.total_epochs, 1), text=text)
     cols = st.columns(5)
     cols[0].metric(tr("live.epoch", lang), f"{snap.epoch} / {snap.total_epochs}")
     cols[1].metric(tr("live.step", lang), f"{snap.step}")

@@ -71,8 +71,10 @@ def compare_runs(runs: list[Run], lang: str) -> None:
 
 
 def _label(run: Run, lang: str) -> str:
+    """Short and telling apart: when, recipe, loss and the two learning rates."""
     config = run.config
-    return f"{run_created(run.run_id)} · {config.preset} · {dataset_label(config.dataset, lang)}"
+    return (f"{run_created(run.run_id)[11:]} · {config.preset} · {config.loss} · "
+            f"G {config.generator_optimizer.learning_rate:g} · D {config.discriminator_optimizer.learning_rate:g}")
 
 
 def _row(snap, lang: str) -> dict:

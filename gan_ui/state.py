@@ -14,6 +14,7 @@ import streamlit as st
 from gan_core import Dataset, Run, TrainConfig, new_run_id
 from gan_core.datasets import save_dataset
 from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from gan_ui.texts import LANGUAGE_NAMES
 
 SESSIONS_DIR_ENV = "GAN_SESSIONS_DIR"
 SESSION_ID_RE = re.compile(r"[0-9a-f]{32}")
@@ -98,9 +99,20 @@ def session_id() -> str:
     return sid
 
 
+def language_from_url() -> str:
+    """The language, taken once per browser session from ?lang= (a code or the selector's own label, which is
+    what the bound selector writes there), so the very first draw is already in it."""
+    if "lang" not in st.session_state:
+        wanted = st.query_params.get("lang", "")
+        for code in LANGUAGES:
+            if wanted in (code, LANGUAGE_NAMES[code]):
+                st.session_state["lang"] = code
+    return language()
+
+
 def language() -> str:
-    """The chosen language; before the sidebar's selector first runs, the one in the URL (?lang=)."""
-    lang = st.session_state.get("lang") or st.query_params.get("lang", DEFAULT_LANGUAGE)
+    """The language chosen with the sidebar's selector (key "lang")."""
+    lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 

@@ -163,6 +163,7 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
         "es": "Época {epoch} de {total} · paso {step_in_epoch} de {steps_per_epoch}",
         "en": "Epoch {epoch} of {total} · step {step_in_epoch} of {steps_per_epoch}",
     },
+    "live.progress_epochs": {"es": "Época {epoch} de {total}", "en": "Epoch {epoch} of {total}"},
     "live.epoch": {"es": "Época", "en": "Epoch"},
     "live.step": {"es": "Paso", "en": "Step"},
     "live.speed": {"es": "Imágenes/s", "en": "Images/s"},

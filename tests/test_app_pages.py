@@ -175,8 +175,9 @@ def test_loss_curves_come_from_the_engine():
 @pytest.mark.parametrize("lang, other", [("en", "es"), ("es", "en")])
 def test_every_page_speaks_one_language(sessions_dir, lang, other):
     at = new_app()
+    at.query_params["lang"] = {"en": "English", "es": "es"}[lang]  # a shared link: the selector's label or a code
     at.run()
-    at.radio(key="lang").set_value(lang).run()
+    assert at.session_state["lang"] == lang
     titles = []
     for page in PAGES:
         at.switch_page(page).run()

@@ -20,6 +20,7 @@ CHART_POINTS = """() => {
     return plot && plot._fullData && plot._fullData.length ? plot._fullData[0].x.length : 0;
 }"""
 UPDATE_DOCS = bool(os.environ.get("GAN_UPDATE_SCREENSHOTS"))
+RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{12}")
 NEWEST_GRID = re.compile(r"Lo último que dibuja G \(época (\d+)\)")
 
 
@@ -85,4 +86,13 @@ def test_training_updates_live_and_stops(app_url, browser):
     assert page.get_by_role("button", name="Continuar el entrenamiento").is_visible()
     assert page.evaluate("window.__notReloaded === true")
     page.screenshot(path=ARTIFACTS / "train_es_stopped.png")
+
+    # The session lives in the URL: after a page switch and a reload the run is still this browser's.
+    run_id = RUN_ID.search(page.locator('[data-testid="stMain"]').inner_text()).group(0)
+    page.get_by_role("link", name="Mis ejecuciones").click()
+    page.get_by_role("heading", name="Mis ejecuciones").wait_for(timeout=30_000)
+    _wait(lambda: "s=" in page.url, 10, "the session id back in the URL")
+    page.reload()
+    page.get_by_text(run_id).wait_for(timeout=60_000)
+    assert page.get_by_role("button", name="Abrir").count() == 1
     page.close()

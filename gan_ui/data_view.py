@@ -91,12 +91,12 @@ def _create_dataset(files, size: int, name: str, lang: str) -> None:
 
     try:
         result = read_photo_upload([(f.name, f.getvalue()) for f in files], name=name, size=size, progress=progress)
+        dataset_id = state.save_session_dataset(result.dataset, name)
     except GanError as exc:
         st.session_state[LAST_UPLOAD_KEY] = {"error": exc.message}
         return
     finally:
         bar.empty()
-    dataset_id = state.save_session_dataset(result.dataset, name)
     st.session_state[LAST_UPLOAD_KEY] = {"id": dataset_id, "name": name, "count": result.count,
                                          "skipped": result.skipped}
 
@@ -128,6 +128,10 @@ def _session_datasets(lang: str) -> None:
             classes = ", ".join(meta["class_names"]) if meta["class_names"] else tr("data.no_classes", lang)
             details.markdown(f"**{meta['name']}**")
             details.caption(tr("data.summary", lang, count=meta["count"], size=meta["size"], classes=classes))
-            if details.button(tr("data.use", lang), key=f"data.use.{dataset_id}", icon=":material/model_training:"):
+            with details.container(horizontal=True):
+                use = st.button(tr("data.use", lang), key=f"data.use.{dataset_id}", icon=":material/model_training:")
+                st.button(tr("data.delete", lang), key=f"data.delete.{dataset_id}", icon=":material/delete:",
+                          type="tertiary", on_click=state.delete_session_dataset, args=(dataset_id,))
+            if use:
                 st.session_state[DATASET_KEY] = state.UPLOAD_PREFIX + dataset_id
                 st.switch_page("app_pages/train.py")

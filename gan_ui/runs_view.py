@@ -11,6 +11,8 @@ from gan_ui.texts import tr
 from gan_ui.widgets import dataset_label, newest_grid, run_created, run_summary, state_badge
 
 COMPARE_KEY = "runs.compare"
+CONFIRM_DELETE_KEY = "runs.confirm_delete"  # the run whose "Delete" was clicked once
+DELETED_KEY = "runs.deleted"  # a run was just deleted: the whole page, comparison included, is redrawn
 
 
 def run_list(lang: str, live: bool) -> None:
@@ -21,7 +23,7 @@ def run_list(lang: str, live: bool) -> None:
 def _run_list(lang: str, live: bool) -> None:
     runs = state.session_runs()
     snaps = [run.snapshot() for run in runs]
-    if any(snap.active for snap in snaps) != live:
+    if any(snap.active for snap in snaps) != live or st.session_state.pop(DELETED_KEY, False):
         st.rerun()
     for run, snap in zip(runs, snaps):
         with st.container(border=True):
@@ -39,6 +41,28 @@ def _run_list(lang: str, live: bool) -> None:
             if action.button(tr("runs.open", lang), key=f"runs.open.{snap.run_id}", icon=":material/open_in_new:"):
                 state.set_current_run(snap.run_id)
                 st.switch_page("app_pages/train.py")
+            if not snap.active:
+                _delete_button(action, snap.run_id, lang)
+
+
+def _delete_button(column, run_id: str, lang: str) -> None:
+    """Two clicks: "Delete", then "Yes, delete" in the same place."""
+    if st.session_state.get(CONFIRM_DELETE_KEY) == run_id:
+        column.button(tr("runs.delete_confirm", lang), key=f"runs.delete_yes.{run_id}", type="primary",
+                      icon=":material/delete_forever:", on_click=_delete, args=(run_id,))
+    else:
+        column.button(tr("runs.delete", lang), key=f"runs.delete.{run_id}", type="tertiary", icon=":material/delete:",
+                      on_click=_ask_to_delete, args=(run_id,))
+
+
+def _ask_to_delete(run_id: str) -> None:
+    st.session_state[CONFIRM_DELETE_KEY] = run_id
+
+
+def _delete(run_id: str) -> None:
+    st.session_state.pop(CONFIRM_DELETE_KEY, None)
+    state.delete_run(run_id)
+    st.session_state[DELETED_KEY] = True
 
 
 def compare_runs(runs: list[Run], lang: str) -> None:

@@ -6,13 +6,15 @@ import json
 import os
 import re
 import threading
+import time
 import uuid
 from pathlib import Path
 
 import streamlit as st
 
-from gan_core import Dataset, Run, TrainConfig, new_run_id
+from gan_core import Dataset, Run, TrainConfig, housekeeping, new_run_id
 from gan_core.datasets import save_dataset
+from gan_core.run import remove_run
 from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from gan_ui.texts import LANGUAGE_NAMES
 
@@ -21,6 +23,7 @@ SESSION_ID_RE = re.compile(r"[0-9a-f]{32}")
 RUN_ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{12}")
 DATASET_ID_RE = re.compile(r"[0-9a-f]{16}")
 UPLOAD_PREFIX = "upload:"  # dataset choices in the UI: "upload:<dataset id>"
+CLEANUP_EVERY_SECONDS = 600  # how often idle sessions' folders are looked for (housekeeping decides which go)
 
 
 def sessions_root() -> Path:
@@ -34,6 +37,7 @@ class RunRegistry:
         self.root = Path(root)
         self._lock = threading.Lock()
         self._runs: dict[str, Run] = {}
+        self._last_cleanup = 0.0
 
     def session_dir(self, session_id: str) -> Path:
         if not SESSION_ID_RE.fullmatch(session_id):
@@ -76,6 +80,23 @@ class RunRegistry:
         with self._lock:
             return list(self._runs.values())
 
+    def forget(self, run_id: str) -> None:
+        with self._lock:
+            self._runs.pop(run_id, None)
+
+    def cleanup_idle(self, force: bool = False) -> list[str]:
+        """Every CLEANUP_EVERY_SECONDS: delete the folders of sessions idle past housekeeping's limit that have no
+        active run here, and forget their runs. Returns the session ids removed."""
+        with self._lock:
+            if not force and time.time() - self._last_cleanup < CLEANUP_EVERY_SECONDS:
+                return []
+            self._last_cleanup = time.time()
+            busy = {run.owner for run in self._runs.values() if run.snapshot().active}
+            removed = housekeeping.cleanup_idle_sessions(self.root, busy)
+            for run_id in [i for i, run in self._runs.items() if run.owner in removed]:
+                del self._runs[run_id]
+            return removed
+
 
 @st.cache_resource
 def registry() -> RunRegistry:
@@ -96,6 +117,9 @@ def session_id() -> str:
             st.session_state["current_run"] = st.session_state["run_ids"][-1]
     if st.query_params.get("s") != sid:
         st.query_params["s"] = sid  # page switches clear the URL's parameters: put it back every run
+    reg = registry()
+    housekeeping.touch_session(reg.session_dir(sid))  # seen now: idle clean-up leaves it alone
+    reg.cleanup_idle()
     return sid
 
 
@@ -143,12 +167,32 @@ def start_run(config: TrainConfig, dataset: Dataset | None = None) -> Run:
     """Create (validates; raises GanError leaving nothing behind), register and queue a run for this session."""
     sid = session_id()
     reg = registry()
+    check_quota(sid)
     run = Run.create(reg.run_dir(sid, new_run_id()), config, dataset=dataset, owner=sid, command="app")
     reg.add(run)
     run.start()
     st.session_state["run_ids"] = session_run_ids() + [run.run_id]
     set_current_run(run.run_id)
     return run
+
+
+def delete_run(run_id: str) -> None:
+    """Remove one of this session's runs and its files; an active run is left alone."""
+    run = get_run(run_id)
+    if run is None or run.snapshot().active:
+        return
+    registry().forget(run_id)
+    remove_run(run.directory)
+    st.session_state["run_ids"] = [i for i in session_run_ids() if i != run_id]
+    if st.session_state.get("current_run") == run_id:
+        remaining = session_run_ids()
+        st.session_state["current_run"] = remaining[-1] if remaining else None
+
+
+def check_quota(session_id_: str, incoming_bytes: int = 0) -> None:
+    """GanError('error.quota') when the session's files plus what is coming would pass housekeeping's quota."""
+    housekeeping.check_quota(registry().session_dir(session_id_), incoming_bytes,
+                             quota_bytes=housekeeping.DEFAULT_QUOTA_BYTES)
 
 
 # --- the session's own photo datasets ---------------------------------------------------------
@@ -159,6 +203,7 @@ def _datasets_dir(session_id_: str) -> Path:
 
 def save_session_dataset(dataset: Dataset, display_name: str) -> str:
     """Store decoded photos as <id>.npz (what load_dataset reads back) plus <id>.json for listing; returns the id."""
+    check_quota(session_id(), dataset.images.nbytes)
     folder = _datasets_dir(session_id())
     folder.mkdir(parents=True, exist_ok=True)
     dataset_id = uuid.uuid4().hex[:16]
@@ -178,6 +223,13 @@ def session_datasets() -> dict[str, dict]:
             if DATASET_ID_RE.fullmatch(meta_path.stem) and (folder / f"{meta_path.stem}.npz").is_file():
                 found[meta_path.stem] = json.loads(meta_path.read_text())
     return found
+
+
+def delete_session_dataset(dataset_id: str) -> None:
+    path = session_dataset_path(dataset_id)
+    if path is not None:
+        path.unlink(missing_ok=True)
+        path.with_suffix(".json").unlink(missing_ok=True)
 
 
 def session_dataset_path(dataset_id: str) -> Path | None:

@@ -229,6 +229,8 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "runs.empty": {"es": "Todavía no hay ejecuciones en esta sesión.", "en": "There are no runs in this session yet."},
     "runs.go_train": {"es": "Ir a Entrenar", "en": "Go to Train"},
     "runs.open": {"es": "Abrir", "en": "Open"},
+    "runs.delete": {"es": "Borrar", "en": "Delete"},
+    "runs.delete_confirm": {"es": "Sí, borrar", "en": "Yes, delete"},
     "runs.summary": {
         "es": "{preset} · {dataset} · época {epoch} de {total} · {loss}",
         "en": "{preset} · {dataset} · epoch {epoch} of {total} · {loss}",
@@ -286,6 +288,7 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "data.yours": {"es": "Tus conjuntos", "en": "Your datasets"},
     "data.none_yet": {"es": "Aún no has subido fotos en esta sesión.", "en": "You have not uploaded photos in this session yet."},
     "data.use": {"es": "Entrenar con este conjunto", "en": "Train on this dataset"},
+    "data.delete": {"es": "Borrar", "en": "Delete"},
     "data.no_classes": {"es": "sin clases", "en": "no classes"},
     "data.summary": {
         "es": "{count} imágenes de {size}×{size} · {classes}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import uuid
 import zipfile
 
@@ -65,8 +66,18 @@ def test_a_reload_reattaches_the_session_and_runs_compare_side_by_side(sessions_
     (table,) = at.dataframe
     assert sorted(table.value["Tasa de G"]) == ["0.0002", "0.001"]
 
-    # Opening the older run shows it on the train page.
-    _button(at, "Abrir", index=1).click().run()
+    # Deleting takes two clicks and removes the run's files.
+    _button(at, "Borrar", index=0).click().run()
+    assert [b.label for b in at.button].count("Sí, borrar") == 1
+    _button(at, "Sí, borrar").click().run()
+    assert not at.exception
+    assert at.session_state["run_ids"] == [older.run_id]
+    assert not newer.directory.exists() and older.directory.exists()
+    assert len([b for b in at.button if b.label == "Abrir"]) == 1
+    assert at.multiselect(key="runs.compare").value == [older.run_id]
+
+    # Opening the other run shows it on the train page.
+    _button(at, "Abrir").click().run()
     assert not at.exception
     assert at.session_state["current_run"] == older.run_id
     assert at.title[0].value == "Entrenar una GAN"
@@ -79,6 +90,28 @@ def test_a_reload_reattaches_the_session_and_runs_compare_side_by_side(sessions_
     assert stranger.session_state["run_ids"] == []
     assert state.registry().get(stranger.session_state["session_id"], older.run_id) is None
     assert state.registry().get(session_id, "../" + older.run_id) is None
+
+
+def test_quota_and_idle_clean_up_come_from_housekeeping(sessions_dir, monkeypatch):
+    from gan_core import housekeeping
+
+    at = new_app().run()
+    session_dir = sessions_dir / at.session_state["session_id"]
+    assert (session_dir / housekeeping.LAST_SEEN).is_file()  # every page run marks the session as seen
+
+    monkeypatch.setattr(housekeeping, "DEFAULT_QUOTA_BYTES", 1)
+    (session_dir / "filler.bin").write_bytes(b"x" * 10)
+    at.number_input(key="hp.fast.max_images").set_value(256)
+    _button(at, "Entrenar").click().run()
+    assert any("espacio en el servidor está lleno" in e.value for e in at.error)
+    assert at.session_state["run_ids"] == []
+
+    idle = sessions_dir / uuid.uuid4().hex
+    (idle / "runs").mkdir(parents=True)
+    housekeeping.touch_session(idle)
+    os.utime(idle / housekeeping.LAST_SEEN, (0, 0))
+    assert state.registry().cleanup_idle(force=True) == [idle.name]
+    assert not idle.exists() and session_dir.exists()
 
 
 def _photo_zip() -> bytes:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 import re
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from conftest import ARTIFACTS, REPO
-
 pytestmark = pytest.mark.browser
 
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"  # gitignored: screenshots and the server's log
 DOCS_SCREENSHOT = REPO / "docs" / "screenshots" / "train_es.png"
 # Points of the first chart (G's raw loss per step) and the epoch in the newest grid's caption.
 CHART_POINTS = """() => {

@@ -14,8 +14,8 @@ import streamlit as st
 
 from gan_core import Dataset, Run, TrainConfig, housekeeping, new_run_id
 from gan_core.datasets import save_dataset
-from gan_core.run import remove_run
 from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from gan_core.run import remove_run
 from gan_ui.texts import LANGUAGE_NAMES
 
 SESSIONS_DIR_ENV = "GAN_SESSIONS_DIR"
@@ -92,10 +92,11 @@ class RunRegistry:
                 return []
             self._last_cleanup = time.time()
             busy = {run.owner for run in self._runs.values() if run.snapshot().active}
-            removed = housekeeping.cleanup_idle_sessions(self.root, busy)
+        removed = housekeeping.cleanup_idle_sessions(self.root, busy)  # deleting files: not under the lock
+        with self._lock:
             for run_id in [i for i, run in self._runs.items() if run.owner in removed]:
                 del self._runs[run_id]
-            return removed
+        return removed
 
 
 @st.cache_resource

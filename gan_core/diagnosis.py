@@ -36,7 +36,8 @@ def diagnose(steps: dict, epochs: list[dict]) -> list[Message]:
         findings.append(Message("diag.d_wins", acc=recent_acc))
 
     diversities = [e["diversity"] for e in epochs if e.get("diversity") is not None]
-    if diversities and diversities[-1] < 0.35 and len(epochs) >= 1:
+    # Early on every sample is the same grey blur: collapse is only a finding once G has had time to draw.
+    if len(diversities) >= 3 and diversities[-1] < 0.35 and max(diversities) > diversities[-1]:
         findings.append(Message("diag.mode_collapse", ratio=float(diversities[-1])))
 
     window = g_loss[recent]

@@ -199,8 +199,9 @@ def _jsonable(value):
 class GanError(Exception):
     """An error a person must read: carries a translatable Message; str() is Spanish."""
 
-    def __init__(self, key: str, **params):
+    def __init__(self, key: str, details=None, **params):
         self.message = Message(key, **params)
+        self.details = details  # optional data for the UI (e.g. the files an upload skipped, with reasons)
         super().__init__(self.message.text(DEFAULT_LANGUAGE))
 
     def text(self, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -154,6 +154,7 @@ class Run:
         run.device = status.get("device", "")
         run.command = status.get("command", "")
         run.train_seconds = float(status.get("train_seconds", 0.0))
+        run.steps_per_epoch = int(status.get("steps_per_epoch", 0))
         if run.state in ACTIVE_STATES:
             run.state = RunState.STOPPED
         run._load_metrics()
@@ -262,7 +263,7 @@ class Run:
             position = None
             if self.state == RunState.QUEUED and self._scheduler is not None:
                 position = self._scheduler.position(self.run_id)
-            remaining = (self.config.epochs - self.epoch) * self.steps_per_epoch - self.step_in_epoch
+            remaining = max(0, (self.config.epochs - self.epoch) * self.steps_per_epoch - self.step_in_epoch)
             eta = None
             if self.images_per_sec > 0 and self.state in (RunState.RUNNING, RunState.PAUSED):
                 eta = remaining * self.config.batch_size / self.images_per_sec
@@ -316,6 +317,7 @@ class Run:
             "command": self.command,
             "owner": self.owner,
             "train_seconds": self._elapsed(),
+            "steps_per_epoch": self.steps_per_epoch,
             "updated": time.time(),
         }
         _atomic_write(self.directory / "status.json", json.dumps(status, indent=2))
@@ -348,7 +350,8 @@ class Run:
             train(self)
             with self._lock:
                 if self.state != RunState.FAILED:
-                    self.state = RunState.STOPPED if self._stop.is_set() else RunState.FINISHED
+                    complete = self.epoch >= self.config.epochs  # a stop during the last export changes nothing
+                    self.state = RunState.STOPPED if self._stop.is_set() and not complete else RunState.FINISHED
         except GanError as exc:
             with self._lock:
                 self.state = RunState.FAILED

@@ -61,8 +61,8 @@ def read_photo_upload(files: list[tuple[str, bytes]], name: str = "upload", size
             entries.append((shown, data, None))
     dataset = decode_photo_entries(name, _strip_common_folder(entries), size, channels, progress)
     if len(dataset.images) < MIN_TRAIN_IMAGES:
-        raise GanError("error.upload_no_images", count=len(dataset.images), minimum=MIN_TRAIN_IMAGES,
-                       skipped=len(dataset.skipped))
+        raise GanError("error.upload_no_images", details=dataset.skipped, count=len(dataset.images),
+                       minimum=MIN_TRAIN_IMAGES, skipped=len(dataset.skipped))
     return UploadResult(dataset, dataset.skipped)
 
 

@@ -93,7 +93,7 @@ def _create_dataset(files, size: int, name: str, lang: str) -> None:
         result = read_photo_upload([(f.name, f.getvalue()) for f in files], name=name, size=size, progress=progress)
         dataset_id = state.save_session_dataset(result.dataset, name)
     except GanError as exc:
-        st.session_state[LAST_UPLOAD_KEY] = {"error": exc.message}
+        st.session_state[LAST_UPLOAD_KEY] = {"error": exc.message, "skipped": list(exc.details or [])}
         return
     finally:
         bar.empty()
@@ -107,8 +107,8 @@ def _last_upload_report(lang: str) -> None:
         return
     if "error" in report:
         st.error(report["error"].text(lang), icon=":material/error:")
-        return
-    st.success(tr("data.created", lang, name=report["name"], count=report["count"]), icon=":material/check_circle:")
+    else:
+        st.success(tr("data.created", lang, name=report["name"], count=report["count"]), icon=":material/check_circle:")
     if report["skipped"]:
         with st.expander(tr("data.skipped", lang, count=len(report["skipped"]))):
             st.dataframe([{tr("col.file", lang): file, tr("col.reason", lang): tr("skip." + reason, lang)}

@@ -132,8 +132,11 @@ def test_diagnosis_names_mode_collapse_and_healthy_runs():
     n = 100
     healthy = steps_of(0.9 + 0.05 * rng.standard_normal(n), 1.2 + 0.05 * rng.standard_normal(n),
                        np.full(n, 0.7), np.full(n, 0.65))
-    assert [m.key for m in diagnose(healthy, [{"diversity": 0.9}])] == ["diag.healthy"]
-    assert "diag.mode_collapse" in [m.key for m in diagnose(healthy, [{"diversity": 0.1}])]
+    assert [m.key for m in diagnose(healthy, [{"diversity": 0.9}] * 3)] == ["diag.healthy"]
+    collapsing = [{"diversity": 0.8}, {"diversity": 0.5}, {"diversity": 0.1}]
+    assert "diag.mode_collapse" in [m.key for m in diagnose(healthy, collapsing)]
+    early_grey = [{"diversity": 0.05}]  # the first epoch's uniform grey is not a collapse
+    assert "diag.mode_collapse" not in [m.key for m in diagnose(healthy, early_grey)]
     assert [m.key for m in diagnose(steps_of([1.0] * 5, [1.0] * 5, [0.5] * 5, [0.5] * 5), [])] == ["diag.too_early"]
     swinging = steps_of(np.tile([0.1, 3.0], n // 2), np.full(n, 1.0), np.full(n, 0.7), np.full(n, 0.7))
     assert "diag.oscillation" in [m.key for m in diagnose(swinging, [])]

@@ -202,6 +202,7 @@ def test_empty_uploads_and_uploads_without_images(session_dir):
         uploads.read_photo_upload([("x.zip", zip_of({"readme.txt": b"hello"}))])
     assert caught.value.message.key == "error.upload_no_images"
     assert "readme" not in caught.value.text("es")  # the count, not the file list, is in the message
+    assert caught.value.details == [("readme.txt", "not_an_image")]  # the list is there for the page
     with pytest.raises(GanError):
         uploads.read_photo_upload([("x.zip", b"PK\x03\x04 this is not really a zip")])
 

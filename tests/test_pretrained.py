@@ -34,7 +34,17 @@ def test_bundled_generators_load_safely_with_their_shapes(name):
     assert images.shape == (4, *handle.image_shape) and images.min() >= -1 and images.max() <= 1
 
 
-@pytest.mark.parametrize("name", ["mnist", "mnist-cgan", "fashion-cgan", "cifar-animals-cgan"])
+SCORED = sorted(name for name, b in BUNDLED.items() if metrics.has_classifier(b.card.get("dataset", ""),
+                                                                                tuple(b.card.get("image_shape", ()))))
+
+
+def test_generators_with_a_classifier_carry_their_scores():
+    assert {"mnist", "mnist-cgan"} <= set(SCORED)
+    for name in SCORED:
+        assert {"fd", "recognised", "coverage", "reference"} <= set(BUNDLED[name].card["quality"]), name
+
+
+@pytest.mark.parametrize("name", SCORED)
 def test_card_metrics_recomputed_on_1000_samples_match(name):
     bundled = BUNDLED[name]
     card_quality = bundled.card["quality"]

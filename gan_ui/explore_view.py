@@ -123,6 +123,16 @@ def set_base(handle: GeneratorHandle, key: str, latent: np.ndarray, seed: int | 
     latent_state["version"] += 1
 
 
+def _rerun_live_image() -> None:
+    """Redraw the live image's fragment (in the browser); a full run where there is no fragment run (AppTest)."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:
+        st.rerun()
+
+
 def latent_controls(handle: GeneratorHandle, key: str, lang: str) -> None:
     latent_state = _latent_state(handle, key)
     seed_col, random_col, reset_col = st.columns([2, 1, 1], vertical_alignment="bottom")
@@ -130,14 +140,14 @@ def latent_controls(handle: GeneratorHandle, key: str, lang: str) -> None:
                                  key=f"explore.seed.{key}.{latent_state['version']}")
     if seed != latent_state["seed"]:
         set_base(handle, key, handle.sample_latents(1, int(seed))[0], int(seed))
-        st.rerun(scope="fragment")
+        _rerun_live_image()
     if random_col.button(tr("explore.randomise", lang), icon=":material/casino:", key=f"explore.random.{key}"):
         new_seed = int(np.random.default_rng().integers(0, 2**31 - 1))
         set_base(handle, key, handle.sample_latents(1, new_seed)[0], new_seed)
-        st.rerun(scope="fragment")
+        _rerun_live_image()
     if reset_col.button(tr("explore.reset", lang), icon=":material/restart_alt:", key=f"explore.reset.{key}"):
         set_base(handle, key, handle.sample_latents(1, int(latent_state["seed"]))[0])
-        st.rerun(scope="fragment")
+        _rerun_live_image()
 
 
 @st.fragment

@@ -81,7 +81,7 @@ def jobs(lang: str) -> None:
         row[4].progress(snap.progress, text=f"{snap.epoch}/{snap.total_epochs}")
         if row[5].button(tr("teacher.stop", lang), key=f"teacher.stop.{run.run_id}", icon=":material/stop:"):
             run.stop()
-            st.rerun(scope="fragment")
+            st.rerun()  # not scope="fragment": that raises whenever this runs inside a full-page run
 
 
 from gan_core.i18n import TEXTS  # noqa: E402

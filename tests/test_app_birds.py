@@ -1,0 +1,87 @@
+"""Issue #7, done when: the real birds folder (all 416 photos), zipped, goes through the Data page's upload and
+trains the rgb32 recipe for one epoch from the Train page, ending with finite losses."""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from pathlib import Path
+
+from app_support import new_app, poll, sessions_dir  # noqa: F401 - sessions_dir is a fixture
+from gan_core import RunState
+from gan_core.datasets import load_saved_dataset
+from gan_ui import state
+from gan_ui.train_form import DATASET_KEY, PRESET_KEY
+
+BIRDS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "birds"
+PHOTOS = 416
+
+
+def _button(at, label):
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r} among {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def test_the_birds_folder_uploads_and_trains_rgb32_for_an_epoch(sessions_dir, tmp_path):
+    photos = sorted(BIRDS.glob("*.jpg"))
+    assert len(photos) == PHOTOS, f"the birds folder ({BIRDS}) should hold {PHOTOS} photos"
+    archive = tmp_path / "birds.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zipped:  # JPEGs do not compress further
+        for photo in photos:
+            zipped.write(photo, f"birds/{photo.name}")
+
+    at = new_app().run()
+    at.switch_page("app_pages/data.py").run()
+    assert not at.exception
+    at.file_uploader(key="data.files").set_value(("birds.zip", archive.read_bytes(), "application/zip"))
+    at.text_input(key="data.name").set_value("pájaros").run()  # the button is enabled once files are chosen
+    _button(at, "Preparar el conjunto").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [s.value for s in at.success] == [f"Conjunto «pájaros» listo: {PHOTOS} imágenes."]
+    assert not [e for e in at.expander if e.label.startswith("Archivos omitidos")], "every photo was read"
+    (dataset_id, meta), = state_datasets(at).items()
+    assert meta == {"name": "pájaros", "count": PHOTOS, "size": 32, "class_names": []}
+
+    # "Train on this dataset" opens the train page with the photos chosen.
+    _button(at, "Entrenar con este conjunto").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Entrenar una GAN"
+    assert at.selectbox(key=DATASET_KEY).value == state.UPLOAD_PREFIX + dataset_id
+    at.switch_page("app_pages/train.py")  # else AppTest's next run returns to the page it was last sent to
+    # The rgb32 recipe was made for CIFAR animals and picks that dataset when chosen: choose the photos again.
+    at.selectbox(key=PRESET_KEY).set_value("rgb32").run()
+    assert at.selectbox(key=DATASET_KEY).value == "cifar_animals"
+    at.selectbox(key=DATASET_KEY).set_value(state.UPLOAD_PREFIX + dataset_id).run()
+    at.number_input(key="hp.rgb32.epochs").set_value(1)
+    at.select_slider(key="hp.rgb32.batch_size").set_value(64)
+    _button(at, "Entrenar").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+
+    (run_id,) = at.session_state["run_ids"]
+    run = state.registry().get(at.session_state["session_id"], run_id)
+    assert run.config.preset == "rgb32" and run.config.epochs == 1 and run.config.batch_size == 64
+    assert run.config.dataset.endswith(f"{dataset_id}.npz")
+    assert len(load_saved_dataset(Path(run.config.dataset)).images) == PHOTOS
+
+    def describe():
+        snap = run.snapshot()
+        return snap.state, snap.step, snap.message and snap.message.text("en"), snap.traceback
+
+    poll(at, lambda at: not run.snapshot().active, timeout=300, interval=1.0, describe=describe)
+    snap = run.snapshot()
+    assert snap.state == RunState.FINISHED, describe()
+    assert snap.epoch == 1 and snap.step == PHOTOS // 64, describe()  # whole batches only
+    for name in ("g_loss", "d_loss"):
+        values = snap.steps[name]
+        assert len(values) == snap.step and all(math.isfinite(v) for v in values), (name, values)
+    assert (run.directory / "generator.keras").is_file()
+    assert any("Entrenamiento terminado" in s.value for s in at.success)
+
+
+def state_datasets(at) -> dict:
+    """The session's uploaded datasets, read the way the app reads them (from its session folder)."""
+    import json
+
+    folder = state.registry().session_dir(at.session_state["session_id"]) / "datasets"
+    return {path.stem: json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))}

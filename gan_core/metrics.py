@@ -133,7 +133,7 @@ def coverage(predicted: np.ndarray, num_classes: int) -> float:
     """Normalised entropy of the predicted-class histogram: 1 uniform, 0 a single class."""
     counts = np.bincount(np.asarray(predicted, np.int64), minlength=num_classes).astype(np.float64)
     shares = counts[counts > 0] / counts.sum()
-    return float(-(shares * np.log(shares)).sum() / math.log(num_classes))
+    return float(-(shares * np.log(shares)).sum() / math.log(num_classes)) + 0.0  # + 0.0: never print -0.0
 
 
 @functools.lru_cache(maxsize=None)

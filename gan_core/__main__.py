@@ -207,7 +207,9 @@ def evaluate_file(path: Path, dataset: str | None, samples: int) -> dict | None:
     dataset = dataset or handle.card.get("dataset", "")
     if not metrics.has_classifier(dataset, handle.image_shape):
         return None
-    return metrics.evaluate_generator(handle.generate, dataset, handle.latent_dim, handle.num_classes, samples)
+    scores = metrics.evaluate_generator(handle.generate, dataset, handle.latent_dim, handle.num_classes, samples)
+    scores["classifier_sha256"] = metrics.load_classifier(dataset).sha256  # scores mean something for this file only
+    return scores
 
 
 def cmd_evaluate(args, argv) -> int:

@@ -49,12 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--d-lr", type=float, help="discriminator learning rate")
     train.add_argument("--lr", type=float, help="learning rate for both networks")
     train.add_argument("--beta1", type=float, help="Adam beta1 for both networks")
+    train.add_argument("--beta2", type=float, help="Adam beta2 for both networks")
     train.add_argument("--momentum", type=float, help="SGD/RMSprop momentum for both networks")
     train.add_argument("--d-steps", type=int)
     train.add_argument("--label-smoothing", type=float)
     train.add_argument("--seed", type=int)
     train.add_argument("--image-size", type=int, help="photo folders: 32 or 64")
     train.add_argument("--max-images", type=int, help="use only the first N images (quick runs)")
+    train.add_argument("--steps-per-epoch", type=int,
+                       help="an epoch is N batches instead of one pass over the data (grids and metrics more often)")
     train.add_argument("--diff-augment", action="store_true", default=None,
                        help="DiffAugment on real and fake images (default: on under 2000 images)")
     train.add_argument("--no-diff-augment", dest="diff_augment", action="store_false")
@@ -110,7 +113,7 @@ def config_from_args(args):
     preset = get_preset(args.preset)
     overrides = {key: getattr(args, key) for key in (
         "dataset", "epochs", "batch_size", "latent_dim", "loss", "d_steps", "label_smoothing", "seed",
-        "image_size", "max_images", "diff_augment", "metrics_every", "ema_decay") if getattr(args, key) is not None}
+        "image_size", "max_images", "diff_augment", "metrics_every", "ema_decay", "steps_per_epoch") if getattr(args, key) is not None}
     config = preset.config(**overrides)
     for which in ("generator_optimizer", "discriminator_optimizer"):
         optimizer: OptimizerConfig = getattr(config, which)
@@ -121,6 +124,8 @@ def config_from_args(args):
             optimizer.learning_rate = specific if specific is not None else args.lr
         if args.beta1 is not None:
             optimizer.beta1 = args.beta1
+        if args.beta2 is not None:
+            optimizer.beta2 = args.beta2
         if args.momentum is not None:
             optimizer.momentum = args.momentum
     return config

@@ -21,6 +21,7 @@ class OptimizerConfig:
     name: str = "adam"  # adam | sgd | rmsprop
     learning_rate: float = 2e-4
     beta1: float = 0.5  # Adam's first-moment decay; ignored by sgd/rmsprop
+    beta2: float = 0.999  # Adam's second-moment decay (0.99 reacts faster; StyleGAN's choice)
     momentum: float = 0.0  # SGD and RMSprop momentum
 
     def validate(self, who: str) -> None:
@@ -29,6 +30,7 @@ class OptimizerConfig:
                            choices=", ".join(OPTIMIZERS))
         _check_number(f"{who}.learning_rate", self.learning_rate, 1e-8, 1e4)
         _check_number(f"{who}.beta1", self.beta1, 0.0, 0.999)
+        _check_number(f"{who}.beta2", self.beta2, 0.5, 0.9999)
         _check_number(f"{who}.momentum", self.momentum, 0.0, 0.999)
 
 
@@ -55,6 +57,7 @@ class TrainConfig:
     keep_checkpoints: int = 3  # full checkpoints kept besides the last one
     metrics_every: int = 0  # quality metrics every N epochs (0: off)
     ema_decay: float = 0.0  # moving average of G's weights for samples and export (0: off; 0.999 typical)
+    steps_per_epoch: int = 0  # 0: an epoch is one pass over the data; N: an epoch is N batches (more grids)
 
     def validate(self) -> None:
         from .presets import PRESETS  # local import: presets import this module
@@ -79,6 +82,7 @@ class TrainConfig:
         _check_int("keep_checkpoints", self.keep_checkpoints, 0, 1000)
         _check_int("metrics_every", self.metrics_every, 0, 1000)
         _check_number("ema_decay", self.ema_decay, 0.0, 0.99999)
+        _check_int("steps_per_epoch", self.steps_per_epoch, 0, 1_000_000)
         if self.diff_augment not in (None, True, False):
             raise GanError("error.unknown_choice", field="diff_augment", value=self.diff_augment, choices="true, false")
 

@@ -13,7 +13,7 @@ from .config import OptimizerConfig
 
 def make_optimizer(config: OptimizerConfig) -> keras.optimizers.Optimizer:
     if config.name == "adam":
-        return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1)
+        return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1, beta_2=config.beta2)
     if config.name == "sgd":
         return keras.optimizers.SGD(config.learning_rate, momentum=config.momentum)
     if config.name == "rmsprop":

@@ -242,21 +242,23 @@ def rgb32_discriminator(shape, num_classes=0):
     return keras.Model(image, layers.Dense(1)(x), name="discriminator")
 
 
-# --- fast: our recipe for recognisable digits in a minute on two CPU cores ----------------
+# --- fast: our recipe for digits in about a minute on two CPU cores --------------------------
+# On a CPU a GAN step costs what its convolutions cost, and the tutorials' step is already near the
+# arithmetic limit. So: small networks (G 7x7x64 -> 14x14x32 -> image, D with 16 and 32 filters; about a
+# fifth of the 001 tutorial's work per image), large steps (Adam 2e-3 for G, 1e-3 for D, beta1 0, beta2 0.99)
+# and a short moving average of G (0.99) that smooths out the noise those large steps make.
 
 def fast_generator(shape, latent_dim, num_classes=0):
     base, n_up = upsampling_plan(shape[0])
     z = _latent_input(latent_dim)
-    x = layers.Dense(base * base * 128, use_bias=False)(z)
+    x = layers.Dense(base * base * 64, use_bias=False)(z)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
-    x = layers.Reshape((base, base, 128))(x)
-    filters = 64
+    x = layers.Reshape((base, base, 64))(x)
     for _ in range(n_up - 1):
-        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
+        x = layers.Conv2DTranspose(32, 4, strides=2, padding="same", use_bias=False)(x)
         x = layers.BatchNormalization()(x)
         x = layers.ReLU()(x)
-        filters = max(filters // 2, 16)
     x = layers.Conv2DTranspose(shape[2], 4, strides=2, padding="same", activation="tanh")(x)
     return keras.Model(z, x, name="generator")
 
@@ -264,15 +266,15 @@ def fast_generator(shape, latent_dim, num_classes=0):
 def fast_discriminator(shape, num_classes=0):
     image = keras.Input(shape, name="image")
     x = image
-    for filters in (32, 64) + ((128,) if shape[0] >= 64 else ()):
+    for filters in (16, 32) + ((64,) if shape[0] >= 64 else ()):
         x = layers.Conv2D(filters, 4, strides=2, padding="same")(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
     return keras.Model(image, layers.Dense(1)(x), name="discriminator")
 
 
-def _adam(lr, beta1=0.9):
-    return {"name": "adam", "learning_rate": lr, "beta1": beta1}
+def _adam(lr, beta1=0.9, beta2=0.999):
+    return {"name": "adam", "learning_rate": lr, "beta1": beta1, "beta2": beta2}
 
 
 PRESETS: dict[str, Preset] = {
@@ -311,10 +313,12 @@ PRESETS: dict[str, Preset] = {
                description={"es": "Generador de animales 32x32 en color: Dense 256·4·4 y tres Conv2DTranspose (tutorial 004).",
                             "en": "32x32 colour animal generator: Dense 256·4·4 and three Conv2DTranspose (tutorial 004)."}),
         Preset("fast", "ours", fast_generator, fast_discriminator,
-               {"latent_dim": 64, "batch_size": 64, "loss": "bce_logits",
-                "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
-               description={"es": "Nuestra receta rápida: redes pequeñas, dígitos reconocibles en un minuto en CPU.",
-                            "en": "Our fast recipe: small networks, recognisable digits in a minute on a CPU."}),
+               {"latent_dim": 64, "batch_size": 64, "loss": "bce_logits", "ema_decay": 0.99,
+                "generator_optimizer": _adam(2e-3, 0.0, 0.99), "discriminator_optimizer": _adam(1e-3, 0.0, 0.99)},
+               description={"es": "Nuestra receta rápida: redes pequeñas, pasos grandes y media móvil de G; "
+                                  "trazos de dígitos en un minuto en CPU.",
+                            "en": "Our fast recipe: small networks, large steps and a moving average of G; "
+                                  "digit strokes within a minute on a CPU."}),
     )
 }
 

@@ -79,7 +79,7 @@ def train(run) -> None:
         with run._lock:
             run.epoch, run.step = start_epoch, meta["step"]
             run.grid_epochs = [e for e in run.grid_epochs if e <= start_epoch]
-    steps_per_epoch = len(dataset.images) // config.batch_size
+    steps_per_epoch = config.steps_per_epoch or len(dataset.images) // config.batch_size
     with run._lock:
         run.steps_per_epoch = steps_per_epoch
         run.step_in_epoch = 0
@@ -90,7 +90,10 @@ def train(run) -> None:
     if start_epoch >= config.epochs:
         callback.export_generator()
         return
-    gan.fit(make_tf_dataset(dataset, config, conditional), epochs=config.epochs, initial_epoch=start_epoch,
+    batches = make_tf_dataset(dataset, config, conditional)
+    if config.steps_per_epoch:  # epochs of N batches: one endless shuffled stream, cut every N batches
+        batches = batches.repeat()
+    gan.fit(batches, epochs=config.epochs, initial_epoch=start_epoch,
             steps_per_epoch=steps_per_epoch, callbacks=[callback], verbose=0, shuffle=False)
     callback.flush()
     if run.state.value == "failed":

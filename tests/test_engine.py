@@ -195,6 +195,11 @@ def test_bad_optimizer_values_are_refused(tmp_path):
         Run.create(tmp_path / "run", config)
     assert "discriminator.beta1" in caught.value.text("en")
     config = PRESETS["fast"].config()
+    config.generator_optimizer.beta2 = 0.1
+    with pytest.raises(GanError) as caught:
+        Run.create(tmp_path / "run", config)
+    assert "generator.beta2" in caught.value.text("en")
+    config = PRESETS["fast"].config()
     config.generator_optimizer.name = "adamw2"
     with pytest.raises(GanError):
         Run.create(tmp_path / "run2", config)
@@ -241,3 +246,17 @@ def test_moving_average_generator_is_what_gets_shown_and_saved(tmp_path, schedul
     saved = [w.numpy() for w in handle.model.weights]
     assert all(np.allclose(a, s) for a, s in zip(averaged, saved))
     assert not all(np.allclose(r, s) for r, s in zip(raw, saved)), "the average differs from the raw weights"
+
+
+def test_short_epochs_cut_an_endless_stream_and_the_recipe_reaches_the_optimizers(tmp_path, scheduler):
+    # 100 images make one batch of 64 per pass; epochs of 3 batches keep drawing from a reshuffled stream.
+    config = PRESETS["fast"].config(epochs=2, max_images=100, steps_per_epoch=3, keep_checkpoints=0)
+    run = finished_run(tmp_path / "run", config, scheduler)
+    snap = run.snapshot()
+    assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)
+    assert snap.step == 6 and snap.steps_per_epoch == 3 and [e["epoch"] for e in snap.epochs] == [1, 2]
+    assert run.grid_path(2).exists()
+    gan = build_gan(config, (28, 28, 1), 0)
+    assert float(gan.g_optimizer.beta_2) == 0.99 and float(gan.g_optimizer.beta_1) == 0.0
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(2e-3)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(1e-3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +14,13 @@ from gan_core.images import make_grid, png_bytes
 from gan_core.uploads import read_photo_upload
 from gan_ui import charts, state
 from gan_ui.texts import tr
-from gan_ui.train_form import DATASET_KEY
+from gan_ui.train_form import choose_dataset
 from gan_ui.widgets import class_label, dataset_label
 
 SAMPLE_SIZE = 64
 UPLOAD_TYPES = ["zip"] + [suffix.lstrip(".") for suffix in PHOTO_SUFFIXES]
 LAST_UPLOAD_KEY = "data.last_upload"
+PREPARED_KEY = "data.prepared"  # fingerprint of the uploaded files and size -> the dataset made from them
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -81,9 +83,25 @@ def upload_section(lang: str) -> None:
     _session_datasets(lang)
 
 
+def upload_fingerprint(files, size: int) -> str:
+    """The same photos at the same size give the same fingerprint, whatever order they were picked in."""
+    digest = hashlib.sha256(f"size={size}".encode())
+    for name, content in sorted((f.name, hashlib.sha256(f.getvalue()).hexdigest()) for f in files):
+        digest.update(f"\0{name}\0{content}".encode())
+    return digest.hexdigest()
+
+
 def _create_dataset(files, size: int, name: str, lang: str) -> None:
     """Decode every photo (zip members included) with the engine's upload reader, keep the result in the
-    session and remember what was skipped and why."""
+    session and remember what was skipped and why. The uploader keeps its files after this: pressing the button
+    again with the same files points at the dataset already made instead of making a copy."""
+    fingerprint = upload_fingerprint(files, size)
+    prepared = st.session_state.setdefault(PREPARED_KEY, {})
+    existing = state.session_datasets().get(prepared.get(fingerprint, ""))
+    if existing is not None:
+        st.session_state[LAST_UPLOAD_KEY] = {"already": prepared[fingerprint], "name": existing["name"],
+                                             "skipped": []}
+        return
     bar = st.progress(0.0)
 
     def progress(done: int, total: int) -> None:
@@ -97,6 +115,7 @@ def _create_dataset(files, size: int, name: str, lang: str) -> None:
         return
     finally:
         bar.empty()
+    prepared[fingerprint] = dataset_id
     st.session_state[LAST_UPLOAD_KEY] = {"id": dataset_id, "name": name, "count": result.count,
                                          "skipped": result.skipped}
 
@@ -107,6 +126,8 @@ def _last_upload_report(lang: str) -> None:
         return
     if "error" in report:
         st.error(report["error"].text(lang), icon=":material/error:")
+    elif "already" in report:
+        st.info(tr("data.already", lang, name=report["name"]), icon=":material/content_copy:")
     else:
         st.success(tr("data.created", lang, name=report["name"], count=report["count"]), icon=":material/check_circle:")
     if report["skipped"]:
@@ -133,5 +154,5 @@ def _session_datasets(lang: str) -> None:
                 st.button(tr("data.delete", lang), key=f"data.delete.{dataset_id}", icon=":material/delete:",
                           type="tertiary", on_click=state.delete_session_dataset, args=(dataset_id,))
             if use:
-                st.session_state[DATASET_KEY] = state.UPLOAD_PREFIX + dataset_id
+                choose_dataset(state.UPLOAD_PREFIX + dataset_id)
                 st.switch_page("app_pages/train.py")

@@ -25,7 +25,10 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "dataset.fashion_mnist": {"es": "Fashion-MNIST: prendas de ropa (28×28, gris)", "en": "Fashion-MNIST: clothes (28×28, grey)"},
     "dataset.cifar_animals": {"es": "CIFAR-10, animales: 6 clases (32×32, color)", "en": "CIFAR-10 animals: 6 classes (32×32, colour)"},
     "dataset.cifar_class": {"es": "CIFAR-10, solo {animal} (32×32, color)", "en": "CIFAR-10, {animal} only (32×32, colour)"},
-    "dataset.upload": {"es": "Tus fotos: {name} ({count} imágenes)", "en": "Your photos: {name} ({count} images)"},
+    "dataset.upload": {
+        "es": "Tus fotos: {name} ({count} imágenes de {size}×{size})",
+        "en": "Your photos: {name} ({count} images, {size}×{size})",
+    },
     "dataset.upload_short": {"es": "Tus fotos: {name}", "en": "Your photos: {name}"},
     "class.bird": {"es": "pájaro", "en": "bird"},
     "class.cat": {"es": "gato", "en": "cat"},
@@ -284,6 +287,10 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "data.create": {"es": "Preparar el conjunto", "en": "Prepare the dataset"},
     "data.decoding": {"es": "Leyendo fotos: {done} de {total}", "en": "Reading photos: {done} of {total}"},
     "data.created": {"es": "Conjunto «{name}» listo: {count} imágenes.", "en": "Dataset “{name}” is ready: {count} images."},
+    "data.already": {
+        "es": "Estas fotos ya están preparadas como «{name}»: no se ha creado otro conjunto.",
+        "en": "These photos are already prepared as “{name}”: no second dataset was made.",
+    },
     "data.skipped": {"es": "Archivos omitidos ({count})", "en": "Skipped files ({count})"},
     "data.yours": {"es": "Tus conjuntos", "en": "Your datasets"},
     "data.none_yet": {"es": "Aún no has subido fotos en esta sesión.", "en": "You have not uploaded photos in this session yet."},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import streamlit as st
 
 from gan_core import PRESETS, GanError
@@ -16,26 +18,44 @@ BATCH_CHOICES = (8, 16, 32, 64, 128, 256, 512)
 LEARNING_RATES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
 DATASET_KEY = "train.dataset"
 PRESET_KEY = "train.preset"
+DATASET_CHOSEN_KEY = "train.dataset_chosen"  # set once the student picks a dataset (here or on the data page)
 FORM_OPEN_KEY = "train.form_open"  # the expander holding the form
 COLLAPSE_FORM_KEY = "train.collapse_form"  # set when a run starts: the next draw folds the form away
 
 
+def choose_dataset(choice: str) -> None:
+    """Select a dataset for the form as the student's own choice (the data page's "train on this dataset")."""
+    st.session_state[DATASET_KEY] = choice
+    st.session_state[DATASET_CHOSEN_KEY] = True
+
+
+def _dataset_chosen() -> None:
+    st.session_state[DATASET_CHOSEN_KEY] = True
+
+
 def _follow_preset() -> None:
-    """A recipe made for one dataset (rgb32: CIFAR animals) selects it."""
+    """A recipe made for one dataset (rgb32: CIFAR animals) selects it, unless the student already chose one."""
     wanted = PRESETS[st.session_state[PRESET_KEY]].defaults.get("dataset")
-    if wanted:
+    if wanted and not st.session_state.get(DATASET_CHOSEN_KEY):
         st.session_state[DATASET_KEY] = wanted
+
+
+def _distinct(labels: dict[str, str]) -> dict[str, str]:
+    """A selectbox tells its options apart by their text: uploads with the same name, count and size get their id."""
+    seen = Counter(labels.values())
+    return {choice: f"{label} · {choice[-6:]}" if seen[label] > 1 else label for choice, label in labels.items()}
 
 
 def train_form(lang: str) -> None:
     """Render the form; on submit create and queue a run (errors in words, nothing left behind)."""
     choices = dataset_choices()
-    if st.session_state.get(DATASET_KEY) not in choices:
+    if st.session_state.get(DATASET_KEY) not in choices:  # an upload deleted since it was chosen
         st.session_state.pop(DATASET_KEY, None)
-    labels = {choice: dataset_label(choice, lang) for choice in choices}
+        st.session_state.pop(DATASET_CHOSEN_KEY, None)
+    labels = _distinct({choice: dataset_label(choice, lang) for choice in choices})
     left, right = st.columns(2)
     dataset_choice = left.selectbox(tr("train.dataset", lang), choices, key=DATASET_KEY, help=tr("help.dataset", lang),
-                                    format_func=labels.get, persist_state="session")
+                                    format_func=labels.get, on_change=_dataset_chosen, persist_state="session")
     preset_name = right.selectbox(tr("train.preset", lang), list(PRESETS), key=PRESET_KEY,
                                   index=list(PRESETS).index(DEFAULT_PRESET), help=tr("help.preset", lang),
                                   on_change=_follow_preset, persist_state="session")

@@ -38,7 +38,7 @@ def dataset_label(choice: str, lang: str) -> str:
     dataset_id = choice[len(state.UPLOAD_PREFIX):] if choice.startswith(state.UPLOAD_PREFIX) else Path(choice).stem
     if dataset_id in uploads:
         meta = uploads[dataset_id]
-        return tr("dataset.upload", lang, name=meta["name"], count=meta["count"])
+        return tr("dataset.upload", lang, name=meta["name"], count=meta["count"], size=meta["size"])
     return tr("dataset.upload_short", lang, name=Path(choice).stem)
 
 

@@ -174,6 +174,51 @@ def test_data_page_previews_datasets_and_turns_uploaded_photos_into_a_training_s
 
 
 
+def test_pressing_prepare_twice_makes_no_copy_and_a_chosen_upload_survives_a_recipe_change(sessions_dir):
+    at = new_app().run()
+    at.switch_page("app_pages/data.py").run()
+    at.file_uploader(key="data.files").set_value(("fotos.zip", _photo_zip(), "application/zip"))
+    at.run()
+    _button(at, "Preparar el conjunto").click().run()
+    ((dataset_id, _),) = _datasets(at).items()
+
+    # The uploader still holds the zip: pressing again points at the dataset already made.
+    _button(at, "Preparar el conjunto").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert list(_datasets(at)) == [dataset_id]
+    assert [i.value for i in at.info] == ["Estas fotos ya están preparadas como «mis fotos»: no se ha creado otro conjunto."]
+    assert not at.success
+    # The same photos at another size are another dataset; deleting one lets the same files make it again.
+    at.radio(key="data.size").set_value(64).run()
+    _button(at, "Preparar el conjunto").click().run()
+    assert len(_datasets(at)) == 2 and any("listo: 12 imágenes" in s.value for s in at.success)
+    (bigger,) = set(_datasets(at)) - {dataset_id}
+    at.button(key=f"data.delete.{bigger}").click().run()
+    assert list(_datasets(at)) == [dataset_id]
+    _button(at, "Preparar el conjunto").click().run()
+    assert len(_datasets(at)) == 2 and not at.info
+
+    # "Train on this dataset", then the rgb32 recipe (made for CIFAR animals): the student's photos stay chosen.
+    at.button(key=f"data.use.{dataset_id}").click().run()
+    assert at.title[0].value == "Entrenar una GAN"
+    at.switch_page("app_pages/train.py")  # AppTest would otherwise rerun the page it was last sent to
+    at.selectbox(key="train.preset").set_value("rgb32").run()
+    assert not at.exception
+    assert at.selectbox(key="train.dataset").value == state.UPLOAD_PREFIX + dataset_id
+    options = at.selectbox(key="train.dataset").options  # the selectbox matches options by their text
+    assert len(set(options)) == len(options) and "Tus fotos: mis fotos (12 imágenes de 64×64)" in options
+    at.selectbox(key="train.dataset").set_value("mnist").run()
+    at.selectbox(key="train.preset").set_value("fast").run()
+    at.selectbox(key="train.preset").set_value("rgb32").run()
+    assert at.selectbox(key="train.dataset").value == "mnist"  # any explicit choice is kept
+
+    # Nobody chose a dataset yet: the recipe still brings its own.
+    fresh = new_app().run()
+    fresh.selectbox(key="train.preset").set_value("rgb32").run()
+    assert not fresh.exception
+    assert fresh.selectbox(key="train.dataset").value == "cifar_animals"
+
+
 def test_learn_page_draws_the_engines_losses_and_untrained_generators(sessions_dir):
     at = new_app().run()
     at.switch_page("app_pages/learn.py").run()

@@ -310,7 +310,8 @@ def format_value(name: str, value: float) -> str:
 
 
 def describe(record: dict, lang: str = "es") -> list[str]:
-    """One line per number in a quality record, each with its real and noise references, then the bar verdict."""
+    """One line per number in a quality record, each with its real and noise references, then (MNIST: the bar
+    is about recognisable digits) the bar verdict."""
     reference = record.get("reference", {})
     lines = []
     for name in QUALITY_FIELDS:
@@ -320,6 +321,8 @@ def describe(record: dict, lang: str = "es") -> list[str]:
         lines.append(tr("quality.line", lang, name=tr(f"quality.{name}", lang), value=format_value(name, record[name]),
                         real="—" if real is None else format_value(name, real),
                         noise="—" if noise is None else format_value(name, noise)))
+    if record.get("classifier", "mnist") != "mnist":
+        return lines
     verdict = "quality.bar_met" if meets_bar(record) else "quality.bar_not_met"
     lines.append(tr(verdict, lang, recognised=format_value("recognised", record.get("recognised", 0.0)),
                     coverage=format_value("coverage", record.get("coverage", 0.0))))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 
 import streamlit as st
 
@@ -119,6 +120,7 @@ def _knobs(preset_name: str, defaults, lang: str) -> dict:
 
 
 def _start(preset_name: str, dataset_choice: str, values: dict, lang: str) -> None:
+    recipe = PRESETS[preset_name].config()
     dataset = None
     dataset_name = dataset_choice
     if dataset_choice.startswith(state.UPLOAD_PREFIX):
@@ -132,10 +134,11 @@ def _start(preset_name: str, dataset_choice: str, values: dict, lang: str) -> No
         "latent_dim": int(values["latent_dim"]), "loss": values["loss"], "d_steps": int(values["d_steps"]),
         "label_smoothing": float(values["label_smoothing"]), "seed": int(values["seed"]),
         "max_images": int(values["max_images"]), "diff_augment": bool(values["diff_augment"]),
-        "generator_optimizer": {"name": values["g_name"], "learning_rate": float(values["g_lr"]),
-                                "beta1": float(values["g_beta1"])},
-        "discriminator_optimizer": {"name": values["d_name"], "learning_rate": float(values["d_lr"]),
-                                    "beta1": float(values["d_beta1"])},
+        # what the form does not show (Adam's beta2, momentum) stays as the recipe sets it
+        "generator_optimizer": {**asdict(recipe.generator_optimizer), "name": values["g_name"],
+                                "learning_rate": float(values["g_lr"]), "beta1": float(values["g_beta1"])},
+        "discriminator_optimizer": {**asdict(recipe.discriminator_optimizer), "name": values["d_name"],
+                                    "learning_rate": float(values["d_lr"]), "beta1": float(values["d_beta1"])},
     }
     try:
         run = state.start_run(PRESETS[preset_name].config(**config_values), dataset)

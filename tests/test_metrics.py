@@ -126,6 +126,8 @@ def test_describe_puts_references_beside_every_number(mnist):
         assert len(lines) == 4  # fd, recognised, coverage, verdict
         assert all("{" not in line for line in lines)
     assert "ruido" in metrics.describe(record, "es")[0] and "noise" in metrics.describe(record, "en")[0]
+    # the bar is about recognisable digits: other datasets get their numbers and references, no verdict
+    assert len(metrics.describe(dict(record, classifier="fashion_mnist"), "en")) == 3
 
 
 def test_a_run_records_quality_every_epoch(tmp_path, scheduler, mnist):

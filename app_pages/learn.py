@@ -1,9 +1,10 @@
-"""Learn: what a GAN is, how one training step works, the recipes and the losses, with live examples."""
+"""Learn: what a GAN is, how one training step works, the recipes and the losses, with live examples; why small
+datasets need augmentation, from two committed runs on the birds."""
 
 import streamlit as st
 
 from gan_ui import state
-from gan_ui.learn_view import losses_section, presets_section
+from gan_ui.learn_view import diffaugment_section, losses_section, presets_section
 from gan_ui.texts import tr
 
 lang = state.language()
@@ -15,3 +16,5 @@ st.header(tr("learn.presets_title", lang))
 presets_section(lang)
 st.header(tr("learn.losses_title", lang))
 losses_section(lang)
+st.header(tr("learn.augment_title", lang))
+diffaugment_section(lang)

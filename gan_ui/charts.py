@@ -120,3 +120,15 @@ def loss_curves(scores: np.ndarray, d_real: np.ndarray, d_fake: np.ndarray, g_fa
                                  line=dict(color=colour, width=2.5, dash=dash)))
     fig.add_vline(x=0, line=dict(color="grey", dash="dot"))
     return _layout(fig, tr("chart.score", lang), tr("chart.loss", lang), height=340)
+
+
+def accuracy_with_without(epochs: list[int], without: list[float], with_: list[float], lang: str) -> go.Figure:
+    """D's accuracy on real images per epoch, one run without DiffAugment and one with it, beside the 50% line."""
+    fig = go.Figure()
+    for values, key, colour in ((without, "chart.without_augment", D_COLOUR), (with_, "chart.with_augment", G_COLOUR)):
+        fig.add_trace(go.Scatter(x=epochs, y=values, name=tr(key, lang), mode="lines",
+                                 line=dict(color=colour, width=2.5)))
+    fig.add_hline(y=0.5, line=dict(color="grey", dash="dot"), annotation_text=tr("chart.chance", lang))
+    fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
+    fig.update_layout(title=dict(text=tr("chart.acc_real", lang), font=dict(size=14)))
+    return _layout(fig, tr("chart.epoch", lang), tr("chart.accuracy", lang))

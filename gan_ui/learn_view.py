@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
 from keras import ops
@@ -14,6 +17,8 @@ from gan_ui import charts
 from gan_ui.texts import tr
 
 SAMPLE_SEED_KEY = "learn.sample_seed"
+DIFFAUGMENT_DIR = Path(__file__).resolve().parents[1] / "docs" / "learn" / "diffaugment"
+DIFFAUGMENT_RUNS = ("without", "with")  # the folder's two runs: identical but for DiffAugment off / on
 # Logits where one term of each loss vanishes: evaluating D's loss there isolates the other term.
 _ZERO_REAL = {"bce_logits": 30.0, "log": 30.0, "lsgan": 1.0, "hinge": 1.0, "wgan_gp": 0.0}
 _ZERO_FAKE = {"bce_logits": -30.0, "log": -30.0, "lsgan": 0.0, "hinge": -1.0, "wgan_gp": 0.0}
@@ -50,6 +55,67 @@ def loss_curves(name: str, low: float = -4.0, high: float = 4.0, points: int = 1
     d_fake = [value(discriminator_loss(name, zero_real, np.float32([s]))) for s in scores]
     g_fake = [value(generator_loss(name, np.float32([s]))) for s in scores]
     return {"scores": scores, "d_real": np.array(d_real), "d_fake": np.array(d_fake), "g_fake": np.array(g_fake)}
+
+
+@st.cache_data(show_spinner=False)
+def diffaugment_demo(folder: str = str(DIFFAUGMENT_DIR)) -> dict | None:
+    """The committed birds demo (made by scripts/make_diffaugment_demo.py): demo.json, and per run its per-epoch
+    curves and its grids (PNG bytes) at the shown epochs. None if the folder is missing or incomplete."""
+    folder = Path(folder)
+    try:
+        demo = json.loads((folder / "demo.json").read_text())
+        for name in DIFFAUGMENT_RUNS:
+            run = demo["runs"][name]
+            run["curves"] = json.loads((folder / name / "curves.json").read_text())
+            run["grids"] = {epoch: (folder / name / f"epoch_{epoch:03d}.png").read_bytes()
+                            for epoch in demo["shown_epochs"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return demo
+
+
+def augment_figures(without: list[float], with_: list[float]) -> dict:
+    """What the page says about D's accuracy on real photos, read from the two runs' per-epoch curves: the first
+    quarter of the epochs, the whole run and the last epoch."""
+    early = max(1, len(without) // 4)
+
+    def percent(values) -> str:
+        return f"{float(np.mean(values)):.0%}"
+
+    return {"early": early, "early_without": percent(without[:early]), "early_with": percent(with_[:early]),
+            "mean_without": percent(without), "mean_with": percent(with_),
+            "final_without": percent(without[-1:]), "final_with": percent(with_[-1:])}
+
+
+def diffaugment_section(lang: str) -> None:
+    """The birds trained with and without DiffAugment: both grids at the same epoch, and D's accuracy on real images."""
+    st.markdown(tr("learn.augment_intro", lang))
+    demo = diffaugment_demo()
+    if demo is None:
+        st.warning(tr("learn.augment_missing", lang), icon=":material/warning:")
+        return
+    runs = demo["runs"]
+    shown = demo["shown_epochs"]
+    epoch = st.select_slider(tr("learn.augment_epoch", lang), options=shown, value=shown[-1], key="learn.augment_epoch")
+    for column, name in zip(st.columns(2), DIFFAUGMENT_RUNS):
+        curves = runs[name]["curves"]
+        real = curves["d_acc_real"][curves["epoch"].index(epoch)]
+        with column:
+            st.markdown(f"**{tr(f'learn.augment_{name}', lang)}**")
+            st.image(runs[name]["grids"][epoch], width="stretch",
+                     caption=tr("learn.augment_caption", lang, epoch=epoch, real=f"{real:.0%}"))
+    without, with_ = runs["without"]["curves"], runs["with"]["curves"]
+    st.plotly_chart(charts.accuracy_with_without(without["epoch"], without["d_acc_real"], with_["d_acc_real"], lang),
+                    key="learn.augment_chart")
+    st.markdown(tr("learn.augment_seen", lang, **augment_figures(without["d_acc_real"], with_["d_acc_real"])))
+    st.markdown(tr("learn.augment_why", lang))
+    hardware = demo["hardware"]
+    loads = [runs[name].get("load_average_at_start") for name in DIFFAUGMENT_RUNS]
+    st.caption(tr("learn.augment_how", lang, images=demo["images"], epochs=demo["epochs"],
+                  machine=" + ".join([hardware["cpu"], *hardware["gpus"]]), cores=hardware["cores"],
+                  without=round(runs["without"]["wall_seconds"] or runs["without"]["train_seconds"]),
+                  with_=round(runs["with"]["wall_seconds"] or runs["with"]["train_seconds"]),
+                  load=" / ".join("–" if load is None else f"{load:.1f}" for load in loads), command=demo["made_by"]))
 
 
 def presets_section(lang: str) -> None:

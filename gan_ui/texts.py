@@ -221,6 +221,8 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "chart.d_on_real": {"es": "D, con una imagen real", "en": "D, on a real image"},
     "chart.d_on_fake": {"es": "D, con una imagen falsa", "en": "D, on a fake image"},
     "chart.g_on_fake": {"es": "G, con su imagen falsa", "en": "G, on its fake image"},
+    "chart.without_augment": {"es": "sin aumento", "en": "without augmentation"},
+    "chart.with_augment": {"es": "con DiffAugment", "en": "with DiffAugment"},
     # --- runs page ---------------------------------------------------------------------
     "runs.title": {"es": "Mis ejecuciones", "en": "My runs"},
     "runs.intro": {
@@ -398,6 +400,74 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
         "en": "Wasserstein: D becomes a *critic* that scores without bounds; its loss estimates the distance "
               "between the real data and G's. The gradient penalty keeps the critic smooth. Usually paired with 5 D "
               "steps per G step.",
+    },
+    "learn.augment_title": {"es": "Pocas fotos: aumento diferenciable", "en": "Few photos: differentiable augmentation"},
+    "learn.augment_intro": {
+        "es": "Con unos pocos cientos de fotos, D puede **aprenderse de memoria** las reales: le basta con reconocer "
+              "esas fotos concretas para acertar siempre, sin aprender cómo es un pájaro, y entonces deja de darle a G "
+              "una señal útil. Abajo, la muestra de pájaros entrenada dos veces con la misma receta, la misma semilla "
+              "y las mismas épocas: la única diferencia es el aumento DiffAugment.",
+        "en": "With a few hundred photos, D can **memorise** the real ones: recognising those particular photos is "
+              "enough to always be right, without learning what a bird looks like, and then it stops giving G a "
+              "useful signal. Below, the birds sample trained twice with the same recipe, the same seed and the same "
+              "epochs: the only difference is DiffAugment.",
+    },
+    "learn.augment_epoch": {"es": "Época que se compara", "en": "Epoch to compare"},
+    "learn.augment_without": {"es": "Sin aumento", "en": "Without augmentation"},
+    "learn.augment_with": {"es": "Con DiffAugment (color, desplazamiento y recorte)", "en": "With DiffAugment (colour, translation and cutout)"},
+    "learn.augment_caption": {
+        "es": "Época {epoch} · D acierta con el {real} de las fotos reales",
+        "en": "Epoch {epoch} · D right on {real} of the real photos",
+    },
+    "learn.augment_seen": {
+        "es": "**Lo que se ve.** Sin aumento, D acierta con el {early_without} de las fotos reales durante las "
+              "primeras {early} épocas (con DiffAugment, con el {early_with}): gana con tanta facilidad que G apenas "
+              "recibe una señal útil, y sus primeras cuadrículas se quedan en manchas casi iguales. Con DiffAugment, "
+              "D duda más (de media acierta con el {mean_with} de las reales, frente "
+              "al {mean_without} sin aumento; en la última época, {final_with} frente a {final_without}) y G aprende "
+              "desde el principio: compara las cuadrículas época a época.",
+        "en": "**What you see.** Without augmentation, D is right on {early_without} of the real photos over the "
+              "first {early} epochs (with DiffAugment, on {early_with}): it wins so easily that G hardly gets a "
+              "useful signal, and its first grids stay almost identical smudges. With DiffAugment, D is less sure "
+              "(on average right on {mean_with} of the real photos, against {mean_without} without "
+              "augmentation; in the last epoch, {final_with} against {final_without}) and G learns from the start: "
+              "compare the grids epoch by epoch.",
+    },
+    "learn.augment_why": {
+        "es": "**Por qué ayuda.** DiffAugment cambia al azar cada imagen cada vez que D la mira: brillo, saturación y "
+              "contraste, un desplazamiento de hasta 1/8 del lado y un recuadro de medio lado tapado (*cutout*). D "
+              "nunca ve dos veces la misma foto, así que no puede memorizarlas y tiene que fijarse en lo que tienen "
+              "en común.\n\n"
+              "La clave es aumentar **las reales y las falsas por igual**, también en el paso de G, con operaciones "
+              "diferenciables para que el gradiente llegue a G a través del aumento. Si solo se aumentaran las "
+              "reales, D aprendería que «con recorte = real» y G acabaría dibujando recortes; como ambas pasan por el "
+              "mismo cambio, lo único que las distingue es el contenido, y G aprende imágenes sin aumento.\n\n"
+              "Fuentes: Zhao et al. 2020, *Differentiable Augmentation for Data-Efficient GAN Training* (NeurIPS), y "
+              "Karras et al. 2020, *Training Generative Adversarial Networks with Limited Data* (ADA), que regula la "
+              "fuerza del aumento según cuánto acierta D con las reales. Aquí se activa sola con menos de 2000 imágenes "
+              "(casilla «DiffAugment» del formulario de entrenamiento).",
+        "en": "**Why it helps.** DiffAugment changes every image at random each time D looks at it: brightness, "
+              "saturation and contrast, a shift of up to 1/8 of the side and a half-side square blanked out "
+              "(*cutout*). D never sees the same photo twice, so it cannot memorise them and has to look at what they "
+              "have in common.\n\n"
+              "The key is to augment **real and fake images alike**, in G's step too, with differentiable operations "
+              "so the gradient reaches G through the augmentation. If only the real ones were augmented, D would learn "
+              "that “cut out = real” and G would end up drawing cut-outs; since both go through the same change, only "
+              "the content tells them apart, and G learns un-augmented images.\n\n"
+              "Sources: Zhao et al. 2020, *Differentiable Augmentation for Data-Efficient GAN Training* (NeurIPS), and "
+              "Karras et al. 2020, *Training Generative Adversarial Networks with Limited Data* (ADA), which tunes "
+              "the augmentation's strength from how often D is right on real images. Here it turns itself on under "
+              "2000 images (the “DiffAugment” box in the training form).",
+    },
+    "learn.augment_how": {
+        "es": "{images} fotos de 32×32, {epochs} épocas cada ejecución: {without} s sin aumento y {with_} s con él en "
+              "{machine}, {cores} núcleos (carga media al empezar: {load}). Se rehace con `{command}`.",
+        "en": "{images} photos at 32×32, {epochs} epochs per run: {without} s without augmentation and {with_} s with "
+              "it on {machine}, {cores} cores (load average at the start: {load}). Rebuilt with `{command}`.",
+    },
+    "learn.augment_missing": {
+        "es": "Falta la carpeta docs/learn/diffaugment: créala con `python3 scripts/make_diffaugment_demo.py`.",
+        "en": "The docs/learn/diffaugment folder is missing: make it with `python3 scripts/make_diffaugment_demo.py`.",
     },
 }
 

@@ -8,6 +8,7 @@ import math
 import os
 import uuid
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -234,6 +235,85 @@ def test_learn_page_draws_the_engines_losses_and_untrained_generators(sessions_d
     first = at.image[0].value
     _button(at, "Otra muestra").click().run()
     assert at.session_state["learn.sample_seed"] == 1 and at.image[0].value != first
+
+
+DEMO = Path(__file__).resolve().parents[1] / "docs" / "learn" / "diffaugment"
+
+
+def test_the_committed_diffaugment_demo_backs_the_learn_pages_claim():
+    """docs/learn/diffaugment (scripts/make_diffaugment_demo.py): two birds runs, identical but for DiffAugment, each
+    with its per-epoch curves and its grids at the shown epochs; without augmentation D is surer of the real photos."""
+    demo = json.loads((DEMO / "demo.json").read_text())
+    assert demo["images"] == 416 and demo["epochs"] >= 20 and demo["shown_epochs"][-1] == demo["epochs"]
+    without, with_ = demo["runs"]["without"], demo["runs"]["with"]
+    assert (without["diff_augment"], with_["diff_augment"]) == (False, True)
+    assert "--no-diff-augment" in without["command"] and "--diff-augment" in with_["command"].split()
+    assert without["command"].replace("--no-diff-augment", "--diff-augment").replace("/without", "/with") == \
+        with_["command"]  # nothing else differs
+    curves = {}
+    for name in ("without", "with"):
+        curves[name] = json.loads((DEMO / name / "curves.json").read_text())
+        assert curves[name]["epoch"] == list(range(1, demo["epochs"] + 1))
+        for field in ("d_acc_real", "d_acc_fake", "g_loss", "d_loss"):
+            assert len(curves[name][field]) == demo["epochs"], (name, field)
+        assert curves[name]["d_acc_real"][-1] == pytest.approx(demo["runs"][name]["final"]["d_acc_real"], abs=1e-4)
+        for epoch in demo["shown_epochs"]:
+            with Image.open(DEMO / name / f"epoch_{epoch:03d}.png") as grid:
+                assert grid.format == "PNG" and grid.size[0] >= 8 * 32, (name, epoch)
+    # What the Learn page says: without augmentation D is surer of the real photos, early on, on average and at the end.
+    without_real, with_real = curves["without"]["d_acc_real"], curves["with"]["d_acc_real"]
+    assert without_real[-1] > with_real[-1]
+    early = len(without_real) // 4
+    assert np.mean(without_real[:early]) > 0.8 > 0.6 > np.mean(with_real[:early])
+    assert np.mean(without_real) > np.mean(with_real)
+    assert sum(path.stat().st_size for path in DEMO.rglob("*") if path.is_file()) < 1.5 * 2**20
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_learn_page_shows_the_birds_with_and_without_diffaugment(sessions_dir, lang):
+    from gan_ui.learn_view import augment_figures
+
+    demo = json.loads((DEMO / "demo.json").read_text())
+    last = demo["shown_epochs"][-1]
+    at = new_app()
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("app_pages/learn.py").run()
+    assert not at.exception
+    assert TEXTS["learn.augment_title"][lang] in [h.value for h in at.header]
+    assert at.select_slider(key="learn.augment_epoch").value == last
+
+    def captions_and_urls():
+        """The section's two grids, left (without) then right (with): each caption names the epoch and that run's D
+        accuracy on real photos, read from its curves."""
+        return [(caption, url) for image in at.image for url, caption in zip(image.value, image.captions)
+                if caption.startswith(TEXTS["learn.augment_caption"][lang].split("{")[0])]
+
+    real = {name: json.loads((DEMO / name / "curves.json").read_text())["d_acc_real"] for name in ("without", "with")}
+
+    def expected(epoch):
+        return [TEXTS["learn.augment_caption"][lang].format(epoch=epoch, real=f"{real[name][epoch - 1]:.0%}")
+                for name in ("without", "with")]
+
+    shown = captions_and_urls()
+    assert [caption for caption, _ in shown] == expected(last)
+    assert len({url for _, url in shown}) == 2  # two different pictures
+    first = demo["shown_epochs"][0]
+    at.select_slider(key="learn.augment_epoch").set_value(first).run()
+    assert not at.exception
+    assert [caption for caption, _ in captions_and_urls()] == expected(first)
+    assert not {url for _, url in shown} & {url for _, url in captions_and_urls()}  # another epoch, other pictures
+
+    (chart,) = [c for c in at.get("plotly_chart") if c.key == "learn.augment_chart"]
+    spec = json.loads(chart.proto.spec)
+    assert [trace["name"] for trace in spec["data"]] == [TEXTS["chart.without_augment"][lang],
+                                                          TEXTS["chart.with_augment"][lang]]
+    assert len(spec["data"][0]["y"]) == demo["epochs"]
+    page = "\n".join(texts(at))
+    figures = augment_figures(real["without"], real["with"])
+    assert TEXTS["learn.augment_seen"][lang].format(**figures) in page  # the numbers the page quotes, from the curves
+    assert "Zhao et al. 2020" in page and "Karras et al. 2020" in page
+    assert leftovers(at, lang, {"es": "en", "en": "es"}[lang], TEXTS, allowed={"Español"}) == []
 
 
 def test_loss_curves_come_from_the_engine():

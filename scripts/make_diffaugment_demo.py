@@ -6,6 +6,8 @@ DiffAugment off and on, one run after the other. Keeps per-epoch curves, a few g
 
 The Learn page reads the folder (gan_ui/learn_view.py); tests/test_app_pages.py checks its claims against the
 committed curves. TensorFlow on a CPU is not bit-for-bit repeatable: a rebuild gives close, not identical, curves.
+The committed folder was made with the `fast` preset as it was at commit 726c276, before its retune (8d6c06c);
+a rebuild today trains the retuned preset (see demo.json's "code_version").
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import keras
 import tensorflow as tf
 from keras import ops
@@ -13,12 +15,28 @@ from .config import OptimizerConfig
 
 def make_optimizer(config: OptimizerConfig) -> keras.optimizers.Optimizer:
     if config.name == "adam":
-        return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1, beta_2=config.beta2)
-    if config.name == "sgd":
-        return keras.optimizers.SGD(config.learning_rate, momentum=config.momentum)
-    if config.name == "rmsprop":
-        return keras.optimizers.RMSprop(config.learning_rate, momentum=config.momentum)
-    raise ValueError(config.name)
+        optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1, beta_2=config.beta2)
+    elif config.name == "sgd":
+        optimizer = keras.optimizers.SGD(config.learning_rate, momentum=config.momentum)
+    elif config.name == "rmsprop":
+        optimizer = keras.optimizers.RMSprop(config.learning_rate, momentum=config.momentum)
+    else:
+        raise ValueError(config.name)
+    if hasattr(optimizer, "_all_reduce_sum_gradients"):  # Keras' TensorFlow optimizer
+        object.__setattr__(optimizer, "_all_reduce_sum_gradients",
+                           types.MethodType(_all_reduce_only_when_distributed, optimizer))
+    return optimizer
+
+
+def _all_reduce_only_when_distributed(optimizer, grads_and_vars):
+    """Keras' TensorFlow optimizer sums every step's gradients over the replicas even when no distribution strategy
+    is in use, through a `tf.custom_gradient`. Traced into a train step, each such call registers a gradient
+    function in TensorFlow's process-wide gradient registry that is never removed and holds that step's graph: every
+    run left its whole traced train step in memory (about 20 MB per run), so a class server that trains run after
+    run grew without bound. With a single replica the sum is the gradient itself."""
+    if tf.distribute.has_strategy():
+        return type(optimizer)._all_reduce_sum_gradients(optimizer, grads_and_vars)
+    return list(grads_and_vars)
 
 
 class GAN(keras.Model):

@@ -260,3 +260,28 @@ def test_short_epochs_cut_an_endless_stream_and_the_recipe_reaches_the_optimizer
     assert float(gan.g_optimizer.beta_2) == 0.99 and float(gan.g_optimizer.beta_1) == 0.0
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(2e-3)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(1e-3)
+
+
+def test_finished_runs_leave_no_traced_step_behind(tmp_path, scheduler):
+    """A class server trains run after run in one process, so each run must free its traced train step when it
+    ends. Keras' optimizer used to sum the gradients over replicas through a tf.custom_gradient even with no
+    distribution strategy; each trace registered a gradient function in TensorFlow's global registry that held the
+    step's graph forever (about 20 MB a run; found by bench/load_test.py)."""
+    import gc
+
+    from tensorflow.python.framework import ops as tf_ops
+
+    def leftovers():
+        gc.collect()
+        custom = sum(name.startswith("CustomGradient") for name in tf_ops._gradient_registry.list())
+        return custom, sum(type(o).__name__ == "FuncGraph" for o in gc.get_objects())
+
+    config = PRESETS["fast"].config(epochs=1, batch_size=32, max_images=32 * 3, keep_checkpoints=0)
+    finished_run(tmp_path / "first", config, scheduler)  # one-off traces outside any run happen here
+    custom_before, graphs_before = leftovers()
+    for index in range(2):
+        snap = finished_run(tmp_path / f"run{index}", config, scheduler).snapshot()
+        assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)
+    custom_after, graphs_after = leftovers()
+    assert custom_after == custom_before, "a run left gradient functions in TensorFlow's registry"
+    assert graphs_after <= graphs_before, "a run left its traced graph in memory"

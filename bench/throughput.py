@@ -8,7 +8,8 @@ them alike. Every variant is traced and warmed up before its first timed segment
 from the end of its first batch to the end of its last.
 
   A tutorial loop   the TF DCGAN tutorial's loop: one tape pair, one generator pass, D and G updated together
-  B engine step     our GAN.train_step in a plain tf.function loop: D update, then G update with fresh noise
+  B engine step     our GAN.train_step in a plain tf.function loop, with the dcgan-tf preset's `update`
+                    (simultaneous, as the tutorial: one G pass, both updated; "alternating" costs about 2x)
   C fit             the same GAN trained by keras fit, no callbacks (only a timer)
   D Run             a real Run: its thread, RunCallback on every batch (logs, lock, pause/stop checks)
   E fit, tutorial   keras fit with a train_step that does the tutorial's math: fit's own cost at equal work

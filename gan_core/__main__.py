@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--g-lr", type=float, help="generator learning rate")
     train.add_argument("--d-lr", type=float, help="discriminator learning rate")
     train.add_argument("--lr", type=float, help="learning rate for both networks")
+    train.add_argument("--update", choices=("alternating", "simultaneous"),
+                       help="alternating: D then G with fresh noise; simultaneous: both from one pass (tutorial 001)")
     train.add_argument("--beta1", type=float, help="Adam beta1 for both networks")
     train.add_argument("--beta2", type=float, help="Adam beta2 for both networks")
     train.add_argument("--momentum", type=float, help="SGD/RMSprop momentum for both networks")
@@ -112,7 +114,7 @@ def cmd_presets(args, argv) -> int:
 def config_from_args(args):
     preset = get_preset(args.preset)
     overrides = {key: getattr(args, key) for key in (
-        "dataset", "epochs", "batch_size", "latent_dim", "loss", "d_steps", "label_smoothing", "seed",
+        "dataset", "epochs", "batch_size", "latent_dim", "loss", "d_steps", "update", "label_smoothing", "seed",
         "image_size", "max_images", "diff_augment", "metrics_every", "ema_decay", "steps_per_epoch") if getattr(args, key) is not None}
     config = preset.config(**overrides)
     for which in ("generator_optimizer", "discriminator_optimizer"):

@@ -11,6 +11,7 @@ from .i18n import GanError
 
 SMALL_DATA_IMAGES = 2000  # below this, DiffAugment is on unless asked otherwise
 LOSSES = ("bce_logits", "log", "lsgan", "hinge", "wgan_gp")
+UPDATES = ("alternating", "simultaneous")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 
 
@@ -47,6 +48,9 @@ class TrainConfig:
     generator_optimizer: OptimizerConfig = field(default_factory=lambda: OptimizerConfig("adam", 1e-4, 0.9))
     discriminator_optimizer: OptimizerConfig = field(default_factory=lambda: OptimizerConfig("adam", 1e-4, 0.9))
     d_steps: int = 1  # discriminator updates per generator update
+    # alternating: D's update, then G's with fresh noise (most tutorials); simultaneous: both from one generator
+    # pass, as TensorFlow's DCGAN tutorial (001) does; about half the work per batch
+    update: str = "alternating"
     label_smoothing: float = 0.0  # real label = 1 - label_smoothing (one-sided)
     seed: int = 0  # seeds weights, data order, noise and the fixed grid latents
     image_size: int = 0  # 0: the dataset's own size; photo folders: 32 or 64
@@ -72,6 +76,10 @@ class TrainConfig:
         self.generator_optimizer.validate("generator")
         self.discriminator_optimizer.validate("discriminator")
         _check_int("d_steps", self.d_steps, 1, 20)
+        if self.update not in UPDATES:
+            raise GanError("error.unknown_choice", field="update", value=self.update, choices=", ".join(UPDATES))
+        if self.update == "simultaneous" and self.d_steps != 1:
+            raise GanError("error.out_of_range", field="d_steps", value=self.d_steps, low=1, high=1)
         _check_number("label_smoothing", self.label_smoothing, 0.0, 0.5)
         _check_int("seed", self.seed, 0, 2**31 - 1)
         if self.image_size not in (0, 28, 32, 64):

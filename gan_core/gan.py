@@ -47,7 +47,7 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, latent_dim, loss="bce_logits", num_classes=0, d_steps=1,
-                 label_smoothing=0.0, gp_weight=10.0, diff_augment=False, seed=0, ema_decay=0.0, **kwargs):
+                 simultaneous=False, label_smoothing=0.0, gp_weight=10.0, diff_augment=False, seed=0, ema_decay=0.0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -55,6 +55,7 @@ class GAN(keras.Model):
         self.loss_name = loss
         self.num_classes = num_classes
         self.d_steps = d_steps
+        self.simultaneous = simultaneous
         self.label_smoothing = label_smoothing
         self.gp_weight = gp_weight
         self.use_diff_augment = diff_augment
@@ -105,6 +106,9 @@ class GAN(keras.Model):
             real_uint8, labels = data, None
         real = ops.cast(real_uint8, "float32") / 127.5 - 1.0
         batch = ops.shape(real)[0]
+        if self.simultaneous:
+            real_logits, fake_logits, g_loss, d_loss = self._simultaneous_step(real, labels, batch)
+            return self._step_values(real_logits, fake_logits, g_loss, d_loss)
 
         for _ in range(self.d_steps):
             latents = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
@@ -127,6 +131,29 @@ class GAN(keras.Model):
             g_loss = losses.generator_loss(self.loss_name, g_logits)
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+        self._update_average()
+        return self._step_values(real_logits, fake_logits, g_loss, d_loss)
+
+    def _simultaneous_step(self, real, labels, batch):
+        """TensorFlow's DCGAN tutorial: one generator pass; D's and G's gradients from the same logits, both
+        applied at once (two tapes). G's loss sees D before D's update, as in the tutorial."""
+        latents = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generate(latents, labels, training=True)
+            real_logits = self._critic(real, labels)
+            fake_logits = self._critic(fake, labels)
+            g_loss = losses.generator_loss(self.loss_name, fake_logits)
+            d_loss = losses.discriminator_loss(self.loss_name, real_logits, fake_logits, self.label_smoothing)
+            if self.loss_name == "wgan_gp":
+                d_loss = d_loss + self.gp_weight * self._gradient_penalty(real, fake, labels)
+        g_grads = g_tape.gradient(g_loss, self.generator.trainable_weights)
+        d_grads = d_tape.gradient(d_loss, self.discriminator.trainable_weights)
+        self.g_optimizer.apply_gradients(zip(g_grads, self.generator.trainable_weights))
+        self.d_optimizer.apply_gradients(zip(d_grads, self.discriminator.trainable_weights))
+        self._update_average()
+        return real_logits, fake_logits, g_loss, d_loss
+
+    def _update_average(self):
         if self.generator_ema is not None:
             # Warm-up: early on the average must not hold on to the random initial weights.
             updates = ops.cast(self.g_optimizer.iterations, "float32")
@@ -134,6 +161,7 @@ class GAN(keras.Model):
             for average, current in zip(self.generator_ema.weights, self.generator.weights):
                 average.assign(decay * average + (1.0 - decay) * current)
 
+    def _step_values(self, real_logits, fake_logits, g_loss, d_loss):
         if self.loss_name == "wgan_gp":  # a critic has no natural 0: split at the midpoint of its scores
             threshold = (ops.mean(real_logits) + ops.mean(fake_logits)) / 2.0
         else:

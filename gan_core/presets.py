@@ -287,10 +287,12 @@ PRESETS: dict[str, Preset] = {
                description={"es": "GAN de perceptrones (Dense 256-512-1024), SGD, lote 32: el tutorial 000.",
                             "en": "Multilayer-perceptron GAN (Dense 256-512-1024), SGD, batch 32: tutorial 000."}),
         Preset("dcgan-tf", "001", dcgan_tf_generator, dcgan_tf_discriminator,
-               {"latent_dim": 100, "batch_size": 256, "loss": "bce_logits",
+               {"latent_dim": 100, "batch_size": 256, "loss": "bce_logits", "update": "simultaneous",
                 "generator_optimizer": _adam(1e-4), "discriminator_optimizer": _adam(1e-4)},
-               description={"es": "La DCGAN del tutorial de TensorFlow: Conv2DTranspose, Adam 1e-4, lote 256.",
-                            "en": "TensorFlow's tutorial DCGAN: Conv2DTranspose, Adam 1e-4, batch 256."}),
+               description={"es": "La DCGAN del tutorial de TensorFlow: Conv2DTranspose, Adam 1e-4, lote 256, "
+                                  "G y D actualizados a la vez.",
+                            "en": "TensorFlow's tutorial DCGAN: Conv2DTranspose, Adam 1e-4, batch 256, "
+                                  "G and D updated together."}),
         Preset("dcgan-rivera", "002", rivera_generator, rivera_discriminator,
                {"latent_dim": 20, "batch_size": 256, "loss": "log",
                 "generator_optimizer": _adam(1e-5), "discriminator_optimizer": _adam(1e-5)},

@@ -174,6 +174,8 @@ def test_a_crash_in_the_thread_fails_the_run_keeps_the_traceback_and_frees_the_s
     ({"batch_size": -4}, "error.out_of_range"),
     ({"latent_dim": "big"}, "error.not_integer"),
     ({"loss": "magic"}, "error.unknown_choice"),
+    ({"update": "sideways"}, "error.unknown_choice"),
+    ({"update": "simultaneous", "d_steps": 2}, "error.out_of_range"),
     ({"label_smoothing": float("nan")}, "error.not_number"),
     ({"batch_size": 4096, "max_images": 100}, "error.batch_larger_than_data"),
 ])
@@ -285,3 +287,22 @@ def test_finished_runs_leave_no_traced_step_behind(tmp_path, scheduler):
     custom_after, graphs_after = leftovers()
     assert custom_after == custom_before, "a run left gradient functions in TensorFlow's registry"
     assert graphs_after <= graphs_before, "a run left its traced graph in memory"
+
+
+@pytest.mark.parametrize("loss", ["bce_logits", "wgan_gp"])
+def test_simultaneous_update_does_one_generator_pass_and_trains(loss, tmp_path, scheduler):
+    # tutorial 001's update: G and D from one pass; dcgan-tf uses it, other recipes can ask for it
+    assert PRESETS["dcgan-tf"].config().update == "simultaneous"
+    assert PRESETS["fast"].config().update == "alternating"
+    config = PRESETS["fast"].config(epochs=1, batch_size=32, max_images=32 * 12, loss=loss, update="simultaneous")
+    run = finished_run(tmp_path / "run", config, scheduler)
+    snap = run.snapshot()
+    assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)
+    assert snap.step == 12 and all(math.isfinite(v) for v in snap.steps["g_loss"] + snap.steps["d_loss"])
+    gan = build_gan(config, (28, 28, 1), 0)
+    calls = []
+    original = gan.generator.call
+    gan.generator.call = lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs)
+    gan.train_step(np.zeros((8, 28, 28, 1), np.uint8))
+    assert len(calls) == 1  # the alternating update calls G twice
+    assert gan.d_optimizer.iterations.numpy() == 1 and gan.g_optimizer.iterations.numpy() == 1

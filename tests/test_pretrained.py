@@ -60,10 +60,16 @@ def test_card_metrics_recomputed_on_1000_samples_match(name):
         assert scores["class_accuracy"] == pytest.approx(card_quality["class_accuracy"], abs=0.04)
 
 
-@pytest.mark.xfail(strict=True, reason="issue #6's bar needs longer training than a 2-core session allowed; "
-                   "strict: this fails loudly once the bundled generators reach it, so the mark comes off")
-def test_bundled_mnist_generators_meet_the_quality_bar():
+def test_bundled_conditional_mnist_generator_meets_the_quality_bar():
+    cgan = BUNDLED["mnist-cgan"].card["quality"]
+    assert cgan["class_accuracy"] >= 0.97  # issue #6: the digit asked for
+    assert cgan["fd"] <= 3 * cgan["reference"]["real"]["fd"]
+    assert cgan["recognised"] >= 0.95 and cgan["coverage"] >= 0.98
+
+
+@pytest.mark.xfail(strict=True, reason="issue #6's bar for the unconditional generator needs longer training than a "
+                   "2-core session allowed; strict: this fails loudly once it is reached, so the mark comes off")
+def test_bundled_unconditional_mnist_generator_meets_the_quality_bar():
     mnist = BUNDLED["mnist"].card["quality"]
     assert mnist["fd"] <= 3 * mnist["reference"]["real"]["fd"]
     assert mnist["recognised"] >= 0.95 and mnist["coverage"] >= 0.98
-    assert BUNDLED["mnist-cgan"].card["quality"]["class_accuracy"] >= 0.97

@@ -34,9 +34,9 @@ def train_to_bar(preset: str, budget: float, directory: str, dataset, score_ever
     """Train `preset` on MNIST until the bar or the budget (training seconds), scored every `score_every`
     images (the Run's epochs are cut to that many images, so grids, checkpoints and exports come as often
     and their cost is counted). Returns the timeline."""
-    batch = get_preset(preset).config().batch_size
-    config = get_preset(preset).config(dataset="mnist", epochs=max_epochs, metrics_every=1, keep_checkpoints=1,
-                                       steps_per_epoch=max(1, score_every // batch))
+    recipe = get_preset(preset)
+    config = recipe.config(dataset="mnist", epochs=max_epochs, metrics_every=1, keep_checkpoints=1,
+                           steps_per_epoch=max(1, score_every // recipe.defaults["batch_size"]))
     run = Run.create(directory, config, dataset=dataset)
     timeline = []
 

@@ -95,5 +95,7 @@ def test_training_updates_live_and_stops(app_url, browser):
     _wait(lambda: "s=" in page.url, 10, "the session id back in the URL")
     page.reload()
     page.get_by_text(run_id).wait_for(timeout=60_000)
+    # The card's caption is drawn before its button (Streamlit sends elements one by one): wait for the button.
+    page.get_by_role("button", name="Abrir").first.wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Abrir").count() == 1
     page.close()

@@ -30,17 +30,17 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.app_server import free_port, server_env, start_server, stop_server  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
                  "--disable-gpu", "--disable-dev-shm-usage"]
@@ -137,54 +137,6 @@ class SessionError(Exception):
 
 
 # --- the server ---------------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-            return reply.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
-def server_env(sessions_dir: Path) -> dict:
-    """What the browser tests give their server: a throw-away sessions folder, no dataset downloads."""
-    return {**os.environ, "GAN_SESSIONS_DIR": str(sessions_dir), "GAN_NO_DOWNLOAD": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-
-
-def start_server(port: int, env: dict, log_path: Path) -> subprocess.Popen:
-    log = open(log_path, "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    log.close()  # the child has its own copy
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while not healthy(url):
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}; see {log_path}")
-        if time.monotonic() > deadline:
-            stop_server(process)
-            raise RuntimeError(f"streamlit did not answer /_stcore/health in 180 s; see {log_path}")
-        time.sleep(0.5)
-    return process
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
 
 def left_active(sessions_dir: Path, settle: float = 30.0) -> list[tuple[str, str]]:
     """Runs whose status.json still says queued, running or paused once every session has ended (after `settle`
@@ -338,7 +290,8 @@ class Student:
         query = f"?lang=es&s={self.session_id}" if self.session_id else "?lang=es"
         self.closing = True  # the old page's websocket closes now: not an error
         started = time.monotonic()
-        await self.page.goto(f"{self.base_url}/{page_name}{query}", wait_until="domcontentloaded",
+        path = "" if page_name == "train" else page_name  # Entrenar is the default page: Streamlit serves it at "/"
+        await self.page.goto(f"{self.base_url}/{path}{query}", wait_until="domcontentloaded",
                              timeout=self.timeout_ms)
         self.closing = False
         if page_name == "explore":
@@ -374,6 +327,10 @@ class Student:
         page = self.page
         await page.get_by_text(LIVE_CAPTION).wait_for(timeout=self.timeout_ms)
         sliders = page.locator('[data-testid="stMain"] input[type="range"][aria-label^="z["]')
+        try:  # the image's caption can be drawn a moment before the sliders beside it
+            await sliders.first.wait_for(timeout=10_000)
+        except Exception:  # noqa: BLE001 - counted below
+            pass
         count = await sliders.count()
         if not count:
             raise SessionError("explorer", "no latent slider on the page")
@@ -538,7 +495,7 @@ class Student:
         """The end: no run of this session may stay queued or running."""
         if self.active_run is not None:
             try:
-                if "/train" not in self.page.url:
+                if not await self.page.get_by_role("heading", name=TRAIN_TITLE).is_visible():
                     await self._switch("Entrenar", TRAIN_TITLE)
                 await self._stop_any()
             except Exception as exc:  # noqa: BLE001
@@ -558,6 +515,18 @@ async def sample_memory(server: subprocess.Popen, stats: Stats, stop: asyncio.Ev
 
     process = psutil.Process(server.pid)
     process.cpu_percent(None)
+    driver = psutil.Process()  # this script: its children are the Playwright driver and the browsers
+
+    def cpu_seconds(members) -> float:
+        total = 0.0
+        for member in members:
+            try:
+                times = member.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:  # a browser process that just exited
+                pass
+        return round(total, 1)
+
     while not stop.is_set():
         if server.poll() is not None:
             stats.error(-1, "server", f"streamlit exited with {server.returncode}")
@@ -565,8 +534,12 @@ async def sample_memory(server: subprocess.Popen, stats: Stats, stop: asyncio.Ev
         try:
             members = [process, *process.children(recursive=True)]
             rss = sum(member.memory_info().rss for member in members)
+            server_pids = {member.pid for member in members}
+            browsers = [child for child in driver.children(recursive=True) if child.pid not in server_pids]
+            # CPU seconds used so far by the server and by the simulated students' browsers (same 2 cores)
             stats.memory.append({"t": stats.now(), "rss_mb": round(rss / 2**20, 1),
-                                 "cpu_percent": process.cpu_percent(None), "load": round(os.getloadavg()[0], 2)})
+                                 "cpu_percent": process.cpu_percent(None), "load": round(os.getloadavg()[0], 2),
+                                 "server_cpu_s": cpu_seconds(members), "browsers_cpu_s": cpu_seconds(browsers)})
         except psutil.Error as exc:
             stats.error(-1, "server", f"cannot read its memory: {exc}")
         try:
@@ -653,6 +626,13 @@ def summarise(stats: Stats, args, tracebacks: list[str], slots: int) -> dict:
     errors = len(stats.errors) + len(tracebacks)
     memory = memory_levels(stats, args)
     slider_p95 = percentile(loaded, 95)
+    cpu = {}
+    if len(stats.memory) >= 2:  # the machine's cores, shared out between the server and the browsers
+        first, last = stats.memory[0], stats.memory[-1]
+        capacity = (last["t"] - first["t"]) * (os.cpu_count() or 1)
+        if capacity > 0:
+            cpu = {"server": (last["server_cpu_s"] - first["server_cpu_s"]) / capacity,
+                   "browsers": (last["browsers_cpu_s"] - first["browsers_cpu_s"]) / capacity}
     return {
         "sessions": args.sessions, "minutes": args.minutes, "slots": slots,
         "slider_moves": len(loaded),
@@ -665,7 +645,7 @@ def summarise(stats: Stats, args, tracebacks: list[str], slots: int) -> dict:
         "stop_s": {"p50": percentile([t["stop_s"] for t in stats.trainings if t["stop_s"] is not None], 50),
                    "p95": percentile([t["stop_s"] for t in stats.trainings if t["stop_s"] is not None], 95)},
         "page_switch_ms": {"p50": percentile(switches, 50), "p95": percentile(switches, 95)},
-        "errors": errors, "memory": memory,
+        "errors": errors, "memory": memory, "cpu_share": cpu,
         "pass": {"errors": errors == 0, "memory": bool(memory) and memory["growth"] < MEMORY_GROWTH_BAR,
                  "slider": bool(loaded) and slider_p95 <= SLIDER_BAR_MS},
     }
@@ -716,6 +696,9 @@ def report(stats: Stats, args, summary: dict, tracebacks: list[str]) -> None:
         print("  over time (s: MB): " + ", ".join(f"{x['t']:.0f}: {x['rss_mb']:.0f}" for x in stats.memory[::step]))
     else:
         print("server memory: too few samples")
+    if s["cpu_share"]:
+        print(f"CPU, share of all {os.cpu_count()} cores over the run: server (app and trainings) "
+              f"{s['cpu_share']['server']:.0%}, browsers and Playwright {s['cpu_share']['browsers']:.0%}")
     passed = s["pass"]
     verdict = "PASS" if all(passed.values()) else "FAIL"
     growth = f"{m['growth']:+.1%}" if m else "n/a"

@@ -27,11 +27,10 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from bench.common import header  # noqa: E402
-from gan_core import Run, TrainConfig, get_preset, load_dataset  # noqa: E402
+from gan_core import Run, get_preset, load_dataset  # noqa: E402
 from gan_core.scheduler import Scheduler  # noqa: E402
 from gan_core.trainer import RunCallback, build_gan, make_tf_dataset  # noqa: E402
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import gzip
 import os
-import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+import warnings
 
 import keras
 import tensorflow as tf
@@ -22,9 +23,14 @@ def make_optimizer(config: OptimizerConfig) -> keras.optimizers.Optimizer:
         optimizer = keras.optimizers.RMSprop(config.learning_rate, momentum=config.momentum)
     else:
         raise ValueError(config.name)
-    if hasattr(optimizer, "_all_reduce_sum_gradients"):  # Keras' TensorFlow optimizer
-        object.__setattr__(optimizer, "_all_reduce_sum_gradients",
-                           types.MethodType(_all_reduce_only_when_distributed, optimizer))
+    if keras.backend.backend() == "tensorflow":
+        if hasattr(optimizer, "_all_reduce_sum_gradients"):
+            object.__setattr__(optimizer, "_all_reduce_sum_gradients",
+                               types.MethodType(_all_reduce_only_when_distributed, optimizer))
+        else:  # renamed in a newer Keras: training still works, but say that the leak fix no longer applies
+            warnings.warn(f"Keras {keras.__version__} has no Optimizer._all_reduce_sum_gradients: gan_core's fix for "
+                          "the per-run memory leak (see _all_reduce_only_when_distributed) is not applied",
+                          RuntimeWarning, stacklevel=2)
     return optimizer
 
 
@@ -118,9 +124,7 @@ class GAN(keras.Model):
                 # Separate passes for real and fake, so BatchNorm never mixes the two batches.
                 real_logits = self._critic(real, labels)
                 fake_logits = self._critic(fake, fake_labels)
-                d_loss = losses.discriminator_loss(self.loss_name, real_logits, fake_logits, self.label_smoothing)
-                if self.loss_name == "wgan_gp":
-                    d_loss = d_loss + self.gp_weight * self._gradient_penalty(real, fake, labels)
+                d_loss = self._discriminator_loss(real_logits, fake_logits, real, fake, fake_labels)
             grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
             self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
 
@@ -143,15 +147,19 @@ class GAN(keras.Model):
             real_logits = self._critic(real, labels)
             fake_logits = self._critic(fake, labels)
             g_loss = losses.generator_loss(self.loss_name, fake_logits)
-            d_loss = losses.discriminator_loss(self.loss_name, real_logits, fake_logits, self.label_smoothing)
-            if self.loss_name == "wgan_gp":
-                d_loss = d_loss + self.gp_weight * self._gradient_penalty(real, fake, labels)
+            d_loss = self._discriminator_loss(real_logits, fake_logits, real, fake, labels)
         g_grads = g_tape.gradient(g_loss, self.generator.trainable_weights)
         d_grads = d_tape.gradient(d_loss, self.discriminator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(g_grads, self.generator.trainable_weights))
         self.d_optimizer.apply_gradients(zip(d_grads, self.discriminator.trainable_weights))
         self._update_average()
         return real_logits, fake_logits, g_loss, d_loss
+
+    def _discriminator_loss(self, real_logits, fake_logits, real, fake, labels):
+        d_loss = losses.discriminator_loss(self.loss_name, real_logits, fake_logits, self.label_smoothing)
+        if self.loss_name == "wgan_gp":
+            d_loss = d_loss + self.gp_weight * self._gradient_penalty(real, fake, labels)
+        return d_loss
 
     def _update_average(self):
         if self.generator_ema is not None:

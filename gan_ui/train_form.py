@@ -68,7 +68,7 @@ def train_form(lang: str) -> None:
         values = _knobs(preset_name, defaults, lang)
         submitted = st.form_submit_button(tr("train.start", lang), type="primary", icon=":material/play_arrow:")
     if submitted:
-        _start(preset_name, dataset_choice, values, lang)
+        _start(preset, defaults, dataset_choice, values, lang)
 
 
 def _knobs(preset_name: str, defaults, lang: str) -> dict:
@@ -119,8 +119,8 @@ def _knobs(preset_name: str, defaults, lang: str) -> dict:
     return values
 
 
-def _start(preset_name: str, dataset_choice: str, values: dict, lang: str) -> None:
-    recipe = PRESETS[preset_name].config()
+def _start(preset, recipe, dataset_choice: str, values: dict, lang: str) -> None:
+    """`recipe` is the preset's own config; the form's values go on top of it."""
     dataset = None
     dataset_name = dataset_choice
     if dataset_choice.startswith(state.UPLOAD_PREFIX):
@@ -141,7 +141,7 @@ def _start(preset_name: str, dataset_choice: str, values: dict, lang: str) -> No
                                     "learning_rate": float(values["d_lr"]), "beta1": float(values["d_beta1"])},
     }
     try:
-        run = state.start_run(PRESETS[preset_name].config(**config_values), dataset)
+        run = state.start_run(preset.config(**config_values), dataset)
     except GanError as exc:
         st.error(exc.text(lang), icon=":material/error:")
         return

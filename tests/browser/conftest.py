@@ -2,62 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bench.app_server import free_port, server_env, start_server, stop_server
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-            return reply.read().strip() == b"ok"
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     """The app served by a subprocess, its sessions in a temporary folder; its log lands in test-artifacts/."""
     ARTIFACTS.mkdir(exist_ok=True)
-    port = _free_port()
-    env = {**os.environ, "GAN_SESSIONS_DIR": str(tmp_path_factory.mktemp("sessions")), "GAN_NO_DOWNLOAD": "1",
-           "TF_CPP_MIN_LOG_LEVEL": "2"}
-    log = open(ARTIFACTS / "streamlit-server.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    port = free_port()
+    server = start_server(port, server_env(tmp_path_factory.mktemp("sessions")), ARTIFACTS / "streamlit-server.log",
+                          timeout=90)
     try:
-        deadline = time.monotonic() + 90
-        while not _healthy(url):
-            assert server.poll() is None, "streamlit exited; see test-artifacts/streamlit-server.log"
-            assert time.monotonic() < deadline, "streamlit did not answer /_stcore/health"
-            time.sleep(0.5)
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        stop_server(server)
 
 
 @pytest.fixture(scope="module")

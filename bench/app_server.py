@@ -1,0 +1,62 @@
+"""A real `streamlit run app.py` on 127.0.0.1, for the browser tests and the load test (one place for both)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+            return reply.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+def server_env(sessions_dir: Path) -> dict:
+    """A throw-away sessions folder and no dataset downloads."""
+    return {**os.environ, "GAN_SESSIONS_DIR": str(sessions_dir), "GAN_NO_DOWNLOAD": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def start_server(port: int, env: dict, log_path: Path, timeout: float = 180.0) -> subprocess.Popen:
+    """Starts the app and returns once it answers /_stcore/health; raises, with the log's path, if it never does."""
+    log = open(log_path, "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log.close()  # the child has its own copy
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while not healthy(url):
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}; see {log_path}")
+        if time.monotonic() > deadline:
+            stop_server(process)
+            raise RuntimeError(f"streamlit did not answer /_stcore/health in {timeout:.0f} s; see {log_path}")
+        time.sleep(0.5)
+    return process
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)

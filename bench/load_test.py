@@ -30,6 +30,7 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -628,11 +629,14 @@ def summarise(stats: Stats, args, tracebacks: list[str], slots: int) -> dict:
     slider_p95 = percentile(loaded, 95)
     cpu = {}
     if len(stats.memory) >= 2:  # the machine's cores, shared out between the server and the browsers
+        # Totals only grow while their processes live; browsers that closed at the end take theirs with them,
+        # so each total is read at its highest.
         first, last = stats.memory[0], stats.memory[-1]
         capacity = (last["t"] - first["t"]) * (os.cpu_count() or 1)
         if capacity > 0:
-            cpu = {"server": (last["server_cpu_s"] - first["server_cpu_s"]) / capacity,
-                   "browsers": (last["browsers_cpu_s"] - first["browsers_cpu_s"]) / capacity}
+            cpu = {who: (max(s[f"{who}_cpu_s"] for s in stats.memory) - first[f"{who}_cpu_s"]) / capacity
+                   for who in ("server", "browsers")}
+            cpu["load_average"] = statistics.median(s["load"] for s in stats.memory)
     return {
         "sessions": args.sessions, "minutes": args.minutes, "slots": slots,
         "slider_moves": len(loaded),
@@ -698,7 +702,8 @@ def report(stats: Stats, args, summary: dict, tracebacks: list[str]) -> None:
         print("server memory: too few samples")
     if s["cpu_share"]:
         print(f"CPU, share of all {os.cpu_count()} cores over the run: server (app and trainings) "
-              f"{s['cpu_share']['server']:.0%}, browsers and Playwright {s['cpu_share']['browsers']:.0%}")
+              f"{s['cpu_share']['server']:.0%}, browsers and Playwright {s['cpu_share']['browsers']:.0%}; "
+              f"median load average {s['cpu_share']['load_average']:.1f}")
     passed = s["pass"]
     verdict = "PASS" if all(passed.values()) else "FAIL"
     growth = f"{m['growth']:+.1%}" if m else "n/a"

@@ -175,41 +175,54 @@ def dcgan_bn_discriminator(shape, num_classes=0):
     return keras.Model(image, layers.Dense(1)(x), name="discriminator")
 
 
-def cgan_generator(shape, latent_dim, num_classes):
-    """Tutorial 003's DCGAN (64 filters, BatchNorm) conditioned on the class. The label's embedding joins the
-    latent vector (Mirza & Osindero) and also becomes one extra feature map at the first resolution."""
+def dcgan_generator(shape, latent_dim, num_classes=0):
+    """Tutorial 003's generator (64 filters, BatchNorm). With classes (the `cgan` preset) it is conditioned on the
+    label: the label's embedding joins the latent vector (Mirza & Osindero) and also becomes one extra feature map at
+    the first resolution."""
     base, n_up = upsampling_plan(shape[0])
-    z, label = _latent_input(latent_dim), _label_input()
-    embedded = layers.Flatten()(layers.Embedding(num_classes, 50)(label))
-    y = layers.Dense(base * base)(embedded)
-    y = layers.Reshape((base, base, 1))(y)
-    x = layers.Dense(64 * base * base)(layers.Concatenate()([z, embedded]))
+    z = _latent_input(latent_dim)
+    if num_classes:
+        label = _label_input()
+        embedded = layers.Flatten()(layers.Embedding(num_classes, 50)(label))
+        y = layers.Dense(base * base)(embedded)
+        y = layers.Reshape((base, base, 1))(y)
+        x = layers.Dense(64 * base * base)(layers.Concatenate()([z, embedded]))
+    else:
+        x = layers.Dense(64 * base * base)(z)
     x = layers.BatchNormalization()(x)
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Reshape((base, base, 64))(x)
-    x = layers.Concatenate()([x, y])
+    if num_classes:
+        x = layers.Concatenate()([x, y])
     for _ in range(n_up):
         x = layers.Conv2DTranspose(64, 3, strides=2, padding="same")(x)
         x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Conv2D(shape[2], 3, padding="same", activation="tanh")(x)
-    return keras.Model([z, label], x, name="generator")
+    return keras.Model([z, label] if num_classes else z, x, name="generator")
 
 
-def cgan_discriminator(shape, num_classes):
-    """The label's embedding is one extra input channel beside the image, and it is projected onto D's features
-    (Miyato & Koyama's projection discriminator): D scores "real, and of this class"."""
-    image, label = keras.Input(shape, name="image"), _label_input()
-    y = layers.Embedding(num_classes, 50)(label)
-    y = layers.Dense(shape[0] * shape[1])(y)
-    y = layers.Reshape((shape[0], shape[1], 1))(y)
-    x = layers.Concatenate()([image, y])
+def dcgan_discriminator(shape, num_classes=0):
+    """A discriminator without BatchNorm (real and fake batches never share statistics): 64 and 128 filters,
+    Dropout 0.4, a 256-unit layer. With classes (the `cgan` preset) the label's embedding is one extra input channel
+    beside the image, and it is projected onto D's features (Miyato & Koyama's projection discriminator): D scores
+    "real, and of this class"."""
+    image = keras.Input(shape, name="image")
+    x = image
+    if num_classes:
+        label = _label_input()
+        y = layers.Embedding(num_classes, 50)(label)
+        y = layers.Dense(shape[0] * shape[1])(y)
+        y = layers.Reshape((shape[0], shape[1], 1))(y)
+        x = layers.Concatenate()([image, y])
     for filters in (64, 128) + ((128,) if shape[0] >= 64 else ()):
         x = layers.Conv2D(filters, 3, strides=2, padding="same")(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
     x = layers.Dropout(0.4)(x)
     features = layers.LeakyReLU(0.2)(layers.Dense(256)(x))
+    if not num_classes:
+        return keras.Model(image, layers.Dense(1)(features), name="discriminator")
     class_vector = layers.Flatten()(layers.Embedding(num_classes, 256)(label))
     projection = layers.Dot(axes=1)([features, class_vector])
     return keras.Model([image, label], layers.Add()([layers.Dense(1)(features), projection]), name="discriminator")
@@ -303,7 +316,14 @@ PRESETS: dict[str, Preset] = {
                 "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
                description={"es": "DCGAN con BatchNormalization, Adam 2e-4 y beta1 0.5 (tutorial 003).",
                             "en": "DCGAN with BatchNormalization, Adam 2e-4 and beta1 0.5 (tutorial 003)."}),
-        Preset("cgan", "003", cgan_generator, cgan_discriminator,
+        Preset("dcgan", "003", dcgan_generator, dcgan_discriminator,
+               {"latent_dim": 100, "batch_size": 64, "loss": "bce_logits", "ema_decay": 0.999,
+                "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
+               description={"es": "El generador del tutorial 003 con un discriminador sin BatchNorm (Dropout 0.4) y "
+                                  "media móvil de G: la receta del generador MNIST incluido.",
+                            "en": "Tutorial 003's generator with a discriminator without BatchNorm (Dropout 0.4) and "
+                                  "a moving average of G: the recipe of the bundled MNIST generator."}),
+        Preset("cgan", "003", dcgan_generator, dcgan_discriminator,
                {"latent_dim": 100, "batch_size": 64, "loss": "bce_logits",
                 "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
                conditional=True,

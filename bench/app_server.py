@@ -11,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# What every headless Chromium here is launched with (Debian's `chromium`, found with `which chromium`).
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
 
 
 def free_port() -> int:

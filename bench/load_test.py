@@ -41,10 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.app_server import free_port, server_env, start_server, stop_server  # noqa: E402
+from bench.app_server import CHROMIUM_FLAGS, free_port, server_env, start_server, stop_server  # noqa: E402
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-gpu", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [*CHROMIUM_FLAGS, "--disable-gpu", "--disable-dev-shm-usage"]
 LIVE_CAPTION = "La imagen de este punto"  # the explorer's live image (the app's default language, Spanish)
 EXPLORE_TITLE = "Explorar el espacio latente"
 TRAIN_TITLE = "Entrenar una GAN"

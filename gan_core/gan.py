@@ -53,7 +53,8 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, latent_dim, loss="bce_logits", num_classes=0, d_steps=1,
-                 simultaneous=False, label_smoothing=0.0, gp_weight=10.0, diff_augment=False, seed=0, ema_decay=0.0, **kwargs):
+                 simultaneous=False, label_smoothing=0.0, gp_weight=10.0, diff_augment=False, seed=0, ema_decay=0.0,
+                 **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator

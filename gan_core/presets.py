@@ -320,9 +320,9 @@ PRESETS: dict[str, Preset] = {
                {"latent_dim": 100, "batch_size": 64, "loss": "bce_logits", "ema_decay": 0.999,
                 "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
                description={"es": "El generador del tutorial 003 con un discriminador sin BatchNorm (Dropout 0.4) y "
-                                  "media móvil de G: la receta del generador MNIST incluido.",
+                                  "media móvil de G: la GAN condicional sin la etiqueta.",
                             "en": "Tutorial 003's generator with a discriminator without BatchNorm (Dropout 0.4) and "
-                                  "a moving average of G: the recipe of the bundled MNIST generator."}),
+                                  "a moving average of G: the conditional GAN without the label."}),
         Preset("cgan", "003", dcgan_generator, dcgan_discriminator,
                {"latent_dim": 100, "batch_size": 64, "loss": "bce_logits",
                 "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},

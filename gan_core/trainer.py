@@ -26,8 +26,8 @@ def build_gan(config, image_shape, num_classes: int) -> GAN:
     generator = preset.build_generator(image_shape, config.latent_dim, classes)
     discriminator = preset.build_discriminator(image_shape, classes)
     gan = GAN(generator, discriminator, config.latent_dim, loss=config.loss, num_classes=classes,
-              d_steps=config.d_steps, simultaneous=config.update == "simultaneous", label_smoothing=config.label_smoothing, gp_weight=config.gp_weight,
-              diff_augment=config.diff_augment, seed=config.seed, ema_decay=config.ema_decay)
+              d_steps=config.d_steps, simultaneous=config.update == "simultaneous",
+              label_smoothing=config.label_smoothing, gp_weight=config.gp_weight, diff_augment=config.diff_augment, seed=config.seed, ema_decay=config.ema_decay)
     gan.compile(make_optimizer(config.generator_optimizer), make_optimizer(config.discriminator_optimizer))
     gan.g_optimizer.build(generator.trainable_variables)
     gan.d_optimizer.build(discriminator.trainable_variables)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.app_server import free_port, server_env, start_server, stop_server
+from bench.app_server import CHROMIUM_FLAGS, free_port, server_env, start_server, stop_server
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -36,6 +36,6 @@ def browser():
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=chromium,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"])
+            args=CHROMIUM_FLAGS)
         yield launched
         launched.close()

@@ -49,10 +49,12 @@ def test_training_updates_live_and_stops(app_url, browser):
     page.get_by_role("button", name="Entrenar", exact=True).wait_for(timeout=60_000)
     page.evaluate("window.__notReloaded = true")  # gone if the page ever reloads
 
-    # 1024 MNIST images, batch 64: 16 steps an epoch; 8 epochs, stopped long before the end. Refreshing the
-    # README's picture (GAN_UPDATE_SCREENSHOTS=1) trains on 8192 images so the grid shows digits forming.
+    # 1024 MNIST images, batch 64: 16 steps an epoch. 300 epochs, so the run is surely still going when the
+    # test presses Detener after two or three grids (with 8, a quick CI machine finished first and the button
+    # was gone). Refreshing the README's picture (GAN_UPDATE_SCREENSHOTS=1) trains on 8192 images so the grid
+    # shows digits forming.
     images = "8192" if UPDATE_DOCS else "1024"
-    for label, value in (("Épocas", "8"), ("Máximo de imágenes (0 = todas)", images)):
+    for label, value in (("Épocas", "300"), ("Máximo de imágenes (0 = todas)", images)):
         box = page.get_by_role("spinbutton", name=label, exact=True)
         box.fill(value)
         box.press("Tab")
@@ -82,6 +84,7 @@ def test_training_updates_live_and_stops(app_url, browser):
         shot = shot.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
         shot.save(DOCS_SCREENSHOT, optimize=True)
 
+    assert "Entrenar más épocas" not in page.locator('[data-testid="stMain"]').inner_text(), "finished before Stop"
     page.get_by_role("button", name="Detener", exact=True).click()
     page.get_by_text("Ejecución detenida", exact=False).wait_for(timeout=120_000)
     assert page.get_by_role("button", name="Continuar el entrenamiento").is_visible()

@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-diff-augment", dest="diff_augment", action="store_false")
     train.add_argument("--metrics-every", type=int, help="quality metrics every N epochs")
     train.add_argument("--ema", dest="ema_decay", type=float, help="moving average of G's weights, e.g. 0.999")
+    train.add_argument("--clusters", type=int,
+                       help="self-conditioning: N k-means groups of the images condition G and D, no labels used "
+                            "(fast, dcgan; 0: off)")
     train.set_defaults(handler=cmd_train)
 
     resume = commands.add_parser("resume", help="continue a stopped or finished run from its checkpoint")
@@ -114,7 +117,8 @@ def config_from_args(args):
     preset = get_preset(args.preset)
     overrides = {key: getattr(args, key) for key in (
         "dataset", "epochs", "batch_size", "latent_dim", "loss", "d_steps", "update", "label_smoothing", "seed",
-        "image_size", "max_images", "diff_augment", "metrics_every", "ema_decay", "steps_per_epoch") if getattr(args, key) is not None}
+        "image_size", "max_images", "diff_augment", "metrics_every", "ema_decay", "steps_per_epoch", "clusters")
+        if getattr(args, key) is not None}
     config = preset.config(**overrides)
     for which in ("generator_optimizer", "discriminator_optimizer"):
         optimizer: OptimizerConfig = getattr(config, which)

@@ -62,6 +62,9 @@ class TrainConfig:
     metrics_every: int = 0  # quality metrics every N epochs (0: off)
     ema_decay: float = 0.0  # moving average of G's weights for samples and export (0: off; 0.999 typical)
     steps_per_epoch: int = 0  # 0: an epoch is one pass over the data; N: an epoch is N batches (more grids)
+    # self-conditioning (gan_core.clusters): k-means groups of the images, no labels, condition G and D; the
+    # generator still takes only z (its dimension 0 picks the group). 0: off. Unconditional presets that allow it.
+    clusters: int = 0
 
     def validate(self) -> None:
         from .presets import PRESETS  # local import: presets import this module
@@ -79,7 +82,7 @@ class TrainConfig:
         if self.update not in UPDATES:
             raise GanError("error.unknown_choice", field="update", value=self.update, choices=", ".join(UPDATES))
         if self.update == "simultaneous" and self.d_steps != 1:
-            raise GanError("error.out_of_range", field="d_steps", value=self.d_steps, low=1, high=1)
+            raise GanError("error.simultaneous_d_steps", value=self.d_steps)
         _check_number("label_smoothing", self.label_smoothing, 0.0, 0.5)
         _check_int("seed", self.seed, 0, 2**31 - 1)
         if self.image_size not in (0, 28, 32, 64):
@@ -91,6 +94,12 @@ class TrainConfig:
         _check_int("metrics_every", self.metrics_every, 0, 1000)
         _check_number("ema_decay", self.ema_decay, 0.0, 0.99999)
         _check_int("steps_per_epoch", self.steps_per_epoch, 0, 1_000_000)
+        if self.clusters:
+            _check_int("clusters", self.clusters, 2, 100)
+            preset = PRESETS[self.preset]
+            if preset.conditional or not preset.self_conditioning:
+                raise GanError("error.clusters_preset", preset=self.preset,
+                               supported=", ".join(p.name for p in PRESETS.values() if p.self_conditioning))
         if self.diff_augment not in (None, True, False):
             raise GanError("error.unknown_choice", field="diff_augment", value=self.diff_augment, choices="true, false")
 

@@ -49,18 +49,23 @@ class GAN(keras.Model):
     """Generator and discriminator trained adversarially.
 
     Batches are uint8 images (n, h, w, c), or (images, labels) for a conditional GAN.
+    Self-conditioned (`cluster_bounds`, see gan_core.clusters): batches are (images, groups); D sees the group of
+    every image, G takes only latents and draws its group from latent dimension 0 at these bounds.
     Each step returns that step's values: g_loss, d_loss, d_acc_real, d_acc_fake.
     """
 
     def __init__(self, generator, discriminator, latent_dim, loss="bce_logits", num_classes=0, d_steps=1,
                  simultaneous=False, label_smoothing=0.0, gp_weight=10.0, diff_augment=False, seed=0, ema_decay=0.0,
-                 **kwargs):
+                 cluster_bounds=None, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
         self.loss_name = loss
-        self.num_classes = num_classes
+        self.num_classes = num_classes  # classes (or groups) D is told about; 0: none
+        self.cluster_bounds = None if cluster_bounds is None else [float(b) for b in cluster_bounds]
+        if self.cluster_bounds is not None and num_classes != len(self.cluster_bounds) + 1:
+            raise ValueError("a self-conditioned GAN has one class per interval between its cluster bounds")
         self.d_steps = d_steps
         self.simultaneous = simultaneous
         self.label_smoothing = label_smoothing
@@ -78,7 +83,16 @@ class GAN(keras.Model):
 
     @property
     def conditional(self) -> bool:
-        return self.num_classes > 0
+        """True when G takes a label: a conditional GAN (a self-conditioned G draws its own group)."""
+        return self.num_classes > 0 and self.cluster_bounds is None
+
+    def _fake_labels(self, latents, real_labels):
+        """The class D is told each fake has: the real batch's labels (conditional), the group the latent draws
+        (self-conditioned: the same cut as the generator's Discretization layer), or None."""
+        if self.cluster_bounds is None:
+            return real_labels
+        bounds = ops.convert_to_tensor([self.cluster_bounds], dtype="float32")
+        return ops.sum(ops.cast(latents[:, :1] >= bounds, "int32"), axis=1, keepdims=True)
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
         super().compile(**kwargs)
@@ -102,11 +116,11 @@ class GAN(keras.Model):
     def _critic(self, images, labels, training=True):
         if self.use_diff_augment:
             images = diff_augment(images, keras.random.randint((2,), 0, 2**30, seed=self.seed_generator, dtype="int32"))
-        inputs = [images, labels] if self.conditional else images
+        inputs = [images, labels] if self.num_classes else images
         return self.discriminator(inputs, training=training)
 
     def train_step(self, data):
-        if self.conditional:
+        if self.num_classes:
             real_uint8, labels = data
             labels = ops.reshape(ops.cast(labels, "int32"), (-1, 1))
         else:
@@ -119,7 +133,7 @@ class GAN(keras.Model):
 
         for _ in range(self.d_steps):
             latents = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
-            fake_labels = labels  # conditional: fakes of the same classes as the real batch
+            fake_labels = self._fake_labels(latents, labels)  # conditional: the real batch's classes
             with tf.GradientTape() as tape:
                 fake = self.generate(latents, fake_labels, training=True)
                 # Separate passes for real and fake, so BatchNorm never mixes the two batches.
@@ -130,9 +144,10 @@ class GAN(keras.Model):
             self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
 
         latents = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+        fake_labels = self._fake_labels(latents, labels)
         with tf.GradientTape() as tape:
-            fake = self.generate(latents, labels, training=True)
-            g_logits = self._critic(fake, labels)
+            fake = self.generate(latents, fake_labels, training=True)
+            g_logits = self._critic(fake, fake_labels)
             g_loss = losses.generator_loss(self.loss_name, g_logits)
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
@@ -143,10 +158,11 @@ class GAN(keras.Model):
         """TensorFlow's DCGAN tutorial: one generator pass; D's and G's gradients from the same logits, both
         applied at once (two tapes). G's loss sees D before D's update, as in the tutorial."""
         latents = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+        fake_labels = self._fake_labels(latents, labels)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generate(latents, labels, training=True)
+            fake = self.generate(latents, fake_labels, training=True)
             real_logits = self._critic(real, labels)
-            fake_logits = self._critic(fake, labels)
+            fake_logits = self._critic(fake, fake_labels)
             g_loss = losses.generator_loss(self.loss_name, fake_logits)
             d_loss = self._discriminator_loss(real_logits, fake_logits, real, fake, labels)
         g_grads = g_tape.gradient(g_loss, self.generator.trainable_weights)

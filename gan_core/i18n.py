@@ -36,6 +36,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "El preset condicional necesita un conjunto de datos con clases; «{dataset}» no tiene etiquetas.",
         "en": "The conditional preset needs a labelled dataset; “{dataset}” has no labels.",
     },
+    "error.simultaneous_d_steps": {
+        "es": "Con la actualización simultánea G y D dan un paso cada uno por lote, así que los pasos de D por paso "
+              "de G deben ser 1 (recibido: {value}). Elige la actualización alterna para dar más pasos a D.",
+        "en": "With the simultaneous update G and D take one step each per batch, so D steps per G step must be 1 "
+              "(got: {value}). Choose the alternating update to give D more steps.",
+    },
+    "error.clusters_preset": {
+        "es": "El preset «{preset}» no admite grupos (autocondicionamiento). Lo admiten: {supported}.",
+        "en": "Preset “{preset}” does not support groups (self-conditioning). Supported: {supported}.",
+    },
     "error.preset_shape": {
         "es": "El preset «{preset}» no admite imágenes de {shape}. Admite: {supported}.",
         "en": "Preset “{preset}” does not support {shape} images. Supported: {supported}.",

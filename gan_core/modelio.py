@@ -19,6 +19,7 @@ ALLOWED_CLASSES = {
     "Functional", "Sequential", "Model", "InputLayer", "Dense", "Reshape", "Flatten", "Conv2D", "Conv2DTranspose",
     "BatchNormalization", "LayerNormalization", "LeakyReLU", "ReLU", "Activation", "Dropout", "Embedding",
     "Concatenate", "Add", "Multiply", "UpSampling2D", "SpectralNormalization", "GaussianNoise", "__keras_tensor__",
+    "Cropping1D", "Discretization",  # a self-conditioned generator's group cut (gan_core.clusters)
     # objects inside layer configs
     "DTypePolicy", "FloatDTypePolicy", "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "RandomNormal",
     "RandomUniform", "Zeros", "Ones", "Constant", "TruncatedNormal", "L2", "L1", "L1L2", "Orthogonal",

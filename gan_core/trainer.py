@@ -20,14 +20,23 @@ CHECKPOINT_FORMAT = 1
 DIVERGED_LOSS = 1e6  # no loss we offer reaches this while training is sane: treat it like NaN
 
 
-def build_gan(config, image_shape, num_classes: int) -> GAN:
+def build_gan(config, image_shape, num_classes: int, cluster_bounds=None) -> GAN:
+    """`cluster_bounds` (self-conditioning, config.clusters): from gan_core.clusters.latent_bounds of the groups."""
     preset = get_preset(config.preset)
     classes = num_classes if preset.conditional else 0
-    generator = preset.build_generator(image_shape, config.latent_dim, classes)
+    if config.clusters:
+        if cluster_bounds is None:
+            raise ValueError("config.clusters needs the cluster bounds (gan_core.clusters.latent_bounds)")
+        classes = len(cluster_bounds) + 1
+        generator = preset.build_generator(image_shape, config.latent_dim, classes, cluster_bounds=cluster_bounds)
+    else:
+        cluster_bounds = None
+        generator = preset.build_generator(image_shape, config.latent_dim, classes)
     discriminator = preset.build_discriminator(image_shape, classes)
     gan = GAN(generator, discriminator, config.latent_dim, loss=config.loss, num_classes=classes,
               d_steps=config.d_steps, simultaneous=config.update == "simultaneous",
-              label_smoothing=config.label_smoothing, gp_weight=config.gp_weight, diff_augment=config.diff_augment, seed=config.seed, ema_decay=config.ema_decay)
+              label_smoothing=config.label_smoothing, gp_weight=config.gp_weight, diff_augment=config.diff_augment,
+              seed=config.seed, ema_decay=config.ema_decay, cluster_bounds=cluster_bounds)
     gan.compile(make_optimizer(config.generator_optimizer), make_optimizer(config.discriminator_optimizer))
     gan.g_optimizer.build(generator.trainable_variables)
     gan.d_optimizer.build(discriminator.trainable_variables)
@@ -47,9 +56,12 @@ def fixed_inputs(config, num_classes: int, conditional: bool):
     return latents, labels, columns
 
 
-def make_tf_dataset(dataset, config, conditional: bool) -> tf.data.Dataset:
-    """The whole dataset held in memory as uint8, shuffled each epoch, batches of equal size."""
-    if conditional:
+def make_tf_dataset(dataset, config, conditional: bool, groups=None) -> tf.data.Dataset:
+    """The whole dataset held in memory as uint8, shuffled each epoch, batches of equal size; with its labels
+    when conditional, with `groups` (self-conditioning) when given."""
+    if groups is not None:
+        data = tf.data.Dataset.from_tensor_slices((dataset.images, groups))
+    elif conditional:
         data = tf.data.Dataset.from_tensor_slices((dataset.images, dataset.labels))
     else:
         data = tf.data.Dataset.from_tensor_slices(dataset.images)
@@ -66,7 +78,8 @@ def train(run) -> None:
     dataset = run.dataset()
     preset = get_preset(config.preset)
     conditional = preset.conditional
-    gan = build_gan(config, dataset.shape, dataset.num_classes)
+    groups, bounds = self_conditioning_groups(run, dataset) if config.clusters else (None, None)
+    gan = build_gan(config, dataset.shape, dataset.num_classes, bounds)
     for sub in ("grids", "checkpoints"):
         (run.directory / sub).mkdir(exist_ok=True)
 
@@ -90,7 +103,7 @@ def train(run) -> None:
     if start_epoch >= config.epochs:
         callback.export_generator()
         return
-    batches = make_tf_dataset(dataset, config, conditional)
+    batches = make_tf_dataset(dataset, config, conditional, groups)
     if config.steps_per_epoch:  # epochs of N batches: one endless shuffled stream, cut every N batches
         batches = batches.repeat()
     gan.fit(batches, epochs=config.epochs, initial_epoch=start_epoch,
@@ -101,6 +114,23 @@ def train(run) -> None:
     if run.stop_requested and callback.steps_since_checkpoint:
         save_checkpoint(gan, run.directory / "checkpoints" / "last.npz", run.epoch, run.step)
     callback.export_generator()
+
+
+def self_conditioning_groups(run, dataset) -> tuple[np.ndarray, list[float]]:
+    """The run's k-means groups (gan_core.clusters) and their latent bounds: computed once (a few seconds for
+    MNIST), kept in the run's folder so a resumed run trains on the very same groups."""
+    from . import clusters
+
+    path = run.directory / "clusters.npz"
+    if path.exists():
+        with np.load(path) as saved:
+            groups = saved["groups"]
+        if len(groups) == len(dataset.images):
+            return groups, clusters.latent_bounds(groups)
+    count = clusters.group_count(run.config.clusters, len(dataset.images))
+    groups = clusters.kmeans(dataset.images, count, seed=run.config.seed)
+    np.savez(path, groups=groups)
+    return groups, clusters.latent_bounds(groups)
 
 
 class RunCallback(keras.callbacks.Callback):

@@ -48,7 +48,8 @@ def test_every_preset_trains_50_steps_on_real_data(preset, tmp_path, scheduler):
 
 @pytest.mark.parametrize("loss", ["log", "lsgan", "hinge", "wgan_gp"])
 def test_every_loss_trains_with_finite_values(loss, tmp_path, scheduler):
-    config = PRESETS["fast"].config(epochs=1, batch_size=32, max_images=32 * 12, loss=loss, d_steps=2)
+    config = PRESETS["fast"].config(epochs=1, batch_size=32, max_images=32 * 12, loss=loss, d_steps=2,
+                                    update="alternating")
     snap = finished_run(tmp_path / "run", config, scheduler).snapshot()
     assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)
     assert snap.step == 12 and all(math.isfinite(v) for v in snap.steps["d_loss"])
@@ -175,9 +176,12 @@ def test_a_crash_in_the_thread_fails_the_run_keeps_the_traceback_and_frees_the_s
     ({"latent_dim": "big"}, "error.not_integer"),
     ({"loss": "magic"}, "error.unknown_choice"),
     ({"update": "sideways"}, "error.unknown_choice"),
-    ({"update": "simultaneous", "d_steps": 2}, "error.out_of_range"),
+    ({"update": "simultaneous", "d_steps": 2}, "error.simultaneous_d_steps"),
     ({"label_smoothing": float("nan")}, "error.not_number"),
     ({"batch_size": 4096, "max_images": 100}, "error.batch_larger_than_data"),
+    ({"clusters": 1}, "error.out_of_range"),
+    ({"clusters": 40, "preset": "cgan"}, "error.clusters_preset"),  # a conditional preset has real labels
+    ({"clusters": 40, "preset": "dcgan-tf"}, "error.clusters_preset"),
 ])
 def test_bad_input_is_refused_clearly_and_leaves_nothing_behind(overrides, key, tmp_path):
     config = TrainConfig.from_dict({**PRESETS["fast"].config().to_dict(), **overrides})
@@ -258,7 +262,7 @@ def test_short_epochs_cut_an_endless_stream_and_the_recipe_reaches_the_optimizer
     assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)
     assert snap.step == 6 and snap.steps_per_epoch == 3 and [e["epoch"] for e in snap.epochs] == [1, 2]
     assert run.grid_path(2).exists()
-    gan = build_gan(config, (28, 28, 1), 0)
+    gan = build_gan(config, (28, 28, 1), 0, cluster_bounds=[-0.5, 0.5])
     assert float(gan.g_optimizer.beta_2) == 0.99 and float(gan.g_optimizer.beta_1) == 0.0
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(2e-3)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(1e-3)
@@ -293,16 +297,71 @@ def test_finished_runs_leave_no_traced_step_behind(tmp_path, scheduler):
 def test_simultaneous_update_does_one_generator_pass_and_trains(loss, tmp_path, scheduler):
     # tutorial 001's update: G and D from one pass; dcgan-tf uses it, other recipes can ask for it
     assert PRESETS["dcgan-tf"].config().update == "simultaneous"
-    assert PRESETS["fast"].config().update == "alternating"
+    assert PRESETS["fast"].config().update == "simultaneous" and PRESETS["dcgan-bn"].config().update == "alternating"
     config = PRESETS["fast"].config(epochs=1, batch_size=32, max_images=32 * 12, loss=loss, update="simultaneous")
     run = finished_run(tmp_path / "run", config, scheduler)
     snap = run.snapshot()
     assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)
     assert snap.step == 12 and all(math.isfinite(v) for v in snap.steps["g_loss"] + snap.steps["d_loss"])
-    gan = build_gan(config, (28, 28, 1), 0)
+    gan = build_gan(config, (28, 28, 1), 0, cluster_bounds=[0.0])  # fast is self-conditioned: 2 groups here
     calls = []
     original = gan.generator.call
     gan.generator.call = lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs)
-    gan.train_step(np.zeros((8, 28, 28, 1), np.uint8))
+    gan.train_step((np.zeros((8, 28, 28, 1), np.uint8), np.zeros((8,), np.int32)))
     assert len(calls) == 1  # the alternating update calls G twice
     assert gan.d_optimizer.iterations.numpy() == 1 and gan.g_optimizer.iterations.numpy() == 1
+
+
+# --- self-conditioning (gan_core.clusters) -----------------------------------------------------------------
+
+def test_kmeans_groups_real_digits_and_the_latent_cut_draws_them_as_often_as_the_data():
+    from gan_core import clusters, load_dataset
+
+    mnist = load_dataset("mnist")
+    images, digits = mnist.images[:3000], mnist.labels[:3000]
+    groups = clusters.kmeans(images, 20, seed=0)
+    counts = np.bincount(groups)
+    assert groups.shape == (3000,) and counts.min() > 0 and list(counts) == sorted(counts, reverse=True)
+    # Groups without labels still mostly hold one digit each: far above the 11% a random split would give.
+    purity = sum(np.bincount(digits[groups == g]).max() for g in range(len(counts))) / len(groups)
+    assert purity > 0.6, purity
+    bounds = clusters.latent_bounds(groups)
+    assert len(bounds) == len(counts) - 1 and bounds == sorted(bounds)
+    latents = np.random.default_rng(1).standard_normal((40_000, 8))
+    drawn = np.bincount(clusters.group_of_latents(latents, bounds), minlength=len(counts)) / len(latents)
+    np.testing.assert_allclose(drawn, counts / counts.sum(), atol=0.01)
+    assert np.array_equal(clusters.kmeans(images, 20, seed=0), groups)  # same seed, same groups
+
+
+def test_self_conditioned_run_trains_on_groups_and_saves_an_unconditional_generator(tmp_path, scheduler):
+    import keras
+
+    from gan_core import clusters
+
+    config = PRESETS["fast"].config(epochs=2, batch_size=32, max_images=32 * 20, clusters=8)
+    run = finished_run(tmp_path / "run", config, scheduler)
+    snap = run.snapshot()
+    assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)
+    with np.load(run.directory / "clusters.npz") as saved:
+        groups = saved["groups"]
+    assert groups.shape == (640,) and groups.max() == 7
+    handle = GeneratorHandle.from_file(run.directory / "generator.keras")  # safe_mode=True, allow-listed layers
+    assert not handle.conditional and len(handle.model.inputs) == 1
+    assert json.loads((run.directory / "card.json").read_text())["config"]["clusters"] == 8
+    # Latent dimension 0 picks the group, exactly where the trainer told D it would.
+    bounds = clusters.latent_bounds(groups)
+    latents = handle.sample_latents(400, seed=2)
+    cut = keras.Model(handle.model.inputs[0], handle.model.get_layer("group").output)
+    np.testing.assert_array_equal(np.asarray(cut(latents)).ravel(), clusters.group_of_latents(latents, bounds))
+    gan = build_gan(config, (28, 28, 1), 0, cluster_bounds=bounds)
+    np.testing.assert_array_equal(np.asarray(gan._fake_labels(latents, None)).ravel(),
+                                  clusters.group_of_latents(latents, bounds))
+    # Moving only dimension 0 across a bound changes the group, and the image with it.
+    a, b = latents[:1].copy(), latents[:1].copy()
+    a[0, 0], b[0, 0] = bounds[0] - 0.3, bounds[-1] + 0.3
+    assert np.abs(handle.generate(a) - handle.generate(b)).mean() > 0.01
+    # Resumed, the run trains on the very same groups (kept in its folder, not recomputed).
+    stamp = (run.directory / "clusters.npz").stat().st_mtime_ns
+    run.resume_training(extra_epochs=1)
+    assert run.wait(300) and run.snapshot().state == RunState.FINISHED and run.snapshot().epoch == 3
+    assert (run.directory / "clusters.npz").stat().st_mtime_ns == stamp

@@ -1,0 +1,85 @@
+"""Self-conditioning: groups found in the images without labels, so an unconditional GAN learns distinct modes.
+
+Why: a generator is a continuous function of its latent vector, so an unconditional MNIST generator must pass
+through in-between shapes (half a 4, half a 9) wherever its output changes digit. Those are the samples a
+classifier cannot recognise, and the reason our unconditional recipes stalled near 70% recognised while the same
+networks given the label reached 98%. Self-conditioned GANs (Liu et al., "Diverse Image Generation via
+Self-Conditioned GANs", CVPR 2020) give the networks groups instead of labels: k-means on the images, no
+annotation used. G and D are trained conditioned on the group, as a conditional GAN is on its class.
+
+The generator stays unconditional to everyone who uses it: it reads its group from latent dimension 0, cut at
+the normal quantiles of the groups' sizes, so z ~ N(0, I) picks each group as often as it occurs in the data.
+The cut is made of Keras' own layers (Cropping1D, Discretization), so the saved model loads with safe_mode.
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+
+IMAGES_PER_GROUP = 50  # never more groups than one per 50 images: a folder of 400 photos gets at most 8
+FIT_SAMPLE = 10_000  # images the centres are fitted on; every image is then assigned to its nearest centre
+ITERATIONS = 20
+
+
+def group_count(asked: int, images: int) -> int:
+    """The groups a run gets: what it asked for, but at least IMAGES_PER_GROUP images each (and 2 at least)."""
+    return max(2, min(asked, images // IMAGES_PER_GROUP))
+
+
+def kmeans(images: np.ndarray, groups: int, seed: int = 0) -> np.ndarray:
+    """Group labels (n,) int32 in 0..k-1 for uint8 images (n, h, w, c), by k-means on pixels (k-means++ start).
+    Empty groups are dropped and the rest renumbered by size, largest first, so k may come back smaller."""
+    rng = np.random.default_rng(seed)
+    pixels = images.reshape(len(images), -1).astype(np.float32) / 255.0
+    fit = pixels[rng.permutation(len(pixels))[:FIT_SAMPLE]]
+    centres = _kmeans_plus_plus(fit, groups, rng)
+    for _ in range(ITERATIONS):
+        nearest = _nearest(fit, centres)
+        for group in range(len(centres)):
+            members = fit[nearest == group]
+            if len(members):
+                centres[group] = members.mean(axis=0)
+    labels = _nearest(pixels, centres)
+    counts = np.bincount(labels, minlength=len(centres))
+    order = np.argsort(-counts, kind="stable")
+    order = order[counts[order] > 0]
+    renumber = np.full(len(centres), -1, np.int64)
+    renumber[order] = np.arange(len(order))
+    return renumber[labels].astype(np.int32)
+
+
+def _kmeans_plus_plus(points: np.ndarray, groups: int, rng) -> np.ndarray:
+    squares = (points * points).sum(axis=1)
+    centres = [points[rng.integers(len(points))]]
+    distance = np.maximum(squares - 2.0 * points @ centres[0] + centres[0] @ centres[0], 0.0)
+    for _ in range(min(groups, len(points)) - 1):
+        if distance.sum() <= 0:
+            break  # fewer distinct images than groups
+        centre = points[rng.choice(len(points), p=distance / distance.sum())]
+        centres.append(centre)
+        distance = np.minimum(distance, np.maximum(squares - 2.0 * points @ centre + centre @ centre, 0.0))
+    return np.stack(centres).copy()
+
+
+def _nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    labels = np.empty(len(points), np.int64)
+    for start in range(0, len(points), 20_000):  # bounded memory: 20,000 x k distances at a time
+        chunk = points[start:start + 20_000]
+        distance = -2.0 * chunk @ centres.T + (centres * centres).sum(axis=1)[None, :]
+        labels[start:start + len(chunk)] = distance.argmin(axis=1)
+    return labels
+
+
+def latent_bounds(labels: np.ndarray) -> list[float]:
+    """Cut points on latent dimension 0 (k-1 of them, increasing): a standard normal value falls in group g's
+    interval with the probability of group g in the data."""
+    counts = np.bincount(labels).astype(np.float64)
+    shares = np.cumsum(counts)[:-1] / counts.sum()
+    return [float(NormalDist().inv_cdf(share)) for share in shares]
+
+
+def group_of_latents(latents: np.ndarray, bounds) -> np.ndarray:
+    """NumPy twin of the generator's own cut (Discretization): the group each latent vector draws."""
+    return np.searchsorted(np.asarray(bounds), np.asarray(latents)[:, 0], side="right").astype(np.int32)

@@ -166,6 +166,9 @@ def live_image(handle: GeneratorHandle, key: str, lang: str) -> None:
         dims_tab, pca_tab = st.tabs([tr("explore.dims", lang), tr("explore.directions", lang)])
         with dims_tab:
             st.caption(tr("explore.dims_help", lang))
+            groups = (handle.card.get("config") or {}).get("clusters") or 0
+            if groups:
+                st.caption(tr("explore.group_dim_help", lang, groups=groups))
             columns = st.columns(2)
             for index in range(min(LATENT_SLIDERS, handle.latent_dim)):
                 latent[index] = columns[index % 2].slider(
@@ -293,6 +296,11 @@ _TEXTS = {
     "explore.dims": {"es": "Dimensiones latentes", "en": "Latent dimensions"},
     "explore.dims_help": {"es": "Cada deslizador es una coordenada de z (ruido gaussiano, casi siempre entre -3 y 3).",
                           "en": "Each slider is one coordinate of z (Gaussian noise, almost always between -3 and 3)."},
+    "explore.group_dim_help": {
+        "es": "Este generador se entrenó con {groups} grupos (autocondicionamiento): z[0] elige el grupo, así que al "
+              "moverlo la imagen salta de un tipo de dígito a otro en vez de fundirse.",
+        "en": "This generator was trained with {groups} groups (self-conditioning): z[0] picks the group, so moving "
+              "it makes the image jump from one kind of digit to another instead of blending."},
     "explore.directions": {"es": "Direcciones principales (PCA)", "en": "Principal directions (PCA)"},
     "explore.directions_help": {
         "es": "Direcciones del espacio latente que más cambian la imagen, ordenadas por la varianza que explican.",

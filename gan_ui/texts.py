@@ -89,6 +89,17 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "hp.seed": {"es": "Semilla", "en": "Seed"},
     "hp.max_images": {"es": "Máximo de imágenes (0 = todas)", "en": "Maximum images (0 = all)"},
     "hp.diff_augment": {"es": "DiffAugment (aumento de datos diferenciable)", "en": "DiffAugment (differentiable augmentation)"},
+    "hp.update": {"es": "Actualización de G y D", "en": "G and D update"},
+    "update.alternating": {"es": "Alterna: D, luego G", "en": "Alternating: D, then G"},
+    "update.simultaneous": {"es": "Simultánea (tutorial 001)", "en": "Simultaneous (tutorial 001)"},
+    "help.update": {
+        "es": "Alterna: D aprende y después G, con ruido nuevo (la mayoría de tutoriales). Simultánea: una sola "
+              "pasada de G y los dos aprenden a la vez, como el tutorial de TensorFlow; casi la mitad de trabajo "
+              "por lote.",
+        "en": "Alternating: D learns, then G, with fresh noise (most tutorials). Simultaneous: one pass of G and "
+              "both learn at once, as in TensorFlow's tutorial; about half the work per batch.",
+    },
+    "hp.clusters": {"es": "Grupos (autocondicionamiento, 0 = no)", "en": "Groups (self-conditioning, 0 = off)"},
     "help.dataset": {
         "es": "Las imágenes reales que el discriminador ve. En «Datos» puedes mirarlas y subir tus propias fotos.",
         "en": "The real images the discriminator sees. On “Data” you can look at them and upload your own photos.",
@@ -142,6 +153,14 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "help.max_images": {
         "es": "Entrena solo con las primeras N imágenes: útil para una prueba rápida (por ejemplo 2048).",
         "en": "Train on the first N images only: handy for a quick try (for example 2048).",
+    },
+    "help.clusters": {
+        "es": "Agrupa las imágenes reales en N grupos parecidos (k-means, sin etiquetas). G y D saben de qué grupo es "
+              "cada imagen, así G deja de dibujar dígitos a medio camino entre dos. La dimensión 0 del espacio "
+              "latente elige el grupo. Como mucho un grupo por cada 50 imágenes.",
+        "en": "Splits the real images into N groups of look-alikes (k-means, no labels). G and D know each image's "
+              "group, so G stops drawing digits halfway between two. Latent dimension 0 picks the group. At most "
+              "one group per 50 images.",
     },
     "help.diff_augment": {
         "es": "Cambia color, posición y recorta trozos de las imágenes reales y falsas: ayuda cuando hay pocas fotos.",

@@ -8,7 +8,7 @@ from dataclasses import asdict
 import streamlit as st
 
 from gan_core import PRESETS, GanError
-from gan_core.config import LOSSES, OPTIMIZERS
+from gan_core.config import LOSSES, OPTIMIZERS, UPDATES
 from gan_core.datasets import load_saved_dataset
 from gan_ui import state
 from gan_ui.texts import tr
@@ -107,6 +107,8 @@ def _knobs(preset_name: str, defaults, lang: str) -> dict:
     col1, col2, col3, col4 = st.columns(4)
     with col1:
         values["d_steps"] = widget(st.number_input, "d_steps", min_value=1, max_value=10, value=defaults.d_steps)
+        values["update"] = widget(st.selectbox, "update", options=UPDATES, index=UPDATES.index(defaults.update),
+                                  format_func=lambda name: tr(f"update.{name}", lang))
     with col2:
         values["label_smoothing"] = widget(st.slider, "label_smoothing", min_value=0.0, max_value=0.5,
                                            value=float(defaults.label_smoothing), step=0.05)
@@ -116,6 +118,9 @@ def _knobs(preset_name: str, defaults, lang: str) -> dict:
         values["max_images"] = widget(st.number_input, "max_images", min_value=0, max_value=100_000, step=512,
                                       value=defaults.max_images)
     values["diff_augment"] = widget(st.checkbox, "diff_augment", value=defaults.diff_augment)
+    if PRESETS[preset_name].self_conditioning:
+        values["clusters"] = widget(st.number_input, "clusters", min_value=0, max_value=100, value=defaults.clusters,
+                                    width=260)
     return values
 
 
@@ -132,8 +137,10 @@ def _start(preset, recipe, dataset_choice: str, values: dict, lang: str) -> None
     config_values = {
         "dataset": dataset_name, "epochs": int(values["epochs"]), "batch_size": int(values["batch_size"]),
         "latent_dim": int(values["latent_dim"]), "loss": values["loss"], "d_steps": int(values["d_steps"]),
+        "update": values["update"],
         "label_smoothing": float(values["label_smoothing"]), "seed": int(values["seed"]),
         "max_images": int(values["max_images"]), "diff_augment": bool(values["diff_augment"]),
+        "clusters": int(values.get("clusters", recipe.clusters)),
         # what the form does not show (Adam's beta2, momentum) stays as the recipe sets it
         "generator_optimizer": {**asdict(recipe.generator_optimizer), "name": values["g_name"],
                                 "learning_rate": float(values["g_lr"]), "beta1": float(values["g_beta1"])},

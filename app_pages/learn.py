@@ -4,7 +4,7 @@ datasets need augmentation, from two committed runs on the birds."""
 import streamlit as st
 
 from gan_ui import state
-from gan_ui.learn_view import diffaugment_section, losses_section, presets_section
+from gan_ui.learn_view import diffaugment_section, groups_section, losses_section, presets_section
 from gan_ui.texts import tr
 
 lang = state.language()
@@ -16,5 +16,7 @@ st.header(tr("learn.presets_title", lang))
 presets_section(lang)
 st.header(tr("learn.losses_title", lang))
 losses_section(lang)
+st.header(tr("learn.groups_title", lang))
+groups_section(lang)
 st.header(tr("learn.augment_title", lang))
 diffaugment_section(lang)

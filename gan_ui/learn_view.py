@@ -118,6 +118,43 @@ def diffaugment_section(lang: str) -> None:
                   load=" / ".join("–" if load is None else f"{load:.1f}" for load in loads), command=demo["made_by"]))
 
 
+SWEEP_STEPS = 12
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def latent_sweeps(name: str = "mnist", seed: int = 3) -> dict | None:
+    """One latent point of a bundled self-conditioned generator, with z[0] swept from -2.5 to 2.5 (the group
+    changes) and with z[1] swept the same way (the group stays): two strips as PNG bytes."""
+    from gan_ui.explore_view import bundled_handle
+
+    try:
+        handle = bundled_handle(name)
+    except KeyError:
+        return None
+    groups = (handle.card.get("config") or {}).get("clusters") or 0
+    if not groups or handle.conditional or handle.latent_dim < 2:
+        return None
+    strips = {}
+    for dim in (0, 1):
+        latents = np.repeat(handle.sample_latents(1, seed), SWEEP_STEPS, axis=0)
+        latents[:, dim] = np.linspace(-2.5, 2.5, SWEEP_STEPS)
+        images = to_uint8(handle.generate(latents))
+        strips[dim] = png_bytes(make_grid(images, SWEEP_STEPS), scale=2)
+    return {"groups": groups, "strips": strips}
+
+
+def groups_section(lang: str) -> None:
+    """Why an unconditional generator draws in-between digits, and what self-conditioning changes, shown on the
+    bundled MNIST generator."""
+    st.markdown(tr("learn.groups_intro", lang))
+    sweeps = latent_sweeps()
+    if sweeps is None:
+        return
+    st.image(sweeps["strips"][0], caption=tr("learn.groups_dim0", lang), width="stretch")
+    st.image(sweeps["strips"][1], caption=tr("learn.groups_dim1", lang), width="stretch")
+    st.caption(tr("learn.groups_how", lang, groups=sweeps["groups"]))
+
+
 def presets_section(lang: str) -> None:
     st.write(tr("learn.presets_intro", lang))
     name = st.selectbox(tr("learn.preset_pick", lang), list(PRESETS), key="learn.preset")

@@ -420,6 +420,38 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
               "between the real data and G's. The gradient penalty keeps the critic smooth. Usually paired with 5 D "
               "steps per G step.",
     },
+    "learn.groups_title": {"es": "Dígitos a medio camino: grupos sin etiquetas",
+                           "en": "Digits halfway between two: groups without labels"},
+    "learn.groups_intro": {
+        "es": "El generador es una función continua de z: si un punto de z da un 4 y otro cercano da un 9, entre "
+              "ellos dibuja algo que no es ni 4 ni 9. Esas figuras son las que nadie reconoce, y por eso nuestras "
+              "GAN sin etiquetas se quedaban cerca del 70 % de dígitos reconocibles, mientras que las mismas redes "
+              "con la etiqueta llegaban al 98 %.\n\n"
+              "El **autocondicionamiento** (Liu et al., 2020) reparte antes las imágenes reales en grupos de "
+              "parecidas con k-means, sin mirar ninguna etiqueta. D sabe de qué grupo es cada imagen y G saca el "
+              "grupo de la coordenada z[0]: al cruzar un corte, G salta de un grupo a otro en vez de fundirlos. "
+              "Con 80 grupos, la receta `fast` pasa del 62 % al 90 % de dígitos reconocibles en menos de un minuto.",
+        "en": "The generator is a continuous function of z: if one point of z gives a 4 and a nearby one gives a "
+              "9, between them it draws something that is neither. Those are the shapes nobody can read, and why "
+              "our GANs without labels stalled near 70% recognisable digits while the same networks given the "
+              "label reached 98%.\n\n"
+              "**Self-conditioning** (Liu et al., 2020) first splits the real images into groups of look-alikes "
+              "with k-means, without looking at any label. D knows each image's group and G takes the group from "
+              "coordinate z[0]: crossing a cut, G jumps from one group to another instead of blending them. With "
+              "80 groups the `fast` recipe goes from 62% to 90% recognisable digits in under a minute.",
+    },
+    "learn.groups_dim0": {
+        "es": "Solo cambia z[0], de −2,5 a 2,5: G cambia de grupo, y de dígito, a saltos.",
+        "en": "Only z[0] changes, from −2.5 to 2.5: G changes group, and digit, in jumps.",
+    },
+    "learn.groups_dim1": {
+        "es": "Solo cambia z[1], igual: el grupo es el mismo y cambia el trazo, poco a poco.",
+        "en": "Only z[1] changes, the same way: the group stays and the stroke changes, little by little.",
+    },
+    "learn.groups_how": {
+        "es": "El generador MNIST incluido ({groups} grupos). En «Explorar» puedes mover z[0] tú mismo.",
+        "en": "The bundled MNIST generator ({groups} groups). On “Explore” you can move z[0] yourself.",
+    },
     "learn.augment_title": {"es": "Pocas fotos: aumento diferenciable", "en": "Few photos: differentiable augmentation"},
     "learn.augment_intro": {
         "es": "Con unos pocos cientos de fotos, D puede **aprenderse de memoria** las reales: le basta con reconocer "

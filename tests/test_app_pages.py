@@ -355,3 +355,16 @@ def test_streamlit_no_longer_resets_keras_between_script_runs(sessions_dir):
     at.run()
     at.switch_page("app_pages/runs.py").run()
     assert global_state.GLOBAL_STATE_TRACKER is tracker  # a training thread's Keras state survives page runs
+
+
+def test_learn_page_shows_why_groups_stop_in_between_digits(sessions_dir):
+    from gan_ui.learn_view import latent_sweeps
+
+    at = new_app().run()
+    at.switch_page("app_pages/learn.py").run()
+    assert not at.exception
+    assert TEXTS["learn.groups_title"]["es"] in [h.value for h in at.header]
+    captions = [caption for image in at.image for caption in image.captions]
+    assert TEXTS["learn.groups_dim0"]["es"] in captions and TEXTS["learn.groups_dim1"]["es"] in captions
+    sweeps = latent_sweeps()
+    assert sweeps["groups"] == 80 and sweeps["strips"][0] != sweeps["strips"][1]

@@ -32,8 +32,8 @@ def kmeans(images: np.ndarray, groups: int, seed: int = 0) -> np.ndarray:
     """Group labels (n,) int32 in 0..k-1 for uint8 images (n, h, w, c), by k-means on pixels (k-means++ start).
     Empty groups are dropped and the rest renumbered by size, largest first, so k may come back smaller."""
     rng = np.random.default_rng(seed)
-    pixels = images.reshape(len(images), -1).astype(np.float32) / 255.0
-    fit = pixels[rng.permutation(len(pixels))[:FIT_SAMPLE]]
+    pixels = images.reshape(len(images), -1)  # uint8; turned into floats a chunk at a time
+    fit = _floats(pixels[np.sort(rng.permutation(len(pixels))[:FIT_SAMPLE])])
     centres = _kmeans_plus_plus(fit, groups, rng)
     for _ in range(ITERATIONS):
         nearest = _nearest(fit, centres)
@@ -63,10 +63,17 @@ def _kmeans_plus_plus(points: np.ndarray, groups: int, rng) -> np.ndarray:
     return np.stack(centres).copy()
 
 
+def _floats(pixels: np.ndarray) -> np.ndarray:
+    return pixels.astype(np.float32) / 255.0
+
+
 def _nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre for each point (uint8 pixels or floats in [0, 1])."""
     labels = np.empty(len(points), np.int64)
-    for start in range(0, len(points), 20_000):  # bounded memory: 20,000 x k distances at a time
-        chunk = points[start:start + 20_000]
+    for start in range(0, len(points), 10_000):  # bounded memory: 10,000 images as floats at a time
+        chunk = points[start:start + 10_000]
+        if chunk.dtype == np.uint8:
+            chunk = _floats(chunk)
         distance = -2.0 * chunk @ centres.T + (centres * centres).sum(axis=1)[None, :]
         labels[start:start + len(chunk)] = distance.argmin(axis=1)
     return labels

@@ -33,8 +33,10 @@ def bundled_handle(name: str) -> GeneratorHandle:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def file_handle(path: str, epoch: int | None, _modified: float) -> GeneratorHandle:
-    """A run's generator (latest, or the generator of a kept epoch's checkpoint). Keyed by path and mtime."""
+def file_handle(path: str, epoch: int | None, modified: float) -> GeneratorHandle:
+    """A run's generator (latest, or the generator of a kept epoch's checkpoint). Keyed by path and mtime (no
+    leading underscore: Streamlit leaves `_`-named arguments out of the key, and a training run rewrites its
+    generator.keras every epoch)."""
     from gan_core.trainer import load_generator_weights
 
     handle = GeneratorHandle.from_file(Path(path))

@@ -121,16 +121,25 @@ def diffaugment_section(lang: str) -> None:
 SWEEP_STEPS = 12
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
 def latent_sweeps(name: str = "mnist", seed: int = 3) -> dict | None:
-    """One latent point of a bundled self-conditioned generator, with z[0] swept from -2.5 to 2.5 (the group
-    changes) and with z[1] swept the same way (the group stays): two strips as PNG bytes."""
+    """One latent point of the bundled self-conditioned generator `name`, with z[0] swept from -2.5 to 2.5 (the
+    group changes) and with z[1] swept the same way (the group stays): two strips as PNG bytes. None when there
+    is no such generator, or it has no groups."""
+    from gan_core.pretrained import bundled_generators
+
+    path = next((bundled.path for bundled in bundled_generators() if bundled.name == name), None)
+    if path is None:
+        return None
+    return _latent_sweeps(name, str(path), path.stat().st_mtime, seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _latent_sweeps(name: str, path: str, modified: float, seed: int) -> dict | None:
+    """Keyed by the file (and its time) as well as the name, so another pretrained folder is never served from
+    the cache."""
     from gan_ui.explore_view import bundled_handle
 
-    try:
-        handle = bundled_handle(name)
-    except KeyError:
-        return None
+    handle = bundled_handle(name)
     groups = (handle.card.get("config") or {}).get("clusters") or 0
     if not groups or handle.conditional or handle.latent_dim < 2:
         return None

@@ -83,3 +83,17 @@ def test_metrics_are_shown_beside_their_references(explorer):
     at = choose(explorer, "mnist")
     text = " ".join(m.value for m in at.markdown)
     assert "ruido" in text and "imágenes reales" in text
+
+
+def test_a_runs_generator_is_loaded_again_when_its_file_changes(tmp_path):
+    """A training run rewrites generator.keras every epoch: the explorer's cache is keyed by the file's time."""
+    import shutil
+
+    from gan_ui.explore_view import file_handle
+
+    st.cache_resource.clear()
+    path = tmp_path / "generator.keras"
+    shutil.copyfile(next(b.path for b in bundled_generators() if b.name == "mnist"), path)
+    first = file_handle(str(path), None, 1.0)
+    assert file_handle(str(path), None, 1.0) is first
+    assert file_handle(str(path), None, 2.0) is not first

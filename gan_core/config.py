@@ -95,7 +95,7 @@ class TrainConfig:
         _check_number("ema_decay", self.ema_decay, 0.0, 0.99999)
         _check_int("steps_per_epoch", self.steps_per_epoch, 0, 1_000_000)
         if self.clusters:
-            _check_int("clusters", self.clusters, 2, 100)
+            _check_int("clusters", self.clusters, 2, 400)
             preset = PRESETS[self.preset]
             if preset.conditional or not preset.self_conditioning:
                 raise GanError("error.clusters_preset", preset=self.preset,

@@ -119,7 +119,7 @@ def _knobs(preset_name: str, defaults, lang: str) -> dict:
                                       value=defaults.max_images)
     values["diff_augment"] = widget(st.checkbox, "diff_augment", value=defaults.diff_augment)
     if PRESETS[preset_name].self_conditioning:
-        values["clusters"] = widget(st.number_input, "clusters", min_value=0, max_value=100, value=defaults.clusters,
+        values["clusters"] = widget(st.number_input, "clusters", min_value=0, max_value=400, value=defaults.clusters,
                                     width=260)
     return values
 

@@ -367,4 +367,4 @@ def test_learn_page_shows_why_groups_stop_in_between_digits(sessions_dir):
     captions = [caption for image in at.image for caption in image.captions]
     assert TEXTS["learn.groups_dim0"]["es"] in captions and TEXTS["learn.groups_dim1"]["es"] in captions
     sweeps = latent_sweeps()
-    assert sweeps["groups"] == 80 and sweeps["strips"][0] != sweeps["strips"][1]
+    assert sweeps["groups"] >= 2 and sweeps["strips"][0] != sweeps["strips"][1]

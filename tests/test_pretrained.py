@@ -67,7 +67,7 @@ def test_bundled_conditional_mnist_generator_meets_the_quality_bar():
 
 
 @pytest.mark.xfail(strict=True, reason="issue #6's bar for the unconditional generator is not reached yet: the "
-                   "bundled self-conditioned fast scores 91% recognised, fd 5.9 (bar 95%, fd 4.6); "
+                   "bundled self-conditioned fast (400 groups) scores 94.3% recognised, fd 3.8 (bar 95%, fd 4.6); "
                    "bench/RESULTS.md. Strict: once it is, this fails loudly and the mark comes off")
 def test_bundled_unconditional_mnist_generator_meets_the_quality_bar():
     mnist = BUNDLED["mnist"].card["quality"]
@@ -81,7 +81,7 @@ def test_bundled_mnist_generator_draws_its_group_from_z0():
     import keras
 
     handle = GeneratorHandle.from_file(pretrained_dir() / "mnist" / "generator.keras")
-    assert not handle.conditional and handle.card["config"]["clusters"] == 80
+    assert not handle.conditional and handle.card["config"]["clusters"] >= 2
     group = keras.Model(handle.model.inputs[0], handle.model.get_layer("group").output)
     for dim, expected in ((0, lambda n: n >= 5), (1, lambda n: n == 1)):
         latents = np.repeat(handle.sample_latents(1, seed=3), 12, axis=0)

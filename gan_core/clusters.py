@@ -60,7 +60,7 @@ def _kmeans_plus_plus(points: np.ndarray, groups: int, rng) -> np.ndarray:
         centre = points[rng.choice(len(points), p=distance / distance.sum())]
         centres.append(centre)
         distance = np.minimum(distance, np.maximum(squares - 2.0 * points @ centre + centre @ centre, 0.0))
-    return np.stack(centres).copy()
+    return np.stack(centres)
 
 
 def _floats(pixels: np.ndarray) -> np.ndarray:
@@ -86,7 +86,3 @@ def latent_bounds(labels: np.ndarray) -> list[float]:
     shares = np.cumsum(counts)[:-1] / counts.sum()
     return [float(NormalDist().inv_cdf(share)) for share in shares]
 
-
-def group_of_latents(latents: np.ndarray, bounds) -> np.ndarray:
-    """NumPy twin of the generator's own cut (Discretization): the group each latent vector draws."""
-    return np.searchsorted(np.asarray(bounds), np.asarray(latents)[:, 0], side="right").astype(np.int32)

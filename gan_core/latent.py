@@ -49,6 +49,11 @@ class GeneratorHandle:
     def conditional(self) -> bool:
         return self.num_classes > 0
 
+    @property
+    def groups(self) -> int:
+        """Self-conditioning groups it was trained with (gan_core.clusters; z[0] picks one), from its card; 0: none."""
+        return int((self.card.get("config") or {}).get("clusters") or 0)
+
     def sample_latents(self, n: int, seed: int) -> np.ndarray:
         return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
 

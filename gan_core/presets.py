@@ -60,6 +60,17 @@ def _label_input():
     return keras.Input((1,), dtype="int32", name="label")
 
 
+def _critic_model(image, features, num_classes, label=None):
+    """A discriminator's head: one logit from its features; with a label, plus the projection of the label's
+    embedding onto the features (Miyato & Koyama's projection discriminator: "real, and of this class")."""
+    logit = layers.Dense(1)(features)
+    if label is None:
+        return keras.Model(image, logit, name="discriminator")
+    class_vector = layers.Flatten()(layers.Embedding(num_classes, features.shape[-1])(label))
+    projection = layers.Dot(axes=1)([features, class_vector])
+    return keras.Model([image, label], layers.Add()([logit, projection]), name="discriminator")
+
+
 def _generator_label(z, latent_dim, num_classes, cluster_bounds):
     """What a generator is conditioned on, and its inputs: a label input (a conditional GAN); the group its own
     latent vector draws (self-conditioning, see gan_core.clusters: still a z -> image model); or nothing."""
@@ -234,11 +245,7 @@ def dcgan_discriminator(shape, num_classes=0):
     x = layers.Flatten()(x)
     x = layers.Dropout(0.4)(x)
     features = layers.LeakyReLU(0.2)(layers.Dense(256)(x))
-    if not num_classes:
-        return keras.Model(image, layers.Dense(1)(features), name="discriminator")
-    class_vector = layers.Flatten()(layers.Embedding(num_classes, 256)(label))
-    projection = layers.Dot(axes=1)([features, class_vector])
-    return keras.Model([image, label], layers.Add()([layers.Dense(1)(features), projection]), name="discriminator")
+    return _critic_model(image, features, num_classes, label if num_classes else None)
 
 
 # --- 004: the 32x32 RGB animal generator -------------------------------------------------
@@ -305,12 +312,7 @@ def fast_discriminator(shape, num_classes=0):
         x = layers.Conv2D(filters, 4, strides=2, padding="same")(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
-    if not num_classes:
-        return keras.Model(image, layers.Dense(1)(x), name="discriminator")
-    label = _label_input()
-    class_vector = layers.Flatten()(layers.Embedding(num_classes, x.shape[-1])(label))
-    projection = layers.Dot(axes=1)([x, class_vector])
-    return keras.Model([image, label], layers.Add()([layers.Dense(1)(x), projection]), name="discriminator")
+    return _critic_model(image, x, num_classes, _label_input() if num_classes else None)
 
 
 def _adam(lr, beta1=0.9, beta2=0.999):

@@ -24,19 +24,17 @@ def build_gan(config, image_shape, num_classes: int, cluster_bounds=None) -> GAN
     """`cluster_bounds` (self-conditioning, config.clusters): from gan_core.clusters.latent_bounds of the groups."""
     preset = get_preset(config.preset)
     classes = num_classes if preset.conditional else 0
+    extra = {}
     if config.clusters:
         if cluster_bounds is None:
             raise ValueError("config.clusters needs the cluster bounds (gan_core.clusters.latent_bounds)")
-        classes = len(cluster_bounds) + 1
-        generator = preset.build_generator(image_shape, config.latent_dim, classes, cluster_bounds=cluster_bounds)
-    else:
-        cluster_bounds = None
-        generator = preset.build_generator(image_shape, config.latent_dim, classes)
+        classes, extra = len(cluster_bounds) + 1, {"cluster_bounds": cluster_bounds}
+    generator = preset.build_generator(image_shape, config.latent_dim, classes, **extra)
     discriminator = preset.build_discriminator(image_shape, classes)
     gan = GAN(generator, discriminator, config.latent_dim, loss=config.loss, num_classes=classes,
               d_steps=config.d_steps, simultaneous=config.update == "simultaneous",
               label_smoothing=config.label_smoothing, gp_weight=config.gp_weight, diff_augment=config.diff_augment,
-              seed=config.seed, ema_decay=config.ema_decay, cluster_bounds=cluster_bounds)
+              seed=config.seed, ema_decay=config.ema_decay, cluster_bounds=extra.get("cluster_bounds"))
     gan.compile(make_optimizer(config.generator_optimizer), make_optimizer(config.discriminator_optimizer))
     gan.g_optimizer.build(generator.trainable_variables)
     gan.d_optimizer.build(discriminator.trainable_variables)
@@ -122,14 +120,14 @@ def self_conditioning_groups(run, dataset) -> tuple[np.ndarray, list[float]]:
     from . import clusters
 
     path = run.directory / "clusters.npz"
+    groups = None
     if path.exists():
         with np.load(path) as saved:
             groups = saved["groups"]
-        if len(groups) == len(dataset.images):
-            return groups, clusters.latent_bounds(groups)
-    count = clusters.group_count(run.config.clusters, len(dataset.images))
-    groups = clusters.kmeans(dataset.images, count, seed=run.config.seed)
-    np.savez(path, groups=groups)
+    if groups is None or len(groups) != len(dataset.images):
+        count = clusters.group_count(run.config.clusters, len(dataset.images))
+        groups = clusters.kmeans(dataset.images, count, seed=run.config.seed)
+        np.savez(path, groups=groups)
     return groups, clusters.latent_bounds(groups)
 
 

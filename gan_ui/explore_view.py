@@ -168,9 +168,8 @@ def live_image(handle: GeneratorHandle, key: str, lang: str) -> None:
         dims_tab, pca_tab = st.tabs([tr("explore.dims", lang), tr("explore.directions", lang)])
         with dims_tab:
             st.caption(tr("explore.dims_help", lang))
-            groups = (handle.card.get("config") or {}).get("clusters") or 0
-            if groups:
-                st.caption(tr("explore.group_dim_help", lang, groups=groups))
+            if handle.groups:
+                st.caption(tr("explore.group_dim_help", lang, groups=handle.groups))
             columns = st.columns(2)
             for index in range(min(LATENT_SLIDERS, handle.latent_dim)):
                 latent[index] = columns[index % 2].slider(

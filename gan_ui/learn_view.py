@@ -140,8 +140,7 @@ def _latent_sweeps(name: str, path: str, modified: float, seed: int) -> dict | N
     from gan_ui.explore_view import bundled_handle
 
     handle = bundled_handle(name)
-    groups = (handle.card.get("config") or {}).get("clusters") or 0
-    if not groups or handle.conditional or handle.latent_dim < 2:
+    if not handle.groups or handle.conditional or handle.latent_dim < 2:
         return None
     strips = {}
     for dim in (0, 1):
@@ -149,7 +148,7 @@ def _latent_sweeps(name: str, path: str, modified: float, seed: int) -> dict | N
         latents[:, dim] = np.linspace(-2.5, 2.5, SWEEP_STEPS)
         images = to_uint8(handle.generate(latents))
         strips[dim] = png_bytes(make_grid(images, SWEEP_STEPS), scale=2)
-    return {"groups": groups, "strips": strips}
+    return {"groups": handle.groups, "strips": strips}
 
 
 def groups_section(lang: str) -> None:

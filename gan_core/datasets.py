@@ -41,6 +41,9 @@ class Dataset:
     test_images: np.ndarray | None = None  # held-out real images (metrics references)
     test_labels: np.ndarray | None = None
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason) for photo folders
+    # pen strokes on a plain background (MNIST): self-conditioning deskews them before grouping (gan_core.clusters).
+    # Not Fashion-MNIST: deskewed clothes group a little worse (bench/RESULTS.md)
+    strokes: bool = False
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -61,7 +64,7 @@ class Dataset:
         if not count or count >= len(self.images):
             return self
         return Dataset(self.name, self.images[:count], None if self.labels is None else self.labels[:count],
-                       self.class_names, self.test_images, self.test_labels, self.skipped)
+                       self.class_names, self.test_images, self.test_labels, self.skipped, self.strokes)
 
 
 def data_dir() -> Path | None:
@@ -115,7 +118,7 @@ def _load_mnist_like(which: str) -> Dataset:
         if which == "mnist" and place.is_file():
             with np.load(place, allow_pickle=False) as f:
                 return _freeze(Dataset("mnist", f["x_train"][..., None], f["y_train"].astype(np.int32), MNIST_CLASSES,
-                                       f["x_test"][..., None], f["y_test"].astype(np.int32)))
+                                       f["x_test"][..., None], f["y_test"].astype(np.int32), strokes=True))
         if which == "fashion_mnist" and (place / "train-images-idx3-ubyte.gz").is_file():
             return _freeze(Dataset(
                 "fashion_mnist",
@@ -130,7 +133,7 @@ def _load_mnist_like(which: str) -> Dataset:
         (x_train, y_train), (x_test, y_test) = downloaded
         classes = MNIST_CLASSES if which == "mnist" else FASHION_CLASSES
         return _freeze(Dataset(which, x_train[..., None], y_train.astype(np.int32), classes,
-                               x_test[..., None], y_test.astype(np.int32)))
+                               x_test[..., None], y_test.astype(np.int32), strokes=which == "mnist"))
     raise GanError("error.dataset_not_found", dataset=which, places=", ".join(str(p) for p in places) + ", keras.datasets")
 
 

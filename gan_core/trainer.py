@@ -126,7 +126,7 @@ def self_conditioning_groups(run, dataset) -> tuple[np.ndarray, list[float]]:
             groups = saved["groups"]
     if groups is None or len(groups) != len(dataset.images):
         count = clusters.group_count(run.config.clusters, len(dataset.images))
-        groups = clusters.kmeans(dataset.images, count, seed=run.config.seed)
+        groups = clusters.kmeans(dataset.images, count, seed=run.config.seed, strokes=dataset.strokes)
         np.savez(path, groups=groups)
     return groups, clusters.latent_bounds(groups)
 

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export TF_CPP_MIN_LOG_LEVEL=3
 
 declare -A RECIPES=(
-  [mnist]="--preset fast --dataset mnist --epochs 4 --clusters 400 --metrics-every 1"  # self-conditioned
+  [mnist]="--preset fast --dataset mnist --epochs 6 --clusters 400 --metrics-every 1"  # self-conditioned
   [mnist-cgan]="--preset cgan --dataset mnist --epochs 11 --batch 64 --ema 0.999"
   [fashion-cgan]="--preset cgan --dataset fashion_mnist --epochs 2 --batch 64 --ema 0.999"
   [cifar-animals-cgan]="--preset cgan --dataset cifar_animals --epochs 6 --batch 64 --ema 0.999"

@@ -66,9 +66,6 @@ def test_bundled_conditional_mnist_generator_meets_the_quality_bar():
     assert cgan["recognised"] >= 0.95 and cgan["coverage"] >= 0.98
 
 
-@pytest.mark.xfail(strict=True, reason="issue #6's bar for the unconditional generator is not reached yet: the "
-                   "bundled self-conditioned fast (400 groups) scores 94.3% recognised, fd 3.8 (bar 95%, fd 4.6); "
-                   "bench/RESULTS.md. Strict: once it is, this fails loudly and the mark comes off")
 def test_bundled_unconditional_mnist_generator_meets_the_quality_bar():
     mnist = BUNDLED["mnist"].card["quality"]
     assert mnist["fd"] <= 3 * mnist["reference"]["real"]["fd"]

@@ -148,8 +148,13 @@ def slerp(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
     return result.astype(np.float32)
 
 
-def interpolate(a: np.ndarray, b: np.ndarray, steps: int, method: str = "slerp") -> np.ndarray:
-    return slerp(a, b, steps) if method == "slerp" else lerp(a, b, steps)
+def interpolate(a: np.ndarray, b: np.ndarray, steps: int, method: str = "slerp", keep_group: bool = False) -> np.ndarray:
+    """`steps` latents from a to b. keep_group (self-conditioned generators, gan_core.clusters): z[0], which
+    picks the group, stays a's all the way, so the strip changes within one group instead of jumping."""
+    path = slerp(a, b, steps) if method == "slerp" else lerp(a, b, steps)
+    if keep_group:
+        path[:, 0] = a[0]
+    return path
 
 
 def class_morph(handle: GeneratorHandle, latent: np.ndarray, class_a: int, class_b: int, steps: int) -> np.ndarray:

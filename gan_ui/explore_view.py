@@ -184,6 +184,7 @@ def live_image(handle: GeneratorHandle, key: str, lang: str) -> None:
                     tr("explore.direction", lang, index=index + 1, share=float(directions.explained[index])),
                     -SLIDER_RANGE, SLIDER_RANGE, 0.0, 0.1, key=f"explore.pc{index}.{key}.{version}")
                 latent = latent + amount * directions.vectors[index]
+    latent_state["current"] = latent  # the point shown: an interpolation can start or end here
     image = handle.generate(latent[None], None if label is None else [label])[0]
     with image_col:
         st.image(imaging.png_bytes(imaging.to_uint8(image), scale=max(1, PREVIEW_PIXELS // image.shape[0])),
@@ -192,22 +193,55 @@ def live_image(handle: GeneratorHandle, key: str, lang: str) -> None:
 
 # --- interpolation and morph ----------------------------------------------------------------------
 
+POINT_SOURCES = ("seed", "sample", "current")  # where an interpolation's end comes from
+
+
+def _random_ends(key: str) -> None:
+    """The dice beside the interpolation: both ends become new random seeds (a callback: before the form is drawn)."""
+    rng = np.random.default_rng()
+    for end in ("a", "b"):
+        st.session_state[f"explore.source_{end}.{key}"] = "seed"
+        st.session_state[f"explore.seed_{end}.{key}"] = int(rng.integers(0, 2**31 - 1))
+
+
+def end_latent(handle: GeneratorHandle, key: str, source: str, number: int) -> np.ndarray:
+    """An interpolation's end: the latent of a seed, of sample no. `number` in the grid below, or of the live image."""
+    if source == "sample":
+        latents = grid_latents(handle, key)
+        return latents[min(max(int(number), 1), len(latents)) - 1]
+    if source == "current":
+        return _latent_state(handle, key).get("current", _latent_state(handle, key)["base"])
+    return handle.sample_latents(1, int(number))[0]
+
+
 def interpolation(handle: GeneratorHandle, key: str, lang: str) -> None:
+    for end, default in (("a", 1), ("b", 2)):  # set here, not as widget defaults, so the dice can change them
+        st.session_state.setdefault(f"explore.source_{end}.{key}", "seed")
+        st.session_state.setdefault(f"explore.seed_{end}.{key}", default)
+    st.button(tr("explore.random_ends", lang), icon=":material/casino:", key=f"explore.random_ends.{key}",
+              on_click=_random_ends, args=(key,))
     with st.form(f"explore.interp.{key}", border=False):
-        col_a, col_b, col_method, col_steps = st.columns(4)
-        seed_a = col_a.number_input(tr("explore.seed_a", lang), 0, 2**31 - 1, 1, key=f"explore.seed_a.{key}")
-        seed_b = col_b.number_input(tr("explore.seed_b", lang), 0, 2**31 - 1, 2, key=f"explore.seed_b.{key}")
+        ends = {}
+        for end, column in zip(("a", "b"), st.columns(2)):
+            source = column.selectbox(tr(f"explore.end_{end}", lang), POINT_SOURCES, key=f"explore.source_{end}.{key}",
+                                      format_func=lambda s: tr(f"explore.end_source.{s}", lang))
+            number = column.number_input(tr("explore.end_number", lang), 0, 2**31 - 1, key=f"explore.seed_{end}.{key}",
+                                         help=tr("explore.end_number_help", lang))
+            ends[end] = (source, number)
+        col_method, col_steps = st.columns(2)
         method = col_method.radio(tr("explore.method", lang), ["slerp", "lerp"], key=f"explore.method.{key}",
-                                  format_func=lambda m: tr(f"explore.method.{m}", lang))
+                                  format_func=lambda m: tr(f"explore.method.{m}", lang), horizontal=True)
         steps = col_steps.slider(tr("explore.steps", lang), 3, 16, 8, key=f"explore.steps.{key}")
         label = None
         if handle.conditional:
             label = st.selectbox(tr("explore.class", lang), range(handle.num_classes), key=f"explore.interp_class.{key}",
                                  format_func=lambda c: class_label(handle.class_names[c], lang))
+        keep_group = bool(handle.groups) and st.checkbox(
+            tr("explore.keep_group", lang), key=f"explore.keep_group.{key}", help=tr("explore.keep_group_help", lang))
         submitted = st.form_submit_button(tr("explore.interpolate", lang), icon=":material/linear_scale:")
     if submitted:
-        a, b = handle.sample_latents(1, int(seed_a))[0], handle.sample_latents(1, int(seed_b))[0]
-        path = interpolate(a, b, steps, method)
+        a, b = (end_latent(handle, key, *ends[end]) for end in ("a", "b"))
+        path = interpolate(a, b, steps, method, keep_group)
         frames = handle.generate(path, None if label is None else [label] * steps)
         st.session_state[f"explore.strip.{key}"] = imaging.to_uint8(frames)
     _show_strip(st.session_state.get(f"explore.strip.{key}"), f"interpolation-{key}", lang)
@@ -243,17 +277,24 @@ def _show_strip(frames, name: str, lang: str) -> None:
 
 # --- samples and metrics ---------------------------------------------------------------------------
 
+SAMPLES = 32  # the grid of random samples: a starting point for the sliders or an interpolation's end
+
+
+def grid_latents(handle: GeneratorHandle, key: str) -> np.ndarray:
+    """The latents of the samples grid, numbered from 1; its seed is the grid's own seed box."""
+    return handle.sample_latents(SAMPLES, int(st.session_state.get(f"explore.samples_seed.{key}", 0)) + 1000)
+
+
 def samples(handle: GeneratorHandle, key: str, lang: str) -> None:
     columns = 8
-    count = 32
     seed_col, pick_col, use_col = st.columns([1, 1, 1], vertical_alignment="bottom")
-    seed = seed_col.number_input(tr("explore.samples_seed", lang), 0, 2**31 - 1, 0, key=f"explore.samples_seed.{key}")
-    latents = handle.sample_latents(count, int(seed) + 1000)
-    labels = (np.arange(count) % handle.num_classes) if handle.conditional else None
+    seed_col.number_input(tr("explore.samples_seed", lang), 0, 2**31 - 1, 0, key=f"explore.samples_seed.{key}")
+    latents = grid_latents(handle, key)
+    labels = (np.arange(SAMPLES) % handle.num_classes) if handle.conditional else None
     grid = imaging.make_grid(imaging.to_uint8(handle.generate(latents, labels)), columns)
     st.image(imaging.png_bytes(grid, scale=2 if handle.image_shape[0] <= 32 else 1),
              caption=tr("explore.samples_caption", lang), width="stretch")
-    pick = pick_col.number_input(tr("explore.pick", lang), 1, count, 1, key=f"explore.pick.{key}")
+    pick = pick_col.number_input(tr("explore.pick", lang), 1, SAMPLES, 1, key=f"explore.pick.{key}")
     if use_col.button(tr("explore.use_sample", lang), icon=":material/ads_click:", key=f"explore.use.{key}"):
         set_base(handle, key, latents[int(pick) - 1])
         st.rerun()
@@ -314,8 +355,24 @@ _TEXTS = {
               "gaussiano; la lineal pasa por el centro, donde el generador rara vez ha estado.",
         "en": "Spherical interpolation (slerp) stays near the shell where almost all Gaussian noise lives; the "
               "linear one passes through the centre, where the generator has rarely been."},
-    "explore.seed_a": {"es": "Semilla A", "en": "Seed A"},
-    "explore.seed_b": {"es": "Semilla B", "en": "Seed B"},
+    "explore.random_ends": {"es": "Extremos al azar", "en": "Random ends"},
+    "explore.end_a": {"es": "Punto A", "en": "Point A"},
+    "explore.end_b": {"es": "Punto B", "en": "Point B"},
+    "explore.end_source.seed": {"es": "Semilla", "en": "Seed"},
+    "explore.end_source.sample": {"es": "Muestra de la cuadrícula", "en": "Sample from the grid"},
+    "explore.end_source.current": {"es": "La imagen de arriba", "en": "The image above"},
+    "explore.end_number": {"es": "Semilla o nº de muestra", "en": "Seed or sample no."},
+    "explore.keep_group": {"es": "Mantener el grupo de A (z[0] fijo)", "en": "Keep A's group (z[0] fixed)"},
+    "explore.keep_group_help": {
+        "es": "Este generador elige su grupo con z[0] (autocondicionamiento). Entre dos puntos cualesquiera z[0] "
+              "cruza varios cortes y el dígito salta; con z[0] fijo la tira cambia de forma suave dentro de un grupo.",
+        "en": "This generator picks its group with z[0] (self-conditioning). Between two arbitrary points z[0] "
+              "crosses several cuts and the digit jumps; with z[0] fixed the strip changes smoothly within one group."},
+    "explore.end_number_help": {
+        "es": "Con «Semilla», el número es la semilla del punto; con «Muestra de la cuadrícula», el número de la "
+              "muestra en la cuadrícula de más abajo (desde 1); con «La imagen de arriba» no se usa.",
+        "en": "With “Seed” the number is the point's seed; with “Sample from the grid”, the sample's number in "
+              "the grid further down (from 1); with “The image above” it is not used."},
     "explore.method": {"es": "Método", "en": "Method"},
     "explore.method.slerp": {"es": "Esférica", "en": "Spherical"},
     "explore.method.lerp": {"es": "Lineal", "en": "Linear"},

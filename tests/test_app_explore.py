@@ -70,6 +70,61 @@ def test_interpolation_makes_a_strip_and_a_gif(explorer):
     assert gif_button, "a GIF download appears beside the strip"
 
 
+def test_interpolation_ends_come_from_a_grid_sample_the_live_image_or_the_dice(explorer):
+    import numpy as np
+
+    from gan_core import images as imaging
+    from gan_core.latent import GeneratorHandle
+
+    key = "bundled:mnist"
+    at = choose(explorer, "mnist")
+    at.slider(key=f"explore.z3.{key}.0").set_value(2.5).run()  # the live image is no longer its seed's point
+    at.selectbox(key=f"explore.source_a.{key}").set_value("sample")
+    at.number_input(key=f"explore.seed_a.{key}").set_value(5)
+    at.selectbox(key=f"explore.source_b.{key}").set_value("current")
+    at.radio(key=f"explore.method.{key}").set_value("lerp")
+    at.slider(key=f"explore.steps.{key}").set_value(4)
+    at.button(key=f"FormSubmitter:explore.interp.{key}-Interpolar").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    strip = at.session_state[f"explore.strip.{key}"]
+    handle = GeneratorHandle.from_file(next(b.path for b in bundled_generators() if b.name == "mnist"))
+    grid = imaging.to_uint8(handle.generate(handle.sample_latents(32, 1000)))  # the grid below, seed 0
+    live = at.session_state["explore.latents"][key]["current"]
+    assert live[3] == pytest.approx(2.5)
+    shown = imaging.to_uint8(handle.generate(live[None]))[0]
+    assert strip.shape[0] == 4
+    assert np.abs(strip[0].astype(int) - grid[4]).max() <= 2  # sample no. 5
+    assert np.abs(strip[0].astype(int) - grid[5]).max() > 50  # ... and not its neighbour
+    assert np.abs(strip[-1].astype(int) - shown).max() <= 2  # the image above
+
+    at.button(key=f"explore.random_ends.{key}").click().run()
+    seeds = at.number_input(key=f"explore.seed_a.{key}").value, at.number_input(key=f"explore.seed_b.{key}").value
+    assert at.selectbox(key=f"explore.source_a.{key}").value == "seed" and seeds != (5, 2) and seeds[0] != seeds[1]
+
+
+def test_a_self_conditioned_generator_can_interpolate_within_its_group(explorer):
+    import numpy as np
+
+    from gan_core import images as imaging
+    from gan_core.latent import GeneratorHandle, interpolate
+
+    key = "bundled:mnist"
+    at = choose(explorer, "mnist")
+    at.radio(key=f"explore.method.{key}").set_value("lerp")
+    at.slider(key=f"explore.steps.{key}").set_value(4)
+    at.checkbox(key=f"explore.keep_group.{key}").check()
+    at.button(key=f"FormSubmitter:explore.interp.{key}-Interpolar").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    strip = at.session_state[f"explore.strip.{key}"]
+    handle = GeneratorHandle.from_file(next(b.path for b in bundled_generators() if b.name == "mnist"))
+    a, b = handle.sample_latents(1, 1)[0], handle.sample_latents(1, 2)[0]  # the default ends: seeds 1 and 2
+    within, across = (imaging.to_uint8(handle.generate(interpolate(a, b, 4, "lerp", keep))) for keep in (True, False))
+    assert np.abs(strip.astype(int) - within).max() <= 2
+    assert np.abs(strip[-1].astype(int) - across[-1]).max() > 50  # B's own group draws another digit
+    choose(at, "mnist-cgan")
+    assert not at.get("checkbox") or all("keep_group" not in c.key for c in at.checkbox)  # only with groups
+
+
 def test_class_morph_for_conditional_models(explorer):
     at = choose(explorer, "mnist-cgan")
     at.selectbox(key="explore.class_a.bundled:mnist-cgan").set_value(1)

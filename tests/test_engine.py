@@ -312,6 +312,29 @@ def test_simultaneous_update_does_one_generator_pass_and_trains(loss, tmp_path, 
     assert gan.d_optimizer.iterations.numpy() == 1 and gan.g_optimizer.iterations.numpy() == 1
 
 
+# --- latent tools (gan_core.latent) -------------------------------------------------------------------------
+
+def test_interpolations_run_from_a_to_b_linearly_or_along_the_prior_shell():
+    from gan_core.latent import interpolate
+
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 64)).astype(np.float32)
+    for method in ("lerp", "slerp"):
+        path = interpolate(a, b, 9, method)
+        assert path.shape == (9, 64) and path.dtype == np.float32
+        np.testing.assert_allclose(path[0], a, atol=1e-5)
+        np.testing.assert_allclose(path[-1], b, atol=1e-5)
+    linear, spherical = interpolate(a, b, 9, "lerp"), interpolate(a, b, 9, "slerp")
+    np.testing.assert_allclose(linear[4], (a + b) / 2, atol=1e-6)
+    # Two random 64-d Gaussians are nearly orthogonal: the straight line's middle sinks to ~1/sqrt(2) of the
+    # shell's radius, where the generator has hardly ever been; the great circle keeps the norm.
+    norms = np.linalg.norm(spherical, axis=1)
+    assert norms.min() > 0.9 * min(np.linalg.norm(a), np.linalg.norm(b))
+    assert np.linalg.norm(linear[4]) < 0.8 * norms[4]
+    kept = interpolate(a, b, 9, "slerp", keep_group=True)  # self-conditioned: z[0] picks the group
+    assert np.all(kept[:, 0] == a[0]) and np.array_equal(kept[:, 1:], spherical[:, 1:])
+
+
 # --- self-conditioning (gan_core.clusters) -----------------------------------------------------------------
 
 def group_of_latents(latents, bounds) -> np.ndarray:

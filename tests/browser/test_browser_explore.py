@@ -102,6 +102,8 @@ def _pick(page, wire, combobox, option: str, reruns: bool = True) -> None:
     if combobox.input_value() == option:
         return
     since = wire.mark()
+    combobox.scroll_into_view_if_needed()  # clicked while Playwright scrolls to it, the list can close at once
+    page.wait_for_timeout(300)
     combobox.click()
     page.get_by_role("option", name=option, exact=True).click()
     if reruns:

@@ -86,9 +86,9 @@ def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
         epoch = st.selectbox(tr("explore.epoch", lang), [None, *kept], key="explore.epoch",
                              format_func=lambda e: tr("explore.latest", lang) if e is None else str(e))
         path = run.directory / "generator.keras"
-        snap_quality = run.snapshot().quality
+        scored = [record for record in run.snapshot().quality if epoch is None or record.get("epoch") == epoch]
         return (file_handle(str(path), epoch, path.stat().st_mtime), f"run:{run_id}:{epoch}",
-                snap_quality[-1] if snap_quality else {})
+                scored[-1] if scored else {})  # the chosen epoch's scores, not the latest's
     uploaded = st.file_uploader(tr("explore.upload", lang), type=["keras"], key="explore.upload_file")
     if uploaded is None:
         return None

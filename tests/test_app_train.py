@@ -106,3 +106,14 @@ def test_train_page_runs_a_real_training_and_controls_it(sessions_dir):
     assert at.metric[1].label == "Step"
     assert any(label.startswith("Generator") for label in [b.label for b in at.get("download_button")])
     assert leftovers(at, "en", "es", TEXTS, allowed={"Español"}) == []
+
+    # The model just trained, in the explorer: its latest generator or any kept epoch.
+    at.switch_page("app_pages/explore.py").run()
+    at.radio(key="explore.source").set_value("runs").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="explore.run_id").value == run.run_id and at.selectbox(key="explore.epoch").value is None
+    latest = at.image[0].proto.imgs[0].url
+    oldest_kept = run.kept_epochs()[0]
+    at.selectbox(key="explore.epoch").set_value(oldest_kept).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.image[0].proto.imgs[0].url != latest, "an older epoch draws another image"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 import shutil
 import threading
 import time
@@ -22,6 +23,14 @@ from .datasets import Dataset, is_builtin, load_dataset
 from .diagnosis import diagnose
 from .i18n import GanError, Message
 from .presets import check_shape, get_preset
+
+
+def numbered_epochs(folder: Path, suffix: str) -> list[int]:
+    """The epochs of the `epoch_NNN<suffix>` files in `folder`, in order. Anything else there (a file being
+    written as epoch_NNN.tmp<suffix>, or left half-written by a crash) is not an epoch."""
+    pattern = re.compile(r"epoch_(\d+)" + re.escape(suffix))
+    names = (pattern.fullmatch(path.name) for path in folder.glob(f"epoch_*{suffix}"))
+    return sorted(int(match.group(1)) for match in names if match)
 
 
 class RunState(str, Enum):
@@ -158,7 +167,7 @@ class Run:
         if run.state in ACTIVE_STATES:
             run.state = RunState.STOPPED
         run._load_metrics()
-        run.grid_epochs = sorted(int(p.stem.split("_")[1]) for p in (directory / "grids").glob("epoch_*.png"))
+        run.grid_epochs = numbered_epochs(directory / "grids", ".png")
         return run
 
     def _load_metrics(self, max_step: int | None = None) -> None:
@@ -283,7 +292,7 @@ class Run:
 
     def kept_epochs(self) -> list[int]:
         """Epochs with a full checkpoint to resume from or explore."""
-        return sorted(int(p.stem.split("_")[1]) for p in (self.directory / "checkpoints").glob("epoch_*.npz"))
+        return numbered_epochs(self.directory / "checkpoints", ".npz")
 
     def progress_gif(self, duration_ms: int = 400) -> Path:
         """Animate every kept epoch grid into progress.gif and return its path."""

@@ -15,6 +15,7 @@ from . import device, images as imaging
 from .gan import GAN, make_optimizer
 from .i18n import Message
 from .presets import get_preset
+from .run import numbered_epochs
 
 CHECKPOINT_FORMAT = 1
 DIVERGED_LOSS = 1e6  # no loss we offer reaches this while training is sane: treat it like NaN
@@ -248,8 +249,9 @@ class RunCallback(keras.callbacks.Callback):
         _link_or_copy(path, folder / "last.npz")
         self.steps_since_checkpoint = 0
         keep = self.run.config.keep_checkpoints
-        for old in sorted(folder.glob("epoch_*.npz"))[:-keep or None] if keep else sorted(folder.glob("epoch_*.npz")):
-            old.unlink(missing_ok=True)
+        kept = numbered_epochs(folder, ".npz")
+        for old in kept[:-keep] if keep else kept:
+            (folder / f"epoch_{old:03d}.npz").unlink(missing_ok=True)
 
     def _tensorboard(self, record: dict, grid_images: np.ndarray) -> None:
         with self.writer.as_default(step=record["epoch"]):

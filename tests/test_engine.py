@@ -101,6 +101,11 @@ def test_stop_mid_epoch_is_quick_and_resume_continues_metrics(tmp_path):
     lines = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in lines if r["type"] == "step"] == final.steps["step"]
     assert final.grid_epochs == [0, 1, 2, 3]
+    # Files half-written when a server stopped (or being written as another registry opens the run) are no epochs.
+    (tmp_path / "run" / "grids" / "epoch_004.tmp.png").write_bytes(b"")
+    (tmp_path / "run" / "checkpoints" / "epoch_004.tmp.npz").write_bytes(b"")
+    again = Run.open(tmp_path / "run")
+    assert again.snapshot().grid_epochs == [0, 1, 2, 3] and 4 not in again.kept_epochs()
 
 
 def test_resume_from_a_kept_epoch_drops_later_metrics(tmp_path, scheduler):

@@ -28,6 +28,7 @@ import numpy as np
 IMAGES_PER_GROUP = 50  # never more groups than one per 50 images: a folder of 400 photos gets at most 8
 FIT_SAMPLE = 10_000  # images the centres are fitted on; every image is then assigned to its nearest centre
 ITERATIONS = 20
+CHUNK = 10_000  # images turned into floats at a time (deskewing, assigning): bounded memory
 
 
 def group_count(asked: int, images: int) -> int:
@@ -69,8 +70,8 @@ def deskew(images: np.ndarray) -> np.ndarray:
     rows, cols = np.mgrid[:height, :width].astype(np.float32)
     middle_row, middle_col = height / 2, width / 2
     out = np.empty_like(images)
-    for start in range(0, len(images), 10_000):  # bounded memory
-        ink = images[start:start + 10_000].astype(np.float32)
+    for start in range(0, len(images), CHUNK):
+        ink = images[start:start + CHUNK].astype(np.float32)
         flat = ink[..., 0]
         mass = np.maximum(flat.sum(axis=(1, 2)), 1e-6)
         centre_row = np.einsum("nhw,hw->n", flat, rows) / mass
@@ -84,7 +85,7 @@ def deskew(images: np.ndarray) -> np.ndarray:
                                zero, one, centre_row - middle_row, zero, zero], axis=1)
         moved = keras.ops.image.affine_transform(ink, transforms, interpolation="bilinear", fill_mode="constant",
                                                  data_format="channels_last")
-        out[start:start + 10_000] = np.clip(np.round(keras.ops.convert_to_numpy(moved)), 0, 255)
+        out[start:start + CHUNK] = np.clip(np.round(keras.ops.convert_to_numpy(moved)), 0, 255)
     return out
 
 
@@ -108,8 +109,8 @@ def _floats(pixels: np.ndarray) -> np.ndarray:
 def _nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Index of the nearest centre for each point (uint8 pixels or floats in [0, 1])."""
     labels = np.empty(len(points), np.int64)
-    for start in range(0, len(points), 10_000):  # bounded memory: 10,000 images as floats at a time
-        chunk = points[start:start + 10_000]
+    for start in range(0, len(points), CHUNK):
+        chunk = points[start:start + CHUNK]
         if chunk.dtype == np.uint8:
             chunk = _floats(chunk)
         distance = -2.0 * chunk @ centres.T + (centres * centres).sum(axis=1)[None, :]

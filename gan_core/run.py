@@ -25,9 +25,14 @@ from .i18n import GanError, Message
 from .presets import check_shape, get_preset
 
 
+def epoch_file(folder: Path, epoch: int, suffix: str) -> Path:
+    """Where a run keeps one epoch's file: grids/epoch_NNN.png, checkpoints/epoch_NNN.npz."""
+    return folder / f"epoch_{epoch:03d}{suffix}"
+
+
 def numbered_epochs(folder: Path, suffix: str) -> list[int]:
-    """The epochs of the `epoch_NNN<suffix>` files in `folder`, in order. Anything else there (a file being
-    written as epoch_NNN.tmp<suffix>, or left half-written by a crash) is not an epoch."""
+    """The epochs of the epoch_file()s in `folder`, in order. Anything else there (a file being written as
+    epoch_NNN.tmp<suffix>, or left half-written by a crash) is not an epoch."""
     pattern = re.compile(r"epoch_(\d+)" + re.escape(suffix))
     names = (pattern.fullmatch(path.name) for path in folder.glob(f"epoch_*{suffix}"))
     return sorted(int(match.group(1)) for match in names if match)
@@ -288,7 +293,7 @@ class Run:
             )
 
     def grid_path(self, epoch: int) -> Path:
-        return self.directory / "grids" / f"epoch_{epoch:03d}.png"
+        return epoch_file(self.directory / "grids", epoch, ".png")
 
     def kept_epochs(self) -> list[int]:
         """Epochs with a full checkpoint to resume from or explore."""
@@ -333,7 +338,7 @@ class Run:
 
     def _checkpoint_path(self, epoch: int | None) -> Path | None:
         folder = self.directory / "checkpoints"
-        path = folder / ("last.npz" if epoch is None else f"epoch_{epoch:03d}.npz")
+        path = folder / "last.npz" if epoch is None else epoch_file(folder, epoch, ".npz")
         return path if path.exists() else None
 
     # --- the training thread ----------------------------------------------------------

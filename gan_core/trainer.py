@@ -15,7 +15,7 @@ from . import device, images as imaging
 from .gan import GAN, make_optimizer
 from .i18n import Message
 from .presets import get_preset
-from .run import numbered_epochs
+from .run import epoch_file, numbered_epochs
 
 CHECKPOINT_FORMAT = 1
 DIVERGED_LOSS = 1e6  # no loss we offer reaches this while training is sane: treat it like NaN
@@ -244,14 +244,14 @@ class RunCallback(keras.callbacks.Callback):
 
     def _checkpoint(self, epoch: int) -> None:
         folder = self.run.directory / "checkpoints"
-        path = folder / f"epoch_{epoch:03d}.npz"
+        path = epoch_file(folder, epoch, ".npz")
         save_checkpoint(self.gan, path, epoch, self.run.step)
         _link_or_copy(path, folder / "last.npz")
         self.steps_since_checkpoint = 0
         keep = self.run.config.keep_checkpoints
         kept = numbered_epochs(folder, ".npz")
         for old in kept[:-keep] if keep else kept:
-            (folder / f"epoch_{old:03d}.npz").unlink(missing_ok=True)
+            epoch_file(folder, old, ".npz").unlink(missing_ok=True)
 
     def _tensorboard(self, record: dict, grid_images: np.ndarray) -> None:
         with self.writer.as_default(step=record["epoch"]):

@@ -11,6 +11,7 @@ from gan_core import GanError
 from gan_core import images as imaging
 from gan_core.latent import GeneratorHandle, class_morph, interpolate
 from gan_core.pretrained import bundled_generators
+from gan_core.run import epoch_file
 from gan_ui import state
 from gan_ui.texts import tr
 from gan_ui.widgets import class_label
@@ -45,7 +46,7 @@ def file_handle(path: str, epoch: int | None, modified: float) -> GeneratorHandl
         import keras
 
         model = keras.models.clone_model(handle.model)
-        checkpoint = Path(path).parent / "checkpoints" / f"epoch_{epoch:03d}.npz"
+        checkpoint = epoch_file(Path(path).parent / "checkpoints", epoch, ".npz")
         load_generator_weights(model, checkpoint)
         handle = GeneratorHandle(model, handle.latent_dim, handle.num_classes, handle.class_names, handle.card,
                                  source=f"{path}@{epoch}")
@@ -210,7 +211,8 @@ def end_latent(handle: GeneratorHandle, key: str, source: str, number: int) -> n
         latents = grid_latents(handle, key)
         return latents[min(max(int(number), 1), len(latents)) - 1]
     if source == "current":
-        return _latent_state(handle, key).get("current", _latent_state(handle, key)["base"])
+        latent_state = _latent_state(handle, key)
+        return latent_state.get("current", latent_state["base"])  # "current": set by the live image above
     return handle.sample_latents(1, int(number))[0]
 
 
@@ -362,17 +364,17 @@ _TEXTS = {
     "explore.end_source.sample": {"es": "Muestra de la cuadrícula", "en": "Sample from the grid"},
     "explore.end_source.current": {"es": "La imagen de arriba", "en": "The image above"},
     "explore.end_number": {"es": "Semilla o nº de muestra", "en": "Seed or sample no."},
+    "explore.end_number_help": {
+        "es": "Con «Semilla», el número es la semilla del punto; con «Muestra de la cuadrícula», el número de la "
+              "muestra en la cuadrícula de más abajo (desde 1); con «La imagen de arriba» no se usa.",
+        "en": "With “Seed” the number is the point's seed; with “Sample from the grid”, the sample's number in "
+              "the grid further down (from 1); with “The image above” it is not used."},
     "explore.keep_group": {"es": "Mantener el grupo de A (z[0] fijo)", "en": "Keep A's group (z[0] fixed)"},
     "explore.keep_group_help": {
         "es": "Este generador elige su grupo con z[0] (autocondicionamiento). Entre dos puntos cualesquiera z[0] "
               "cruza varios cortes y el dígito salta; con z[0] fijo la tira cambia de forma suave dentro de un grupo.",
         "en": "This generator picks its group with z[0] (self-conditioning). Between two arbitrary points z[0] "
               "crosses several cuts and the digit jumps; with z[0] fixed the strip changes smoothly within one group."},
-    "explore.end_number_help": {
-        "es": "Con «Semilla», el número es la semilla del punto; con «Muestra de la cuadrícula», el número de la "
-              "muestra en la cuadrícula de más abajo (desde 1); con «La imagen de arriba» no se usa.",
-        "en": "With “Seed” the number is the point's seed; with “Sample from the grid”, the sample's number in "
-              "the grid further down (from 1); with “The image above” it is not used."},
     "explore.method": {"es": "Método", "en": "Method"},
     "explore.method.slerp": {"es": "Esférica", "en": "Spherical"},
     "explore.method.lerp": {"es": "Lineal", "en": "Linear"},

@@ -6,7 +6,6 @@ import types
 import warnings
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from . import losses
@@ -23,7 +22,7 @@ def make_optimizer(config: OptimizerConfig) -> keras.optimizers.Optimizer:
         optimizer = keras.optimizers.RMSprop(config.learning_rate, momentum=config.momentum)
     else:
         raise ValueError(config.name)
-    if keras.backend.backend() == "tensorflow":
+    if keras.backend.backend() == "tensorflow":  # the leak is TensorFlow's own (see below)
         if hasattr(optimizer, "_all_reduce_sum_gradients"):
             object.__setattr__(optimizer, "_all_reduce_sum_gradients",
                                types.MethodType(_all_reduce_only_when_distributed, optimizer))
@@ -40,9 +39,53 @@ def _all_reduce_only_when_distributed(optimizer, grads_and_vars):
     function in TensorFlow's process-wide gradient registry that is never removed and holds that step's graph: every
     run left its whole traced train step in memory (about 20 MB per run), so a class server that trains run after
     run grew without bound. With a single replica the sum is the gradient itself."""
+    import tensorflow as tf
+
     if tf.distribute.has_strategy():
         return type(optimizer)._all_reduce_sum_gradients(optimizer, grads_and_vars)
     return list(grads_and_vars)
+
+
+def gradients(compute, *targets):
+    """Run `compute()` (a tuple of tensors) recording it, and return (its values, one list of gradients per target).
+    A target is (index of a loss in the values, variables). The one place that knows how the backend differentiates:
+    TensorFlow's tape here, PyTorch's autograd where the engine runs on a machine with PyTorch only."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape(persistent=len(targets) > 1) as tape:
+            values = compute()
+        grads = [tape.gradient(values[index], variables) for index, variables in targets]
+        del tape
+        return values, grads
+    if backend == "torch":
+        import torch
+
+        values = compute()
+        grads = [list(torch.autograd.grad(values[index], [v.value for v in variables], retain_graph=True))
+                 for index, variables in targets]
+        return values, grads
+    raise NotImplementedError(f"gan_core trains with the tensorflow or torch backend, not {backend}")
+
+
+def input_gradient(function, inputs):
+    """d sum(function(inputs)) / d inputs, differentiable again (WGAN-GP's penalty is trained through it)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            outputs = function(inputs)
+        return tape.gradient(outputs, inputs)
+    if backend == "torch":
+        import torch
+
+        inputs = inputs.detach().requires_grad_(True)
+        outputs = function(inputs)
+        return torch.autograd.grad(ops.sum(outputs), inputs, create_graph=True)[0]
+    raise NotImplementedError(backend)
 
 
 class GAN(keras.Model):
@@ -115,7 +158,7 @@ class GAN(keras.Model):
 
     def _critic(self, images, labels, training=True):
         if self.use_diff_augment:
-            images = diff_augment(images, keras.random.randint((2,), 0, 2**30, seed=self.seed_generator, dtype="int32"))
+            images = diff_augment(images, self.seed_generator)
         inputs = [images, labels] if self.num_classes else images
         return self.discriminator(inputs, training=training)
 
@@ -131,46 +174,53 @@ class GAN(keras.Model):
             real_logits, fake_logits, g_loss, d_loss = self._simultaneous_step(real, labels, batch)
             return self._step_values(real_logits, fake_logits, g_loss, d_loss)
 
+        d_weights, g_weights = self.discriminator.trainable_weights, self.generator.trainable_weights
         for _ in range(self.d_steps):
             latents = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
             fake_labels = self._fake_labels(latents, labels)  # conditional: the real batch's classes
-            with tf.GradientTape() as tape:
+
+            def discriminator_pass():
                 fake = self.generate(latents, fake_labels, training=True)
                 # Separate passes for real and fake, so BatchNorm never mixes the two batches.
                 real_logits = self._critic(real, labels)
                 fake_logits = self._critic(fake, fake_labels)
-                d_loss = self._discriminator_loss(real_logits, fake_logits, real, fake, fake_labels)
-            grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+                return self._discriminator_loss(real_logits, fake_logits, real, fake, fake_labels), real_logits, fake_logits
+
+            (d_loss, real_logits, fake_logits), (grads,) = gradients(discriminator_pass, (0, d_weights))
+            self.d_optimizer.apply_gradients(zip(grads, d_weights))
 
         latents = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
         fake_labels = self._fake_labels(latents, labels)
-        with tf.GradientTape() as tape:
+
+        def generator_pass():
             fake = self.generate(latents, fake_labels, training=True)
-            g_logits = self._critic(fake, fake_labels)
-            g_loss = losses.generator_loss(self.loss_name, g_logits)
-        grads = tape.gradient(g_loss, self.generator.trainable_weights)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+            return (losses.generator_loss(self.loss_name, self._critic(fake, fake_labels)),)
+
+        (g_loss,), (grads,) = gradients(generator_pass, (0, g_weights))
+        self.g_optimizer.apply_gradients(zip(grads, g_weights))
         self._update_average()
         return self._step_values(real_logits, fake_logits, g_loss, d_loss)
 
     def _simultaneous_step(self, real, labels, batch):
         """TensorFlow's DCGAN tutorial: one generator pass; D's and G's gradients from the same logits, both
-        applied at once (two tapes). G's loss sees D before D's update, as in the tutorial."""
+        applied at once. G's loss sees D before D's update, as in the tutorial."""
         latents = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
         fake_labels = self._fake_labels(latents, labels)
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+        g_weights, d_weights = self.generator.trainable_weights, self.discriminator.trainable_weights
+
+        def both_passes():
             fake = self.generate(latents, fake_labels, training=True)
             real_logits = self._critic(real, labels)
             fake_logits = self._critic(fake, fake_labels)
             g_loss = losses.generator_loss(self.loss_name, fake_logits)
             d_loss = self._discriminator_loss(real_logits, fake_logits, real, fake, labels)
-        g_grads = g_tape.gradient(g_loss, self.generator.trainable_weights)
-        d_grads = d_tape.gradient(d_loss, self.discriminator.trainable_weights)
-        self.g_optimizer.apply_gradients(zip(g_grads, self.generator.trainable_weights))
-        self.d_optimizer.apply_gradients(zip(d_grads, self.discriminator.trainable_weights))
+            return real_logits, fake_logits, g_loss, d_loss
+
+        values, (g_grads, d_grads) = gradients(both_passes, (2, g_weights), (3, d_weights))
+        self.g_optimizer.apply_gradients(zip(g_grads, g_weights))
+        self.d_optimizer.apply_gradients(zip(d_grads, d_weights))
         self._update_average()
-        return real_logits, fake_logits, g_loss, d_loss
+        return values
 
     def _discriminator_loss(self, real_logits, fake_logits, real, fake, labels):
         d_loss = losses.discriminator_loss(self.loss_name, real_logits, fake_logits, self.label_smoothing)
@@ -202,10 +252,7 @@ class GAN(keras.Model):
         batch = ops.shape(real)[0]
         alpha = keras.random.uniform((batch, 1, 1, 1), 0.0, 1.0, seed=self.seed_generator)  # uniform in [0, 1]
         mixed = real + alpha * (fake - real)
-        with tf.GradientTape() as tape:
-            tape.watch(mixed)
-            scores = self._critic(mixed, labels)
-        grads = tape.gradient(scores, mixed)
+        grads = input_gradient(lambda images: self._critic(images, labels), mixed)
         norms = ops.sqrt(ops.sum(ops.square(grads), axis=[1, 2, 3]) + 1e-12)
         return ops.mean(ops.square(norms - 1.0))
 

@@ -123,6 +123,11 @@ class GAN(keras.Model):
             self.generator_ema = keras.models.clone_model(generator)
             self.generator_ema.set_weights(generator.get_weights())
             self.generator_ema.trainable = False
+        # Without BatchNorm in D, real and fake go through D as one batch: one pass is cheaper, and a spectrally
+        # normalised layer renormalises its kernel in place once per pass, which autograd allows once per step.
+        self.joint_critic = not any(isinstance(layer, keras.layers.BatchNormalization)
+                                    for layer in discriminator._flatten_layers())
+        self.built = True  # both networks are built: fit must not trace `call` on a batch of images to build us
 
     @property
     def conditional(self) -> bool:
@@ -162,6 +167,16 @@ class GAN(keras.Model):
         inputs = [images, labels] if self.num_classes else images
         return self.discriminator(inputs, training=training)
 
+    def _critic_real_and_fake(self, real, real_labels, fake, fake_labels):
+        """D's logits on the real and the fake batch: separate passes when D has BatchNorm (its statistics must
+        never mix the two batches), else one pass over both."""
+        if not self.joint_critic:
+            return self._critic(real, real_labels), self._critic(fake, fake_labels)
+        both_labels = None if real_labels is None else ops.concatenate([real_labels, fake_labels], axis=0)
+        logits = self._critic(ops.concatenate([real, fake], axis=0), both_labels)
+        count = ops.shape(real)[0]
+        return logits[:count], logits[count:]
+
     def train_step(self, data):
         if self.num_classes:
             real_uint8, labels = data
@@ -181,9 +196,7 @@ class GAN(keras.Model):
 
             def discriminator_pass():
                 fake = self.generate(latents, fake_labels, training=True)
-                # Separate passes for real and fake, so BatchNorm never mixes the two batches.
-                real_logits = self._critic(real, labels)
-                fake_logits = self._critic(fake, fake_labels)
+                real_logits, fake_logits = self._critic_real_and_fake(real, labels, fake, fake_labels)
                 return self._discriminator_loss(real_logits, fake_logits, real, fake, fake_labels), real_logits, fake_logits
 
             (d_loss, real_logits, fake_logits), (grads,) = gradients(discriminator_pass, (0, d_weights))
@@ -210,8 +223,7 @@ class GAN(keras.Model):
 
         def both_passes():
             fake = self.generate(latents, fake_labels, training=True)
-            real_logits = self._critic(real, labels)
-            fake_logits = self._critic(fake, fake_labels)
+            real_logits, fake_logits = self._critic_real_and_fake(real, labels, fake, fake_labels)
             g_loss = losses.generator_loss(self.loss_name, fake_logits)
             d_loss = self._discriminator_loss(real_logits, fake_logits, real, fake, labels)
             return real_logits, fake_logits, g_loss, d_loss

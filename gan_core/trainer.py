@@ -9,7 +9,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from . import device, images as imaging
 from .gan import GAN, make_optimizer
@@ -55,9 +54,11 @@ def fixed_inputs(config, num_classes: int, conditional: bool):
     return latents, labels, columns
 
 
-def make_tf_dataset(dataset, config, conditional: bool, groups=None) -> tf.data.Dataset:
-    """The whole dataset held in memory as uint8, shuffled each epoch, batches of equal size; with its labels
-    when conditional, with `groups` (self-conditioning) when given."""
+def make_tf_dataset(dataset, config, conditional: bool, groups=None):
+    """The whole dataset held in memory as uint8, shuffled each epoch, batches of equal size (a tf.data.Dataset);
+    with its labels when conditional, with `groups` (self-conditioning) when given."""
+    import tensorflow as tf
+
     if groups is not None:
         data = tf.data.Dataset.from_tensor_slices((dataset.images, groups))
     elif conditional:
@@ -149,6 +150,9 @@ class RunCallback(keras.callbacks.Callback):
         self.steps_since_checkpoint = 0
         self.epoch_started = time.time()
         self.epoch_paused = 0.0
+        import tensorflow as tf  # here, not at the top: build_gan and the checkpoints serve any Keras backend
+
+        self.summary = tf.summary
         self.writer = tf.summary.create_file_writer(str(run.directory / "tb"))
         sample = dataset.images[np.random.default_rng(config.seed).choice(len(dataset.images),
                                                                              min(64, len(dataset.images)), replace=False)]
@@ -256,13 +260,13 @@ class RunCallback(keras.callbacks.Callback):
     def _tensorboard(self, record: dict, grid_images: np.ndarray) -> None:
         with self.writer.as_default(step=record["epoch"]):
             for name in ("g_loss", "d_loss", "d_acc_real", "d_acc_fake", "images_per_sec", "diversity"):
-                tf.summary.scalar(f"epoch/{name}", record[name])
+                self.summary.scalar(f"epoch/{name}", record[name])
             grid = imaging.make_grid(imaging.to_uint8(grid_images), self.grid_columns)
-            tf.summary.image("fixed_latent_grid", grid[None], max_outputs=1)
+            self.summary.image("fixed_latent_grid", grid[None], max_outputs=1)
         with self.writer.as_default():
             for step_record in self.epoch_records:
                 for name in ("g_loss", "d_loss", "d_acc_real", "d_acc_fake"):
-                    tf.summary.scalar(f"step/{name}", step_record[name], step=step_record["step"])
+                    self.summary.scalar(f"step/{name}", step_record[name], step=step_record["step"])
         self.writer.flush()
 
     # --- artefacts ------------------------------------------------------------------------

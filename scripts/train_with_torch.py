@@ -28,6 +28,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from gan_core import images as imaging  # noqa: E402
+from gan_core.datasets import is_builtin, load_dataset  # noqa: E402
 from gan_core.presets import get_preset  # noqa: E402
 from gan_core.run import epoch_file  # noqa: E402
 from gan_core.trainer import build_gan, fixed_inputs, save_checkpoint  # noqa: E402
@@ -36,8 +37,8 @@ from gan_core.trainer import build_gan, fixed_inputs, save_checkpoint  # noqa: E
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", required=True)
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--dataset-name", default="cifar_animals", help="what config.json calls the dataset")
+    parser.add_argument("--data", required=True, help="an .npz (below), or a built-in dataset's name")
+    parser.add_argument("--dataset-name", default="cifar_animals", help="what config.json calls an .npz's dataset")
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--steps-per-epoch", type=int, default=200)
     parser.add_argument("--minutes", type=float, default=8.0, help="stop after the epoch that passes this")
@@ -47,10 +48,15 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
-    with np.load(args.data) as data:
-        images = data["x"]
-        labels = data["y"].astype(np.int32).reshape(-1, 1) if "y" in data.files else None
-        class_names = [str(c) for c in data["classes"]] if "classes" in data.files else []
+    if is_builtin(args.data):
+        dataset = load_dataset(args.data)
+        images, class_names, args.dataset_name = dataset.images, list(dataset.class_names or []), args.data
+        labels = None if dataset.labels is None else dataset.labels.astype(np.int32).reshape(-1, 1)
+    else:
+        with np.load(args.data) as data:
+            images = data["x"]
+            labels = data["y"].astype(np.int32).reshape(-1, 1) if "y" in data.files else None
+            class_names = [str(c) for c in data["classes"]] if "classes" in data.files else []
     preset = get_preset(args.preset)
     num_classes = len(class_names) if preset.conditional else 0
     config = preset.config(dataset=args.dataset_name, batch_size=args.batch, steps_per_epoch=args.steps_per_epoch,

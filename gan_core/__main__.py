@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--clusters", type=int,
                        help="self-conditioning: N k-means groups of the images condition G and D, no labels used "
                             "(fast, dcgan; 0: off)")
+    train.add_argument("--init-from", dest="init_from",
+                       help="start from this generator's G and D: pretrained/NAME or a run folder; 'auto' (default): "
+                            "the bundled animals for a photo folder when the preset and shapes allow; '' from scratch")
+    train.add_argument("--freeze-d", dest="freeze_d", type=int, help="with --init-from: D's first N layers stay fixed")
+    train.add_argument("--minutes", dest="max_minutes", type=float,
+                       help="time budget: training ends after the epoch that passes it")
     train.set_defaults(handler=cmd_train)
 
     resume = commands.add_parser("resume", help="continue a stopped or finished run from its checkpoint")
@@ -115,9 +121,12 @@ def cmd_presets(args, argv) -> int:
 
 def config_from_args(args):
     preset = get_preset(args.preset)
+    if getattr(args, "init_from", None) == "auto":
+        args.init_from = None  # TrainConfig's "decide for me"
     overrides = {key: getattr(args, key) for key in (
         "dataset", "epochs", "batch_size", "latent_dim", "loss", "d_steps", "update", "label_smoothing", "seed",
-        "image_size", "max_images", "diff_augment", "metrics_every", "ema_decay", "steps_per_epoch", "clusters")
+        "image_size", "max_images", "diff_augment", "metrics_every", "ema_decay", "steps_per_epoch", "clusters",
+        "init_from", "freeze_d", "max_minutes")
         if getattr(args, key) is not None}
     config = preset.config(**overrides)
     for which in ("generator_optimizer", "discriminator_optimizer"):
@@ -254,6 +263,8 @@ def cmd_pretrained_export(args, argv) -> int:
     target: Path = args.target
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(args.run_dir / "generator.keras", target / "generator.keras")
+    if (args.run_dir / "networks.npz").is_file():  # G and D by name: the bundled generator can seed transfer runs
+        shutil.copyfile(args.run_dir / "networks.npz", target / "networks.npz")
     card = json.loads((args.run_dir / "card.json").read_text())
     scores = evaluate_file(target / "generator.keras", card.get("dataset"), 2000)
     if scores is not None:

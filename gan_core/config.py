@@ -65,6 +65,11 @@ class TrainConfig:
     # self-conditioning (gan_core.clusters): k-means groups of the images, no labels, condition G and D; the
     # generator still takes only z (its dimension 0 picks the group). 0: off. Unconditional presets that allow it.
     clusters: int = 0
+    # transfer learning (gan_core.transfer): start from this generator's G and D: "pretrained/NAME" or a run folder;
+    # "" from scratch; None ("auto"): the bundled animals for a photo folder when the preset and shapes allow
+    init_from: str | None = None
+    freeze_d: int = 0  # FreezeD: D's first N layers keep the source's weights (with init_from)
+    max_minutes: float = 0.0  # a time budget: training ends after the epoch that passes it (0: none)
 
     def validate(self) -> None:
         from .presets import PRESETS  # local import: presets import this module
@@ -100,6 +105,13 @@ class TrainConfig:
             if preset.conditional or not preset.self_conditioning:
                 raise GanError("error.clusters_preset", preset=self.preset,
                                supported=", ".join(p.name for p in PRESETS.values() if p.self_conditioning))
+        if self.init_from is not None and not isinstance(self.init_from, str):
+            raise GanError("error.unknown_choice", field="init_from", value=self.init_from,
+                           choices="auto, pretrained/NAME, a run folder")
+        _check_int("freeze_d", self.freeze_d, 0, 8)
+        if self.freeze_d and not self.init_from:
+            raise GanError("error.freeze_without_init")
+        _check_number("max_minutes", self.max_minutes, 0.0, 24 * 60.0)
         if self.diff_augment not in (None, True, False):
             raise GanError("error.unknown_choice", field="diff_augment", value=self.diff_augment, choices="true, false")
 

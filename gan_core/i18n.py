@@ -54,6 +54,32 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "No se encontró el conjunto «{dataset}». Se buscó en: {places}. Defina GAN_DATA_DIR con la carpeta de datos.",
         "en": "Dataset “{dataset}” was not found. Looked in: {places}. Set GAN_DATA_DIR to the data folder.",
     },
+    "error.init_from_missing": {
+        "es": "No encuentro el generador de partida «{value}»: hace falta una carpeta con networks.npz y card.json "
+              "(pretrained/NOMBRE o la carpeta de una ejecución terminada).",
+        "en": "Cannot find the starting generator “{value}”: it needs a folder with networks.npz and card.json "
+              "(pretrained/NAME or a finished run's folder).",
+    },
+    "error.init_from_incompatible": {
+        "es": "No se puede empezar desde «{value}» ({preset}, {shape}): esta ejecución usa {wanted_preset} con "
+              "imágenes {wanted_shape}. Hace falta la misma receta y el mismo tamaño.",
+        "en": "Cannot start from “{value}” ({preset}, {shape}): this run uses {wanted_preset} with {wanted_shape} "
+              "images. The recipe and the image size must match.",
+    },
+    "error.init_from_classes": {
+        "es": "«{value}» tiene {source} clases y esta ejecución {target}: no se pueden copiar sus redes.",
+        "en": "“{value}” has {source} classes and this run {target}: its networks cannot be copied.",
+    },
+    "error.freeze_without_init": {
+        "es": "Congelar capas de D solo tiene sentido al empezar desde otro generador (empezar desde…).",
+        "en": "Freezing D's layers only makes sense when starting from another generator (start from…).",
+    },
+    "run.time_budget_reached": {
+        "es": "Se acabó el tiempo fijado ({minutes} min): el entrenamiento terminó en la época {epoch}. "
+              "Puedes continuarlo con más épocas.",
+        "en": "The time budget ({minutes} min) is spent: training ended at epoch {epoch}. "
+              "You can continue it with more epochs.",
+    },
     "error.too_few_images": {
         "es": "Hacen falta al menos {minimum} imágenes para entrenar (hay {count}).",
         "en": "At least {minimum} images are needed to train (there are {count}).",

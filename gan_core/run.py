@@ -120,6 +120,7 @@ class Run:
         self.train_seconds = 0.0  # time spent training, summed over sessions, pauses excluded
         self._segment_started: float | None = None
         self.images_per_sec = 0.0
+        self.started_from: dict | None = None  # transfer learning (gan_core.transfer): what the networks came from
         self.quality_fn = None  # optional: callable(generator_fn, dataset) -> dict, every config.metrics_every epochs
 
     # --- creation and loading ---------------------------------------------------------
@@ -143,6 +144,12 @@ class Run:
             raise GanError("error.batch_larger_than_data", batch=config.batch_size, count=len(dataset.images))
         if config.diff_augment is None:  # small data: augment (Zhao et al. 2020), recorded as decided
             config.diff_augment = len(dataset.images) < SMALL_DATA_IMAGES
+        from .transfer import resolve  # "auto" and a named source, decided and checked before anything is written
+
+        config.init_from = resolve(config.init_from, config.preset, dataset, config.latent_dim,
+                                   builtin=is_builtin(config.dataset))
+        if config.freeze_d and not config.init_from:
+            raise GanError("error.freeze_without_init")
         if directory.exists() and any(directory.iterdir()):
             raise GanError("error.run_exists", path=str(directory))
         directory.mkdir(parents=True, exist_ok=True)
@@ -169,6 +176,7 @@ class Run:
         run.command = status.get("command", "")
         run.train_seconds = float(status.get("train_seconds", 0.0))
         run.steps_per_epoch = int(status.get("steps_per_epoch", 0))
+        run.started_from = status.get("started_from")
         if run.state in ACTIVE_STATES:
             run.state = RunState.STOPPED
         run._load_metrics()
@@ -332,6 +340,7 @@ class Run:
             "owner": self.owner,
             "train_seconds": self._elapsed(),
             "steps_per_epoch": self.steps_per_epoch,
+            "started_from": self.started_from,
             "updated": time.time(),
         }
         _atomic_write(self.directory / "status.json", json.dumps(status, indent=2))

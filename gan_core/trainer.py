@@ -31,6 +31,10 @@ def build_gan(config, image_shape, num_classes: int, cluster_bounds=None) -> GAN
         classes, extra = len(cluster_bounds) + 1, {"cluster_bounds": cluster_bounds}
     generator = preset.build_generator(image_shape, config.latent_dim, classes, **extra)
     discriminator = preset.build_discriminator(image_shape, classes)
+    if config.freeze_d:
+        from .transfer import freeze_discriminator_layers
+
+        freeze_discriminator_layers(discriminator, config.freeze_d)
     gan = GAN(generator, discriminator, config.latent_dim, loss=config.loss, num_classes=classes,
               d_steps=config.d_steps, simultaneous=config.update == "simultaneous",
               label_smoothing=config.label_smoothing, gp_weight=config.gp_weight, diff_augment=config.diff_augment,
@@ -97,11 +101,16 @@ def train(run) -> None:
         run.steps_per_epoch = steps_per_epoch
         run.step_in_epoch = 0
 
+    if resume_from is None and config.init_from:
+        from .transfer import initialise
+
+        run.started_from = initialise(gan, config.init_from, dataset.images)
     callback = RunCallback(run, gan, dataset, conditional)
     if resume_from is None:
         callback.save_grid(0)
     if start_epoch >= config.epochs:
         callback.export_generator()
+        _save_transfer_source(gan, run)
         return
     batches = make_tf_dataset(dataset, config, conditional, groups)
     if config.steps_per_epoch:  # epochs of N batches: one endless shuffled stream, cut every N batches
@@ -114,6 +123,14 @@ def train(run) -> None:
     if run.stop_requested and callback.steps_since_checkpoint:
         save_checkpoint(gan, run.directory / "checkpoints" / "last.npz", run.epoch, run.step)
     callback.export_generator()
+    _save_transfer_source(gan, run)
+
+
+def _save_transfer_source(gan, run) -> None:
+    """G and D by name (gan_core.transfer): a finished run can seed another (`init_from` = its folder)."""
+    from .transfer import NETWORKS_FILE, save_networks
+
+    save_networks(gan, run.directory / NETWORKS_FILE)
 
 
 def self_conditioning_groups(run, dataset) -> tuple[np.ndarray, list[float]]:
@@ -158,6 +175,7 @@ class RunCallback(keras.callbacks.Callback):
                                                                              min(64, len(dataset.images)), replace=False)]
         self.real_diversity = batch_diversity(sample.astype(np.float32) / 127.5 - 1.0)
         self.metrics_file = open(run.directory / "metrics.jsonl", "a", encoding="utf-8")
+        self.elapsed_at_start = run._elapsed()  # the time budget (config.max_minutes) counts this session only
 
     # --- batches ---------------------------------------------------------------------------
 
@@ -225,6 +243,19 @@ class RunCallback(keras.callbacks.Callback):
         self.export_generator()
         with run._lock:
             run._write_status()
+        self._end_if_out_of_time(number)
+
+    def _end_if_out_of_time(self, epoch: int) -> None:
+        """config.max_minutes: the run ends here, finished, its epochs cut to the ones it trained."""
+        run = self.run
+        budget = run.config.max_minutes * 60
+        if not budget or epoch >= run.config.epochs or run._elapsed() - self.elapsed_at_start < budget:
+            return
+        with run._lock:
+            run.config.epochs = epoch
+            run.message = Message("run.time_budget_reached", minutes=f"{run.config.max_minutes:g}", epoch=epoch)
+            (run.directory / "config.json").write_text(run.config.to_json())
+        self.model.stop_training = True
 
     def _quality(self, epoch: int) -> None:
         """Every `metrics_every` epochs: run.quality_fn if one was set, else the dataset's shipped classifier
@@ -302,6 +333,7 @@ class RunCallback(keras.callbacks.Callback):
                 "metrics": {k: v for k, v in (run.epochs[-1] if run.epochs else {}).items() if k != "type"},
                 "quality": {k: v for k, v in (run.quality[-1] if run.quality else {}).items() if k != "type"},
                 "config": run.config.to_dict(),
+                "started_from": run.started_from,
             },
         )
 

@@ -104,6 +104,8 @@ def _status(snap: RunSnapshot, lang: str) -> None:
         st.info(tr("live.stopped", lang), icon=":material/stop_circle:")
     elif snap.state == RunState.FINISHED:
         st.success(tr("live.finished", lang), icon=":material/check_circle:")
+        if snap.message:  # e.g. the time budget ended it
+            st.info(snap.message.text(lang), icon=":material/timer:")
     elif snap.state == RunState.FAILED:
         st.error(snap.message.text(lang) if snap.message else tr("live.failed", lang), icon=":material/error:")
         if snap.traceback:

@@ -114,6 +114,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "El archivo comprimido se descomprime a un tamaño excesivo: parece una bomba zip y se ha rechazado.",
         "en": "The archive expands to an excessive size: it looks like a zip bomb and was refused.",
     },
+    "error.zip_listing": {
+        "es": "El índice del zip ocupa {megabytes} MB (máximo {limit} MB): se ha rechazado sin abrirlo.",
+        "en": "The zip's listing takes {megabytes} MB (at most {limit} MB): it was refused without opening it.",
+    },
     # --- reasons a photo was skipped -------------------------------------------
     "skip.not_an_image": {"es": "no es una imagen", "en": "not an image"},
     "skip.corrupt": {"es": "imagen dañada o truncada", "en": "corrupt or truncated image"},

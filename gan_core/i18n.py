@@ -90,6 +90,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "El archivo de modelo no es válido: {reason}",
         "en": "The model file is not valid: {reason}",
     },
+    "error.model_too_big": {
+        "es": "El modelo declara unos {params} parámetros; un generador no necesita más de {limit}. Se ha rechazado "
+              "sin construirlo.",
+        "en": "The model declares about {params} parameters; a generator needs no more than {limit}. It was refused "
+              "without building it.",
+    },
+    "error.model_too_big_layer": {
+        "es": "Una capa del modelo produce {values} valores por imagen (máximo {limit}). Se ha rechazado sin construirlo.",
+        "en": "One of the model's layers outputs {values} values per image (at most {limit}). It was refused without "
+              "building it.",
+    },
+    "error.model_check_memory": {
+        "es": "Al construir y probar el modelo se superó el límite de memoria de la comprobación ({limit} MB): es "
+              "demasiado grande para este servidor.",
+        "en": "Building and trying the model went over the check's memory limit ({limit} MB): it is too large for "
+              "this server.",
+    },
+    "error.model_check_timeout": {
+        "es": "Construir y probar el modelo tardó más de {seconds} s: es demasiado lento para este servidor.",
+        "en": "Building and trying the model took longer than {seconds} s: it is too slow for this server.",
+    },
     "error.upload_too_many_files": {
         "es": "El archivo contiene demasiados ficheros ({count}; máximo {limit}).",
         "en": "The archive holds too many files ({count}; at most {limit}).",

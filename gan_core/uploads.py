@@ -121,24 +121,37 @@ def _looks_like_zip(stream) -> bool:
     return found
 
 
-def save_model_upload(file_name: str, data: bytes, session_dir: Path):
-    """Check an uploaded generator and keep it in the session directory under a generated name.
+def save_model_upload(file_name: str, data: bytes, session_dir: Path, quota_bytes: int | None = None):
+    """Check an uploaded generator and keep it in the session directory under a generated name, in place of the
+    session's previous upload (one kept: the newest). The file counts against the session's disk quota; it is
+    built and run first in a memory- and time-limited child process (modelio.check_in_child).
     Returns a latent.GeneratorHandle; a file that fails any check is deleted and GanError raised."""
+    from . import housekeeping
     from .latent import GeneratorHandle
+    from .modelio import check_in_child, check_keras_archive
 
     if not str(file_name).lower().endswith(".keras"):
         raise GanError("error.model_file", reason="solo se aceptan archivos .keras / only .keras files are accepted")
     if len(data) > MAX_MODEL_UPLOAD_BYTES:
         raise GanError("error.model_file", reason=f"> {MAX_MODEL_UPLOAD_BYTES // 1_000_000} MB")
     folder = Path(session_dir) / "models"
+    previous = sorted(folder.glob("uploaded-*.keras")) if folder.is_dir() else []
+    replaced = sum(path.stat().st_size for path in previous)
+    housekeeping.check_quota(session_dir, len(data) - replaced,
+                             housekeeping.DEFAULT_QUOTA_BYTES if quota_bytes is None else quota_bytes)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"uploaded-{uuid.uuid4().hex[:16]}.keras"
     target.write_bytes(data)
     try:
-        return GeneratorHandle.from_file(target)
+        check_keras_archive(target)  # members, classes and declared size: cheap, before any process starts
+        check_in_child(target)
+        handle = GeneratorHandle.from_file(target)
     except GanError:
         target.unlink(missing_ok=True)
         raise
     except Exception as exc:  # noqa: BLE001 - whatever goes wrong, the file is refused
         target.unlink(missing_ok=True)
         raise GanError("error.model_file", reason=f"{type(exc).__name__}") from None
+    for path in previous:
+        path.unlink(missing_ok=True)
+    return handle

@@ -416,3 +416,78 @@ def test_a_big_grey16_image_still_looks_right_after_reduction(session_dir):
     result = uploads.read_photo_upload([*eight_birds().items(), ("ramp.png", encode(gradient, "PNG"))], size=32)
     row = result.dataset.images[-1][16, :, 0].astype(int)
     assert row[0] < 40 and row[-1] > 215 and np.all(np.diff(row) >= 0)
+
+
+MODEL_SETUP = """
+import sys; sys.path.insert(0, 'tests')
+from pathlib import Path
+import hostile
+from gan_core import GanError, uploads
+def attempt(data, folder):
+    try:
+        handle = uploads.save_model_upload('mine.keras', data, Path(folder))
+        handle.generate(handle.sample_latents(32, 0))
+        return {'accepted': True}
+    except GanError as exc:
+        return {'key': exc.message.key, 'es': exc.text('es'), 'en': exc.text('en')}
+"""
+
+
+def test_a_tiny_keras_file_declaring_a_giant_layer_is_refused_before_keras_builds_it(session_dir):
+    # A few kB whose config declares Dense(50,000,000): main's server grew 4.8 GB before refusing it.
+    measured = peak_in_child(MODEL_SETUP + "data = hostile.giant_dense(hostile.small_generator_bytes(), 50_000_000)\n",
+                             f"result = dict(attempt(data, {str(session_dir)!r}), size=len(data))")
+    result = measured["result"]
+    assert result["size"] < 30_000 and result["key"] == "error.model_too_big"
+    assert "450,000,000 parámetros" in result["es"] and "450,000,000 parameters" in result["en"]
+    assert "sin construirlo" in result["es"] and "without building it" in result["en"]
+    assert measured["grew_mb"] < 50, measured
+    assert not any(session_dir.rglob("*.keras")), "a refused file is not kept"
+
+
+def test_a_model_with_huge_activations_is_built_only_in_a_memory_limited_child(session_dir):
+    # About 4,000 parameters, but one image is 800 MB inside the network (the explorer's grid of 32: 26 GB). The
+    # declared sizes look harmless; the server process builds it only after a child process with a memory limit
+    # has built it and run a batch. Here the child runs out of its limit and the upload is refused.
+    measured = peak_in_child(MODEL_SETUP + "data = hostile.giant_activation(256)\n",
+                             f"result = attempt(data, {str(session_dir)!r})")
+    result = measured["result"]
+    assert result["key"] == "error.model_check_memory", result
+    assert "límite de memoria" in result["es"] and "memory limit" in result["en"]
+    assert measured["grew_mb"] < 50, measured  # the process serving pages never built it
+    from gan_core.modelio import CHECK_ADDRESS_SPACE_BYTES
+
+    assert measured["child_peak_mb"] * 1024 * 1024 < CHECK_ADDRESS_SPACE_BYTES, measured
+    assert not any(session_dir.rglob("*.keras"))
+
+
+def test_the_size_estimate_counts_what_the_config_declares(tmp_path):
+    import json
+
+    from hostile import giant_dense, small_generator_bytes
+
+    from gan_core import modelio
+
+    clean = small_generator_bytes()
+    with zipfile.ZipFile(io.BytesIO(clean)) as archive:
+        assert modelio.estimate_size(json.loads(archive.read("config.json"))) == (8 * 49 + 49, 49)
+    with zipfile.ZipFile(io.BytesIO(giant_dense(clean, 1000))) as archive:
+        assert modelio.estimate_size(json.loads(archive.read("config.json")))[0] == 9 * 1000
+    for bundled in sorted((PROJECT / "pretrained").glob("*/generator.keras")):  # ours pass, with room to spare
+        with zipfile.ZipFile(bundled) as archive:
+            params, values = modelio.estimate_size(json.loads(archive.read("config.json")))
+        assert params < modelio.MAX_GENERATOR_PARAMS / 5 and values < modelio.MAX_LAYER_VALUES / 5, bundled
+
+
+def test_uploaded_models_count_against_the_quota_and_only_the_newest_is_kept(session_dir, tmp_path):
+    data = saved_bytes(small_generator(), tmp_path)
+    quota = int(len(data) * 2.5)
+    for _ in range(3):  # three uploads in a quota that holds two: each replaces the one before
+        uploads.save_model_upload("mine.keras", data, session_dir, quota_bytes=quota)
+        assert len(list((session_dir / "models").glob("*.keras"))) == 1
+    with pytest.raises(GanError) as caught:
+        uploads.save_model_upload("mine.keras", data, session_dir, quota_bytes=len(data) // 2)
+    assert caught.value.message.key == "error.quota"
+    assert "espacio en el servidor está lleno" in caught.value.text("es")
+    assert "space on the server is full" in caught.value.text("en")
+    assert len(list((session_dir / "models").glob("*.keras"))) == 1, "the refused upload left the kept one alone"

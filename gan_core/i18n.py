@@ -20,6 +20,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Valor no válido para {field}: «{value}». Opciones: {choices}.",
         "en": "Invalid value for {field}: “{value}”. Choices: {choices}.",
     },
+    "error.unknown_field": {
+        "es": "Campo desconocido en {field}: «{value}». Campos válidos: {choices}.",
+        "en": "Unknown field in {field}: “{value}”. Valid fields: {choices}.",
+    },
     "error.not_integer": {
         "es": "{field} debe ser un número entero (recibido: {value}).",
         "en": "{field} must be a whole number (got: {value}).",

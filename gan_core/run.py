@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import images as imaging
-from .config import SMALL_DATA_IMAGES, TrainConfig
+from .config import SMALL_DATA_IMAGES, TrainConfig, check_extra_epochs
 from .datasets import Dataset, is_builtin, load_dataset
 from .diagnosis import diagnose
 from .i18n import GanError, Message
@@ -144,7 +144,7 @@ class Run:
         if config.diff_augment is None:  # small data: augment (Zhao et al. 2020), recorded as decided
             config.diff_augment = len(dataset.images) < SMALL_DATA_IMAGES
         if directory.exists() and any(directory.iterdir()):
-            raise GanError("error.run_exists", path=str(directory))
+            raise GanError("error.run_exists", path=str(directory) if owner == "local" else directory.name)
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "config.json").write_text(config.to_json())
         run = cls(directory, config, dataset, owner, command)
@@ -261,9 +261,12 @@ class Run:
         with self._lock:
             if self.state in ACTIVE_STATES:
                 raise GanError("error.cannot_resume_state", state=self.state.value)
+            check_extra_epochs(extra_epochs, self.config.epochs)
+            if from_epoch is not None and (isinstance(from_epoch, bool) or not isinstance(from_epoch, int)):
+                raise GanError("error.not_integer", field="epoch", value=from_epoch)
             checkpoint = self._checkpoint_path(from_epoch)
             if checkpoint is None:
-                raise GanError("error.no_checkpoint", path=str(self.directory))
+                raise GanError("error.no_checkpoint", path=self.shown_name)
             if extra_epochs:
                 self.config.epochs += extra_epochs
                 (self.directory / "config.json").write_text(self.config.to_json())
@@ -271,6 +274,11 @@ class Run:
         self.start(scheduler)
 
     # --- reading (any thread) ---------------------------------------------------------
+
+    @property
+    def shown_name(self) -> str:
+        """How messages name the run: its folder for the command line, its id for a session (never a server path)."""
+        return str(self.directory) if self.owner == "local" else self.run_id
 
     def snapshot(self) -> RunSnapshot:
         with self._lock:
@@ -305,7 +313,7 @@ class Run:
 
         frames = [np.asarray(Image.open(self.grid_path(e)).convert("RGB")) for e in self.grid_epochs]
         if not frames:
-            raise GanError("error.no_checkpoint", path=str(self.directory))
+            raise GanError("error.no_checkpoint", path=self.shown_name)
         data = imaging.gif_bytes(frames, duration_ms, labels=[f"epoch {e}" for e in self.grid_epochs])
         path = self.directory / "progress.gif"
         _atomic_write_bytes(path, data)

@@ -131,6 +131,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Solo se pudieron leer {count} imágenes (mínimo {minimum}); se omitieron {skipped} archivos. Revise la lista de omitidos.",
         "en": "Only {count} images could be read (at least {minimum} needed); {skipped} files were skipped. See the list of skipped files.",
     },
+    "error.session_busy": {
+        "es": "Ya tienes una ejecución en cola o en marcha ({run}): espera a que termine o detenla antes de empezar otra. "
+              "Cada sesión entrena una ejecución a la vez, para que la cola sea justa con toda la clase.",
+        "en": "You already have a run queued or running ({run}): wait for it to end or stop it before starting another. "
+              "Each session trains one run at a time, so the queue is fair to the whole class.",
+    },
     "error.quota": {
         "es": "Su espacio en el servidor está lleno ({used} MB de {limit} MB). Borre ejecuciones o datos antiguos.",
         "en": "Your space on the server is full ({used} MB of {limit} MB). Delete old runs or data.",

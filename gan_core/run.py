@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import housekeeping
 from . import images as imaging
 from .config import SMALL_DATA_IMAGES, TrainConfig, check_extra_epochs
 from .datasets import Dataset, is_builtin, load_dataset
@@ -121,6 +122,8 @@ class Run:
         self._segment_started: float | None = None
         self.images_per_sec = 0.0
         self.quality_fn = None  # optional: callable(generator_fn, dataset) -> dict, every config.metrics_every epochs
+        # optional: (folder, bytes) the run's writes must keep within (a session's disk quota), checked every epoch
+        self.disk_quota: tuple[Path, int] | None = None
 
     # --- creation and loading ---------------------------------------------------------
 
@@ -413,6 +416,13 @@ class Run:
                     self.steps[name].append(record[name])
             if records:
                 self.step = records[-1]["step"]
+
+    def check_disk(self) -> None:
+        """GanError('error.quota') when the folder the quota covers is already over it (called before each epoch's
+        writes, so a run cannot fill the disk after it was allowed to start)."""
+        if self.disk_quota is not None:
+            folder, limit = self.disk_quota
+            housekeeping.check_quota(folder, 0, limit)
 
     def wait_while_paused(self) -> None:
         while self._pause.is_set() and not self._stop.is_set():

@@ -82,12 +82,9 @@ def _continue(run: Run, extra_epochs: int) -> None:
     """Resume a stopped, failed or finished run from its last checkpoint; one stopped before its first step
     has none and simply starts."""
     try:
-        run.resume_training(extra_epochs=int(extra_epochs))
+        state.registry().resume_run(state.session_id(), run, extra_epochs=int(extra_epochs))
     except GanError as exc:
-        if exc.message.key == "error.no_checkpoint" and run.snapshot().step == 0:
-            run.start()
-        else:
-            st.session_state[FLASH_KEY] = exc.message
+        st.session_state[FLASH_KEY] = exc.message
 
 
 # --- status, charts, grids ----------------------------------------------------------------------

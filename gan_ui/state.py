@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gan_core import Dataset, Run, TrainConfig, housekeeping, new_run_id
+from gan_core import Dataset, GanError, Run, TrainConfig, housekeeping, new_run_id
 from gan_core.datasets import save_dataset
 from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from gan_core.run import remove_run
@@ -36,6 +36,7 @@ class RunRegistry:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._lock = threading.Lock()
+        self._starting = threading.Lock()
         self._runs: dict[str, Run] = {}
         self._last_cleanup = 0.0
 
@@ -52,6 +53,46 @@ class RunRegistry:
     def add(self, run: Run) -> None:
         with self._lock:
             self._runs[run.run_id] = run
+
+    def active_run(self, session_id: str) -> Run | None:
+        """The session's queued, running or paused run, if any (at most one: start_run and resume_run see to it)."""
+        with self._lock:
+            return next((run for run in self._runs.values() if run.owner == session_id and run.snapshot().active),
+                        None)
+
+    def start_run(self, session_id: str, config: TrainConfig, dataset: Dataset | None = None,
+                  quota_bytes: int = housekeeping.DEFAULT_QUOTA_BYTES, scheduler=None) -> Run:
+        """Create, register and queue a run for the session: refused (GanError) while the session has a run queued,
+        running or paused, or when its folder is over the quota; the quota is checked again every epoch."""
+        with self._starting:  # two tabs of one session pressing Train at once: one run
+            self._refuse_if_busy(session_id)
+            housekeeping.check_quota(self.session_dir(session_id), 0, quota_bytes)
+            run = Run.create(self.run_dir(session_id, new_run_id()), config, dataset=dataset, owner=session_id,
+                             command="app")
+            run.disk_quota = (self.session_dir(session_id), quota_bytes)
+            self.add(run)
+            run.start(scheduler)
+            return run
+
+    def resume_run(self, session_id: str, run: Run, extra_epochs: int = 0,
+                   quota_bytes: int = housekeeping.DEFAULT_QUOTA_BYTES, scheduler=None) -> None:
+        """Continue one of the session's runs (Run.resume_training; one stopped before its first step starts over),
+        under the same rules as start_run."""
+        with self._starting:
+            self._refuse_if_busy(session_id)
+            housekeeping.check_quota(self.session_dir(session_id), 0, quota_bytes)
+            run.disk_quota = (self.session_dir(session_id), quota_bytes)
+            try:
+                run.resume_training(extra_epochs=extra_epochs, scheduler=scheduler)
+            except GanError as exc:
+                if exc.message.key != "error.no_checkpoint" or run.snapshot().step:
+                    raise
+                run.start(scheduler)
+
+    def _refuse_if_busy(self, session_id: str) -> None:
+        busy = self.active_run(session_id)
+        if busy is not None:
+            raise GanError("error.session_busy", run=busy.run_id)
 
     def get(self, session_id: str, run_id: str) -> Run | None:
         """The session's run: the live object if this server has it, else reopened from disk; None if not theirs."""
@@ -165,13 +206,9 @@ def session_runs() -> list[Run]:
 
 
 def start_run(config: TrainConfig, dataset: Dataset | None = None) -> Run:
-    """Create (validates; raises GanError leaving nothing behind), register and queue a run for this session."""
-    sid = session_id()
-    reg = registry()
-    check_quota(sid)
-    run = Run.create(reg.run_dir(sid, new_run_id()), config, dataset=dataset, owner=sid, command="app")
-    reg.add(run)
-    run.start()
+    """Create (validates; raises GanError leaving nothing behind), register and queue a run for this session; refused
+    while the session has another run queued, running or paused."""
+    run = registry().start_run(session_id(), config, dataset)
     st.session_state["run_ids"] = session_run_ids() + [run.run_id]
     set_current_run(run.run_id)
     return run

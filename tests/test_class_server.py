@@ -18,7 +18,7 @@ def tiny_dataset(count: int = 16) -> Dataset:
 
 
 def tiny_config(**overrides) -> TrainConfig:
-    return PRESETS["fast"].config(dataset="tiny", batch_size=8, epochs=1, clusters=0, **overrides)
+    return PRESETS["fast"].config(**{"dataset": "tiny", "batch_size": 8, "epochs": 1, "clusters": 0, **overrides})
 
 
 def both(exc: GanError) -> tuple[str, str]:
@@ -62,3 +62,81 @@ def test_an_unknown_optimizer_key_is_a_clear_error_not_a_type_error(tmp_path):
     (tmp_path / "run" / "config.json").write_text(json.dumps(saved))
     with pytest.raises(GanError):
         Run.open(tmp_path / "run")
+
+
+# --- one queued-or-running run per session; the quota while a run writes ----------------------------------------
+
+def _hold_the_only_slot(scheduler):
+    """Another class's job takes the scheduler's one slot until the returned event is set."""
+    import threading
+
+    taken, finish = threading.Event(), threading.Event()
+
+    def job():
+        scheduler.acquire("someone-else", "another-session", threading.Event())
+        taken.set()
+        finish.wait(60)
+        scheduler.release("someone-else")
+
+    threading.Thread(target=job, daemon=True).start()
+    assert taken.wait(10)
+    return finish
+
+
+def test_one_session_cannot_flood_the_queue(tmp_path):
+    from gan_core.scheduler import Scheduler
+    from gan_ui.state import RunRegistry
+
+    registry, scheduler = RunRegistry(tmp_path / "sessions"), Scheduler(1)
+    finish = _hold_the_only_slot(scheduler)
+    ana, bea = "a" * 32, "b" * 32
+    try:
+        first = registry.start_run(ana, tiny_config(epochs=50), tiny_dataset(), scheduler=scheduler)
+        refusals = []
+        for _ in range(29):  # pressing Train 29 more times
+            with pytest.raises(GanError) as caught:
+                registry.start_run(ana, tiny_config(epochs=50), tiny_dataset(), scheduler=scheduler)
+            refusals.append(caught.value)
+        assert {exc.message.key for exc in refusals} == {"error.session_busy"}
+        es, en = both(refusals[0])
+        assert "Ya tienes una ejecución en cola o en marcha" in es and first.run_id in es
+        assert "You already have a run queued or running" in en
+        assert len(registry.run_ids(ana)) == 1 and len(scheduler.jobs()["queued"]) == 1
+        other = registry.start_run(bea, tiny_config(epochs=50), tiny_dataset(), scheduler=scheduler)
+        assert scheduler.position(other.run_id) == 2, "the other student waits behind one run, not thirty"
+        # resuming another of A's runs is refused the same way while A's first run is queued
+        with pytest.raises(GanError) as caught:
+            registry.resume_run(ana, first, scheduler=scheduler)
+        assert caught.value.message.key == "error.session_busy"
+        # once A's run is stopped, A may start again
+        first.stop()
+        assert first.wait(30)
+        again = registry.start_run(ana, tiny_config(epochs=50), tiny_dataset(), scheduler=scheduler)
+        assert again.snapshot().active
+    finally:
+        for run in registry.all_runs():
+            run.stop()
+        finish.set()
+        for run in registry.all_runs():
+            assert run.wait(60)
+
+
+def test_the_quota_is_checked_again_while_a_run_writes(tmp_path):
+    from gan_core import housekeeping
+    from gan_core.run import RunState
+    from gan_core.scheduler import Scheduler
+    from gan_ui.state import RunRegistry
+
+    registry, sid = RunRegistry(tmp_path / "sessions"), "c" * 32
+    folder = registry.session_dir(sid)
+    quota = 2_000_000  # room for the run's config and first grid, not for its first checkpoints
+    run = registry.start_run(sid, tiny_config(epochs=20), tiny_dataset(), quota_bytes=quota, scheduler=Scheduler(1))
+    assert run.wait(300)
+    snap = run.snapshot()
+    assert snap.state == RunState.FAILED and snap.message.key == "error.quota", (snap.state, snap.message)
+    assert "espacio en el servidor está lleno" in snap.message.text("es")
+    assert "space on the server is full" in snap.message.text("en")
+    assert 1 <= snap.epoch < 20, "it stopped after the epoch that went over, not before training nor at the end"
+    used = housekeeping.directory_bytes(folder)
+    assert used < quota + 10_000_000, "one epoch's writes past the quota at most"
+    assert all(path.is_relative_to(folder) for path in (tmp_path / "sessions").rglob("*") if path.is_file())

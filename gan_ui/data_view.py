@@ -54,7 +54,7 @@ def builtin_section(lang: str) -> None:
     try:
         preview = builtin_preview(name)
     except GanError as exc:
-        st.error(exc.text(lang), icon=":material/error:")
+        st.error(state.say(exc, lang), icon=":material/error:")
         return
     cols = st.columns(4)
     cols[0].metric(tr("data.train_images", lang), f"{preview['train']:,}")
@@ -125,7 +125,7 @@ def _last_upload_report(lang: str) -> None:
     if not report:
         return
     if "error" in report:
-        st.error(report["error"].text(lang), icon=":material/error:")
+        st.error(state.say(report["error"], lang), icon=":material/error:")
     elif "already" in report:
         st.info(tr("data.already", lang, name=report["name"]), icon=":material/content_copy:")
     else:

@@ -37,7 +37,7 @@ def _panel(run_id: str, lang: str, live: bool) -> None:
     _header(snap, lang)
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash is not None:
-        st.error(flash.text(lang), icon=":material/error:")
+        st.error(state.say(flash, lang), icon=":material/error:")
     _controls(run, snap, lang)
     _status(snap, lang)
     _charts(snap, lang)
@@ -102,10 +102,10 @@ def _status(snap: RunSnapshot, lang: str) -> None:
     elif snap.state == RunState.FINISHED:
         st.success(tr("live.finished", lang), icon=":material/check_circle:")
     elif snap.state == RunState.FAILED:
-        st.error(snap.message.text(lang) if snap.message else tr("live.failed", lang), icon=":material/error:")
+        st.error(state.say(snap.message, lang) if snap.message else tr("live.failed", lang), icon=":material/error:")
         if snap.traceback:
             with st.expander(tr("live.traceback", lang)):
-                st.code(snap.traceback, language=None)
+                st.code(state.redact(snap.traceback), language=None)
 
     current_epoch = min(snap.epoch + 1, snap.total_epochs) if snap.active else snap.epoch
     if snap.steps_per_epoch:

@@ -148,21 +148,40 @@ def registry() -> RunRegistry:
 # --- the browser session ----------------------------------------------------------------------
 
 def session_id() -> str:
-    """This browser session's id: kept in session state and mirrored in the URL (?s=) so a reload reattaches."""
+    """This browser session's id: kept in session state and mirrored, signed, in the URL (?s=<id>.<hmac>) so a reload
+    or a bookmark reattaches. The address is the session's key."""
+    reg = registry()
     sid = st.session_state.get("session_id")
     if sid is None:
-        candidate = st.query_params.get("s", "")
-        sid = candidate if SESSION_ID_RE.fullmatch(candidate) else uuid.uuid4().hex
+        # Only an id this server issued and signed, whose session has written something, reattaches; anything
+        # else (a made-up or tampered id, a link to a session that never existed) is a fresh session.
+        sid = housekeeping.session_from_token(reg.root, st.query_params.get("s", "")) or housekeeping.new_session_id()
         st.session_state["session_id"] = sid
-        st.session_state["run_ids"] = registry().run_ids(sid)
+        st.session_state["run_ids"] = reg.run_ids(sid)
         if st.session_state["run_ids"]:
             st.session_state["current_run"] = st.session_state["run_ids"][-1]
-    if st.query_params.get("s") != sid:
-        st.query_params["s"] = sid  # page switches clear the URL's parameters: put it back every run
-    reg = registry()
+    token = st.session_state.get("session_token") or housekeeping.session_token(reg.root, sid)
+    st.session_state["session_token"] = token
+    if st.query_params.get("s") != token:
+        st.query_params["s"] = token  # page switches clear the URL's parameters: put it back every run
     housekeeping.touch_session(reg.session_dir(sid))  # seen now: idle clean-up leaves it alone
     reg.cleanup_idle()
     return sid
+
+
+def redact(text: str) -> str:
+    """Text for a page with every server path under the sessions folder cut to what follows the session's id:
+    tracebacks and low-level errors may name files, and a session's path holds its id (its key)."""
+    root = registry().root
+    for prefix in {str(root), str(root.resolve())}:
+        text = re.sub(re.escape(prefix) + r"/[0-9a-f]{32}/?", "…/", text)
+        text = text.replace(prefix, "…")
+    return text
+
+
+def say(message, lang: str) -> str:
+    """A GanError's or Message's text for a page, without server paths."""
+    return redact(message.text(lang))
 
 
 def language_from_url() -> str:

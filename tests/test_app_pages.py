@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from app_support import leftovers, new_app, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
-from gan_core import PRESETS, Run, new_run_id
+from gan_core import PRESETS, Run, housekeeping, new_run_id
 from gan_core.scheduler import Scheduler
 from gan_ui import state
 from gan_ui.texts import TEXTS
@@ -50,7 +50,7 @@ def test_a_reload_reattaches_the_session_and_runs_compare_side_by_side(sessions_
 
     # A reload is a new session: the id in the URL brings its runs back.
     at = new_app()
-    at.query_params["s"] = session_id
+    at.query_params["s"] = housekeeping.session_token(sessions_dir, session_id)  # the address the server issued
     at.run()
     assert not at.exception
     assert at.session_state["session_id"] == session_id

@@ -140,3 +140,94 @@ def test_the_quota_is_checked_again_while_a_run_writes(tmp_path):
     used = housekeeping.directory_bytes(folder)
     assert used < quota + 10_000_000, "one epoch's writes past the quota at most"
     assert all(path.is_relative_to(folder) for path in (tmp_path / "sessions").rglob("*") if path.is_file())
+
+
+# --- session ids: issued and signed by the server; no server paths on the pages ------------------------------------
+
+from app_support import new_app, sessions_dir, texts  # noqa: E402,F401 - sessions_dir is a fixture
+
+
+def _files(root):
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
+def test_made_up_or_unsigned_session_ids_get_a_fresh_session_and_a_visit_writes_nothing(sessions_dir):
+    from gan_core import housekeeping
+
+    # A victim's session that has written something, and the address the server gave it.
+    victim = "f" * 32
+    (sessions_dir / victim / "datasets").mkdir(parents=True)
+    good = housekeeping.session_token(sessions_dir, victim)
+    tampered = good[:-1] + ("0" if good[-1] != "0" else "1")
+    never_used = housekeeping.session_token(sessions_dir, "e" * 32)  # signed, but its session never wrote anything
+    for made_up in ("0" * 32, victim, "f" * 32 + "." + "0" * 32, tampered, never_used, good + "x", good.upper()):
+        at = new_app()
+        at.query_params["s"] = made_up
+        at.run()
+        assert not at.exception
+        sid = at.session_state["session_id"]
+        assert sid not in (victim, "0" * 32, "e" * 32), made_up
+        token = at.session_state["session_token"]
+        assert at.query_params["s"] in ([token], token) and token.startswith(sid + ".")
+        assert housekeeping.session_from_token(sessions_dir, token) is None, "nothing written yet: not a session"
+    # Visits wrote no session folder: only the victim's folder and the server's secret are there.
+    assert _files(sessions_dir) == [housekeeping.SECRET_FILE]
+    assert sorted(p.name for p in sessions_dir.iterdir()) == sorted([housekeeping.SECRET_FILE, victim])
+    assert (sessions_dir / housekeeping.SECRET_FILE).stat().st_mode & 0o077 == 0, "the secret is the server's only"
+    # The address the server issued does reattach.
+    at = new_app()
+    at.query_params["s"] = good
+    at.run()
+    assert at.session_state["session_id"] == victim
+
+
+def test_the_page_says_its_address_is_a_key(sessions_dir):
+    for lang, words in (("es", "La dirección es tu llave: no la proyectes ni la compartas"),
+                        ("en", "The address is your key: do not project it or share it")):
+        at = new_app()
+        at.query_params["lang"] = lang
+        at.run()
+        assert any(words in caption.value for caption in at.sidebar.caption), lang
+
+
+def test_pages_never_show_a_server_path_or_the_session_id(sessions_dir, tmp_path, monkeypatch):
+    import json as json_module
+
+    from hostile import small_generator_bytes
+
+    from gan_core import housekeeping
+    from gan_core.datasets import save_dataset
+    from gan_core.i18n import Message
+    from gan_ui import state
+
+    monkeypatch.setenv("GAN_PRETRAINED_DIR", str(tmp_path / "none"))
+    sid = "d" * 32
+    folder = sessions_dir / sid
+    (folder / "datasets").mkdir(parents=True)
+    save_dataset(tiny_dataset(), folder / "datasets" / "0123456789abcdef.npz")
+    (folder / "datasets" / "0123456789abcdef.json").write_text(
+        json_module.dumps({"name": "mis fotos", "count": 16, "size": 28, "class_names": []}))
+    run = Run.create(state.RunRegistry(sessions_dir).run_dir(sid, "20260101-120000-0123456789ab"),
+                     tiny_config(dataset=str(folder / "datasets" / "0123456789abcdef.npz")), tiny_dataset(), owner=sid)
+    (run.directory / "generator.keras").write_bytes(small_generator_bytes())
+    status = json_module.loads((run.directory / "status.json").read_text())
+    status.update(state="failed", message=Message("error.crashed", error=f"OSError: {run.directory}/x.npz").to_dict(),
+                  traceback=f'File "{run.directory}/checkpoints/last.npz", line 1\nOSError: disk')
+    (run.directory / "status.json").write_text(json_module.dumps(status))
+
+    at = new_app()
+    at.query_params["s"] = housekeeping.session_token(sessions_dir, sid)
+    at.run()
+    assert at.session_state["session_id"] == sid and not at.exception
+    seen = texts(at)
+    assert any("OSError" in text for text in seen), "the failure and its details are drawn (so the check can fail)"
+    at.switch_page("app_pages/explore.py").run()
+    at.radio(key="explore.source").set_value("runs").run()
+    assert not at.exception
+    seen += texts(at)
+    assert any("mis fotos" in text for text in seen), "the run is listed by its names"
+    for page in ("app_pages/runs.py", "app_pages/data.py"):
+        at.switch_page(page).run()
+        seen += texts(at) + [str(button.proto) for button in at.get("download_button")]
+    page_text = "\n".join(seen)
+    assert sid not in page_text and str(sessions_dir) not in page_text and "sessions/" not in page_text

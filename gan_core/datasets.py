@@ -359,7 +359,12 @@ def decode_photo_entries(name: str, entries, size: int, channels: int = 3, progr
         if progress is not None:
             progress(done, max(total, done))
     if strip_common_folder:
-        names = _strip_common_folder(names)
+        common = _common_folder(names)
+        names = [name[len(common):] for name in names]
+        kept = SkipList((name[len(common):] if common and name.startswith(common) else name, reason)
+                        for name, reason in skipped)
+        kept.more += skipped.more
+        skipped = kept
     if not images:
         array = np.zeros((0, size, size, channels), np.uint8)
         return Dataset(name, array, skipped=skipped)
@@ -374,13 +379,13 @@ def decode_photo_entries(name: str, entries, size: int, channels: int = 3, progr
     return Dataset(name, array, labels, class_names, skipped=skipped)
 
 
-def _strip_common_folder(names: list[str]) -> list[str]:
-    """`birds/eagle/1.jpg`, `birds/owl/2.jpg` -> `eagle/1.jpg`, `owl/2.jpg`: the zip's own top folder is no class."""
+def _common_folder(names: list[str]) -> str:
+    """`birds/eagle/1.jpg`, `birds/owl/2.jpg` -> "birds/": the zip's own top folder is no class ("" if none)."""
     split = [name.split("/") for name in names]
     depth = 0
     while split and all(len(parts) > depth + 1 for parts in split) and len({parts[depth] for parts in split}) == 1:
         depth += 1
-    return ["/".join(parts[depth:]) for parts in split]
+    return "".join(part + "/" for part in split[0][:depth]) if depth else ""
 
 
 def _iter_folder(root: Path, files: list[Path], budget: UploadBudget):

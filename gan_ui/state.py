@@ -61,9 +61,10 @@ class RunRegistry:
                         None)
 
     def start_run(self, session_id: str, config: TrainConfig, dataset: Dataset | None = None,
-                  quota_bytes: int = housekeeping.DEFAULT_QUOTA_BYTES, scheduler=None) -> Run:
+                  quota_bytes: int | None = None, scheduler=None) -> Run:
         """Create, register and queue a run for the session: refused (GanError) while the session has a run queued,
         running or paused, or when its folder is over the quota; the quota is checked again every epoch."""
+        quota_bytes = housekeeping.DEFAULT_QUOTA_BYTES if quota_bytes is None else quota_bytes
         with self._starting:  # two tabs of one session pressing Train at once: one run
             self._refuse_if_busy(session_id)
             housekeeping.check_quota(self.session_dir(session_id), 0, quota_bytes)
@@ -75,9 +76,10 @@ class RunRegistry:
             return run
 
     def resume_run(self, session_id: str, run: Run, extra_epochs: int = 0,
-                   quota_bytes: int = housekeeping.DEFAULT_QUOTA_BYTES, scheduler=None) -> None:
+                   quota_bytes: int | None = None, scheduler=None) -> None:
         """Continue one of the session's runs (Run.resume_training; one stopped before its first step starts over),
         under the same rules as start_run."""
+        quota_bytes = housekeeping.DEFAULT_QUOTA_BYTES if quota_bytes is None else quota_bytes
         with self._starting:
             self._refuse_if_busy(session_id)
             housekeeping.check_quota(self.session_dir(session_id), 0, quota_bytes)

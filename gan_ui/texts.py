@@ -315,6 +315,7 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
         "en": "These photos are already prepared as “{name}”: no second dataset was made.",
     },
     "data.skipped": {"es": "Archivos omitidos ({count})", "en": "Skipped files ({count})"},
+    "data.skipped_more": {"es": "… y {count} más.", "en": "… and {count} more."},
     "data.yours": {"es": "Tus conjuntos", "en": "Your datasets"},
     "data.none_yet": {"es": "Aún no has subido fotos en esta sesión.", "en": "You have not uploaded photos in this session yet."},
     "data.use": {"es": "Entrenar con este conjunto", "en": "Train on this dataset"},

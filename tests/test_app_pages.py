@@ -98,10 +98,13 @@ def test_quota_and_idle_clean_up_come_from_housekeeping(sessions_dir, monkeypatc
 
     at = new_app().run()
     session_dir = sessions_dir / at.session_state["session_id"]
-    assert (session_dir / housekeeping.LAST_SEEN).is_file()  # every page run marks the session as seen
+    assert not session_dir.exists()  # a visit alone writes nothing: the folder comes with the session's first write
+    session_dir.mkdir(parents=True)
+    (session_dir / "filler.bin").write_bytes(b"x" * 10)
+    at.run()
+    assert (session_dir / housekeeping.LAST_SEEN).is_file()  # then every page run marks the session as seen
 
     monkeypatch.setattr(housekeeping, "DEFAULT_QUOTA_BYTES", 1)
-    (session_dir / "filler.bin").write_bytes(b"x" * 10)
     at.number_input(key="hp.fast.max_images").set_value(256)
     _button(at, "Entrenar").click().run()
     assert any("espacio en el servidor está lleno" in e.value for e in at.error)

@@ -297,3 +297,31 @@ def test_the_teacher_view_refuses_a_short_password_and_locks_out_guessers(sessio
     at.text_input[0].set_value(password)
     at.button(key="FormSubmitter:teacher.login-Enter").click().run()
     assert at.session_state["teacher.ok"] and not at.text_input
+
+
+def test_the_data_page_lists_the_first_skipped_files_and_counts_the_rest(sessions_dir):
+    import io
+    import zipfile
+
+    from gan_core import datasets
+    from hostile import grey16_png
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for index in range(8):
+            archive.writestr(f"fotos/{index}.png", grey16_png(40))
+        for index in range(datasets.MAX_SKIPPED_KEPT + 50):
+            archive.writestr(f"fotos/nota_{index}.txt", b"")
+    for lang, words in (("es", "… y 50 más."), ("en", "… and 50 more.")):
+        at = new_app()
+        at.query_params["lang"] = lang
+        at.run()
+        at.switch_page("app_pages/data.py").run()
+        at.file_uploader(key="data.files").set_value(("fotos.zip", buffer.getvalue(), "application/zip"))
+        at.run()
+        [button for button in at.button if button.label in ("Preparar el conjunto", "Prepare the dataset")][0].click()
+        at.run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert len(at.dataframe[-1].value) == datasets.MAX_SKIPPED_KEPT
+        assert any(words in caption.value for caption in at.caption), lang
+        assert any(str(datasets.MAX_SKIPPED_KEPT + 50) in expander.label for expander in at.expander), lang

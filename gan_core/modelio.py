@@ -184,6 +184,23 @@ def _product(values, length: int) -> int:
     return total
 
 
+def check_built_size(model) -> None:
+    """The same limits as estimate_size, on the built model's real shapes (what a file may have lied about)."""
+    params = int(model.count_params())
+    if params > MAX_GENERATOR_PARAMS:
+        raise GanError("error.model_too_big", params=f"{params:,}", limit=f"{MAX_GENERATOR_PARAMS:,}")
+    layers = model._flatten_layers(include_self=False) if hasattr(model, "_flatten_layers") else model.layers
+    for layer in layers:
+        try:
+            outputs = layer.output if isinstance(layer.output, (list, tuple)) else [layer.output]
+        except (AttributeError, ValueError):  # a layer used more than once, or never called: no single output
+            continue
+        for output in outputs:
+            values = int(np.prod([d for d in output.shape[1:] if d is not None], dtype=np.int64))
+            if values > MAX_LAYER_VALUES:
+                raise GanError("error.model_too_big_layer", values=f"{values:,}", limit=f"{MAX_LAYER_VALUES:,}")
+
+
 def check_in_child(path: Path) -> dict:
     """Build the model in `path` and run it on a batch, in a fresh Python process limited to
     CHECK_ADDRESS_SPACE_BYTES of memory and CHECK_SECONDS. Returns what the child measured ({"params", "peak_mb"});
@@ -221,6 +238,7 @@ def _check_main(path: str) -> None:
     report: dict
     try:
         loaded = load_generator(Path(path))
+        check_built_size(loaded.model)
         latents = np.random.default_rng(0).standard_normal((CHECK_BATCH, loaded.latent_dim)).astype(np.float32)
         if loaded.conditional:
             labels = np.zeros((CHECK_BATCH, 1), np.int32)

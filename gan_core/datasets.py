@@ -254,11 +254,10 @@ class SkipList(list):
 @dataclass
 class UploadBudget:
     """One budget for everything read from one upload or folder, whatever number of zips it comes in: entries
-    listed (directories included), bytes unpacked, photos decoded."""
+    listed (directories included) and bytes unpacked. Photos are capped over the same whole by decode_photo_entries."""
 
     members: int = 0
     unpacked_bytes: int = 0
-    photos: int = 0
 
     def add_members(self, count: int) -> None:
         self.members += count

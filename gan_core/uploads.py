@@ -39,7 +39,7 @@ def read_photo_upload(files: list, name: str = "upload", size: int = 32, channel
                       progress=None) -> UploadResult:
     """files: (file name as the browser sent it, bytes or a seekable binary file such as Streamlit's upload).
     Zips are read in memory, member by member, each photo decoded as it is read; one budget (entries, unpacked
-    bytes, photos) covers every file and zip of the upload together.
+    bytes; photos: MAX_PHOTOS) covers every file and zip of the upload together.
     Raises GanError for an upload that cannot become a dataset at all; skips (with reasons) single bad files."""
     if size not in (32, 64):
         raise GanError("error.unknown_choice", field="image_size", value=size, choices="32, 64")

@@ -304,7 +304,7 @@ class Student:
 
     async def _learn_session_id(self) -> None:
         for _ in range(20):
-            found = re.search(r"[?&]s=([0-9a-f]{32})", self.page.url)
+            found = re.search(r"[?&]s=([0-9a-f]{32}\.[0-9a-f]{32})", self.page.url)  # the signed id
             if found:
                 self.session_id = found.group(1)
                 return

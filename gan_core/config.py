@@ -13,6 +13,7 @@ SMALL_DATA_IMAGES = 2000  # below this, DiffAugment is on unless asked otherwise
 LOSSES = ("bce_logits", "log", "lsgan", "hinge", "wgan_gp")
 UPDATES = ("alternating", "simultaneous")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
+MAX_EPOCHS = 10_000
 
 
 @dataclass
@@ -33,6 +34,19 @@ class OptimizerConfig:
         _check_number(f"{who}.beta1", self.beta1, 0.0, 0.999)
         _check_number(f"{who}.beta2", self.beta2, 0.5, 0.9999)
         _check_number(f"{who}.momentum", self.momentum, 0.0, 0.999)
+
+    @classmethod
+    def from_dict(cls, data, who: str) -> "OptimizerConfig":
+        """From a dict (a config file, the CLI, a form): an unknown key is a clear error, not a TypeError."""
+        if isinstance(data, OptimizerConfig):
+            return data
+        known = [f.name for f in dataclasses.fields(cls)]
+        if not isinstance(data, dict):
+            raise GanError("error.unknown_field", field=who, value=type(data).__name__, choices=", ".join(known))
+        for key in data:
+            if key not in known:
+                raise GanError("error.unknown_field", field=who, value=key, choices=", ".join(known))
+        return cls(**data)
 
 
 @dataclass
@@ -76,7 +90,7 @@ class TrainConfig:
 
         if self.preset not in PRESETS:
             raise GanError("error.unknown_preset", value=self.preset, choices=", ".join(PRESETS))
-        _check_int("epochs", self.epochs, 1, 10_000)
+        _check_int("epochs", self.epochs, 1, MAX_EPOCHS)
         _check_int("batch_size", self.batch_size, 1, 4096)
         _check_int("latent_dim", self.latent_dim, 1, 1024)
         if self.loss not in LOSSES:
@@ -126,9 +140,14 @@ class TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         for key in ("generator_optimizer", "discriminator_optimizer"):
-            if isinstance(values.get(key), dict):
-                values[key] = OptimizerConfig(**values[key])
+            if key in values:
+                values[key] = OptimizerConfig.from_dict(values[key], key)
         return cls(**values)
+
+
+def check_extra_epochs(extra_epochs, epochs: int) -> None:
+    """More epochs for a run that has `epochs`: a whole number that keeps the total within validate()'s range."""
+    _check_int("extra_epochs", extra_epochs, 0, MAX_EPOCHS - epochs)
 
 
 def _check_int(name: str, value, low: int, high: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gzip
 import os
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,41 +227,148 @@ def _freeze(dataset: Dataset) -> Dataset:
 
 # --- photo folders and archives -----------------------------------------------------------
 
+MAX_CENTRAL_DIRECTORY_BYTES = 4_000_000  # a zip's listing: about 800 bytes a member at the member cap
+MAX_SKIPPED_KEPT = 200  # skipped files listed by name; beyond this only counted ("and N more")
+
+
+class SkipList(list):
+    """(file name, reason) pairs, at most MAX_SKIPPED_KEPT of them kept; `total` counts every one appended."""
+
+    def __init__(self, items=()):
+        super().__init__()
+        self.more = 0
+        for item in items:
+            self.append(item)
+
+    def append(self, item) -> None:
+        if len(self) < MAX_SKIPPED_KEPT:
+            super().append(item)
+        else:
+            self.more += 1
+
+    @property
+    def total(self) -> int:
+        return len(self) + self.more
+
+
+@dataclass
+class UploadBudget:
+    """One budget for everything read from one upload or folder, whatever number of zips it comes in: entries
+    listed (directories included) and bytes unpacked. Photos are capped over the same whole by decode_photo_entries."""
+
+    members: int = 0
+    unpacked_bytes: int = 0
+
+    def add_members(self, count: int) -> None:
+        self.members += count
+        if self.members > MAX_ARCHIVE_MEMBERS:
+            raise GanError("error.upload_too_many_files", count=self.members, limit=MAX_ARCHIVE_MEMBERS)
+
+    def add_bytes(self, count: int) -> None:
+        self.unpacked_bytes += count
+        if self.unpacked_bytes > MAX_ARCHIVE_TOTAL_BYTES:
+            raise GanError("error.upload_bomb")
+
+
+def open_zip(source, budget: UploadBudget | None = None) -> zipfile.ZipFile:
+    """A ZipFile, opened only once the end record says its listing is small: zipfile reads the whole central
+    directory into objects first, so 500,000 listed entries would cost hundreds of MB before any check.
+    `source`: a path or a seekable binary file. Raises GanError, or zipfile.BadZipFile for a broken archive."""
+    entries, directory_bytes = zip_listing_size(source)
+    (budget or UploadBudget()).add_members(entries)
+    if directory_bytes > MAX_CENTRAL_DIRECTORY_BYTES:
+        raise GanError("error.zip_listing", megabytes=round(directory_bytes / 1e6, 1),
+                       limit=MAX_CENTRAL_DIRECTORY_BYTES // 1_000_000)
+    return zipfile.ZipFile(source)
+
+
+def zip_listing_size(source) -> tuple[int, int]:
+    """(entries, central directory bytes) from a zip's end record (zip64 too), reading only the file's tail."""
+    own = isinstance(source, (str, Path))
+    stream = open(source, "rb") if own else source
+    try:
+        stream.seek(0, 2)
+        size = stream.tell()
+        tail_start = max(0, size - (22 + 0xFFFF + 20))
+        stream.seek(tail_start)
+        tail = stream.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            raise zipfile.BadZipFile("no end of central directory")
+        entries, directory_bytes = struct.unpack("<HL", tail[at + 10:at + 16])
+        locator = tail[at - 20:at] if at >= 20 else b""
+        if locator[:4] == b"PK\x06\x07":  # zip64: the real counts are in the zip64 end record
+            (record_offset,) = struct.unpack("<Q", locator[8:16])
+            if 0 <= record_offset <= size - 56:
+                stream.seek(record_offset)
+                record = stream.read(56)
+                if record[:4] == b"PK\x06\x06":
+                    entries, directory_bytes = struct.unpack("<QQ", record[32:48])
+        return int(entries), int(directory_bytes)
+    finally:
+        if own:
+            stream.close()
+        else:
+            stream.seek(0)
+
+
+def is_photo_name(name: str) -> bool:
+    return name.lower().endswith(PHOTO_SUFFIXES)
+
+
 def load_photo_folder(path: Path, size: int = 32, channels: int = 3, progress=None) -> Dataset:
     """A folder or .zip of photos as a dataset. Sub-folders become classes. Bad files are skipped,
     each with its reason. `progress(done, total)` is called while decoding."""
     path = Path(path)
-    entries = list(_iter_zip(path) if zipfile.is_zipfile(path) else _iter_folder(path))
-    return decode_photo_entries(path.stem, entries, size, channels, progress)
+    budget = UploadBudget()
+    if zipfile.is_zipfile(path):
+        with open_zip(path, budget) as archive:
+            return decode_photo_entries(path.stem, iter_zip_members(archive, budget), size, channels, progress,
+                                        total=count_photo_members(archive))
+    files = sorted(file for file in path.rglob("*") if file.is_file() or file.is_symlink())
+    budget.add_members(len(files))
+    return decode_photo_entries(path.stem, _iter_folder(path, files, budget), size, channels, progress,
+                                total=sum(is_photo_name(file.name) for file in files))
 
 
-def decode_photo_entries(name: str, entries, size: int, channels: int = 3, progress=None) -> Dataset:
-    """entries: list of (relative name, bytes or None, reason-if-refused)."""
-    images, class_of, skipped = [], [], []
-    candidates = []
+def decode_photo_entries(name: str, entries, size: int, channels: int = 3, progress=None, total: int = 0,
+                         strip_common_folder: bool = False) -> Dataset:
+    """entries: an iterable of (relative name, bytes or None, reason-if-refused), consumed one at a time: each
+    photo is decoded as it comes and its bytes dropped, so memory holds one encoded photo and the small decoded
+    ones. `total` (the number of photo-named entries, if known) sizes the progress. The top sub-folder names the
+    class; with strip_common_folder a folder every photo shares (a zip's own top folder) is not a class."""
+    images, names, skipped = [], [], SkipList()
+    done = 0
     for relative, data, refusal in entries:
         if refusal:
             skipped.append((relative, refusal))
-        elif not relative.lower().endswith(PHOTO_SUFFIXES):
+            continue
+        if not is_photo_name(relative):
             skipped.append((relative, "not_an_image"))
-        else:
-            candidates.append((relative, data))
-    if len(candidates) > MAX_PHOTOS:
-        skipped += [(relative, "too_many_files") for relative, _ in candidates[MAX_PHOTOS:]]
-        candidates = candidates[:MAX_PHOTOS]
-    for index, (relative, data) in enumerate(candidates):
+            continue
+        if len(images) >= MAX_PHOTOS:
+            skipped.append((relative, "too_many_files"))
+            continue
         try:
             images.append(decode_image(data, size, channels))
-            parts = relative.replace("\\", "/").split("/")
-            class_of.append(parts[0] if len(parts) > 1 else "")  # the top sub-folder names the class
+            names.append(relative.replace("\\", "/"))
         except ImageRejected as exc:
             skipped.append((relative, exc.reason))
+        done += 1
         if progress is not None:
-            progress(index + 1, len(candidates))
+            progress(done, max(total, done))
+    if strip_common_folder:
+        common = _common_folder(names)
+        names = [name[len(common):] for name in names]
+        kept = SkipList((name[len(common):] if common and name.startswith(common) else name, reason)
+                        for name, reason in skipped)
+        kept.more += skipped.more
+        skipped = kept
     if not images:
         array = np.zeros((0, size, size, channels), np.uint8)
         return Dataset(name, array, skipped=skipped)
     array = np.stack(images)
+    class_of = [parts[0] if len(parts) > 1 else "" for parts in (relative.split("/") for relative in names)]
     class_names = tuple(sorted(set(class_of)))
     labels = None
     if len(class_names) > 1 and "" not in class_names:
@@ -270,29 +378,39 @@ def decode_photo_entries(name: str, entries, size: int, channels: int = 3, progr
     return Dataset(name, array, labels, class_names, skipped=skipped)
 
 
-def _iter_folder(root: Path):
-    for file in sorted(root.rglob("*")):
+def _common_folder(names: list[str]) -> str:
+    """`birds/eagle/1.jpg`, `birds/owl/2.jpg` -> "birds/": the zip's own top folder is no class ("" if none)."""
+    split = [name.split("/") for name in names]
+    depth = 0
+    while split and all(len(parts) > depth + 1 for parts in split) and len({parts[depth] for parts in split}) == 1:
+        depth += 1
+    return "".join(part + "/" for part in split[0][:depth]) if depth else ""
+
+
+def _iter_folder(root: Path, files: list[Path], budget: UploadBudget):
+    for file in files:
+        relative = str(file.relative_to(root))
         if file.is_symlink():
-            yield str(file.relative_to(root)), None, "symlink"
-        elif file.is_file():
-            if file.stat().st_size > MAX_MEMBER_BYTES:
-                yield str(file.relative_to(root)), None, "too_large"
-            else:
-                yield str(file.relative_to(root)), file.read_bytes(), None
+            yield relative, None, "symlink"
+        elif not is_photo_name(file.name):
+            yield relative, None, "not_an_image"  # never read
+        elif file.stat().st_size > MAX_MEMBER_BYTES:
+            yield relative, None, "too_large"
+        else:
+            budget.add_bytes(file.stat().st_size)
+            yield relative, file.read_bytes(), None
 
 
-def _iter_zip(path: Path):
-    """Read an archive without extracting it: counts, sizes and ratios are checked first."""
-    with zipfile.ZipFile(path) as archive:
-        yield from iter_zip_members(archive)
+def count_photo_members(archive: zipfile.ZipFile) -> int:
+    return sum(1 for info in archive.infolist() if not info.is_dir() and is_photo_name(info.filename))
 
 
-def iter_zip_members(archive: zipfile.ZipFile):
+def iter_zip_members(archive: zipfile.ZipFile, budget: UploadBudget | None = None):
+    """(name, bytes or None, refusal) for each file in the archive, read one at a time; names that cannot be photos
+    are refused before their bytes are read. Declared sizes count against the budget before anything is read."""
+    budget = budget or UploadBudget()
     infos = [info for info in archive.infolist() if not info.is_dir()]
-    if len(infos) > MAX_ARCHIVE_MEMBERS:
-        raise GanError("error.upload_too_many_files", count=len(infos), limit=MAX_ARCHIVE_MEMBERS)
-    if sum(info.file_size for info in infos) > MAX_ARCHIVE_TOTAL_BYTES:
-        raise GanError("error.upload_bomb")
+    budget.add_bytes(sum(info.file_size for info in infos))
     for info in infos:
         name = info.filename
         mode = (info.external_attr >> 16) & 0o170000
@@ -303,6 +421,9 @@ def iter_zip_members(archive: zipfile.ZipFile):
             yield name, None, "unsafe_path"
             continue
         if "__MACOSX" in name or name.rsplit("/", 1)[-1].startswith("."):
+            continue
+        if not is_photo_name(name):
+            yield name, None, "not_an_image"
             continue
         if info.file_size > MAX_MEMBER_BYTES:
             yield name, None, "too_large"

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
+import secrets
 import shutil
 import time
+import uuid
 from pathlib import Path
 
 from .i18n import GanError
 
 SESSION_ID_RE = re.compile(r"[0-9a-f]{32}")
 LAST_SEEN = ".last_seen"
+SECRET_FILE = ".session_secret"  # in the sessions folder (never in the repository); GAN_SESSION_SECRET overrides it
+SECRET_ENV = "GAN_SESSION_SECRET"
+TOKEN_RE = re.compile(r"([0-9a-f]{32})\.([0-9a-f]{32})")
 DEFAULT_QUOTA_BYTES = int(float(os.environ.get("GAN_SESSION_QUOTA_MB", "500")) * 1_000_000)
 DEFAULT_IDLE_SECONDS = float(os.environ.get("GAN_SESSION_IDLE_SECONDS", str(60 * 60)))
 
@@ -36,11 +43,58 @@ def check_quota(session_dir: Path, incoming_bytes: int = 0, quota_bytes: int = D
         raise GanError("error.quota", used=round((used + incoming_bytes) / 1e6), limit=round(quota_bytes / 1e6))
 
 
+# --- session ids: issued here, signed, handed to the browser as a key ----------------------------------------
+
+def server_secret(root: Path) -> bytes:
+    """The key that signs session ids: $GAN_SESSION_SECRET, else 32 random bytes made once in root/.session_secret
+    (readable by the server's user only). Whoever holds it can forge any session's address."""
+    configured = os.environ.get(SECRET_ENV)
+    if configured:
+        return configured.encode()
+    path = Path(root) / SECRET_FILE
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    Path(root).mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another thread made it first
+        return path.read_bytes()
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex
+
+
+def session_token(root: Path, session_id: str) -> str:
+    """What the address carries: the id and its HMAC under the server's secret."""
+    signature = hmac.new(server_secret(root), session_id.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{session_id}.{signature}"
+
+
+def session_from_token(root: Path, token: str) -> str | None:
+    """The session a token names, if the server signed it and the session has a folder (something was written);
+    None for anything else (made up, unsigned, tampered with, or never used): the caller starts a fresh session."""
+    match = TOKEN_RE.fullmatch(str(token or ""))
+    if not match:
+        return None
+    session_id = match.group(1)
+    if not hmac.compare_digest(session_token(root, session_id), match.group(0)):
+        return None
+    folder = Path(root) / session_id
+    return session_id if folder.is_dir() and not folder.is_symlink() else None
+
+
 def touch_session(session_dir: Path) -> None:
-    """Mark the session as seen now (called on every page run: one small file write)."""
+    """Mark the session as seen now (called on every page run: one small file write). A session's folder is made
+    by its first real write (a run, an upload), not here: a visit alone leaves nothing on disk."""
     session_dir = Path(session_dir)
-    session_dir.mkdir(parents=True, exist_ok=True)
-    (session_dir / LAST_SEEN).touch()
+    if session_dir.is_dir():
+        (session_dir / LAST_SEEN).touch()
 
 
 def last_seen(session_dir: Path) -> float:

@@ -20,6 +20,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Valor no válido para {field}: «{value}». Opciones: {choices}.",
         "en": "Invalid value for {field}: “{value}”. Choices: {choices}.",
     },
+    "error.unknown_field": {
+        "es": "Campo desconocido en {field}: «{value}». Campos válidos: {choices}.",
+        "en": "Unknown field in {field}: “{value}”. Valid fields: {choices}.",
+    },
     "error.not_integer": {
         "es": "{field} debe ser un número entero (recibido: {value}).",
         "en": "{field} must be a whole number (got: {value}).",
@@ -116,6 +120,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "El archivo de modelo no es válido: {reason}",
         "en": "The model file is not valid: {reason}",
     },
+    "error.model_too_big": {
+        "es": "El modelo declara unos {params} parámetros; un generador no necesita más de {limit}. Se ha rechazado "
+              "sin construirlo.",
+        "en": "The model declares about {params} parameters; a generator needs no more than {limit}. It was refused "
+              "without building it.",
+    },
+    "error.model_too_big_layer": {
+        "es": "Una capa del modelo produce {values} valores por imagen (máximo {limit}). Se ha rechazado sin construirlo.",
+        "en": "One of the model's layers outputs {values} values per image (at most {limit}). It was refused without "
+              "building it.",
+    },
+    "error.model_check_memory": {
+        "es": "Al construir y probar el modelo se superó el límite de memoria de la comprobación ({limit} MB): es "
+              "demasiado grande para este servidor.",
+        "en": "Building and trying the model went over the check's memory limit ({limit} MB): it is too large for "
+              "this server.",
+    },
+    "error.model_check_timeout": {
+        "es": "Construir y probar el modelo tardó más de {seconds} s: es demasiado lento para este servidor.",
+        "en": "Building and trying the model took longer than {seconds} s: it is too slow for this server.",
+    },
     "error.upload_too_many_files": {
         "es": "El archivo contiene demasiados ficheros ({count}; máximo {limit}).",
         "en": "The archive holds too many files ({count}; at most {limit}).",
@@ -132,6 +157,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Solo se pudieron leer {count} imágenes (mínimo {minimum}); se omitieron {skipped} archivos. Revise la lista de omitidos.",
         "en": "Only {count} images could be read (at least {minimum} needed); {skipped} files were skipped. See the list of skipped files.",
     },
+    "error.session_busy": {
+        "es": "Ya tienes una ejecución en cola o en marcha ({run}): espera a que termine o detenla antes de empezar otra. "
+              "Cada sesión entrena una ejecución a la vez, para que la cola sea justa con toda la clase.",
+        "en": "You already have a run queued or running ({run}): wait for it to end or stop it before starting another. "
+              "Each session trains one run at a time, so the queue is fair to the whole class.",
+    },
     "error.quota": {
         "es": "Su espacio en el servidor está lleno ({used} MB de {limit} MB). Borre ejecuciones o datos antiguos.",
         "en": "Your space on the server is full ({used} MB of {limit} MB). Delete old runs or data.",
@@ -139,6 +170,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "error.upload_bomb": {
         "es": "El archivo comprimido se descomprime a un tamaño excesivo: parece una bomba zip y se ha rechazado.",
         "en": "The archive expands to an excessive size: it looks like a zip bomb and was refused.",
+    },
+    "error.zip_listing": {
+        "es": "El índice del zip ocupa {megabytes} MB (máximo {limit} MB): se ha rechazado sin abrirlo.",
+        "en": "The zip's listing takes {megabytes} MB (at most {limit} MB): it was refused without opening it.",
     },
     # --- reasons a photo was skipped -------------------------------------------
     "skip.not_an_image": {"es": "no es una imagen", "en": "not an image"},

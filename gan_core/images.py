@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from pathlib import Path
 
@@ -13,6 +14,16 @@ from PIL import Image, ImageOps
 ALLOWED_FORMATS = ("JPEG", "PNG", "GIF", "BMP", "WEBP", "TIFF")
 MAX_IMAGE_PIXELS = 40_000_000  # far above any photo a student takes, far below a bomb
 MIN_SIDE = 16
+# What one decoded image may take in memory, width x height x bytes per pixel as Pillow holds it (a 25-megapixel
+# RGB photo; JPEGs are decoded reduced, so this binds PNG, TIFF and friends). A 16-bit or float image is 2-4 times
+# its pixel count: the pixel cap alone does not bound it.
+MAX_DECODED_BYTES = 100_000_000
+# Pillow keeps these modes at one or two bytes a pixel; every other mode (RGB included) at four. Palette images are
+# counted at four: they become RGB(A) before anything else.
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
+# One image decodes at a time in the whole server: memory for decoding is bounded by one image, however many
+# students upload at once.
+DECODE_LOCK = threading.RLock()
 
 
 # Pillow only warns between its limit and twice it; we refuse (process-wide, set once: filters are global).
@@ -35,14 +46,18 @@ def decode_image(data: bytes, size: int, channels: int) -> np.ndarray:
     if not data:
         raise ImageRejected("corrupt", "empty file")
     try:
-        with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as img:
+        with DECODE_LOCK, Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as img:
             if img.width * img.height > MAX_IMAGE_PIXELS:
                 raise ImageRejected("too_many_pixels", f"{img.width}x{img.height}")
             if min(img.width, img.height) < MIN_SIDE:
                 raise ImageRejected("too_small", f"{img.width}x{img.height}")
             if img.format == "JPEG":
                 img.draft("RGB" if channels == 3 else "L", (size * 2, size * 2))
+            decoded_bytes = img.width * img.height * _BYTES_PER_PIXEL.get(img.mode, 4)
+            if decoded_bytes > MAX_DECODED_BYTES:  # from the header: nothing decoded yet
+                raise ImageRejected("too_many_pixels", f"{img.width}x{img.height} {img.mode}")
             img.load()
+            img = shrink(img, size * 2)  # before any copy: rotating and converting then work on a small image
             img = ImageOps.exif_transpose(img)
             img = to_mode(img, channels)
     except ImageRejected:
@@ -60,15 +75,25 @@ def decode_image(data: bytes, size: int, channels: int) -> np.ndarray:
     return array
 
 
+def shrink(img: Image.Image, shortest: int) -> Image.Image:
+    """Reduce by a whole factor while the shorter side stays at least `shortest` (box filter; nearest for palette and
+    1-bit images, whose values cannot be averaged). The image keeps its mode; small images are returned as they are."""
+    factor = min(img.width, img.height) // max(shortest, 1)
+    if factor < 2:
+        return img
+    method = Image.Resampling.NEAREST if img.mode in ("P", "PA", "1") else Image.Resampling.BOX
+    return img.resize((img.width // factor, img.height // factor), method)
+
+
 def to_mode(img: Image.Image, channels: int) -> Image.Image:
     """Any Pillow mode to RGB (channels=3) or L (channels=1), keeping what a person sees."""
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16/32-bit grey: scale by hand, convert() would clip to 255.
-        values = np.asarray(img, dtype=np.float64)
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        # 16/32-bit grey: scale by hand, convert() would clip to 255. float32: the image is small by now.
+        values = np.asarray(img, dtype=np.float32)
         peak = values.max() or 1.0
         img = Image.fromarray((values / peak * 255.0).astype(np.uint8), mode="L")
     elif img.mode == "F":
-        values = np.asarray(img, dtype=np.float64)
+        values = np.asarray(img, dtype=np.float32)
         low, high = float(values.min()), float(values.max())
         scaled = (values - low) / ((high - low) or 1.0) * 255.0
         img = Image.fromarray(scaled.astype(np.uint8), mode="L")

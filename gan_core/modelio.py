@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +27,16 @@ ALLOWED_CLASSES = {
     "DTypePolicy", "FloatDTypePolicy", "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "RandomNormal",
     "RandomUniform", "Zeros", "Ones", "Constant", "TruncatedNormal", "L2", "L1", "L1L2", "Orthogonal",
 }
+# What a generator can sensibly need: ours have 0.4-3 million parameters, the largest recipe at 64x64x3 with a
+# 1024-dimensional latent about 17 million; no layer of ours outputs more than 64x64x64 values per image.
+MAX_GENERATOR_PARAMS = 30_000_000
+MAX_LAYER_VALUES = 4_000_000  # one layer's output for one image, as the file declares it
+# An uploaded model is built and run (a batch of CHECK_BATCH, the explorer's grid) first in a child process with
+# this much address space (TensorFlow itself takes about 1.7 GB of it) and this much time: whatever the file
+# declares, the server builds only what fitted there.
+CHECK_ADDRESS_SPACE_BYTES = int(float(os.environ.get("GAN_MODEL_CHECK_MB", "3500")) * 1_000_000)
+CHECK_SECONDS = float(os.environ.get("GAN_MODEL_CHECK_SECONDS", "120"))
+CHECK_BATCH = 32
 
 
 @dataclass
@@ -82,7 +95,174 @@ def check_keras_archive(path: Path) -> dict:
             raise GanError("error.model_file", reason=f"capa no permitida (puede contener código) / layer not allowed (may carry code): {class_name}")
         if module is not None and not str(module).startswith("keras"):
             raise GanError("error.model_file", reason=f"módulo no permitido / module not allowed: {module}")
+    params, values = estimate_size(config)
+    if params > MAX_GENERATOR_PARAMS:
+        raise GanError("error.model_too_big", params=f"{params:,}", limit=f"{MAX_GENERATOR_PARAMS:,}")
+    if values > MAX_LAYER_VALUES:
+        raise GanError("error.model_too_big_layer", values=f"{values:,}", limit=f"{MAX_LAYER_VALUES:,}")
     return config
+
+
+def estimate_size(config: dict) -> tuple[int, int]:
+    """(parameters, largest layer output per image) as the config declares them, before Keras builds anything.
+    Input widths come from the shapes the file records for each layer's inputs; a file can lie about those, which
+    is why an upload is also built in a child process with a memory limit (check_in_child)."""
+    params, largest = 0, 0
+    for layer in _layers(config):
+        kind, settings = layer["class_name"], layer.get("config") or {}
+        if kind == "SpectralNormalization" and isinstance(settings.get("layer"), dict):
+            kind, settings = settings["layer"].get("class_name"), settings["layer"].get("config") or {}
+        width = _declared_input_width(layer)
+        if kind == "Dense":
+            units = _positive(settings.get("units"))
+            params += units * (width + 1)
+            largest = max(largest, units)
+        elif kind in ("Conv2D", "Conv2DTranspose"):
+            filters = _positive(settings.get("filters"))
+            kernel = _product(settings.get("kernel_size"), 2)
+            params += filters * (kernel * width + 1)
+        elif kind == "Embedding":
+            params += _positive(settings.get("input_dim")) * _positive(settings.get("output_dim"))
+        elif kind == "Reshape":
+            largest = max(largest, _product(settings.get("target_shape"), 1))
+        elif kind == "InputLayer":
+            shape = settings.get("batch_shape") or settings.get("batch_input_shape") or []
+            largest = max(largest, _product(shape[1:], 1))
+        elif kind == "Discretization":
+            params += len(settings.get("bin_boundaries") or [])
+    return params, largest
+
+
+def _layers(node):
+    """Every layer dict in a (possibly nested) model config."""
+    if isinstance(node, dict):
+        if "class_name" in node and isinstance(node.get("config"), dict) and node["class_name"] not in (
+                "Functional", "Sequential", "Model", "__keras_tensor__"):
+            yield node
+        for value in node.values():
+            yield from _layers(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _layers(value)
+
+
+def _declared_input_width(layer: dict) -> int:
+    """The last dimension of the layer's input as the file records it (build_config or the inbound tensors)."""
+    shapes = []
+    build = layer.get("build_config") or {}
+    if isinstance(build.get("input_shape"), list):
+        shapes.append(build["input_shape"])
+    for node in layer.get("inbound_nodes") or []:
+        for tensor in _tensors(node):
+            shapes.append(tensor.get("config", {}).get("shape"))
+    widths = [_positive(shape[-1]) for shape in shapes if isinstance(shape, list) and shape
+              and not isinstance(shape[-1], list)]
+    return max(widths, default=1)
+
+
+def _tensors(node):
+    if isinstance(node, dict):
+        if node.get("class_name") == "__keras_tensor__":
+            yield node
+        for value in node.values():
+            yield from _tensors(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _tensors(value)
+
+
+def _positive(value) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
+
+
+def _product(values, length: int) -> int:
+    if isinstance(values, int):
+        return _positive(values) ** length
+    total = 1
+    for value in values if isinstance(values, list) else []:
+        total *= _positive(value)
+    return total
+
+
+def check_built_size(model) -> None:
+    """The same limits as estimate_size, on the built model's real shapes (what a file may have lied about)."""
+    params = int(model.count_params())
+    if params > MAX_GENERATOR_PARAMS:
+        raise GanError("error.model_too_big", params=f"{params:,}", limit=f"{MAX_GENERATOR_PARAMS:,}")
+    layers = model._flatten_layers(include_self=False) if hasattr(model, "_flatten_layers") else model.layers
+    for layer in layers:
+        try:
+            outputs = layer.output if isinstance(layer.output, (list, tuple)) else [layer.output]
+        except (AttributeError, ValueError):  # a layer used more than once, or never called: no single output
+            continue
+        for output in outputs:
+            values = int(np.prod([d for d in output.shape[1:] if d is not None], dtype=np.int64))
+            if values > MAX_LAYER_VALUES:
+                raise GanError("error.model_too_big_layer", values=f"{values:,}", limit=f"{MAX_LAYER_VALUES:,}")
+
+
+def check_in_child(path: Path) -> dict:
+    """Build the model in `path` and run it on a batch, in a fresh Python process limited to
+    CHECK_ADDRESS_SPACE_BYTES of memory and CHECK_SECONDS. Returns what the child measured ({"params", "peak_mb"});
+    raises GanError when it did not fit, took too long or failed the checks."""
+    project = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(project), "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "",
+           # few threads and malloc arenas: each reserves address space that would count against the limit
+           "TF_NUM_INTRAOP_THREADS": "2", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "2",
+           "MALLOC_ARENA_MAX": "2",
+           "GAN_CHECK_ADDRESS_SPACE": str(CHECK_ADDRESS_SPACE_BYTES)}
+    limit_mb = CHECK_ADDRESS_SPACE_BYTES // 1_000_000
+    try:
+        done = subprocess.run([sys.executable, "-m", "gan_core.modelio", str(path)], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=CHECK_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise GanError("error.model_check_timeout", seconds=round(CHECK_SECONDS)) from None
+    lines = [line for line in done.stdout.splitlines() if line.startswith("@@")]
+    report = json.loads(lines[-1][2:]) if lines else {}
+    if report.get("ok"):
+        return report
+    if report.get("error"):
+        raise GanError(**report["error"])
+    if report.get("memory") or "MemoryError" in done.stderr or "ResourceExhausted" in done.stderr \
+            or "bad_alloc" in done.stderr or done.returncode < 0:
+        raise GanError("error.model_check_memory", limit=limit_mb)
+    raise GanError("error.model_file", reason=f"exit {done.returncode}")
+
+
+def _check_main(path: str) -> None:
+    """The child's side of check_in_child: limits first, then TensorFlow, the model and one batch."""
+    import resource
+
+    limit = int(os.environ.get("GAN_CHECK_ADDRESS_SPACE", CHECK_ADDRESS_SPACE_BYTES))
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    report: dict
+    try:
+        loaded = load_generator(Path(path))
+        check_built_size(loaded.model)
+        latents = np.random.default_rng(0).standard_normal((CHECK_BATCH, loaded.latent_dim)).astype(np.float32)
+        if loaded.conditional:
+            labels = np.zeros((CHECK_BATCH, 1), np.int32)
+            images = loaded.model([latents, labels], training=False)
+        else:
+            images = loaded.model(latents, training=False)
+        if tuple(images.shape[1:]) != loaded.image_shape:
+            raise GanError("error.model_file", reason=f"salida / output {tuple(images.shape[1:])}")
+        report = {"ok": True, "params": int(loaded.model.count_params())}
+    except GanError as exc:
+        report = {"error": {"key": exc.message.key, **exc.message.params}}
+    except MemoryError:
+        report = {"memory": True}
+    except Exception as exc:  # noqa: BLE001 - TensorFlow's out-of-memory errors have many types
+        text = f"{type(exc).__name__}: {exc}"
+        if "ResourceExhausted" in text or "OOM" in text or "bad_alloc" in text or "MemoryError" in text:
+            report = {"memory": True}
+        else:
+            report = {"error": {"key": "error.model_file", "reason": text[:200]}}
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            report["peak_mb"] = int(line.split()[1]) / 1024
+    print("@@" + json.dumps(report, default=str), flush=True)
+
 
 
 def _class_names(node):
@@ -109,7 +289,8 @@ def load_generator(path: Path) -> LoadedGenerator:
     except GanError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure to load is the file's fault
-        raise GanError("error.model_file", reason=f"{type(exc).__name__}: {str(exc)[:200]}") from None
+        detail = str(exc).replace(str(path.resolve().parent), "").replace(str(path.parent), "")  # no server paths
+        raise GanError("error.model_file", reason=f"{type(exc).__name__}: {detail[:200]}") from None
     inputs = model.inputs if isinstance(model.inputs, list) else [model.inputs]
     if len(inputs) not in (1, 2) or len(inputs[0].shape) != 2:
         raise GanError("error.model_file", reason="la entrada debe ser (lote, latente) / input must be (batch, latent)")
@@ -143,3 +324,7 @@ def _json_default(value):
     if isinstance(value, (np.floating, np.integer)):
         return value.item()
     return str(value)
+
+
+if __name__ == "__main__":
+    _check_main(sys.argv[1])

@@ -9,7 +9,7 @@ from typing import Callable
 import keras
 from keras import layers
 
-from .config import OptimizerConfig, TrainConfig
+from .config import TrainConfig
 from .i18n import GanError
 
 SUPPORTED_SHAPES = ((28, 28, 1), (28, 28, 3), (32, 32, 1), (32, 32, 3), (64, 64, 1), (64, 64, 3))
@@ -31,9 +31,6 @@ class Preset:
     def config(self, **overrides) -> TrainConfig:
         """The preset's recipe as a TrainConfig, with `overrides` applied on top."""
         values = {"preset": self.name, **self.defaults, **overrides}
-        for key in ("generator_optimizer", "discriminator_optimizer"):
-            if isinstance(values.get(key), dict):
-                values[key] = OptimizerConfig(**values[key])
         return TrainConfig.from_dict(values)
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import housekeeping
 from . import images as imaging
-from .config import SMALL_DATA_IMAGES, TrainConfig
+from .config import SMALL_DATA_IMAGES, TrainConfig, check_extra_epochs
 from .datasets import Dataset, is_builtin, load_dataset
 from .diagnosis import diagnose
 from .i18n import GanError, Message
@@ -122,6 +123,8 @@ class Run:
         self.images_per_sec = 0.0
         self.started_from: dict | None = None  # transfer learning (gan_core.transfer): what the networks came from
         self.quality_fn = None  # optional: callable(generator_fn, dataset) -> dict, every config.metrics_every epochs
+        # optional: (folder, bytes) the run's writes must keep within (a session's disk quota), checked every epoch
+        self.disk_quota: tuple[Path, int] | None = None
 
     # --- creation and loading ---------------------------------------------------------
 
@@ -151,7 +154,7 @@ class Run:
         if config.freeze_d and not config.init_from:
             raise GanError("error.freeze_without_init")
         if directory.exists() and any(directory.iterdir()):
-            raise GanError("error.run_exists", path=str(directory))
+            raise GanError("error.run_exists", path=str(directory) if owner == "local" else directory.name)
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "config.json").write_text(config.to_json())
         run = cls(directory, config, dataset, owner, command)
@@ -269,9 +272,12 @@ class Run:
         with self._lock:
             if self.state in ACTIVE_STATES:
                 raise GanError("error.cannot_resume_state", state=self.state.value)
+            check_extra_epochs(extra_epochs, self.config.epochs)
+            if from_epoch is not None and (isinstance(from_epoch, bool) or not isinstance(from_epoch, int)):
+                raise GanError("error.not_integer", field="epoch", value=from_epoch)
             checkpoint = self._checkpoint_path(from_epoch)
             if checkpoint is None:
-                raise GanError("error.no_checkpoint", path=str(self.directory))
+                raise GanError("error.no_checkpoint", path=self.shown_name)
             if extra_epochs:
                 self.config.epochs += extra_epochs
                 (self.directory / "config.json").write_text(self.config.to_json())
@@ -279,6 +285,11 @@ class Run:
         self.start(scheduler)
 
     # --- reading (any thread) ---------------------------------------------------------
+
+    @property
+    def shown_name(self) -> str:
+        """How messages name the run: its folder for the command line, its id for a session (never a server path)."""
+        return str(self.directory) if self.owner == "local" else self.run_id
 
     def snapshot(self) -> RunSnapshot:
         with self._lock:
@@ -313,7 +324,7 @@ class Run:
 
         frames = [np.asarray(Image.open(self.grid_path(e)).convert("RGB")) for e in self.grid_epochs]
         if not frames:
-            raise GanError("error.no_checkpoint", path=str(self.directory))
+            raise GanError("error.no_checkpoint", path=self.shown_name)
         data = imaging.gif_bytes(frames, duration_ms, labels=[f"epoch {e}" for e in self.grid_epochs])
         path = self.directory / "progress.gif"
         _atomic_write_bytes(path, data)
@@ -414,6 +425,13 @@ class Run:
                     self.steps[name].append(record[name])
             if records:
                 self.step = records[-1]["step"]
+
+    def check_disk(self) -> None:
+        """GanError('error.quota') when the folder the quota covers is already over it (called before each epoch's
+        writes, so a run cannot fill the disk after it was allowed to start)."""
+        if self.disk_quota is not None:
+            folder, limit = self.disk_quota
+            housekeeping.check_quota(folder, 0, limit)
 
     def wait_while_paused(self) -> None:
         while self._pause.is_set() and not self._stop.is_set():

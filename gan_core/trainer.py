@@ -223,6 +223,7 @@ class RunCallback(keras.callbacks.Callback):
             return
         if run.stop_requested and len(self.epoch_records) < run.steps_per_epoch:
             return  # a partial epoch: the trainer saves `last` and no epoch grid
+        run.check_disk()  # over the quota: the run fails here, before this epoch's grid and checkpoint
         number = epoch + 1
         seconds = time.time() - self.epoch_started - self.epoch_paused
         grid_images = self.save_grid(number)

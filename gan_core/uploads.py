@@ -13,7 +13,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .datasets import MIN_TRAIN_IMAGES, Dataset, decode_photo_entries, iter_zip_members
+from .datasets import (MIN_TRAIN_IMAGES, Dataset, UploadBudget, count_photo_members, decode_photo_entries,
+                       is_photo_name, iter_zip_members, open_zip)
 from .i18n import GanError
 
 MAX_UPLOAD_BYTES = 400_000_000  # all files of one upload together
@@ -34,9 +35,11 @@ class UploadResult:
         return len(self.dataset.images)
 
 
-def read_photo_upload(files: list[tuple[str, bytes]], name: str = "upload", size: int = 32, channels: int = 3,
+def read_photo_upload(files: list, name: str = "upload", size: int = 32, channels: int = 3,
                       progress=None) -> UploadResult:
-    """files: (file name as the browser sent it, bytes). Zips are read in memory, member by member.
+    """files: (file name as the browser sent it, bytes or a seekable binary file such as Streamlit's upload).
+    Zips are read in memory, member by member, each photo decoded as it is read; one budget (entries, unpacked
+    bytes; photos: MAX_PHOTOS) covers every file and zip of the upload together.
     Raises GanError for an upload that cannot become a dataset at all; skips (with reasons) single bad files."""
     if size not in (32, 64):
         raise GanError("error.unknown_choice", field="image_size", value=size, choices="32, 64")
@@ -44,26 +47,61 @@ def read_photo_upload(files: list[tuple[str, bytes]], name: str = "upload", size
         raise GanError("error.upload_empty")
     if len(files) > MAX_UPLOAD_FILES:
         raise GanError("error.upload_too_many_files", count=len(files), limit=MAX_UPLOAD_FILES)
-    total = sum(len(data) for _, data in files)
+    streams = [(display_name(file_name), _stream(data)) for file_name, data in files]
+    total = sum(_length(stream) for _, stream in streams)
     if total > MAX_UPLOAD_BYTES:
         raise GanError("error.upload_too_large", megabytes=total // 1_000_000, limit=MAX_UPLOAD_BYTES // 1_000_000)
-    entries = []
-    for file_name, data in files:
-        shown = display_name(file_name)
-        if _looks_like_zip(data):
+    budget = UploadBudget()
+    archives, photos = {}, 0  # listings are read (and refused) before any member is
+    for index, (shown, stream) in enumerate(streams):
+        if _looks_like_zip(stream):
             try:
-                with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                    entries += [(display_name(member), content, reason)
-                                for member, content, reason in iter_zip_members(archive)]
+                archives[index] = open_zip(stream, budget)
+                photos += count_photo_members(archives[index])
             except zipfile.BadZipFile:
-                entries.append((shown, None, "corrupt"))
+                archives[index] = None
         else:
-            entries.append((shown, data, None))
-    dataset = decode_photo_entries(name, _strip_common_folder(entries), size, channels, progress)
+            photos += 1
+    try:
+        dataset = decode_photo_entries(name, _entries(streams, archives, budget), size, channels, progress,
+                                       total=photos, strip_common_folder=True)
+    finally:
+        for archive in archives.values():
+            if archive is not None:
+                archive.close()
     if len(dataset.images) < MIN_TRAIN_IMAGES:
         raise GanError("error.upload_no_images", details=dataset.skipped, count=len(dataset.images),
-                       minimum=MIN_TRAIN_IMAGES, skipped=len(dataset.skipped))
+                       minimum=MIN_TRAIN_IMAGES, skipped=dataset.skipped.total)
     return UploadResult(dataset, dataset.skipped)
+
+
+def _entries(streams, archives, budget: UploadBudget):
+    """(shown name, bytes or None, refusal) for every loose file and zip member, one at a time."""
+    for index, (shown, stream) in enumerate(streams):
+        if index not in archives:
+            if not is_photo_name(shown):
+                yield shown, None, "not_an_image"  # a loose file that is no photo: never read
+                continue
+            budget.add_bytes(_length(stream))
+            yield shown, stream.read(), None
+        elif archives[index] is None:
+            yield shown, None, "corrupt"
+        else:
+            for member, content, reason in iter_zip_members(archives[index], budget):
+                yield display_name(member), content, reason
+
+
+def _stream(data):
+    stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
+    stream.seek(0)
+    return stream
+
+
+def _length(stream) -> int:
+    stream.seek(0, 2)
+    length = stream.tell()
+    stream.seek(0)
+    return length
 
 
 def display_name(name: str) -> str:
@@ -75,40 +113,45 @@ def display_name(name: str) -> str:
     return cleaned or "?"
 
 
-def _looks_like_zip(data: bytes) -> bool:
-    return data[:4] in (b"PK\x03\x04", b"PK\x05\x06") and zipfile.is_zipfile(io.BytesIO(data))
+def _looks_like_zip(stream) -> bool:
+    head = stream.read(4)
+    stream.seek(0)
+    found = head in (b"PK\x03\x04", b"PK\x05\x06") and zipfile.is_zipfile(stream)
+    stream.seek(0)
+    return found
 
 
-def _strip_common_folder(entries):
-    """`birds/eagle/1.jpg`, `birds/owl/2.jpg` -> `eagle/1.jpg`, `owl/2.jpg`: the zip's own top folder is no class."""
-    names = [name.split("/") for name, _, reason in entries if reason is None]
-    depth = 0
-    while names and all(len(parts) > depth + 1 for parts in names) and len({parts[depth] for parts in names}) == 1:
-        depth += 1
-    if not depth:
-        return entries
-    return [("/".join(name.split("/")[depth:]), data, reason) if reason is None else (name, data, reason)
-            for name, data, reason in entries]
-
-
-def save_model_upload(file_name: str, data: bytes, session_dir: Path):
-    """Check an uploaded generator and keep it in the session directory under a generated name.
+def save_model_upload(file_name: str, data: bytes, session_dir: Path, quota_bytes: int | None = None):
+    """Check an uploaded generator and keep it in the session directory under a generated name, in place of the
+    session's previous upload (one kept: the newest). The file counts against the session's disk quota; it is
+    built and run first in a memory- and time-limited child process (modelio.check_in_child).
     Returns a latent.GeneratorHandle; a file that fails any check is deleted and GanError raised."""
+    from . import housekeeping
     from .latent import GeneratorHandle
+    from .modelio import check_in_child, check_keras_archive
 
     if not str(file_name).lower().endswith(".keras"):
         raise GanError("error.model_file", reason="solo se aceptan archivos .keras / only .keras files are accepted")
     if len(data) > MAX_MODEL_UPLOAD_BYTES:
         raise GanError("error.model_file", reason=f"> {MAX_MODEL_UPLOAD_BYTES // 1_000_000} MB")
     folder = Path(session_dir) / "models"
+    previous = sorted(folder.glob("uploaded-*.keras")) if folder.is_dir() else []
+    replaced = sum(path.stat().st_size for path in previous)
+    housekeeping.check_quota(session_dir, len(data) - replaced,
+                             housekeeping.DEFAULT_QUOTA_BYTES if quota_bytes is None else quota_bytes)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"uploaded-{uuid.uuid4().hex[:16]}.keras"
     target.write_bytes(data)
     try:
-        return GeneratorHandle.from_file(target)
+        check_keras_archive(target)  # members, classes and declared size: cheap, before any process starts
+        check_in_child(target)
+        handle = GeneratorHandle.from_file(target)
     except GanError:
         target.unlink(missing_ok=True)
         raise
     except Exception as exc:  # noqa: BLE001 - whatever goes wrong, the file is refused
         target.unlink(missing_ok=True)
         raise GanError("error.model_file", reason=f"{type(exc).__name__}") from None
+    for path in previous:
+        path.unlink(missing_ok=True)
+    return handle

@@ -54,7 +54,7 @@ def builtin_section(lang: str) -> None:
     try:
         preview = builtin_preview(name)
     except GanError as exc:
-        st.error(exc.text(lang), icon=":material/error:")
+        st.error(state.say(exc, lang), icon=":material/error:")
         return
     cols = st.columns(4)
     cols[0].metric(tr("data.train_images", lang), f"{preview['train']:,}")
@@ -86,7 +86,7 @@ def upload_section(lang: str) -> None:
 def upload_fingerprint(files, size: int) -> str:
     """The same photos at the same size give the same fingerprint, whatever order they were picked in."""
     digest = hashlib.sha256(f"size={size}".encode())
-    for name, content in sorted((f.name, hashlib.sha256(f.getvalue()).hexdigest()) for f in files):
+    for name, content in sorted((f.name, hashlib.sha256(f.getbuffer()).hexdigest()) for f in files):
         digest.update(f"\0{name}\0{content}".encode())
     return digest.hexdigest()
 
@@ -108,16 +108,19 @@ def _create_dataset(files, size: int, name: str, lang: str) -> None:
         bar.progress(done / total, tr("data.decoding", lang, done=done, total=total))
 
     try:
-        result = read_photo_upload([(f.name, f.getvalue()) for f in files], name=name, size=size, progress=progress)
+        # the uploaded files themselves (seekable, in memory already), not copies of their bytes
+        result = read_photo_upload([(f.name, f) for f in files], name=name, size=size, progress=progress)
         dataset_id = state.save_session_dataset(result.dataset, name)
     except GanError as exc:
-        st.session_state[LAST_UPLOAD_KEY] = {"error": exc.message, "skipped": list(exc.details or [])}
+        skipped = exc.details or []
+        st.session_state[LAST_UPLOAD_KEY] = {"error": exc.message, "skipped": list(skipped),
+                                             "skipped_total": getattr(skipped, "total", len(skipped))}
         return
     finally:
         bar.empty()
     prepared[fingerprint] = dataset_id
     st.session_state[LAST_UPLOAD_KEY] = {"id": dataset_id, "name": name, "count": result.count,
-                                         "skipped": result.skipped}
+                                         "skipped": list(result.skipped), "skipped_total": result.skipped.total}
 
 
 def _last_upload_report(lang: str) -> None:
@@ -125,15 +128,18 @@ def _last_upload_report(lang: str) -> None:
     if not report:
         return
     if "error" in report:
-        st.error(report["error"].text(lang), icon=":material/error:")
+        st.error(state.say(report["error"], lang), icon=":material/error:")
     elif "already" in report:
         st.info(tr("data.already", lang, name=report["name"]), icon=":material/content_copy:")
     else:
         st.success(tr("data.created", lang, name=report["name"], count=report["count"]), icon=":material/check_circle:")
     if report["skipped"]:
-        with st.expander(tr("data.skipped", lang, count=len(report["skipped"]))):
+        total = report.get("skipped_total", len(report["skipped"]))
+        with st.expander(tr("data.skipped", lang, count=total)):
             st.dataframe([{tr("col.file", lang): file, tr("col.reason", lang): tr("skip." + reason, lang)}
                           for file, reason in report["skipped"]], hide_index=True)
+            if total > len(report["skipped"]):  # only the first ones are kept by name
+                st.caption(tr("data.skipped_more", lang, count=total - len(report["skipped"])))
 
 
 def _session_datasets(lang: str) -> None:

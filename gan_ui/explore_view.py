@@ -14,7 +14,7 @@ from gan_core.pretrained import bundled_generators
 from gan_core.run import epoch_file
 from gan_ui import state
 from gan_ui.texts import tr
-from gan_ui.widgets import class_label
+from gan_ui.widgets import class_label, run_option_label
 
 LATENT_SLIDERS = 8
 DIRECTION_SLIDERS = 6
@@ -79,10 +79,10 @@ def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
         if not runs:
             st.info(tr("explore.no_runs", lang))
             return None
-        labels = {run.run_id: run for run in runs}
-        run_id = st.selectbox(tr("explore.run", lang), list(labels), key="explore.run_id",
-                              format_func=lambda rid: f"{labels[rid].config.preset} · {labels[rid].config.dataset} · {rid[-6:]}")
-        run = labels[run_id]
+        by_id = {run.run_id: run for run in runs}
+        labels = {run_id: run_option_label(run.snapshot(), lang) for run_id, run in by_id.items()}  # names, no paths
+        run_id = st.selectbox(tr("explore.run", lang), list(by_id), key="explore.run_id", format_func=labels.get)
+        run = by_id[run_id]
         kept = run.kept_epochs()
         epoch = st.selectbox(tr("explore.epoch", lang), [None, *kept], key="explore.epoch",
                              format_func=lambda e: tr("explore.latest", lang) if e is None else str(e))
@@ -101,7 +101,7 @@ def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
             handle = save_model_upload(uploaded.name, uploaded.getvalue(),
                                        state.registry().session_dir(state.session_id()))
         except GanError as exc:
-            st.error(exc.text(lang), icon=":material/block:")
+            st.error(state.say(exc, lang), icon=":material/block:")
             return None
         st.session_state["explore.upload_key"] = key
         st.session_state["explore.upload_handle"] = handle

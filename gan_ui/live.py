@@ -37,7 +37,7 @@ def _panel(run_id: str, lang: str, live: bool) -> None:
     _header(snap, lang)
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash is not None:
-        st.error(flash.text(lang), icon=":material/error:")
+        st.error(state.say(flash, lang), icon=":material/error:")
     _controls(run, snap, lang)
     _status(snap, lang)
     _charts(snap, lang)
@@ -82,12 +82,9 @@ def _continue(run: Run, extra_epochs: int) -> None:
     """Resume a stopped, failed or finished run from its last checkpoint; one stopped before its first step
     has none and simply starts."""
     try:
-        run.resume_training(extra_epochs=int(extra_epochs))
+        state.registry().resume_run(state.session_id(), run, extra_epochs=int(extra_epochs))
     except GanError as exc:
-        if exc.message.key == "error.no_checkpoint" and run.snapshot().step == 0:
-            run.start()
-        else:
-            st.session_state[FLASH_KEY] = exc.message
+        st.session_state[FLASH_KEY] = exc.message
 
 
 # --- status, charts, grids ----------------------------------------------------------------------
@@ -107,10 +104,10 @@ def _status(snap: RunSnapshot, lang: str) -> None:
         if snap.message:  # e.g. the time budget ended it
             st.info(snap.message.text(lang), icon=":material/timer:")
     elif snap.state == RunState.FAILED:
-        st.error(snap.message.text(lang) if snap.message else tr("live.failed", lang), icon=":material/error:")
+        st.error(state.say(snap.message, lang) if snap.message else tr("live.failed", lang), icon=":material/error:")
         if snap.traceback:
             with st.expander(tr("live.traceback", lang)):
-                st.code(snap.traceback, language=None)
+                st.code(state.redact(snap.traceback), language=None)
 
     current_epoch = min(snap.epoch + 1, snap.total_epochs) if snap.active else snap.epoch
     if snap.steps_per_epoch:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gan_core import Dataset, Run, TrainConfig, housekeeping, new_run_id
+from gan_core import Dataset, GanError, Run, TrainConfig, housekeeping, new_run_id
 from gan_core.datasets import save_dataset
 from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from gan_core.run import remove_run
@@ -36,6 +36,7 @@ class RunRegistry:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._lock = threading.Lock()
+        self._starting = threading.Lock()
         self._runs: dict[str, Run] = {}
         self._last_cleanup = 0.0
 
@@ -52,6 +53,48 @@ class RunRegistry:
     def add(self, run: Run) -> None:
         with self._lock:
             self._runs[run.run_id] = run
+
+    def active_run(self, session_id: str) -> Run | None:
+        """The session's queued, running or paused run, if any (at most one: start_run and resume_run see to it)."""
+        with self._lock:
+            return next((run for run in self._runs.values() if run.owner == session_id and run.snapshot().active),
+                        None)
+
+    def start_run(self, session_id: str, config: TrainConfig, dataset: Dataset | None = None,
+                  quota_bytes: int | None = None, scheduler=None) -> Run:
+        """Create, register and queue a run for the session: refused (GanError) while the session has a run queued,
+        running or paused, or when its folder is over the quota; the quota is checked again every epoch."""
+        quota_bytes = housekeeping.DEFAULT_QUOTA_BYTES if quota_bytes is None else quota_bytes
+        with self._starting:  # two tabs of one session pressing Train at once: one run
+            self._refuse_if_busy(session_id)
+            housekeeping.check_quota(self.session_dir(session_id), 0, quota_bytes)
+            run = Run.create(self.run_dir(session_id, new_run_id()), config, dataset=dataset, owner=session_id,
+                             command="app")
+            run.disk_quota = (self.session_dir(session_id), quota_bytes)
+            self.add(run)
+            run.start(scheduler)
+            return run
+
+    def resume_run(self, session_id: str, run: Run, extra_epochs: int = 0,
+                   quota_bytes: int | None = None, scheduler=None) -> None:
+        """Continue one of the session's runs (Run.resume_training; one stopped before its first step starts over),
+        under the same rules as start_run."""
+        quota_bytes = housekeeping.DEFAULT_QUOTA_BYTES if quota_bytes is None else quota_bytes
+        with self._starting:
+            self._refuse_if_busy(session_id)
+            housekeeping.check_quota(self.session_dir(session_id), 0, quota_bytes)
+            run.disk_quota = (self.session_dir(session_id), quota_bytes)
+            try:
+                run.resume_training(extra_epochs=extra_epochs, scheduler=scheduler)
+            except GanError as exc:
+                if exc.message.key != "error.no_checkpoint" or run.snapshot().step:
+                    raise
+                run.start(scheduler)
+
+    def _refuse_if_busy(self, session_id: str) -> None:
+        busy = self.active_run(session_id)
+        if busy is not None:
+            raise GanError("error.session_busy", run=busy.run_id)
 
     def get(self, session_id: str, run_id: str) -> Run | None:
         """The session's run: the live object if this server has it, else reopened from disk; None if not theirs."""
@@ -107,21 +150,40 @@ def registry() -> RunRegistry:
 # --- the browser session ----------------------------------------------------------------------
 
 def session_id() -> str:
-    """This browser session's id: kept in session state and mirrored in the URL (?s=) so a reload reattaches."""
+    """This browser session's id: kept in session state and mirrored, signed, in the URL (?s=<id>.<hmac>) so a reload
+    or a bookmark reattaches. The address is the session's key."""
+    reg = registry()
     sid = st.session_state.get("session_id")
     if sid is None:
-        candidate = st.query_params.get("s", "")
-        sid = candidate if SESSION_ID_RE.fullmatch(candidate) else uuid.uuid4().hex
+        # Only an id this server issued and signed, whose session has written something, reattaches; anything
+        # else (a made-up or tampered id, a link to a session that never existed) is a fresh session.
+        sid = housekeeping.session_from_token(reg.root, st.query_params.get("s", "")) or housekeeping.new_session_id()
         st.session_state["session_id"] = sid
-        st.session_state["run_ids"] = registry().run_ids(sid)
+        st.session_state["run_ids"] = reg.run_ids(sid)
         if st.session_state["run_ids"]:
             st.session_state["current_run"] = st.session_state["run_ids"][-1]
-    if st.query_params.get("s") != sid:
-        st.query_params["s"] = sid  # page switches clear the URL's parameters: put it back every run
-    reg = registry()
+    token = st.session_state.get("session_token") or housekeeping.session_token(reg.root, sid)
+    st.session_state["session_token"] = token
+    if st.query_params.get("s") != token:
+        st.query_params["s"] = token  # page switches clear the URL's parameters: put it back every run
     housekeeping.touch_session(reg.session_dir(sid))  # seen now: idle clean-up leaves it alone
     reg.cleanup_idle()
     return sid
+
+
+def redact(text: str) -> str:
+    """Text for a page with every server path under the sessions folder cut to what follows the session's id:
+    tracebacks and low-level errors may name files, and a session's path holds its id (its key)."""
+    root = registry().root
+    for prefix in {str(root), str(root.resolve())}:
+        text = re.sub(re.escape(prefix) + r"/[0-9a-f]{32}/?", "…/", text)
+        text = text.replace(prefix, "…")
+    return text
+
+
+def say(message, lang: str) -> str:
+    """A GanError's or Message's text for a page, without server paths."""
+    return redact(message.text(lang))
 
 
 def language_from_url() -> str:
@@ -165,13 +227,9 @@ def session_runs() -> list[Run]:
 
 
 def start_run(config: TrainConfig, dataset: Dataset | None = None) -> Run:
-    """Create (validates; raises GanError leaving nothing behind), register and queue a run for this session."""
-    sid = session_id()
-    reg = registry()
-    check_quota(sid)
-    run = Run.create(reg.run_dir(sid, new_run_id()), config, dataset=dataset, owner=sid, command="app")
-    reg.add(run)
-    run.start()
+    """Create (validates; raises GanError leaving nothing behind), register and queue a run for this session; refused
+    while the session has another run queued, running or paused."""
+    run = registry().start_run(session_id(), config, dataset)
     st.session_state["run_ids"] = session_run_ids() + [run.run_id]
     set_current_run(run.run_id)
     return run

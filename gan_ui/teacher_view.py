@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import threading
 import time
 
 import streamlit as st
@@ -12,6 +13,50 @@ from gan_core.run import ACTIVE_STATES
 from gan_core.scheduler import default_scheduler
 from gan_ui import state
 from gan_ui.texts import tr
+
+
+MIN_PASSWORD_CHARS = 10
+MAX_FAILURES = 5  # wrong passwords in a row, server-wide, before the form locks
+LOCKOUT_SECONDS = 60.0  # the first lockout; each further one doubles, up to MAX_LOCKOUT_SECONDS
+MAX_LOCKOUT_SECONDS = 900.0
+
+
+class PasswordGate:
+    """Wrong guesses are counted for the whole server (a new browser session would reset a per-session count):
+    after MAX_FAILURES in a row the form refuses every attempt, right or wrong, for a while that doubles each time.
+    A student can lock the teacher out for that long at most; the teacher gets in once it has passed."""
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._lockouts = 0
+        self._locked_until = 0.0
+
+    def seconds_locked(self) -> float:
+        with self._lock:
+            return max(0.0, self._locked_until - self._clock())
+
+    def attempt(self, given: str, password: str) -> str:
+        """"ok", "wrong" or "locked" (then the password was not even compared)."""
+        with self._lock:
+            now = self._clock()
+            if now < self._locked_until:
+                return "locked"
+            if hmac.compare_digest(str(given).encode(), str(password).encode()):
+                self._failures = self._lockouts = 0
+                return "ok"
+            self._failures += 1
+            if self._failures >= MAX_FAILURES:
+                self._failures = 0
+                self._lockouts += 1
+                self._locked_until = now + min(LOCKOUT_SECONDS * 2 ** (self._lockouts - 1), MAX_LOCKOUT_SECONDS)
+            return "wrong"
+
+
+@st.cache_resource
+def password_gate() -> PasswordGate:
+    return PasswordGate()
 
 
 def configured_password() -> str | None:
@@ -29,15 +74,23 @@ def signed_in(lang: str) -> bool:
     if not password:
         st.info(tr("teacher.disabled", lang), icon=":material/lock:")
         return False
+    if len(str(password).strip()) < MIN_PASSWORD_CHARS:
+        st.warning(tr("teacher.too_short", lang, minimum=MIN_PASSWORD_CHARS), icon=":material/lock:")
+        return False
     if st.session_state.get("teacher.ok"):
         return True
+    gate = password_gate()
     with st.form("teacher.login"):
         attempt = st.text_input(tr("teacher.password", lang), type="password")
         if st.form_submit_button(tr("teacher.enter", lang)):
-            if hmac.compare_digest(attempt.encode(), str(password).encode()):
+            outcome = gate.attempt(attempt, password)
+            if outcome == "ok":
                 st.session_state["teacher.ok"] = True
                 st.rerun()
-            st.error(tr("teacher.wrong", lang))
+            if outcome == "wrong":
+                st.error(tr("teacher.wrong", lang))
+        if gate.seconds_locked():
+            st.error(tr("teacher.locked", lang, seconds=round(gate.seconds_locked())), icon=":material/timer:")
     return False
 
 
@@ -95,6 +148,15 @@ TEXTS.update({
     "teacher.password": {"es": "Contraseña", "en": "Password"},
     "teacher.enter": {"es": "Entrar", "en": "Enter"},
     "teacher.wrong": {"es": "Contraseña incorrecta.", "en": "Wrong password."},
+    "teacher.locked": {
+        "es": "Demasiados intentos fallidos: el acceso está bloqueado {seconds} s más para todos. Espera y vuelve a "
+              "intentarlo.",
+        "en": "Too many failed attempts: sign-in is locked for everyone for {seconds} s more. Wait and try again."},
+    "teacher.too_short": {
+        "es": "La contraseña del profesor en .streamlit/secrets.toml es demasiado corta (mínimo {minimum} caracteres): "
+              "la vista queda desactivada hasta que la cambies.",
+        "en": "The teacher password in .streamlit/secrets.toml is too short (at least {minimum} characters): the view "
+              "stays off until you change it."},
     "teacher.cpu": {"es": "CPU", "en": "CPU"},
     "teacher.memory": {"es": "Memoria del sistema", "en": "System memory"},
     "teacher.server_memory": {"es": "Memoria del servidor", "en": "Server memory"},

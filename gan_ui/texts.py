@@ -11,8 +11,10 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "app.title": {"es": "Aula GAN", "en": "GAN classroom"},
     "app.language": {"es": "Idioma", "en": "Language"},
     "app.session": {
-        "es": "Tus ejecuciones se guardan con esta dirección: márcala para volver a ellas.",
-        "en": "Your runs are kept under this page's address: bookmark it to come back to them.",
+        "es": "Tus ejecuciones se guardan con esta dirección: márcala para volver a ellas. La dirección es tu llave: "
+              "no la proyectes ni la compartas, porque quien la tenga ve y usa tus ejecuciones y tus datos.",
+        "en": "Your runs are kept under this page's address: bookmark it to come back to them. The address is your "
+              "key: do not project it or share it, since whoever has it sees and uses your runs and your data.",
     },
     "nav.train": {"es": "Entrenar", "en": "Train"},
     "nav.runs": {"es": "Mis ejecuciones", "en": "My runs"},
@@ -313,6 +315,7 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
         "en": "These photos are already prepared as “{name}”: no second dataset was made.",
     },
     "data.skipped": {"es": "Archivos omitidos ({count})", "en": "Skipped files ({count})"},
+    "data.skipped_more": {"es": "… y {count} más.", "en": "… and {count} more."},
     "data.yours": {"es": "Tus conjuntos", "en": "Your datasets"},
     "data.none_yet": {"es": "Aún no has subido fotos en esta sesión.", "en": "You have not uploaded photos in this session yet."},
     "data.use": {"es": "Entrenar con este conjunto", "en": "Train on this dataset"},

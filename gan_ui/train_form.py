@@ -150,7 +150,7 @@ def _start(preset, recipe, dataset_choice: str, values: dict, lang: str) -> None
     try:
         run = state.start_run(preset.config(**config_values), dataset)
     except GanError as exc:
-        st.error(exc.text(lang), icon=":material/error:")
+        st.error(state.say(exc, lang), icon=":material/error:")
         return
     st.toast(tr("train.started", lang, run_id=run.run_id), icon=":material/rocket_launch:")
     st.session_state[COLLAPSE_FORM_KEY] = True

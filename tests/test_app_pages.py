@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from app_support import leftovers, new_app, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
-from gan_core import PRESETS, Run, new_run_id
+from gan_core import PRESETS, Run, housekeeping, new_run_id
 from gan_core.scheduler import Scheduler
 from gan_ui import state
 from gan_ui.texts import TEXTS
@@ -50,7 +50,7 @@ def test_a_reload_reattaches_the_session_and_runs_compare_side_by_side(sessions_
 
     # A reload is a new session: the id in the URL brings its runs back.
     at = new_app()
-    at.query_params["s"] = session_id
+    at.query_params["s"] = housekeeping.session_token(sessions_dir, session_id)  # the address the server issued
     at.run()
     assert not at.exception
     assert at.session_state["session_id"] == session_id
@@ -98,10 +98,13 @@ def test_quota_and_idle_clean_up_come_from_housekeeping(sessions_dir, monkeypatc
 
     at = new_app().run()
     session_dir = sessions_dir / at.session_state["session_id"]
-    assert (session_dir / housekeeping.LAST_SEEN).is_file()  # every page run marks the session as seen
+    assert not session_dir.exists()  # a visit alone writes nothing: the folder comes with the session's first write
+    session_dir.mkdir(parents=True)
+    (session_dir / "filler.bin").write_bytes(b"x" * 10)
+    at.run()
+    assert (session_dir / housekeeping.LAST_SEEN).is_file()  # then every page run marks the session as seen
 
     monkeypatch.setattr(housekeeping, "DEFAULT_QUOTA_BYTES", 1)
-    (session_dir / "filler.bin").write_bytes(b"x" * 10)
     at.number_input(key="hp.fast.max_images").set_value(256)
     _button(at, "Entrenar").click().run()
     assert any("espacio en el servidor está lleno" in e.value for e in at.error)

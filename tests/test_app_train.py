@@ -39,7 +39,8 @@ def test_train_page_runs_a_real_training_and_controls_it(sessions_dir):
     assert not at.exception
     assert at.title[0].value == "Entrenar una GAN"
     sid = at.session_state["session_id"]
-    assert at.query_params["s"] == [sid] or at.query_params["s"] == sid
+    token = at.session_state["session_token"]
+    assert token.startswith(sid + ".") and at.query_params["s"] in ([token], token)
     assert any("Aún no has entrenado" in info.value for info in at.info)
 
     # A tiny real run: 512 MNIST images, batch 32 (16 steps an epoch); 200 epochs, so it is surely still running

@@ -303,3 +303,205 @@ def test_oversized_model_upload_is_refused_before_writing(session_dir, monkeypat
     with pytest.raises(GanError):
         uploads.save_model_upload("big.keras", b"PK" + b"\0" * 2000, session_dir)
     assert not any(session_dir.rglob("*"))
+
+
+# --- hostile cases measured: peak memory of the process doing the work, in a child process ----------------
+
+from memory_support import peak_in_child  # noqa: E402
+
+CHILD_SETUP = """
+import sys; sys.path.insert(0, 'tests')
+import hostile
+from gan_core import GanError, datasets, uploads
+def attempt(files):
+    try:
+        result = uploads.read_photo_upload(files)
+        return {'count': result.count, 'skipped': [list(item) for item in result.skipped]}
+    except GanError as exc:
+        return {'key': exc.message.key, 'es': exc.text('es'), 'en': exc.text('en')}
+"""
+
+
+def test_several_zips_in_one_upload_share_one_budget_and_are_read_one_member_at_a_time(session_dir):
+    # Four zips of 300 members of 190 kB each (about 2 MB zipped, 228 MB unpacked). Main held every member's bytes
+    # at once (4 zips of 5.7 MB took 763 MB). Read one at a time they cost a few MB; with a budget of 150 MB for
+    # the whole upload, the four together are refused although each alone (57 MB) is well under it.
+    measured = peak_in_child(CHILD_SETUP + """
+files = [(f'z{i}.zip', hostile.padded_zip(300, 190_000, f'z{i}/')) for i in range(4)]
+""", """
+streamed = attempt(files)
+datasets.MAX_ARCHIVE_TOTAL_BYTES = 150_000_000
+result = {'streamed': streamed, 'budget': attempt(files), 'alone': attempt(files[:1])}
+""")
+    result = measured["result"]
+    assert result["streamed"]["key"] == "error.upload_no_images"  # every member read (and found not a photo)
+    assert "1200 archivos" in result["streamed"]["es"] and "1200 files were skipped" in result["streamed"]["en"]
+    assert result["budget"]["key"] == result["budget"]["key"] == "error.upload_bomb"
+    assert "bomba zip" in result["budget"]["es"] and "zip bomb" in result["budget"]["en"]
+    assert result["alone"]["key"] == "error.upload_no_images", "one zip alone is within the budget"
+    assert measured["grew_mb"] < 60, measured
+
+
+def test_a_zip_listing_half_a_million_entries_is_refused_from_its_end_record(session_dir):
+    # 500,000 directory entries (27 MB): zipfile would build half a million objects (406 MB, 4.5 s on main)
+    # before any check. The end record says how many entries and how big the listing is: refused from that.
+    measured = peak_in_child(CHILD_SETUP + """
+files = [('dirs.zip', hostile.directory_entries_zip(500_000))]
+""", """
+result = attempt(files)
+""")
+    result = measured["result"]
+    assert result["key"] == "error.upload_too_many_files"
+    assert "500000" in result["es"] and "demasiados ficheros" in result["es"]
+    assert "500000" in result["en"] and "too many files" in result["en"]
+    assert measured["grew_mb"] < 30, measured
+
+
+def test_directory_entries_count_and_a_big_listing_is_refused(session_dir, monkeypatch):
+    from hostile import directory_entries_zip
+
+    with pytest.raises(GanError) as caught:
+        uploads.read_photo_upload([("dirs.zip", directory_entries_zip(datasets.MAX_ARCHIVE_MEMBERS + 1))])
+    assert caught.value.message.key == "error.upload_too_many_files"
+    monkeypatch.setattr(datasets, "MAX_CENTRAL_DIRECTORY_BYTES", 100_000)
+    with pytest.raises(GanError) as caught:
+        uploads.read_photo_upload([("dirs.zip", directory_entries_zip(3000))])
+    assert caught.value.message.key == "error.zip_listing"
+    assert "índice del zip" in caught.value.text("es") and "zip's listing" in caught.value.text("en")
+    # several zips: their entries add up
+    monkeypatch.setattr(datasets, "MAX_ARCHIVE_MEMBERS", 20)
+    with pytest.raises(GanError) as caught:
+        uploads.read_photo_upload([("a.zip", zip_of(eight_birds())), ("b.zip", zip_of(eight_birds("b/"))),
+                                   ("c.zip", zip_of(eight_birds("c/")))])
+    assert caught.value.message.key == "error.upload_too_many_files"
+
+
+def test_members_that_cannot_be_photos_are_never_read(session_dir, monkeypatch):
+    read = []
+    original = datasets._read_member
+    monkeypatch.setattr(datasets, "_read_member", lambda archive, info: read.append(info.filename) or
+                        original(archive, info))
+    members = {**eight_birds(), **{f"junk_{i}.bin": os.urandom(1000) for i in range(20)}}
+    result = uploads.read_photo_upload([("x.zip", zip_of(members)), ("notes.txt", b"hello")])
+    assert result.count == 8 and sorted(read) == sorted(eight_birds())
+    assert reasons(result)["junk_0.bin"] == "not_an_image" and reasons(result)["notes.txt"] == "not_an_image"
+
+
+def test_a_huge_skipped_list_is_capped_with_its_total(session_dir):
+    members = {**eight_birds(), **{f"n{i}.txt": b"" for i in range(datasets.MAX_SKIPPED_KEPT + 50)}}
+    result = uploads.read_photo_upload([("x.zip", zip_of(members))])
+    assert len(result.skipped) == datasets.MAX_SKIPPED_KEPT
+    assert result.skipped.total == datasets.MAX_SKIPPED_KEPT + 50 and result.skipped.more == 50
+
+
+def test_images_that_expand_far_beyond_their_size(session_dir):
+    # A float TIFF of 6000x6000 (about 250 kB) decodes to 144 MB and main made float64 copies of it (861 MB for
+    # the issue's); a 16-bit PNG of the same size (70 kB) took 722 MB. Width x height x bytes per pixel is bounded
+    # from the header; an image under the bound is reduced before anything converts it.
+    measured = peak_in_child(CHILD_SETUP + """
+files = [('float.tif', hostile.float_tiff(6000)), ('grey16.png', hostile.grey16_png(6000)),
+         *[(f'{i}.png', hostile.grey16_png(40)) for i in range(7)]]
+""", """
+result = attempt(files)
+""")
+    result = measured["result"]
+    assert result["count"] == 8 and result["skipped"] == [["float.tif", "too_many_pixels"]]
+    assert tr("skip.too_many_pixels", "es").startswith("demasiados píxeles")
+    assert tr("skip.too_many_pixels", "en").startswith("too many pixels")
+    assert measured["grew_mb"] < 110, measured  # the 72 MB 16-bit image, decoded once
+
+
+def test_a_big_grey16_image_still_looks_right_after_reduction(session_dir):
+    gradient = Image.fromarray(np.tile(np.linspace(0, 65535, 2000).astype(np.uint16), (2000, 1)))
+    result = uploads.read_photo_upload([*eight_birds().items(), ("ramp.png", encode(gradient, "PNG"))], size=32)
+    row = result.dataset.images[-1][16, :, 0].astype(int)
+    assert row[0] < 40 and row[-1] > 215 and np.all(np.diff(row) >= 0)
+
+
+MODEL_SETUP = """
+import sys; sys.path.insert(0, 'tests')
+from pathlib import Path
+import hostile
+from gan_core import GanError, uploads
+def attempt(data, folder):
+    try:
+        handle = uploads.save_model_upload('mine.keras', data, Path(folder))
+        handle.generate(handle.sample_latents(32, 0))
+        return {'accepted': True}
+    except GanError as exc:
+        return {'key': exc.message.key, 'es': exc.text('es'), 'en': exc.text('en')}
+"""
+
+
+def test_a_tiny_keras_file_declaring_a_giant_layer_is_refused_before_keras_builds_it(session_dir):
+    # A few kB whose config declares Dense(50,000,000): main's server grew 4.8 GB before refusing it.
+    measured = peak_in_child(MODEL_SETUP + "data = hostile.giant_dense(hostile.small_generator_bytes(), 50_000_000)\n",
+                             f"result = dict(attempt(data, {str(session_dir)!r}), size=len(data))")
+    result = measured["result"]
+    assert result["size"] < 30_000 and result["key"] == "error.model_too_big"
+    assert "450,000,000 parámetros" in result["es"] and "450,000,000 parameters" in result["en"]
+    assert "sin construirlo" in result["es"] and "without building it" in result["en"]
+    assert measured["grew_mb"] < 50, measured
+    assert not any(session_dir.rglob("*.keras")), "a refused file is not kept"
+
+
+def test_a_model_with_huge_activations_is_built_only_in_a_memory_limited_child(session_dir):
+    # About 4,000 parameters, but one image is 800 MB inside the network (the explorer's grid of 32: 26 GB; main
+    # accepted it and grew 832 MB on one image). Nothing the file declares is large; the server process builds it
+    # only after a child process with a memory limit has built it, found the real layer sizes and refused it.
+    measured = peak_in_child(MODEL_SETUP + "data = hostile.giant_activation(256)\n",
+                             f"result = attempt(data, {str(session_dir)!r})")
+    result = measured["result"]
+    assert result["key"] == "error.model_too_big_layer", result
+    assert "205,520,896 valores por imagen" in result["es"] and "205,520,896 values per image" in result["en"]
+    assert measured["grew_mb"] < 50, measured  # the process serving pages never built it
+    from gan_core.modelio import CHECK_ADDRESS_SPACE_BYTES
+
+    assert measured["child_peak_mb"] * 1024 * 1024 < CHECK_ADDRESS_SPACE_BYTES, measured
+    assert not any(session_dir.rglob("*.keras"))
+
+
+def test_a_check_that_runs_out_of_its_memory_limit_refuses_the_model(session_dir, tmp_path, monkeypatch):
+    from gan_core import modelio
+
+    path = session_dir / "clean.keras"
+    path.write_bytes(saved_bytes(small_generator(), tmp_path))
+    assert modelio.check_in_child(path)["params"] == 8 * 49 + 49  # with the normal limit it passes
+    monkeypatch.setattr(modelio, "CHECK_ADDRESS_SPACE_BYTES", 200_000_000)  # below what TensorFlow alone needs
+    with pytest.raises(GanError) as caught:
+        modelio.check_in_child(path)
+    assert caught.value.message.key == "error.model_check_memory"
+    assert "límite de memoria de la comprobación (200 MB)" in caught.value.text("es")
+    assert "the check's memory limit (200 MB)" in caught.value.text("en")
+
+
+def test_the_size_estimate_counts_what_the_config_declares(tmp_path):
+    import json
+
+    from hostile import giant_dense, small_generator_bytes
+
+    from gan_core import modelio
+
+    clean = small_generator_bytes()
+    with zipfile.ZipFile(io.BytesIO(clean)) as archive:
+        assert modelio.estimate_size(json.loads(archive.read("config.json"))) == (8 * 49 + 49, 49)
+    with zipfile.ZipFile(io.BytesIO(giant_dense(clean, 1000))) as archive:
+        assert modelio.estimate_size(json.loads(archive.read("config.json")))[0] == 9 * 1000
+    for bundled in sorted((PROJECT / "pretrained").glob("*/generator.keras")):  # ours pass, with room to spare
+        with zipfile.ZipFile(bundled) as archive:
+            params, values = modelio.estimate_size(json.loads(archive.read("config.json")))
+        assert params < modelio.MAX_GENERATOR_PARAMS / 5 and values < modelio.MAX_LAYER_VALUES / 5, bundled
+
+
+def test_uploaded_models_count_against_the_quota_and_only_the_newest_is_kept(session_dir, tmp_path):
+    data = saved_bytes(small_generator(), tmp_path)
+    quota = int(len(data) * 2.5)
+    for _ in range(3):  # three uploads in a quota that holds two: each replaces the one before
+        uploads.save_model_upload("mine.keras", data, session_dir, quota_bytes=quota)
+        assert len(list((session_dir / "models").glob("*.keras"))) == 1
+    with pytest.raises(GanError) as caught:
+        uploads.save_model_upload("mine.keras", data, session_dir, quota_bytes=len(data) // 2)
+    assert caught.value.message.key == "error.quota"
+    assert "espacio en el servidor está lleno" in caught.value.text("es")
+    assert "space on the server is full" in caught.value.text("en")
+    assert len(list((session_dir / "models").glob("*.keras"))) == 1, "the refused upload left the kept one alone"

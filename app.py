@@ -1,10 +1,12 @@
 """GAN classroom: `streamlit run app.py`. Session, language and navigation; each page lives in app_pages/."""
 
+import logging
 import os
 
 # Before TensorFlow loads: its C++ start-up chatter (CUDA probing, oneDNN, CPU features, the graph remapper) is
 # not for a teacher's console. A teacher who wants it back sets TF_CPP_MIN_LOG_LEVEL=0.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+logging.getLogger("tensorflow").setLevel(logging.ERROR)  # its Python side: retracing notices and the like
 
 import streamlit as st  # noqa: E402
 

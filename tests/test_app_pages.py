@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import os
 import uuid
 import zipfile
@@ -456,3 +457,17 @@ def test_learn_page_shows_why_groups_stop_in_between_digits(sessions_dir):
     assert TEXTS["learn.groups_dim0"]["es"] in captions and TEXTS["learn.groups_dim1"]["es"] in captions
     sweeps = latent_sweeps()
     assert sweeps["groups"] >= 2 and sweeps["strips"][0] != sweeps["strips"][1]
+
+
+USTED = re.compile(r"\b(usted|ustedes|Pruebe|Defina|defina|Revise|Borre|Baje|Elija|Pulse|Suba|Use|Intente|Compruebe|"
+                   r"Espere|Asegúrese|Seleccione|Marque|Mueva|Cambie|Introduzca|Escriba|Vuelva|Su espacio)\b")
+
+
+def test_spanish_speaks_tu_everywhere():
+    """Every Spanish sentence, the teacher page's and the diagnoses' too, addresses the student as «tú»."""
+    import gan_ui.explore_view  # noqa: F401 - each page module adds its own sentences to the table
+    import gan_ui.teacher_view  # noqa: F401
+
+    formal = {key: entry["es"] for key, entry in TEXTS.items() if USTED.search(entry.get("es", ""))}
+    assert formal == {}
+    assert "Prueba" in TEXTS["diag.oscillation"]["es"] and "define" in TEXTS["teacher.disabled"]["es"]

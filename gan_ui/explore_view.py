@@ -273,12 +273,14 @@ def interpolation(handle: GeneratorHandle, key: str, lang: str) -> None:
 
 
 def morph(handle: GeneratorHandle, key: str, lang: str) -> None:
+    for end, default in (("a", 0), ("b", 1)):  # in session state, not as widget defaults: kept across languages
+        st.session_state.setdefault(f"explore.class_{end}.{key}", default)
     with st.form(f"explore.morph.{key}", border=False):
         col_a, col_b, col_steps = st.columns(3)
         fmt = lambda c: class_label(handle.class_names[c], lang)  # noqa: E731
-        class_a = col_a.selectbox(tr("explore.class_a", lang), range(handle.num_classes), 0, format_func=fmt,
+        class_a = col_a.selectbox(tr("explore.class_a", lang), range(handle.num_classes), format_func=fmt,
                                   key=f"explore.class_a.{key}")
-        class_b = col_b.selectbox(tr("explore.class_b", lang), range(handle.num_classes), 1, format_func=fmt,
+        class_b = col_b.selectbox(tr("explore.class_b", lang), range(handle.num_classes), format_func=fmt,
                                   key=f"explore.class_b.{key}")
         steps = col_steps.slider(tr("explore.steps", lang), 3, 16, 8, key=f"explore.morph_steps.{key}")
         submitted = st.form_submit_button(tr("explore.morph_button", lang), icon=":material/swap_horiz:")

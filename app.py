@@ -1,26 +1,58 @@
 """GAN classroom: `streamlit run app.py`. Session, language and navigation; each page lives in app_pages/."""
 
-import streamlit as st
+import logging
+import os
+import sys
 
-from gan_ui import keras_guard, state
-from gan_ui.texts import LANGUAGE_NAMES, LANGUAGES, tr
+
+def _quiet_tensorflow() -> None:
+    """TensorFlow's C++ start-up chatter (CUDA probing, oneDNN, CPU features, the graph remapper) is not for a
+    teacher's console, which should show the address, the teacher hint and errors. Level 3 keeps its C++ log to
+    fatal errors; the lines it writes while loading, before its logging starts, ignore that level and go straight
+    to the process's stderr, so that is closed for the import. A teacher who sets TF_CPP_MIN_LOG_LEVEL gets it all."""
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ or "tensorflow" in sys.modules:
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # its Python side: retracing notices and the like
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+_quiet_tensorflow()  # before anything imports TensorFlow
+
+import streamlit as st  # noqa: E402
+
+from gan_ui import keras_guard, state, teacher_view  # noqa: E402
+from gan_ui.texts import LANGUAGE_NAMES, LANGUAGES, tr  # noqa: E402
 
 keras_guard.install()  # before this run ends: Streamlit would reset Keras under the training threads
-st.set_page_config(page_title="GAN classroom", page_icon=":material/blur_on:", layout="wide")
+teacher_view.log_hint_once()  # the console says where the teacher view is and whether it has a password
 state.session_id()  # reattaches this browser's runs after a reload (?s= in the URL)
 lang = state.language_from_url()
 with st.sidebar:  # bound to ?lang= in the URL, so a reload or a shared link keeps the language
     st.radio(tr("app.language", lang), LANGUAGES, key="lang", horizontal=True, bind="query-params",
-             format_func=LANGUAGE_NAMES.get)
+             format_func=LANGUAGE_NAMES.get, on_change=state.keep_choices_across_languages)
 page = st.navigation([
-    st.Page("app_pages/train.py", title=tr("nav.train", lang), icon=":material/model_training:", url_path="train",
+    st.Page("app_pages/train.py", title=tr("nav.train", lang), icon="🏋️", url_path="train",
             default=True),
-    st.Page("app_pages/runs.py", title=tr("nav.runs", lang), icon=":material/history:", url_path="runs"),
-    st.Page("app_pages/data.py", title=tr("nav.data", lang), icon=":material/photo_library:", url_path="data"),
-    st.Page("app_pages/explore.py", title=tr("nav.explore", lang), icon=":material/explore:", url_path="explore"),
-    st.Page("app_pages/learn.py", title=tr("nav.learn", lang), icon=":material/school:", url_path="learn"),
-    st.Page("app_pages/teacher.py", title=tr("nav.teacher", lang), icon=":material/admin_panel_settings:",
+    st.Page("app_pages/runs.py", title=tr("nav.runs", lang), icon="🗂️", url_path="runs"),
+    st.Page("app_pages/data.py", title=tr("nav.data", lang), icon="🖼️", url_path="data"),
+    st.Page("app_pages/explore.py", title=tr("nav.explore", lang), icon="🧭", url_path="explore"),
+    st.Page("app_pages/learn.py", title=tr("nav.learn", lang), icon="🎓", url_path="learn"),
+    st.Page("app_pages/teacher.py", title=tr("nav.teacher", lang), icon="🔑",
             url_path="teacher"),
 ])
+# The tab's title in the page's language. Page icons are emoji because the tab shows the page's icon: the browser
+# draws an emoji itself, while a Material icon there is fetched from a font server on the internet, which a class
+# server may not reach (inside the page, Material icons come with Streamlit and are fine).
+st.set_page_config(page_title=f"{page.title} · {tr('app.title', lang)}", page_icon="🎨", layout="wide")
 st.sidebar.caption(tr("app.session", lang))
+st.session_state[state.KEPT_CHOICES_KEY] = {}  # only the choices this page draws are kept across languages
 page.run()

@@ -30,5 +30,6 @@ else:
         if chosen != current:
             state.set_current_run(chosen)
             current = chosen
+    state.show_run_in_url(current)
     st.divider()
     run_panel(current, lang)

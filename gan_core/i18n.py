@@ -55,7 +55,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Preset “{preset}” does not support {shape} images. Supported: {supported}.",
     },
     "error.dataset_not_found": {
-        "es": "No se encontró el conjunto «{dataset}». Se buscó en: {places}. Defina GAN_DATA_DIR con la carpeta de datos.",
+        "es": "No se encontró el conjunto «{dataset}». Se buscó en: {places}. Define GAN_DATA_DIR con la carpeta de datos.",
         "en": "Dataset “{dataset}” was not found. Looked in: {places}. Set GAN_DATA_DIR to the data folder.",
     },
     "error.init_from_missing": {
@@ -109,7 +109,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Only a stopped, finished or failed run can be resumed (state: {state}).",
     },
     "error.nan_loss": {
-        "es": "El entrenamiento divergió: la pérdida {which} es {value} en el paso {step}. Pruebe una tasa de aprendizaje menor.",
+        "es": "El entrenamiento divergió: la pérdida {which} es {value} en el paso {step}. Prueba una tasa de aprendizaje menor.",
         "en": "Training diverged: the {which} loss is {value} at step {step}. Try a smaller learning rate.",
     },
     "error.crashed": {
@@ -154,7 +154,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The upload is {megabytes} MB; the limit is {limit} MB.",
     },
     "error.upload_no_images": {
-        "es": "Solo se pudieron leer {count} imágenes (mínimo {minimum}); se omitieron {skipped} archivos. Revise la lista de omitidos.",
+        "es": "Solo se pudieron leer {count} imágenes (mínimo {minimum}); se omitieron {skipped} archivos. Revisa la lista de omitidos.",
         "en": "Only {count} images could be read (at least {minimum} needed); {skipped} files were skipped. See the list of skipped files.",
     },
     "error.session_busy": {
@@ -164,7 +164,7 @@ TEXTS: dict[str, dict[str, str]] = {
               "Each session trains one run at a time, so the queue is fair to the whole class.",
     },
     "error.quota": {
-        "es": "Su espacio en el servidor está lleno ({used} MB de {limit} MB). Borre ejecuciones o datos antiguos.",
+        "es": "Tu espacio en el servidor está lleno ({used} MB de {limit} MB). Borra ejecuciones o datos antiguos.",
         "en": "Your space on the server is full ({used} MB of {limit} MB). Delete old runs or data.",
     },
     "error.upload_bomb": {
@@ -203,22 +203,22 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "diag.d_wins": {
         "es": "El discriminador gana demasiado pronto: acierta el {acc:.0%} de las imágenes y la pérdida del generador sube. "
-        "El generador deja de recibir gradientes útiles. Pruebe a bajar la tasa de aprendizaje de D, suavizar etiquetas o usar la pérdida hinge.",
+        "El generador deja de recibir gradientes útiles. Prueba a bajar la tasa de aprendizaje de D, suavizar etiquetas o usar la pérdida hinge.",
         "en": "The discriminator wins too early: it is right on {acc:.0%} of images and the generator's loss is climbing. "
         "The generator stops getting useful gradients. Try a lower D learning rate, label smoothing or the hinge loss.",
     },
     "diag.mode_collapse": {
         "es": "Posible colapso de modo: las imágenes generadas se parecen demasiado entre sí (diversidad {ratio:.0%} de la de los datos reales). "
-        "Pruebe otra pérdida (hinge, WGAN-GP), un lote distinto o menos pasos de G.",
+        "Prueba otra pérdida (hinge, WGAN-GP), un lote distinto o menos pasos de G.",
         "en": "Possible mode collapse: the generated images look too alike (diversity {ratio:.0%} of the real data's). "
         "Try another loss (hinge, WGAN-GP), another batch size or fewer G steps.",
     },
     "diag.oscillation": {
-        "es": "Las pérdidas oscilan mucho (variación {cv:.0%} en los últimos pasos): el equilibrio es inestable. Pruebe tasas de aprendizaje menores o beta1 = 0.5.",
+        "es": "Las pérdidas oscilan mucho (variación {cv:.0%} en los últimos pasos): el equilibrio es inestable. Prueba tasas de aprendizaje menores o beta1 = 0.5.",
         "en": "The losses swing a lot ({cv:.0%} variation over the last steps): the balance is unstable. Try smaller learning rates or beta1 = 0.5.",
     },
     "diag.divergence": {
-        "es": "Divergencia: las pérdidas crecen sin control. Baje la tasa de aprendizaje.",
+        "es": "Divergencia: las pérdidas crecen sin control. Baja la tasa de aprendizaje.",
         "en": "Divergence: the losses grow without bound. Lower the learning rate.",
     },
     "diag.g_wins": {

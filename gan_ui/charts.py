@@ -88,18 +88,38 @@ def speed_per_epoch(epochs: list[dict], lang: str) -> go.Figure:
     return _layout(fig, tr("chart.epoch", lang), tr("chart.images_per_sec", lang))
 
 
-def compare_per_step(series: list[tuple[str, dict]], field: str, lang: str) -> go.Figure:
-    """One smoothed curve per run for `field` (g_loss, d_loss, ...); series: (label, steps dict)."""
+def along(snap, axis: str) -> dict:
+    """A run's per-step curves with "x" in `axis` units: "step", "epoch" (fractional: where in its epoch each step
+    fell, read off the epoch records, so a stop and resume mid-epoch does not shift later epochs) or
+    "images_seen" (steps times the batch: runs with different batches line up by how much data they saw)."""
+    steps = np.asarray(snap.steps["step"], dtype=np.float64)
+    if axis == "images_seen":
+        x = steps * snap.config["batch_size"]
+    elif axis == "epoch":
+        ends = [(0.0, 0.0)] + [(float(e["step"]), float(e["epoch"])) for e in snap.epochs]
+        per_epoch = snap.steps_per_epoch or (ends[-1][0] / ends[-1][1] if len(ends) > 1 else 1.0)
+        end_steps = np.array([end[0] for end in ends])
+        end_epochs = np.array([end[1] for end in ends])
+        x = np.interp(steps, end_steps, end_epochs)
+        beyond = steps > end_steps[-1]  # the epoch under way
+        x[beyond] = end_epochs[-1] + (steps[beyond] - end_steps[-1]) / max(per_epoch, 1)
+    else:
+        x = steps
+    return {**snap.steps, "x": x.tolist()}
+
+
+def compare_runs(series: list[tuple[str, dict]], field: str, axis: str, lang: str) -> go.Figure:
+    """One smoothed curve per run for `field` (g_loss, d_loss, ...); series: (label, along(...) dict)."""
     fig = go.Figure()
     for index, (label, steps) in enumerate(series):
         if steps["step"]:
-            _line(fig, steps["step"], smooth(steps[field]), label, PALETTE[index % len(PALETTE)], line=dict(width=2))
+            _line(fig, steps["x"], smooth(steps[field]), label, PALETTE[index % len(PALETTE)], line=dict(width=2))
     y_title = tr("chart.accuracy", lang) if field.startswith("d_acc") else tr(f"chart.{field}", lang)
     if field.startswith("d_acc"):
         fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
     fig.update_layout(title=dict(text=tr(f"chart.{field}", lang) if not field.startswith("d_acc") else
                                  tr(f"chart.acc_{field.rsplit('_', 1)[1]}", lang), font=dict(size=14)))
-    return _layout(fig, tr("chart.step", lang), y_title)
+    return _layout(fig, tr(f"chart.{axis}", lang), y_title)
 
 
 def class_counts(counts: dict[str, int], labels: dict[str, str], lang: str) -> go.Figure:

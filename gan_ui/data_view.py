@@ -11,11 +11,11 @@ import streamlit as st
 from gan_core import GanError, load_dataset
 from gan_core.datasets import PHOTO_SUFFIXES, load_saved_dataset
 from gan_core.images import make_grid, png_bytes
-from gan_core.uploads import read_photo_upload
+from gan_core.uploads import MAX_UPLOAD_BYTES, read_photo_upload
 from gan_ui import charts, state
 from gan_ui.texts import tr
 from gan_ui.train_form import choose_dataset
-from gan_ui.widgets import class_label, dataset_label
+from gan_ui.widgets import class_label, dataset_label, uploader_note
 
 SAMPLE_SIZE = 64
 UPLOAD_TYPES = ["zip"] + [suffix.lstrip(".") for suffix in PHOTO_SUFFIXES]
@@ -51,6 +51,7 @@ def _sample_png(images: np.ndarray, seed: int) -> bytes:
 def builtin_section(lang: str) -> None:
     name = st.selectbox(tr("data.pick", lang), ("mnist", "fashion_mnist", "cifar_animals"), key="data.pick",
                         format_func=lambda n: dataset_label(n, lang))
+    state.keep_choice("data.pick")
     try:
         preview = builtin_preview(name)
     except GanError as exc:
@@ -72,6 +73,7 @@ def builtin_section(lang: str) -> None:
 def upload_section(lang: str) -> None:
     files = st.file_uploader(tr("data.upload", lang), type=UPLOAD_TYPES, accept_multiple_files=True,
                              key="data.files", help=tr("data.upload_help", lang))
+    uploader_note(lang, st.get_option("server.maxUploadSize"), MAX_UPLOAD_BYTES // 1_000_000)
     left, right = st.columns(2)
     size = left.radio(tr("data.size", lang), (32, 64), horizontal=True, key="data.size",
                       format_func=lambda s: f"{s}×{s}")

@@ -12,9 +12,10 @@ from gan_core import images as imaging
 from gan_core.latent import GeneratorHandle, class_morph, interpolate
 from gan_core.pretrained import bundled_generators
 from gan_core.run import epoch_file
+from gan_core.uploads import MAX_MODEL_UPLOAD_BYTES
 from gan_ui import state
 from gan_ui.texts import tr
-from gan_ui.widgets import class_label, run_option_label
+from gan_ui.widgets import class_label, dataset_label, run_created, uploader_note
 
 LATENT_SLIDERS = 8
 DIRECTION_SLIDERS = 6
@@ -64,6 +65,7 @@ def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
     sources = ["bundled", "runs", "upload"]
     source = st.radio(tr("explore.source", lang), sources, horizontal=True, key="explore.source",
                       format_func=lambda s: tr(f"explore.source.{s}", lang))
+    state.keep_choice("explore.source")
     if source == "bundled":
         bundled = bundled_generators()
         if not bundled:
@@ -72,6 +74,7 @@ def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
         names = [b.name for b in bundled]
         name = st.selectbox(tr("explore.generator", lang), names, key="explore.bundled",
                             format_func=lambda n: tr(f"pretrained.{n}", lang) if f"pretrained.{n}" in _TEXTS else n)
+        state.keep_choice("explore.bundled")
         card = next(b.card for b in bundled if b.name == name)
         return bundled_handle(name), f"bundled:{name}", card.get("quality") or {}
     if source == "runs":
@@ -80,17 +83,25 @@ def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
             st.info(tr("explore.no_runs", lang))
             return None
         by_id = {run.run_id: run for run in runs}
-        labels = {run_id: run_option_label(run.snapshot(), lang) for run_id, run in by_id.items()}  # names, no paths
-        run_id = st.selectbox(tr("explore.run", lang), list(by_id), key="explore.run_id", format_func=labels.get)
+        run_id = st.selectbox(tr("explore.run", lang), list(by_id), key="explore.run_id",
+                              format_func=lambda rid: tr("explore.run_label", lang, when=run_created(rid),
+                                                         preset=by_id[rid].config.preset,
+                                                         dataset=dataset_label(by_id[rid].config.dataset, lang)))
         run = by_id[run_id]
         kept = run.kept_epochs()
         epoch = st.selectbox(tr("explore.epoch", lang), [None, *kept], key="explore.epoch",
                              format_func=lambda e: tr("explore.latest", lang) if e is None else str(e))
+        state.keep_choice("explore.run_id")
+        state.keep_choice("explore.epoch")
         path = run.directory / "generator.keras"
         scored = [record for record in run.snapshot().quality if epoch is None or record.get("epoch") == epoch]
         return (file_handle(str(path), epoch, path.stat().st_mtime), f"run:{run_id}:{epoch}",
                 scored[-1] if scored else {})  # the chosen epoch's scores, not the latest's
-    uploaded = st.file_uploader(tr("explore.upload", lang), type=["keras"], key="explore.upload_file")
+    # Streamlit writes its own limit under the box, in English: make it the true one (our check, in MB).
+    uploaded = st.file_uploader(tr("explore.upload", lang), type=["keras"], key="explore.upload_file",
+                                help=tr("explore.upload_help", lang, limit=MAX_MODEL_UPLOAD_BYTES // 1_000_000),
+                                max_upload_size=MAX_MODEL_UPLOAD_BYTES // 1_000_000)
+    uploader_note(lang, MAX_MODEL_UPLOAD_BYTES // 1_000_000)
     if uploaded is None:
         return None
     key = f"upload:{uploaded.file_id}"
@@ -166,6 +177,7 @@ def live_image(handle: GeneratorHandle, key: str, lang: str) -> None:
         if handle.conditional:
             label = st.selectbox(tr("explore.class", lang), range(handle.num_classes), key=f"explore.class.{key}",
                                  format_func=lambda c: class_label(handle.class_names[c], lang))
+            state.keep_choice(f"explore.class.{key}")
         dims_tab, pca_tab = st.tabs([tr("explore.dims", lang), tr("explore.directions", lang)])
         with dims_tab:
             st.caption(tr("explore.dims_help", lang))
@@ -220,6 +232,9 @@ def interpolation(handle: GeneratorHandle, key: str, lang: str) -> None:
     for end, default in (("a", 1), ("b", 2)):  # set here, not as widget defaults, so the dice can change them
         st.session_state.setdefault(f"explore.source_{end}.{key}", "seed")
         st.session_state.setdefault(f"explore.seed_{end}.{key}", default)
+    # A self-conditioned generator jumps between kinds of digit wherever z[0] crosses a group's cut: what a student
+    # expects of an interpolation is a morph, so A's group is kept unless they untick it.
+    st.session_state.setdefault(f"explore.keep_group.{key}", True)
     st.button(tr("explore.random_ends", lang), icon=":material/casino:", key=f"explore.random_ends.{key}",
               on_click=_random_ends, args=(key,))
     with st.form(f"explore.interp.{key}", border=False):
@@ -241,24 +256,36 @@ def interpolation(handle: GeneratorHandle, key: str, lang: str) -> None:
         keep_group = bool(handle.groups) and st.checkbox(
             tr("explore.keep_group", lang), key=f"explore.keep_group.{key}", help=tr("explore.keep_group_help", lang))
         submitted = st.form_submit_button(tr("explore.interpolate", lang), icon=":material/linear_scale:")
+    for end in ("a", "b"):
+        state.keep_choice(f"explore.source_{end}.{key}")
+    state.keep_choice(f"explore.method.{key}")
+    if handle.conditional:
+        state.keep_choice(f"explore.interp_class.{key}")
     if submitted:
         a, b = (end_latent(handle, key, *ends[end]) for end in ("a", "b"))
         path = interpolate(a, b, steps, method, keep_group)
         frames = handle.generate(path, None if label is None else [label] * steps)
         st.session_state[f"explore.strip.{key}"] = imaging.to_uint8(frames)
+        st.session_state[f"explore.strip_jumps.{key}"] = bool(handle.groups) and not keep_group
     _show_strip(st.session_state.get(f"explore.strip.{key}"), f"interpolation-{key}", lang)
+    if st.session_state.get(f"explore.strip_jumps.{key}") and f"explore.strip.{key}" in st.session_state:
+        st.caption(tr("explore.jumps_explained", lang, groups=handle.groups))
 
 
 def morph(handle: GeneratorHandle, key: str, lang: str) -> None:
+    for end, default in (("a", 0), ("b", 1)):  # in session state, not as widget defaults: kept across languages
+        st.session_state.setdefault(f"explore.class_{end}.{key}", default)
     with st.form(f"explore.morph.{key}", border=False):
         col_a, col_b, col_steps = st.columns(3)
         fmt = lambda c: class_label(handle.class_names[c], lang)  # noqa: E731
-        class_a = col_a.selectbox(tr("explore.class_a", lang), range(handle.num_classes), 0, format_func=fmt,
+        class_a = col_a.selectbox(tr("explore.class_a", lang), range(handle.num_classes), format_func=fmt,
                                   key=f"explore.class_a.{key}")
-        class_b = col_b.selectbox(tr("explore.class_b", lang), range(handle.num_classes), 1, format_func=fmt,
+        class_b = col_b.selectbox(tr("explore.class_b", lang), range(handle.num_classes), format_func=fmt,
                                   key=f"explore.class_b.{key}")
         steps = col_steps.slider(tr("explore.steps", lang), 3, 16, 8, key=f"explore.morph_steps.{key}")
         submitted = st.form_submit_button(tr("explore.morph_button", lang), icon=":material/swap_horiz:")
+    state.keep_choice(f"explore.class_a.{key}")
+    state.keep_choice(f"explore.class_b.{key}")
     if submitted:
         latent = _latent_state(handle, key)["base"]
         st.session_state[f"explore.morph_strip.{key}"] = imaging.to_uint8(
@@ -333,6 +360,12 @@ _TEXTS = {
     "explore.epoch": {"es": "Época", "en": "Epoch"},
     "explore.latest": {"es": "la más reciente", "en": "latest"},
     "explore.upload": {"es": "Tu generador (.keras, se carga en modo seguro)", "en": "Your generator (.keras, loaded in safe mode)"},
+    "explore.upload_help": {
+        "es": "Arrastra aquí el archivo .keras que descargaste de una ejecución, o pulsa el botón para buscarlo. "
+              "Como mucho {limit} MB.",
+        "en": "Drag the .keras file you downloaded from a run here, or press the button to find it. At most "
+              "{limit} MB."},
+    "explore.run_label": {"es": "{when} · {preset} · {dataset}", "en": "{when} · {preset} · {dataset}"},
     "explore.seed": {"es": "Semilla del punto", "en": "Point seed"},
     "explore.randomise": {"es": "Al azar", "en": "Randomise"},
     "explore.reset": {"es": "Restablecer", "en": "Reset"},
@@ -371,10 +404,19 @@ _TEXTS = {
               "the grid further down (from 1); with “The image above” it is not used."},
     "explore.keep_group": {"es": "Mantener el grupo de A (z[0] fijo)", "en": "Keep A's group (z[0] fixed)"},
     "explore.keep_group_help": {
-        "es": "Este generador elige su grupo con z[0] (autocondicionamiento). Entre dos puntos cualesquiera z[0] "
-              "cruza varios cortes y el dígito salta; con z[0] fijo la tira cambia de forma suave dentro de un grupo.",
-        "en": "This generator picks its group with z[0] (self-conditioning). Between two arbitrary points z[0] "
-              "crosses several cuts and the digit jumps; with z[0] fixed the strip changes smoothly within one group."},
+        "es": "Este generador elige su grupo con z[0] (autocondicionamiento). Con z[0] fijo la tira cambia de forma "
+              "suave dentro del grupo de A. Si lo quitas, z[0] va de A a B y cruza los cortes entre grupos: el "
+              "dígito salta de un tipo a otro en vez de fundirse.",
+        "en": "This generator picks its group with z[0] (self-conditioning). With z[0] fixed the strip changes "
+              "smoothly within A's group. Untick it and z[0] goes from A to B, crossing the cuts between groups: "
+              "the digit jumps from one kind to another instead of blending."},
+    "explore.jumps_explained": {
+        "es": "¿Por qué salta? Este generador reparte z[0] entre {groups} grupos de dígitos parecidos. Al ir de A a "
+              "B, z[0] cruza varios cortes, y en cada uno G cambia de grupo de golpe: es lo que le permite no "
+              "dibujar dígitos a medio camino. Marca «Mantener el grupo de A» para ver un cambio suave.",
+        "en": "Why does it jump? This generator splits z[0] among {groups} groups of look-alike digits. Going from "
+              "A to B, z[0] crosses several cuts, and at each one G changes group at once: that is what keeps it "
+              "from drawing digits halfway between two. Tick “Keep A's group” to see a smooth change."},
     "explore.method": {"es": "Método", "en": "Method"},
     "explore.method.slerp": {"es": "Esférica", "en": "Spherical"},
     "explore.method.lerp": {"es": "Lineal", "en": "Linear"},

@@ -109,19 +109,27 @@ def _status(snap: RunSnapshot, lang: str) -> None:
             with st.expander(tr("live.traceback", lang)):
                 st.code(state.redact(snap.traceback), language=None)
 
-    current_epoch = min(snap.epoch + 1, snap.total_epochs) if snap.active else snap.epoch
-    if snap.steps_per_epoch:
-        text = tr("live.progress", lang, epoch=current_epoch, total=snap.total_epochs,
-                  step_in_epoch=snap.step_in_epoch, steps_per_epoch=snap.steps_per_epoch)
-    else:  # a run reopened from disk does not know its steps per epoch until it trains again
-        text = tr("live.progress_epochs", lang, epoch=current_epoch, total=snap.total_epochs)
-    st.progress(snap.progress if snap.steps_per_epoch else snap.epoch / max(snap.total_epochs, 1), text=text)
+    st.progress(snap.progress if snap.steps_per_epoch else snap.epoch / max(snap.total_epochs, 1),
+                text=progress_text(snap, lang))
     cols = st.columns(5)
     cols[0].metric(tr("live.epoch", lang), f"{snap.epoch} / {snap.total_epochs}")
     cols[1].metric(tr("live.step", lang), f"{snap.step}")
     cols[2].metric(tr("live.speed", lang), f"{snap.images_per_sec:.0f}")
     cols[3].metric(tr("live.elapsed", lang), duration(snap.elapsed_seconds))
     cols[4].metric(tr("live.eta", lang), duration(snap.eta_seconds) if snap.active else "–")
+
+
+def progress_text(snap: RunSnapshot, lang: str) -> str:
+    """Where the run is, in words that fit its state: the epoch under way while it trains; the epochs done once
+    it has ended, and where in the next one a stop cut it (resuming starts that epoch again)."""
+    if snap.active and snap.steps_per_epoch and snap.epoch < snap.total_epochs:
+        return tr("live.progress", lang, epoch=snap.epoch + 1, total=snap.total_epochs,
+                  step_in_epoch=snap.step_in_epoch, steps_per_epoch=snap.steps_per_epoch)
+    done = tr("live.progress_done", lang, epoch=snap.epoch, total=snap.total_epochs)
+    if not snap.active and 0 < snap.step_in_epoch < snap.steps_per_epoch and snap.epoch < snap.total_epochs:
+        done += " · " + tr("live.progress_cut", lang, epoch=snap.epoch + 1, step_in_epoch=snap.step_in_epoch,
+                           steps_per_epoch=snap.steps_per_epoch)
+    return done
 
 
 def _charts(snap: RunSnapshot, lang: str) -> None:
@@ -161,18 +169,40 @@ def _grids(run: Run, snap: RunSnapshot, lang: str) -> None:
     if len(epochs) > 1:
         with scrubbed:
             chosen = scrub_epoch(snap.run_id, epochs, lang)
-            st.image(str(run.grid_path(chosen)), caption=tr("live.grid_epoch", lang, epoch=chosen), width="stretch")
+            if chosen == epochs[-1]:
+                st.info(tr("live.grid_following", lang), icon=":material/fast_forward:")
+            else:
+                st.image(str(run.grid_path(chosen)), caption=tr("live.grid_epoch", lang, epoch=chosen),
+                         width="stretch")
     st.caption(tr("live.grid_help", lang))
 
 
+def _pinned_key(run_id: str) -> str:
+    return f"scrub.{run_id}.pinned"
+
+
+def _scrubbed(run_id: str, newest: int) -> None:
+    """The student moved the slider: it stays where they put it, unless they put it back on the newest epoch."""
+    st.session_state[_pinned_key(run_id)] = st.session_state[f"scrub.{run_id}"] != newest
+
+
 def scrub_epoch(run_id: str, epochs: list[int], lang: str) -> int:
-    """A slider over every epoch with a grid (two or more); it keeps its place while new epochs arrive."""
+    """A slider over every epoch with a grid (two or more). It follows the newest epoch as they arrive until the
+    student moves it; moved back to the end, it follows again."""
     key = f"scrub.{run_id}"
-    if key in st.session_state and st.session_state[key] not in epochs:
-        del st.session_state[key]  # the run was resumed from an earlier epoch
-    kwargs = {} if key in st.session_state else {"value": epochs[0]}
-    return st.select_slider(tr("live.grid_scrub", lang), options=epochs, key=key,
-                            format_func=lambda e: tr("live.grid_epoch", lang, epoch=e), **kwargs)
+    if not st.session_state.get(_pinned_key(run_id)) or st.session_state.get(key) not in epochs:
+        st.session_state[key] = epochs[-1]  # following (or the run was resumed from an earlier epoch)
+        st.session_state[_pinned_key(run_id)] = False
+    return st.select_slider(tr("live.grid_scrub", lang), options=epochs, key=key, on_change=_scrubbed,
+                            args=(run_id, epochs[-1]), format_func=lambda e: tr("live.grid_epoch", lang, epoch=e))
+
+
+def shown_epoch(run_id: str, epochs: list[int]) -> int:
+    """The epoch the scrubber shows: the newest unless the student moved it (what the PNG download offers)."""
+    chosen = st.session_state.get(f"scrub.{run_id}", epochs[-1])
+    if not st.session_state.get(_pinned_key(run_id)) or chosen not in epochs:
+        return epochs[-1]
+    return chosen
 
 
 def _diagnosis(snap: RunSnapshot, lang: str) -> None:
@@ -196,8 +226,7 @@ def _downloads(run: Run, snap: RunSnapshot, lang: str) -> None:
                                file_name=f"generator_{snap.run_id}.keras", mime="application/octet-stream",
                                on_click="ignore", key=f"{key}.generator", icon=":material/download:")
         if epochs:
-            chosen = st.session_state.get(f"scrub.{snap.run_id}", epochs[-1])
-            chosen = chosen if chosen in epochs else epochs[-1]
+            chosen = shown_epoch(snap.run_id, epochs)
             st.download_button(tr("live.dl_grid", lang, epoch=chosen), data=run.grid_path(chosen).read_bytes,
                                file_name=f"{snap.run_id}_epoch_{chosen:03d}.png", mime="image/png",
                                on_click="ignore", key=f"{key}.grid", icon=":material/image:")

@@ -22,6 +22,7 @@ SESSIONS_DIR_ENV = "GAN_SESSIONS_DIR"
 SESSION_ID_RE = re.compile(r"[0-9a-f]{32}")
 RUN_ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{12}")
 DATASET_ID_RE = re.compile(r"[0-9a-f]{16}")
+RUN_PARAM = "run"  # ?run=<run id>: the run the train page shows
 UPLOAD_PREFIX = "upload:"  # dataset choices in the UI: "upload:<dataset id>"
 CLEANUP_EVERY_SECONDS = 600  # how often idle sessions' folders are looked for (housekeeping decides which go)
 
@@ -161,7 +162,7 @@ def session_id() -> str:
         st.session_state["session_id"] = sid
         st.session_state["run_ids"] = reg.run_ids(sid)
         if st.session_state["run_ids"]:
-            st.session_state["current_run"] = st.session_state["run_ids"][-1]
+            st.session_state["current_run"] = _run_to_show(sid, st.session_state["run_ids"])
     token = st.session_state.get("session_token") or housekeeping.session_token(reg.root, sid)
     st.session_state["session_token"] = token
     if st.query_params.get("s") != token:
@@ -186,6 +187,24 @@ def say(message, lang: str) -> str:
     return redact(message.text(lang))
 
 
+def _run_to_show(sid: str, run_ids: list[str]) -> str:
+    """After a reload: the run the address names (?run=), else the newest active one, else the newest."""
+    wanted = st.query_params.get(RUN_PARAM, "")
+    if wanted in run_ids:
+        return wanted
+    for run_id in reversed(run_ids):
+        run = registry().get(sid, run_id)
+        if run is not None and run.snapshot().active:
+            return run_id
+    return run_ids[-1]
+
+
+def show_run_in_url(run_id: str) -> None:
+    """The train page names the run it shows in the address, so a reload or a bookmark comes back to it."""
+    if st.query_params.get(RUN_PARAM) != run_id:
+        st.query_params[RUN_PARAM] = run_id
+
+
 def language_from_url() -> str:
     """The language, taken once per browser session from ?lang= (a code or the selector's own label, which is
     what the bound selector writes there), so the very first draw is already in it."""
@@ -195,6 +214,23 @@ def language_from_url() -> str:
             if wanted in (code, LANGUAGE_NAMES[code]):
                 st.session_state["lang"] = code
     return language()
+
+
+KEPT_CHOICES_KEY = "kept_choices"  # widget key -> value, for choices whose option labels are translated
+
+
+def keep_choice(key: str) -> None:
+    """Remember a choice drawn with translated option labels. The browser names a selectbox's or radio's choice
+    by its label: after a language switch that label no longer exists and Streamlit would fall back to the
+    first option. The language selector's callback puts these values back (keep_choices_across_languages)."""
+    if key in st.session_state:
+        st.session_state.setdefault(KEPT_CHOICES_KEY, {})[key] = st.session_state[key]
+
+
+def keep_choices_across_languages() -> None:
+    """on_change of the language selector: set every kept choice again, by value, before the page is redrawn."""
+    for key, value in st.session_state.get(KEPT_CHOICES_KEY, {}).items():
+        st.session_state[key] = value
 
 
 def language() -> str:

@@ -13,6 +13,7 @@ from gan_core.run import ACTIVE_STATES
 from gan_core.scheduler import default_scheduler
 from gan_ui import state
 from gan_ui.texts import tr
+from gan_ui.widgets import dataset_label
 
 
 MIN_PASSWORD_CHARS = 10
@@ -66,6 +67,19 @@ def configured_password() -> str | None:
         return None
     except Exception:  # noqa: BLE001 - no secrets file at all
         return None
+
+
+@st.cache_resource(show_spinner=False)
+def log_hint_once() -> bool:
+    """One line in the server's console, at the first page load: where the teacher view is, and whether it has
+    a password (the console is in English, like every log)."""
+    if configured_password():
+        print("  Teacher view: the Teacher page (/teacher), with teacher_password from .streamlit/secrets.toml.",
+              flush=True)
+    else:
+        print("  Teacher view: off. Set teacher_password = \"...\" in .streamlit/secrets.toml to turn it on.",
+              flush=True)
+    return True
 
 
 def signed_in(lang: str) -> bool:
@@ -126,7 +140,7 @@ def jobs(lang: str) -> None:
         row = st.columns([3, 2, 2, 2, 2, 1], vertical_alignment="center")
         row[0].code(run.run_id, language=None)
         row[1].write(run.owner[:8])
-        row[2].write(f"{run.config.preset} · {run.config.dataset.split('/')[-1][:20]}")
+        row[2].write(f"{run.config.preset} · {dataset_label(run.config.dataset, lang)}")
         status = tr(f"state.{snap.state.value}", lang)
         if snap.queue_position:
             status += f" #{snap.queue_position} ({waits.get(run.run_id, 0):.0f} s)"
@@ -143,7 +157,7 @@ TEXTS.update({
     "teacher.title": {"es": "Vista del profesor", "en": "Teacher view"},
     "teacher.intro": {"es": "Todos los trabajos del servidor, la carga de la máquina, y un botón para detener cualquiera.",
                       "en": "Every job on the server, the machine's load, and a button to stop any of them."},
-    "teacher.disabled": {"es": "La vista del profesor está desactivada: defina teacher_password en .streamlit/secrets.toml.",
+    "teacher.disabled": {"es": "La vista del profesor está desactivada: define teacher_password en .streamlit/secrets.toml.",
                          "en": "The teacher view is off: set teacher_password in .streamlit/secrets.toml."},
     "teacher.password": {"es": "Contraseña", "en": "Password"},
     "teacher.enter": {"es": "Entrar", "en": "Enter"},

@@ -38,7 +38,7 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "class.dog": {"es": "perro", "en": "dog"},
     "class.frog": {"es": "rana", "en": "frog"},
     "class.horse": {"es": "caballo", "en": "horse"},
-    "class.T-shirt/top": {"es": "camiseta", "en": "T-shirt/top"},
+    "class.T-shirt/top": {"es": "camiseta", "en": "t-shirt/top"},
     "class.Trouser": {"es": "pantalón", "en": "trouser"},
     "class.Pullover": {"es": "jersey", "en": "pullover"},
     "class.Dress": {"es": "vestido", "en": "dress"},
@@ -187,7 +187,13 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
         "es": "Época {epoch} de {total} · paso {step_in_epoch} de {steps_per_epoch}",
         "en": "Epoch {epoch} of {total} · step {step_in_epoch} of {steps_per_epoch}",
     },
-    "live.progress_epochs": {"es": "Época {epoch} de {total}", "en": "Epoch {epoch} of {total}"},
+    "live.progress_done": {"es": "{epoch} de {total} épocas completas", "en": "{epoch} of {total} epochs done"},
+    "live.progress_cut": {
+        "es": "detenida en el paso {step_in_epoch} de {steps_per_epoch} de la época {epoch}, que al continuar "
+              "vuelve a empezar",
+        "en": "stopped at step {step_in_epoch} of {steps_per_epoch} of epoch {epoch}, which starts again when you "
+              "continue",
+    },
     "live.epoch": {"es": "Época", "en": "Epoch"},
     "live.step": {"es": "Paso", "en": "Step"},
     "live.speed": {"es": "Imágenes/s", "en": "Images/s"},
@@ -197,6 +203,12 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "live.waiting": {"es": "Esperando los primeros pasos…", "en": "Waiting for the first steps…"},
     "live.grid_newest": {"es": "Lo último que dibuja G (época {epoch})", "en": "What G draws now (epoch {epoch})"},
     "live.grid_scrub": {"es": "Recorre las épocas", "en": "Scrub through the epochs"},
+    "live.grid_following": {
+        "es": "Siguiendo la época más reciente: la cuadrícula de al lado cambia con cada época. Mueve el "
+              "deslizador para mirar una anterior; llévalo al final para volver a seguir la última.",
+        "en": "Following the newest epoch: the grid beside this changes with every epoch. Move the slider to look "
+              "at an earlier one; take it back to the end to follow the newest again.",
+    },
     "live.grid_epoch": {"es": "Época {epoch}", "en": "Epoch {epoch}"},
     "live.grid_help": {
         "es": "Cada cuadrícula usa los mismos vectores de ruido fijos: así se ve cómo cambia lo que dibuja G. "
@@ -227,6 +239,7 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     # --- charts -------------------------------------------------------------------------
     "chart.step": {"es": "Paso", "en": "Step"},
     "chart.epoch": {"es": "Época", "en": "Epoch"},
+    "chart.images_seen": {"es": "Imágenes vistas", "en": "Images seen"},
     "chart.loss": {"es": "Pérdida", "en": "Loss"},
     "chart.accuracy": {"es": "Aciertos de D", "en": "D accuracy"},
     "chart.images_per_sec": {"es": "Imágenes por segundo", "en": "Images per second"},
@@ -267,6 +280,26 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "runs.compare_need_two": {"es": "Elige al menos dos ejecuciones para compararlas.", "en": "Pick at least two runs to compare them."},
     "runs.final_grids": {"es": "Cuadrículas finales", "en": "Final grids"},
     "runs.table": {"es": "Resumen", "en": "Summary"},
+    "runs.differences": {"es": "Lo que cambia entre ellas", "en": "What differs between them"},
+    "runs.same_settings": {
+        "es": "Tienen los mismos ajustes: solo cambia el azar de cada entrenamiento.",
+        "en": "They have the same settings: only each training's randomness differs.",
+    },
+    "runs.all_settings": {"es": "Todos los ajustes", "en": "All settings"},
+    "runs.x_axis": {"es": "Eje horizontal", "en": "Horizontal axis"},
+    "runs.x_axis_help": {
+        "es": "Con lotes distintos, un paso no es la misma cantidad de datos: compara por épocas o por imágenes vistas.",
+        "en": "With different batch sizes a step is not the same amount of data: compare by epochs or images seen.",
+    },
+    "runs.yes": {"es": "sí", "en": "yes"},
+    "runs.no": {"es": "no", "en": "no"},
+    "runs.auto": {"es": "automático", "en": "automatic"},
+    "runs.diff_augment": {"es": "DiffAugment", "en": "DiffAugment"},
+    "runs.clusters": {"es": "Grupos", "en": "Groups"},
+    "runs.g_optimizer": {"es": "Algoritmo de G", "en": "G algorithm"},
+    "runs.d_optimizer": {"es": "Algoritmo de D", "en": "D algorithm"},
+    "runs.g_beta1": {"es": "beta1 de G", "en": "G beta1"},
+    "runs.d_beta1": {"es": "beta1 de D", "en": "D beta1"},
     "col.run": {"es": "Ejecución", "en": "Run"},
     "col.preset": {"es": "Receta", "en": "Recipe"},
     "col.dataset": {"es": "Datos", "en": "Data"},
@@ -304,6 +337,13 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
         "es": "Dentro del .zip, cada subcarpeta se convierte en una clase. Formatos: JPEG, PNG, GIF, BMP, WEBP, TIFF.",
         "en": "Inside the .zip, each sub-folder becomes a class. Formats: JPEG, PNG, GIF, BMP, WEBP, TIFF.",
     },
+    "upload.note": {
+        "es": "El recuadro de subida viene de Streamlit y está en inglés: «Drag and drop…» es arrastrar aquí "
+              "los archivos, «Upload» abre tu explorador de archivos y «Limit {per_file}MB per file» es el máximo por "
+              "archivo: {per_file} MB.",
+        "en": "At most {per_file} MB per file.",
+    },
+    "upload.note_total": {"es": "Entre todos, como mucho {total} MB.", "en": "At most {total} MB for all of them together."},
     "data.size": {"es": "Tamaño al que se reducen", "en": "Size they are scaled to"},
     "data.name": {"es": "Nombre del conjunto", "en": "Dataset name"},
     "data.default_name": {"es": "mis fotos", "en": "my photos"},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import asdict
 
 import streamlit as st
@@ -12,7 +11,7 @@ from gan_core.config import LOSSES, OPTIMIZERS, UPDATES
 from gan_core.datasets import load_saved_dataset
 from gan_ui import state
 from gan_ui.texts import tr
-from gan_ui.widgets import dataset_choices, dataset_label
+from gan_ui.widgets import dataset_choices, dataset_label, distinct
 
 DEFAULT_PRESET = "fast"  # recognisable digits in about a minute on a CPU
 BATCH_CHOICES = (8, 16, 32, 64, 128, 256, 512)
@@ -41,19 +40,13 @@ def _follow_preset() -> None:
         st.session_state[DATASET_KEY] = wanted
 
 
-def _distinct(labels: dict[str, str]) -> dict[str, str]:
-    """A selectbox tells its options apart by their text: uploads with the same name, count and size get their id."""
-    seen = Counter(labels.values())
-    return {choice: f"{label} · {choice[-6:]}" if seen[label] > 1 else label for choice, label in labels.items()}
-
-
 def train_form(lang: str) -> None:
     """Render the form; on submit create and queue a run (errors in words, nothing left behind)."""
     choices = dataset_choices()
     if st.session_state.get(DATASET_KEY) not in choices:  # an upload deleted since it was chosen
         st.session_state.pop(DATASET_KEY, None)
         st.session_state.pop(DATASET_CHOSEN_KEY, None)
-    labels = _distinct({choice: dataset_label(choice, lang) for choice in choices})
+    labels = distinct({choice: dataset_label(choice, lang) for choice in choices})
     left, right = st.columns(2)
     dataset_choice = left.selectbox(tr("train.dataset", lang), choices, key=DATASET_KEY, help=tr("help.dataset", lang),
                                     format_func=labels.get, on_change=_dataset_chosen, persist_state="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from pathlib import Path
 
 import streamlit as st
@@ -79,3 +80,18 @@ def newest_grid(run, snap: RunSnapshot) -> Path | None:
         return None
     path = run.grid_path(snap.grid_epochs[-1])
     return path if path.is_file() else None
+
+
+def uploader_note(lang: str, per_file_mb: int, total_mb: int | None = None) -> None:
+    """Streamlit's upload box speaks English whatever the page's language ("Drag and drop files here", "Browse
+    files", "Limit N MB per file") and cannot be translated: say what it means, and the true limits, in `lang`."""
+    text = tr("upload.note", lang, per_file=per_file_mb)
+    if total_mb is not None:
+        text += " " + tr("upload.note_total", lang, total=total_mb)
+    st.caption(text)
+
+
+def distinct(labels: dict[str, str]) -> dict[str, str]:
+    """A selectbox tells its options apart by their text: options with the same text get the end of their id."""
+    seen = Counter(labels.values())
+    return {choice: f"{label} · {choice[-6:]}" if seen[label] > 1 else label for choice, label in labels.items()}

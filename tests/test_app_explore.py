@@ -6,6 +6,7 @@ import streamlit as st
 from app_support import new_app
 
 from gan_core.pretrained import bundled_generators
+from gan_ui.texts import TEXTS
 
 EXPLORE = "app_pages/explore.py"
 
@@ -84,6 +85,7 @@ def test_interpolation_ends_come_from_a_grid_sample_the_live_image_or_the_dice(e
     at.selectbox(key=f"explore.source_b.{key}").set_value("current")
     at.radio(key=f"explore.method.{key}").set_value("lerp")
     at.slider(key=f"explore.steps.{key}").set_value(4)
+    at.checkbox(key=f"explore.keep_group.{key}").uncheck()  # B's own group: the strip ends on B itself
     at.button(key=f"FormSubmitter:explore.interp.{key}-Interpolar").click().run()
     assert not at.exception, [e.value for e in at.exception]
     strip = at.session_state[f"explore.strip.{key}"]
@@ -102,7 +104,7 @@ def test_interpolation_ends_come_from_a_grid_sample_the_live_image_or_the_dice(e
     assert at.selectbox(key=f"explore.source_a.{key}").value == "seed" and seeds != (5, 2) and seeds[0] != seeds[1]
 
 
-def test_a_self_conditioned_generator_can_interpolate_within_its_group(explorer):
+def test_a_self_conditioned_generator_morphs_within_its_group_by_default_and_explains_jumps(explorer):
     import numpy as np
 
     from gan_core import images as imaging
@@ -110,9 +112,10 @@ def test_a_self_conditioned_generator_can_interpolate_within_its_group(explorer)
 
     key = "bundled:mnist"
     at = choose(explorer, "mnist")
+    jumps = TEXTS["explore.jumps_explained"]["es"][:30]
+    assert at.checkbox(key=f"explore.keep_group.{key}").value is True, "a morph is what a student expects"
     at.radio(key=f"explore.method.{key}").set_value("lerp")
     at.slider(key=f"explore.steps.{key}").set_value(4)
-    at.checkbox(key=f"explore.keep_group.{key}").check()
     at.button(key=f"FormSubmitter:explore.interp.{key}-Interpolar").click().run()
     assert not at.exception, [e.value for e in at.exception]
     strip = at.session_state[f"explore.strip.{key}"]
@@ -121,8 +124,29 @@ def test_a_self_conditioned_generator_can_interpolate_within_its_group(explorer)
     within, across = (imaging.to_uint8(handle.generate(interpolate(a, b, 4, "lerp", keep))) for keep in (True, False))
     assert np.abs(strip.astype(int) - within).max() <= 2
     assert np.abs(strip[-1].astype(int) - across[-1]).max() > 50  # B's own group draws another digit
+    assert not any(c.value.startswith(jumps) for c in at.caption)
+
+    # Unticked, the strip goes to B's group through the cuts, and the page says why it jumps.
+    at.checkbox(key=f"explore.keep_group.{key}").uncheck()
+    at.button(key=f"FormSubmitter:explore.interp.{key}-Interpolar").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert np.abs(at.session_state[f"explore.strip.{key}"].astype(int) - across).max() <= 2
+    assert any(c.value.startswith(jumps) for c in at.caption)
+    assert "z[0]" in at.checkbox(key=f"explore.keep_group.{key}").help
     choose(at, "mnist-cgan")
     assert not at.get("checkbox") or all("keep_group" not in c.key for c in at.checkbox)  # only with groups
+
+
+def test_class_names_read_alike_in_both_languages():
+    """Every class name a person reads comes from the table, written the same way (lower case, as in a sentence)."""
+    from gan_ui import widgets
+
+    classes = {key: entry for key, entry in TEXTS.items() if key.startswith("class.")}
+    assert classes
+    for key, entry in classes.items():
+        for lang, name in entry.items():
+            assert name[0] == name[0].lower(), (key, lang, name)
+    assert widgets.class_label("T-shirt/top", "en") == "t-shirt/top" and widgets.class_label("Trouser", "es") == "pantalón"
 
 
 def test_class_morph_for_conditional_models(explorer):

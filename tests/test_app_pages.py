@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import os
 import uuid
 import zipfile
@@ -23,12 +24,15 @@ from gan_ui.texts import TEXTS
 PAGES = ("app_pages/train.py", "app_pages/runs.py", "app_pages/data.py", "app_pages/learn.py")
 
 
-def _finished_runs(sessions_dir, session_id: str, learning_rates) -> list[Run]:
-    """Tiny real runs (64 MNIST images, 2 steps) trained side by side, as a past session left them on disk."""
+def _finished_runs(sessions_dir, session_id: str, learning_rates, **settings) -> list[Run]:
+    """Tiny real runs (64 MNIST images, 2 steps) trained side by side, as a past session left them on disk.
+    `settings`: a list of values per TrainConfig field, one per run."""
     runs = []
-    for rate in learning_rates:
-        config = PRESETS["fast"].config(dataset="mnist", epochs=1, batch_size=32, max_images=64,
-                                        generator_optimizer={"name": "adam", "learning_rate": rate, "beta1": 0.5})
+    for index, rate in enumerate(learning_rates):
+        chosen = {"batch_size": 32, **{name: values[index] for name, values in settings.items()}}
+        config = PRESETS["fast"].config(dataset="mnist", epochs=1, max_images=64,
+                                        generator_optimizer={"name": "adam", "learning_rate": rate, "beta1": 0.5},
+                                        **chosen)
         run = Run.create(sessions_dir / session_id / "runs" / new_run_id(), config, owner=session_id)
         run.start(Scheduler(1))
         runs.append(run)
@@ -64,8 +68,9 @@ def test_a_reload_reattaches_the_session_and_runs_compare_side_by_side(sessions_
     assert sum(len(image.value) for image in at.image) >= 2 + 2  # two thumbnails, two final grids
     assert sorted(at.multiselect(key="runs.compare").value) == [older.run_id, newer.run_id]
     assert len(at.get("plotly_chart")) == 4  # G loss, D loss, D right on real, D right on fake
-    (table,) = at.dataframe
-    assert sorted(table.value["Tasa de G"]) == ["0.0002", "0.001"]
+    differences = at.dataframe[0]  # only what differs: here G's learning rate
+    assert list(differences.value.columns) == ["Ejecución", "Tasa de G"]
+    assert sorted(differences.value["Tasa de G"]) == ["0.0002", "0.001"]
 
     # Deleting takes two clicks and removes the run's files.
     _button(at, "Borrar", index=0).click().run()
@@ -91,6 +96,90 @@ def test_a_reload_reattaches_the_session_and_runs_compare_side_by_side(sessions_
     assert stranger.session_state["run_ids"] == []
     assert state.registry().get(stranger.session_state["session_id"], older.run_id) is None
     assert state.registry().get(session_id, "../" + older.run_id) is None
+
+
+def _traces(at, index: int) -> tuple[list[dict], str]:
+    """The index-th plotly chart on the page: its traces (name, x as a list) and its x axis' title."""
+    import base64
+
+    spec = json.loads(at.get("plotly_chart")[index].proto.spec)
+
+    def values(data):  # plotly writes numeric arrays as {"dtype": ..., "bdata": base64}
+        if isinstance(data, dict):
+            return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).tolist()
+        return list(data)
+
+    traces = [{"name": trace["name"], "x": values(trace["x"])} for trace in spec["data"]]
+    return traces, spec["layout"]["xaxis"]["title"]["text"]
+
+
+def test_compared_runs_show_what_differs_and_line_up_by_epoch_or_images_seen(sessions_dir):
+    session_id = uuid.uuid4().hex
+    small, large = _finished_runs(sessions_dir, session_id, (2e-3, 2e-3), batch_size=(16, 32),
+                                  diff_augment=(True, False))
+    at = new_app()
+    at.query_params["s"] = session_id
+    at.run()
+    at.switch_page("app_pages/runs.py").run()
+    assert not at.exception
+
+    # What sets them apart, and nothing else; every value in words, no internal codes.
+    differences = at.dataframe[0].value
+    assert list(differences.columns) == ["Ejecución", "Tamaño de lote", "DiffAugment"]
+    by_batch = dict(zip(differences["Tamaño de lote"], differences["DiffAugment"]))
+    assert by_batch == {"16": "sí", "32": "no"}
+    page = "\n".join(texts(at))
+    assert "bce_logits" not in page and "mnist ·" not in page
+    names = sorted(trace["name"] for trace in _traces(at, 0)[0])
+    assert all("Tamaño de lote" in name and "DiffAugment" in name for name in names), names
+
+    # By step the runs do not line up (4 steps of 16 images against 2 of 32); by epoch or images seen they do.
+    def ends(axis):
+        if axis:
+            at.segmented_control(key="runs.x_axis").set_value(axis).run()
+            assert not at.exception
+        traces, title = _traces(at, 0)
+        return sorted(trace["x"][-1] for trace in traces), title
+
+    assert ends(None) == ([2, 4], "Paso")
+    assert ends("epoch") == ([1.0, 1.0], "Época")
+    assert ends("images_seen") == ([64, 64], "Imágenes vistas")
+
+    # The choice of axis survives a switch to English.
+    at.radio(key="lang").set_value("en").run()
+    assert at.segmented_control(key="runs.x_axis").value == "images_seen"
+    assert list(at.dataframe[0].value.columns) == ["Run", "Batch size", "DiffAugment"]
+
+
+def test_a_reload_shows_the_run_in_the_address_else_the_active_one(sessions_dir):
+    """A session with an older run still going (here: queued) and a newer finished one."""
+    session_id = uuid.uuid4().hex
+    (finished,) = _finished_runs(sessions_dir, session_id, (2e-3,))
+    config = PRESETS["fast"].config(dataset="mnist", epochs=1, max_images=64, batch_size=32)
+    older_id = "20000101-000000-" + uuid.uuid4().hex[:12]  # made before the finished one
+    active = Run.create(sessions_dir / session_id / "runs" / older_id, config, owner=session_id)
+    state.registry().add(active)  # queued and never started: active, like a run waiting for its turn
+    assert active.snapshot().active and state.registry().run_ids(session_id)[-1] == finished.run_id
+
+    at = new_app()
+    at.query_params["s"] = session_id
+    at.run()
+    assert not at.exception
+    assert at.session_state["current_run"] == active.run_id, "no run in the address: the active one"
+    assert at.query_params["run"] in (active.run_id, [active.run_id])  # and now the address names it
+
+    again = new_app()
+    again.query_params["s"] = session_id
+    again.query_params["run"] = finished.run_id
+    again.run()
+    assert not again.exception
+    assert again.session_state["current_run"] == finished.run_id, "the run the address names"
+    assert any("Entrenamiento terminado" in s.value for s in again.success)
+
+    stranger = new_app()
+    stranger.query_params["run"] = finished.run_id  # someone else's run in the address: not shown
+    stranger.run()
+    assert not stranger.exception and stranger.session_state.get("current_run") is None
 
 
 def test_quota_and_idle_clean_up_come_from_housekeeping(sessions_dir, monkeypatch):
@@ -371,3 +460,17 @@ def test_learn_page_shows_why_groups_stop_in_between_digits(sessions_dir):
     assert TEXTS["learn.groups_dim0"]["es"] in captions and TEXTS["learn.groups_dim1"]["es"] in captions
     sweeps = latent_sweeps()
     assert sweeps["groups"] >= 2 and sweeps["strips"][0] != sweeps["strips"][1]
+
+
+USTED = re.compile(r"\b(usted|ustedes|Pruebe|Defina|defina|Revise|Borre|Baje|Elija|Pulse|Suba|Use|Intente|Compruebe|"
+                   r"Espere|Asegúrese|Seleccione|Marque|Mueva|Cambie|Introduzca|Escriba|Vuelva|Su espacio)\b")
+
+
+def test_spanish_speaks_tu_everywhere():
+    """Every Spanish sentence, the teacher page's and the diagnoses' too, addresses the student as «tú»."""
+    import gan_ui.explore_view  # noqa: F401 - each page module adds its own sentences to the table
+    import gan_ui.teacher_view  # noqa: F401
+
+    formal = {key: entry["es"] for key, entry in TEXTS.items() if USTED.search(entry.get("es", ""))}
+    assert formal == {}
+    assert "Prueba" in TEXTS["diag.oscillation"]["es"] and "define" in TEXTS["teacher.disabled"]["es"]

@@ -70,17 +70,32 @@ def test_train_page_runs_a_real_training_and_controls_it(sessions_dir):
     _button(at, "Reanudar").click().run()
     assert run.snapshot().state == RunState.RUNNING
 
-    # After the first epoch: the newest grid and a slider over every epoch, scrubbable back to 0.
+    # After the first epoch: the newest grid and a slider over every epoch. Untouched, the slider follows the
+    # newest epoch and says so (and the PNG download is the newest grid); moved, it stays where it was put while
+    # epochs arrive; put back on the newest, it follows again.
     scrub_key = f"scrub.{run.run_id}"
     poll(at, lambda at: scrub_key in [slider.key for slider in at.select_slider] and run.snapshot().has_generator,
          describe=_describe(run))
     scrub = at.select_slider(key=scrub_key)
     assert scrub.options[:2] == ["Época 0", "Época 1"]
-    scrub.set_value(1).run()
+    newest = run.snapshot().grid_epochs[-1]
+    assert scrub.value == newest and any("Siguiendo la época más reciente" in i.value for i in at.info)
+    assert f"Cuadrícula de la época {newest} (PNG)" in [b.label for b in at.get("download_button")]
+    poll(at, lambda at: run.snapshot().grid_epochs[-1] > newest + 1, describe=_describe(run))
+    newest = run.snapshot().grid_epochs[-1]
+    assert at.select_slider(key=scrub_key).value == newest, "it follows the newest epoch"
+    at.select_slider(key=scrub_key).set_value(1).run()
     assert "Época 1" in _captions(at)
-    scrub = at.select_slider(key=scrub_key)
-    scrub.set_value(0).run()
+    assert not any("Siguiendo la época más reciente" in i.value for i in at.info)
+    poll(at, lambda at: run.snapshot().grid_epochs[-1] > newest, describe=_describe(run))
+    assert at.select_slider(key=scrub_key).value == 1, "moved, it stays while epochs arrive"
+    assert "Cuadrícula de la época 1 (PNG)" in [b.label for b in at.get("download_button")]
+    at.select_slider(key=scrub_key).set_value(0).run()
     assert "Época 0" in _captions(at)
+    newest = int(at.select_slider(key=scrub_key).options[-1].split()[-1])  # the last epoch the page offers
+    at.select_slider(key=scrub_key).set_value(newest).run()
+    poll(at, lambda at: run.snapshot().grid_epochs[-1] > newest, describe=_describe(run))
+    assert at.select_slider(key=scrub_key).value == run.snapshot().grid_epochs[-1], "back at the end: following"
     assert any(caption.startswith("Lo último que dibuja G (época ") for caption in _captions(at))
     labels = [b.label for b in at.get("download_button")]
     assert "Generador (.keras)" in labels and "Todas las cuadrículas (ZIP)" in labels
@@ -92,6 +107,15 @@ def test_train_page_runs_a_real_training_and_controls_it(sessions_dir):
     at.run()
     assert run.snapshot().state == RunState.STOPPED
     assert any("Ejecución detenida" in info.value for info in at.info)
+    # The progress line says what is done, not the epoch under way when it trained.
+    snap = run.snapshot()
+    (progress,) = at.get("progress")
+    expected = f"{snap.epoch} de 200 épocas completas"
+    if 0 < snap.step_in_epoch < snap.steps_per_epoch:
+        expected += (f" · detenida en el paso {snap.step_in_epoch} de 16 de la época {snap.epoch + 1}, que al "
+                     "continuar vuelve a empezar")
+    assert progress.proto.text == expected
+    assert at.metric[0].value == f"{snap.epoch} / 200"
     stopped_at = run.snapshot().step
     _button(at, "Continuar el entrenamiento").click().run()
     assert run.snapshot().active

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from gan_ui import state
+from gan_ui.copying_view import copying_panel
 from gan_ui.live import run_panel
 from gan_ui.texts import tr
 from gan_ui.train_form import COLLAPSE_FORM_KEY, FORM_OPEN_KEY, train_form
@@ -33,3 +34,6 @@ else:
     state.show_run_in_url(current)
     st.divider()
     run_panel(current, lang)
+    shown = state.get_run(current)
+    if shown is not None:
+        copying_panel(shown, lang)

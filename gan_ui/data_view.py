@@ -162,5 +162,5 @@ def _session_datasets(lang: str) -> None:
                 st.button(tr("data.delete", lang), key=f"data.delete.{dataset_id}", icon=":material/delete:",
                           type="tertiary", on_click=state.delete_session_dataset, args=(dataset_id,))
             if use:
-                choose_dataset(state.UPLOAD_PREFIX + dataset_id)
+                choose_dataset(state.UPLOAD_PREFIX + dataset_id, photos=True)  # uploads are colour photos
                 st.switch_page("app_pages/train.py")

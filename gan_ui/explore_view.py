@@ -60,6 +60,17 @@ def directions_for(_handle: GeneratorHandle, key: str):
     return _handle.principal_directions(DIRECTION_SLIDERS)
 
 
+def best(bundled) -> str:
+    """The bundled generator the explorer opens on: the one whose Fréchet distance is smallest next to its own
+    dataset's lightly blurred real images (its card's quality); one without scores comes last."""
+    def ratio(generator):
+        quality = generator.card.get("quality") or {}
+        blurred = (quality.get("reference") or {}).get("blurred", {}).get("fd")
+        return quality["fd"] / blurred if blurred and "fd" in quality else float("inf")
+
+    return min(bundled, key=ratio).name
+
+
 def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
     """The source picker. Returns (handle, cache key, quality record or {})."""
     sources = ["bundled", "runs", "upload"]
@@ -72,7 +83,7 @@ def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
             st.warning(tr("explore.no_bundled", lang))
             return None
         names = [b.name for b in bundled]
-        name = st.selectbox(tr("explore.generator", lang), names, key="explore.bundled",
+        name = st.selectbox(tr("explore.generator", lang), names, key="explore.bundled", index=names.index(best(bundled)),
                             format_func=lambda n: tr(f"pretrained.{n}", lang) if f"pretrained.{n}" in _TEXTS else n)
         state.keep_choice("explore.bundled")
         card = next(b.card for b in bundled if b.name == name)
@@ -83,10 +94,10 @@ def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
             st.info(tr("explore.no_runs", lang))
             return None
         by_id = {run.run_id: run for run in runs}
-        run_id = st.selectbox(tr("explore.run", lang), list(by_id), key="explore.run_id",
-                              format_func=lambda rid: tr("explore.run_label", lang, when=run_created(rid),
-                                                         preset=by_id[rid].config.preset,
-                                                         dataset=dataset_label(by_id[rid].config.dataset, lang)))
+        labels = {rid: tr("explore.run_label", lang, when=run_created(rid), preset=run.config.preset,
+                          dataset=dataset_label(run.config.dataset, lang))  # names, never paths
+                  for rid, run in by_id.items()}
+        run_id = st.selectbox(tr("explore.run", lang), list(by_id), key="explore.run_id", format_func=labels.get)
         run = by_id[run_id]
         kept = run.kept_epochs()
         epoch = st.selectbox(tr("explore.epoch", lang), [None, *kept], key="explore.epoch",
@@ -439,9 +450,9 @@ _TEXTS = {
     "explore.no_metrics": {"es": "No hay métricas de calidad para este generador.", "en": "There are no quality metrics for this generator."},
     "pretrained.mnist": {"es": "MNIST (dígitos)", "en": "MNIST (digits)"},
     "pretrained.mnist-cgan": {"es": "MNIST condicional (elige el dígito)", "en": "Conditional MNIST (choose the digit)"},
-    "pretrained.fashion-cgan": {"es": "Fashion-MNIST condicional (elige la prenda)", "en": "Conditional Fashion-MNIST (choose the garment)"},
-    "pretrained.cifar-animals-cgan": {"es": "Animales CIFAR-10 en color (elige el animal)", "en": "CIFAR-10 colour animals (choose the animal)"},
-    "pretrained.birds": {"es": "Pájaros: una carpeta pequeña de 416 fotos", "en": "Birds: a small folder of 416 photos"},
+    "pretrained.fashion": {"es": "Fashion-MNIST condicional (elige la prenda)", "en": "Conditional Fashion-MNIST (choose the garment)"},
+    "pretrained.cifar-animals": {"es": "Animales CIFAR-10 en color (elige el animal)", "en": "CIFAR-10 colour animals (choose the animal)"},
+    "pretrained.birds": {"es": "Pájaros: 416 fotos, partiendo de los animales", "en": "Birds: 416 photos, starting from the animals"},
 }
 
 from gan_core.i18n import TEXTS  # noqa: E402

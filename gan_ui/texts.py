@@ -91,6 +91,67 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "hp.seed": {"es": "Semilla", "en": "Seed"},
     "hp.max_images": {"es": "Máximo de imágenes (0 = todas)", "en": "Maximum images (0 = all)"},
     "hp.diff_augment": {"es": "DiffAugment (aumento de datos diferenciable)", "en": "DiffAugment (differentiable augmentation)"},
+    "augment.auto": {"es": "Automático (sí con menos de 2000 imágenes)", "en": "Automatic (on under 2000 images)"},
+    "augment.on": {"es": "Sí", "en": "On"},
+    "augment.off": {"es": "No", "en": "Off"},
+    "hp.steps_per_epoch": {"es": "Pasos por época (0 = una pasada)", "en": "Steps per epoch (0 = one pass)"},
+    "help.steps_per_epoch": {
+        "es": "Con pocas fotos una pasada son muy pocos pasos: mejor épocas de N lotes, y más cuadrículas.",
+        "en": "With few photos one pass is very few steps: better epochs of N batches, and more grids.",
+    },
+    "hp.max_minutes": {"es": "Tiempo máximo (min, 0 = sin límite)", "en": "Time budget (min, 0 = none)"},
+    "help.max_minutes": {
+        "es": "El entrenamiento termina tras la época que pase este tiempo; luego puedes continuarlo.",
+        "en": "Training ends after the epoch that passes this time; you can continue it later.",
+    },
+    "hp.init_from": {"es": "Empezar desde…", "en": "Start from…"},
+    "help.init_from": {
+        "es": "Copiar G y D de un generador ya entrenado (aprendizaje por transferencia): con pocas fotos aprende "
+              "mucho antes. «Automático» parte de los animales incluidos para una carpeta de fotos en color de 32x32.",
+        "en": "Copy G and D from an already trained generator (transfer learning): with few photos it learns much "
+              "sooner. “Automatic” starts from the bundled animals for a folder of 32x32 colour photos.",
+    },
+    "init.auto": {"es": "Automático", "en": "Automatic"},
+    "init.scratch": {"es": "Desde cero", "en": "From scratch"},
+    "init.bundled": {"es": "Generador incluido «{name}»", "en": "Bundled generator “{name}”"},
+    "init.run": {"es": "Tu ejecución {name}", "en": "Your run {name}"},
+    "hp.freeze_d": {"es": "Capas de D congeladas", "en": "Frozen D layers"},
+    "help.freeze_d": {
+        "es": "Al empezar desde otro generador: las primeras N capas de D no cambian (FreezeD), conservan lo que "
+              "ya sabían ver.",
+        "en": "When starting from another generator: D's first N layers stay fixed (FreezeD), keeping what they "
+              "already learnt to see.",
+    },
+    "memorise.title": {"es": "¿Está copiando tus fotos?", "en": "Is it copying your photos?"},
+    "memorise.intro": {
+        "es": "Con pocas fotos, una GAN puede aprendérselas de memoria. Arriba, muestras del generador; debajo de "
+              "cada una, la foto de entrenamiento más parecida.",
+        "en": "With few photos a GAN can learn them by heart. Above, samples from the generator; below each one, "
+              "the most similar training photo.",
+    },
+    "memorise.check": {"es": "Comprobar", "en": "Check"},
+    "memorise.caption": {"es": "Arriba: generadas. Abajo: la foto más cercana ({space}).",
+                         "en": "Top: generated. Bottom: the nearest photo ({space})."},
+    "memorise.space.classifier": {"es": "según los rasgos del clasificador", "en": "by the classifier's features"},
+    "memorise.space.pixels": {"es": "según los píxeles", "en": "by pixels"},
+    "memorise.copying": {
+        "es": "Está copiando: el {share} de las muestras son casi idénticas a una foto de entrenamiento.",
+        "en": "It is copying: {share} of the samples are near copies of a training photo.",
+    },
+    "memorise.some_copies": {
+        "es": "Sobre todo imágenes nuevas, pero el {share} se parecen mucho a una foto concreta.",
+        "en": "Mostly new images, but {share} look very like one particular photo.",
+    },
+    "memorise.new": {
+        "es": "No copia: ninguna muestra está más cerca de una foto que las fotos entre sí.",
+        "en": "Not copying: no sample is closer to a photo than the photos are to each other.",
+    },
+    "train.too_short": {
+        "es": "Ojo: esta ejecución solo hará {steps} pasos de entrenamiento; con menos de {useful} no se aprende "
+              "más que manchas. Sube las épocas o los pasos por época.",
+        "en": "Careful: this run makes only {steps} training steps; under {useful} nothing but blobs is learnt. "
+              "Raise the epochs or the steps per epoch.",
+    },
     "hp.update": {"es": "Actualización de G y D", "en": "G and D update"},
     "update.alternating": {"es": "Alterna: D, luego G", "en": "Alternating: D, then G"},
     "update.simultaneous": {"es": "Simultánea (tutorial 001)", "en": "Simultaneous (tutorial 001)"},

@@ -14,6 +14,11 @@ from gan_ui.texts import tr
 from gan_ui.widgets import dataset_choices, dataset_label, distinct
 
 DEFAULT_PRESET = "fast"  # recognisable digits in about a minute on a CPU
+PHOTO_PRESET = "fast-rgb"  # a student's own photos: our colour recipe, from the bundled animals (gan_core.transfer)
+MIN_USEFUL_STEPS = 300  # below this many G updates no recipe shows more than blobs: the form says so
+AUGMENT_CHOICES = ("auto", "on", "off")  # DiffAugment: the engine's rule (under 2000 images), or forced
+AUGMENT_VALUES = {"auto": None, "on": True, "off": False}
+FLASH_KEY = "train.flash"  # a warning to show once the page has redrawn after a start
 BATCH_CHOICES = (8, 16, 32, 64, 128, 256, 512)
 LEARNING_RATES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
 DATASET_KEY = "train.dataset"
@@ -23,10 +28,13 @@ FORM_OPEN_KEY = "train.form_open"  # the expander holding the form
 COLLAPSE_FORM_KEY = "train.collapse_form"  # set when a run starts: the next draw folds the form away
 
 
-def choose_dataset(choice: str) -> None:
-    """Select a dataset for the form as the student's own choice (the data page's "train on this dataset")."""
+def choose_dataset(choice: str, photos: bool = False) -> None:
+    """Select a dataset for the form as the student's own choice (the data page's "train on this dataset");
+    `photos` (an upload of colour photos) also selects the colour recipe."""
     st.session_state[DATASET_KEY] = choice
     st.session_state[DATASET_CHOSEN_KEY] = True
+    if photos:
+        st.session_state[PRESET_KEY] = PHOTO_PRESET
 
 
 def _dataset_chosen() -> None:
@@ -57,6 +65,9 @@ def train_form(lang: str) -> None:
     right.caption(preset.description[lang] + ("  \n" + tr("train.conditional", lang) if preset.conditional else ""))
 
     defaults = preset.config()
+    flash = st.session_state.pop(FLASH_KEY, None)
+    if flash:
+        st.warning(flash, icon=":material/warning:")
     with st.form("train.form", border=True):
         values = _knobs(preset_name, defaults, lang)
         submitted = st.form_submit_button(tr("train.start", lang), type="primary", icon=":material/play_arrow:")
@@ -110,7 +121,24 @@ def _knobs(preset_name: str, defaults, lang: str) -> dict:
     with col4:
         values["max_images"] = widget(st.number_input, "max_images", min_value=0, max_value=100_000, step=512,
                                       value=defaults.max_images)
-    values["diff_augment"] = widget(st.checkbox, "diff_augment", value=defaults.diff_augment)
+    col1, col2, col3, col4 = st.columns(4)
+    with col1:
+        augment = {None: "auto", True: "on", False: "off"}[defaults.diff_augment]
+        values["diff_augment"] = widget(st.selectbox, "diff_augment", options=AUGMENT_CHOICES,
+                                        index=AUGMENT_CHOICES.index(augment),
+                                        format_func=lambda name: tr(f"augment.{name}", lang))
+    with col2:
+        values["steps_per_epoch"] = widget(st.number_input, "steps_per_epoch", min_value=0, max_value=10_000,
+                                           value=defaults.steps_per_epoch)
+    with col3:
+        values["max_minutes"] = widget(st.number_input, "max_minutes", min_value=0.0, max_value=240.0, step=1.0,
+                                       value=float(defaults.max_minutes))
+    sources = init_sources()
+    source_labels = {source: _source_label(source, lang) for source in sources}
+    with col4:
+        values["init_from"] = widget(st.selectbox, "init_from", options=list(sources),
+                                     format_func=source_labels.get)
+        values["freeze_d"] = widget(st.number_input, "freeze_d", min_value=0, max_value=4, value=0)
     if PRESETS[preset_name].self_conditioning:
         values["clusters"] = widget(st.number_input, "clusters", min_value=0, max_value=400, value=defaults.clusters,
                                     width=260)
@@ -132,7 +160,10 @@ def _start(preset, recipe, dataset_choice: str, values: dict, lang: str) -> None
         "latent_dim": int(values["latent_dim"]), "loss": values["loss"], "d_steps": int(values["d_steps"]),
         "update": values["update"],
         "label_smoothing": float(values["label_smoothing"]), "seed": int(values["seed"]),
-        "max_images": int(values["max_images"]), "diff_augment": bool(values["diff_augment"]),
+        "max_images": int(values["max_images"]), "diff_augment": AUGMENT_VALUES[values["diff_augment"]],
+        "steps_per_epoch": int(values["steps_per_epoch"]), "max_minutes": float(values["max_minutes"]),
+        "init_from": None if values["init_from"] == "auto" else values["init_from"],
+        "freeze_d": int(values["freeze_d"]) if values["init_from"] else 0,
         "clusters": int(values.get("clusters", recipe.clusters)),
         # what the form does not show (Adam's beta2, momentum) stays as the recipe sets it
         "generator_optimizer": {**asdict(recipe.generator_optimizer), "name": values["g_name"],
@@ -141,10 +172,43 @@ def _start(preset, recipe, dataset_choice: str, values: dict, lang: str) -> None
                                     "learning_rate": float(values["d_lr"]), "beta1": float(values["d_beta1"])},
     }
     try:
-        run = state.start_run(preset.config(**config_values), dataset)
+        config = preset.config(**config_values)
+        run = state.start_run(config, dataset)
     except GanError as exc:
         st.error(state.say(exc, lang), icon=":material/error:")
         return
+    steps = planned_steps(config, len(run.dataset().images))
+    if steps < MIN_USEFUL_STEPS:
+        st.session_state[FLASH_KEY] = tr("train.too_short", lang, steps=steps, useful=MIN_USEFUL_STEPS)
     st.toast(tr("train.started", lang, run_id=run.run_id), icon=":material/rocket_launch:")
     st.session_state[COLLAPSE_FORM_KEY] = True
     st.rerun()
+
+
+def planned_steps(config, image_count: int) -> int:
+    """G updates the run will make: epochs x (its steps per epoch, or the batches in one pass over the images)."""
+    per_epoch = config.steps_per_epoch or image_count // max(config.batch_size, 1)
+    return config.epochs * per_epoch
+
+
+def init_sources() -> list[str]:
+    """What a run can start from: auto (the engine's rule), nothing, each bundled generator kept with its networks,
+    and this session's finished runs that kept theirs (gan_core.transfer)."""
+    from gan_core.pretrained import bundled_generators
+    from gan_core.transfer import NETWORKS_FILE
+
+    sources = ["auto", ""]
+    sources += [f"pretrained/{bundled.name}" for bundled in bundled_generators()
+                if (bundled.directory / NETWORKS_FILE).is_file()]
+    sources += [str(run.directory) for run in state.session_runs() if (run.directory / NETWORKS_FILE).is_file()]
+    return sources
+
+
+def _source_label(source: str, lang: str) -> str:
+    if source == "auto":
+        return tr("init.auto", lang)
+    if not source:
+        return tr("init.scratch", lang)
+    if source.startswith("pretrained/"):
+        return tr("init.bundled", lang, name=source.split("/", 1)[1])
+    return tr("init.run", lang, name=source.rstrip("/").rsplit("/", 1)[-1])  # a run's name, never its path

@@ -127,7 +127,7 @@ def write_references(name: str, training: dict) -> dict:
     path = metrics.classifier_path(name)
     record = {"dataset": name, "classifier_sha256": metrics.load_classifier(name).sha256,
               "samples": metrics.DEFAULT_SAMPLES, "size_bytes": path.stat().st_size, **training,
-              "real": references["real"], "noise": references["noise"]}
+              "real": references["real"], "blurred": references["blurred"], "noise": references["noise"]}
     metrics.reference_path(name).write_text(json.dumps(record, indent=2) + "\n")
     print(json.dumps({k: record[k] for k in ("dataset", "test_accuracy", "size_bytes", "real", "noise")
                       if k in record}, indent=1))

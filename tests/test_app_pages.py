@@ -118,7 +118,7 @@ def test_compared_runs_show_what_differs_and_line_up_by_epoch_or_images_seen(ses
     small, large = _finished_runs(sessions_dir, session_id, (2e-3, 2e-3), batch_size=(16, 32),
                                   diff_augment=(True, False))
     at = new_app()
-    at.query_params["s"] = session_id
+    at.query_params["s"] = housekeeping.session_token(sessions_dir, session_id)
     at.run()
     at.switch_page("app_pages/runs.py").run()
     assert not at.exception
@@ -162,14 +162,14 @@ def test_a_reload_shows_the_run_in_the_address_else_the_active_one(sessions_dir)
     assert active.snapshot().active and state.registry().run_ids(session_id)[-1] == finished.run_id
 
     at = new_app()
-    at.query_params["s"] = session_id
+    at.query_params["s"] = housekeeping.session_token(sessions_dir, session_id)
     at.run()
     assert not at.exception
     assert at.session_state["current_run"] == active.run_id, "no run in the address: the active one"
     assert at.query_params["run"] in (active.run_id, [active.run_id])  # and now the address names it
 
     again = new_app()
-    again.query_params["s"] = session_id
+    again.query_params["s"] = housekeeping.session_token(sessions_dir, session_id)
     again.query_params["run"] = finished.run_id
     again.run()
     assert not again.exception
@@ -255,14 +255,24 @@ def test_data_page_previews_datasets_and_turns_uploaded_photos_into_a_training_s
     assert at.title[0].value == "Entrenar una GAN"
     assert at.session_state["train.dataset"] == state.UPLOAD_PREFIX + dataset_id
     at.switch_page("app_pages/train.py")  # AppTest would otherwise rerun the page it was last sent to
-    at.number_input(key="hp.fast.epochs").set_value(1)
-    at.select_slider(key="hp.fast.batch_size").set_value(8)
+    # Photos open with the colour recipe, DiffAugment and the starting point left to the engine's rules.
+    assert at.selectbox(key="train.preset").value == "fast-rgb"
+    assert at.selectbox(key="hp.fast-rgb.diff_augment").value == "auto"
+    assert at.selectbox(key="hp.fast-rgb.init_from").value == "auto"
+    at.number_input(key="hp.fast-rgb.epochs").set_value(1)
+    at.select_slider(key="hp.fast-rgb.batch_size").set_value(8)
     _button(at, "Entrenar").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     (run_id,) = at.session_state["run_ids"]
     run = state.registry().get(at.session_state["session_id"], run_id)
     assert run.config.dataset.endswith(f"{dataset_id}.npz")
     assert run.dataset().images.shape == (12, 32, 32, 3)
+    # The form sent "auto" (None), and the engine decided: 12 photos are small data; a folder starts from the
+    # bundled animals. 1 epoch of 50 batches is too short to learn anything, and the page says so.
+    assert run.config.diff_augment is True and run.config.init_from == "pretrained/cifar-animals"
+    assert any("solo hará 50 pasos" in w.value for w in at.warning), [w.value for w in at.warning]
+    run.stop()
+    run.wait(120)
 
 
 

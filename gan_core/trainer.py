@@ -78,7 +78,8 @@ def train(run) -> None:
     config = run.config
     info = device.configure()
     with run._lock:
-        run.device = info["description"]
+        if run._resume_from is None or not run.device or run.epoch < config.epochs:  # a bare export keeps its trainer's
+            run.device = info["description"]
     dataset = run.dataset()
     preset = get_preset(config.preset)
     conditional = preset.conditional

@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("pretrained-export", help="bundle a run's generator into pretrained/<name>")
     export.add_argument("run_dir", type=Path)
     export.add_argument("target", type=Path)
+    export.add_argument("--epoch", type=int, default=None,
+                        help="a kept epoch's checkpoint instead of the run's latest generator (a run still training)")
     export.set_defaults(handler=cmd_pretrained_export)
 
     gif = commands.add_parser("gif", help="the progress GIF of a run (every epoch grid)")
@@ -262,13 +264,18 @@ def cmd_pretrained_export(args, argv) -> int:
 
     target: Path = args.target
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(args.run_dir / "generator.keras", target / "generator.keras")
-    if (args.run_dir / "networks.npz").is_file():  # G and D by name: the bundled generator can seed transfer runs
-        shutil.copyfile(args.run_dir / "networks.npz", target / "networks.npz")
-    card = json.loads((args.run_dir / "card.json").read_text())
+    if args.epoch is not None:
+        card = export_kept_epoch(args.run_dir, args.epoch, target)
+    else:
+        shutil.copyfile(args.run_dir / "generator.keras", target / "generator.keras")
+        if (args.run_dir / "networks.npz").is_file():  # G and D by name: the bundled generator can seed transfer runs
+            shutil.copyfile(args.run_dir / "networks.npz", target / "networks.npz")
+        card = json.loads((args.run_dir / "card.json").read_text())
     scores = evaluate_file(target / "generator.keras", card.get("dataset"), 2000)
     if scores is not None:
         card["quality"] = scores
+    elif (card.get("started_from") or {}).get("source_dataset"):  # a photo folder: what its source's classifier sees
+        card["as_seen_by"] = classes_seen(target / "generator.keras", card["started_from"]["source_dataset"])
     (target / "card.json").write_text(json.dumps(card, indent=2))
     handle = GeneratorHandle.from_file(target / "generator.keras")
     columns = min(handle.num_classes, 10) if handle.conditional else 8
@@ -279,6 +286,50 @@ def cmd_pretrained_export(args, argv) -> int:
                      scale=2 if handle.image_shape[0] <= 32 else 1)
     print(target)
     return 0
+
+
+def classes_seen(path: Path, classifier_dataset: str, samples: int = 500, seed: int = 1) -> dict | None:
+    """Share of a generator's samples that `classifier_dataset`'s classifier puts in each of its classes: how a
+    generator trained on a folder reads to the classifier of the dataset it started from (birds from animals)."""
+    import numpy as np
+
+    from . import metrics
+    from .datasets import load_dataset
+    from .latent import GeneratorHandle
+
+    handle = GeneratorHandle.from_file(path)
+    if not metrics.has_classifier(classifier_dataset, handle.image_shape):
+        return None
+    _, probabilities = metrics.load_classifier(classifier_dataset).features_and_probabilities(
+        handle.generate(handle.sample_latents(samples, seed)))
+    counts = np.bincount(probabilities.argmax(axis=1), minlength=probabilities.shape[1]) / samples
+    names = load_dataset(classifier_dataset).class_names
+    return {"classifier": classifier_dataset, "samples": samples, "seed": seed,
+            "shares": {str(name): round(float(share), 4) for name, share in zip(names, counts)}}
+
+
+def export_kept_epoch(run_dir: Path, epoch: int, target: Path) -> dict:
+    """generator.keras (its moving average, if any), networks.npz and the card of a run's kept epoch `epoch`."""
+    import json
+
+    from .modelio import save_generator
+    from .run import Run, epoch_file
+    from .trainer import build_gan, load_checkpoint
+    from .transfer import NETWORKS_FILE, save_networks
+
+    run = Run.open(run_dir)
+    checkpoint = epoch_file(run_dir / "checkpoints", epoch, ".npz")
+    if not checkpoint.is_file() or run.config.clusters:
+        raise GanError("error.no_checkpoint", path=run.run_id)
+    dataset = run.dataset()
+    gan = build_gan(run.config, dataset.shape, dataset.num_classes)
+    meta = load_checkpoint(gan, checkpoint)
+    card = json.loads((run_dir / "card.json").read_text())
+    card.update(epochs=meta["epoch"], steps=meta["step"],
+                metrics=next((r for r in run.epochs if r["epoch"] == meta["epoch"]), card.get("metrics")))
+    save_generator(gan.sampling_generator, target / "generator.keras", card=card)
+    save_networks(gan, target / NETWORKS_FILE)
+    return card
 
 
 def cmd_gif(args, argv) -> int:

@@ -112,4 +112,4 @@ def test_bundled_birds_started_from_the_animals_and_read_as_birds():
     _, probabilities = classifier.features_and_probabilities(handle.generate(handle.sample_latents(500, 1)))
     birds = float(np.mean(probabilities.argmax(axis=1) == 0))  # class 0 of CIFAR animals: bird
     assert birds > 0.5, birds
-    assert abs(birds - card["birds_recognised"]) < 0.08  # what the card claims
+    assert abs(birds - card["as_seen_by"]["shares"]["bird"]) < 0.08  # what the card claims

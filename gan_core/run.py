@@ -365,7 +365,7 @@ class Run:
 
     def _thread_main(self) -> None:
         scheduler = self._scheduler
-        if not scheduler.acquire(self.run_id, self.owner, self._stop):
+        if not scheduler.acquire(self.run_id, self.owner, self._stop, remaining=self.remaining_seconds):
             with self._lock:
                 self.state = RunState.STOPPED
                 self._write_status()
@@ -378,6 +378,7 @@ class Run:
                     return
                 self.state = RunState.RUNNING
                 self._segment_started = time.time()
+                self._turn_started_epoch = self.epoch
                 self._write_status()
             from .trainer import train
 
@@ -404,6 +405,41 @@ class Run:
             scheduler.release(self.run_id)
 
     _resume_from: Path | None = None
+    _turn_started_epoch = 0
+
+    def remaining_seconds(self) -> float | None:
+        """Training time this run still needs at its last speed; None before it has one."""
+        with self._lock:
+            if self.images_per_sec <= 0:
+                return None
+            steps = max(0, (self.config.epochs - self.epoch) * self.steps_per_epoch - self.step_in_epoch)
+            return steps * self.config.batch_size / self.images_per_sec
+
+    def take_turn_break(self, before_break=None) -> bool:
+        """Fair turns (gan_core.scheduler), between two batches: when this run's turn is over and someone waits,
+        give the slot up and queue again at the back, keeping everything in memory; True once it trains again.
+        False if it was stopped while it waited: the trainer then ends the run as on any stop."""
+        scheduler = self._scheduler
+        with self._lock:
+            if scheduler is None or self.state != RunState.RUNNING or self._stop.is_set():
+                return True
+            turn_epochs = self.epoch - self._turn_started_epoch
+        if not scheduler.turn_over(self.run_id, turn_epochs):
+            return True
+        if before_break is not None:
+            before_break()
+        with self._lock:
+            self._end_segment()
+            self.state = RunState.QUEUED
+            self._write_status()
+        granted = scheduler.take_turn_break(self.run_id, self._stop)
+        with self._lock:
+            if granted:
+                self.state = RunState.RUNNING
+                self._segment_started = time.time()
+                self._turn_started_epoch = self.epoch
+                self._write_status()
+        return granted and not self._stop.is_set()
 
     def dataset(self) -> Dataset:
         if self._dataset is None:

@@ -78,6 +78,9 @@ class RunSnapshot:
     queue_position: int | None
     has_generator: bool
     quality: list = field(default_factory=list)
+    turn_in_seconds: float | None = None  # queued: about how long until its turn (None: no estimate yet)
+    queue_length: int = 0  # queued: how many wait in all
+    training_now: int = 0  # queued: how many train now
 
     @property
     def active(self) -> bool:
@@ -291,11 +294,26 @@ class Run:
         """How messages name the run: its folder for the command line, its id for a session (never a server path)."""
         return str(self.directory) if self.owner == "local" else self.run_id
 
-    def snapshot(self) -> RunSnapshot:
+    def version(self) -> tuple:
+        """What a view of the run depends on, cheap to compare: (state, step, epoch, grids, queue position)."""
         with self._lock:
             position = None
             if self.state == RunState.QUEUED and self._scheduler is not None:
                 position = self._scheduler.position(self.run_id)
+            return self.state, self.step, self.epoch, len(self.grid_epochs), position
+
+    def snapshot(self, history: bool = True) -> RunSnapshot:
+        """history=False leaves the per-step and per-epoch records, quality and diagnosis out: for readers that
+        only need the state and the counters (they are the costly part to copy)."""
+        position = turn_in = None
+        queue_length = training_now = 0
+        scheduler = self._scheduler
+        if self.state == RunState.QUEUED and scheduler is not None:  # outside our lock: estimates take others'
+            position = scheduler.position(self.run_id)
+            turn_in = scheduler.expected_wait(self.run_id)
+            jobs = scheduler.jobs()
+            queue_length, training_now = len(jobs["queued"]), len(jobs["running"])
+        with self._lock:
             remaining = max(0, (self.config.epochs - self.epoch) * self.steps_per_epoch - self.step_in_epoch)
             eta = None
             if self.images_per_sec > 0 and self.state in (RunState.RUNNING, RunState.PAUSED):
@@ -304,11 +322,14 @@ class Run:
                 run_id=self.run_id, directory=self.directory, state=self.state, config=self.config.to_dict(),
                 message=self.message, traceback=self.traceback, epoch=self.epoch, total_epochs=self.config.epochs,
                 step=self.step, steps_per_epoch=self.steps_per_epoch, step_in_epoch=self.step_in_epoch,
-                steps={k: list(v) for k, v in self.steps.items()}, epochs=copy.deepcopy(self.epochs),
+                steps={k: list(v) if history else [] for k, v in self.steps.items()},
+                epochs=copy.deepcopy(self.epochs) if history else [],
                 grid_epochs=list(self.grid_epochs), images_per_sec=self.images_per_sec, eta_seconds=eta,
-                elapsed_seconds=self._elapsed(), diagnosis=diagnose(self.steps, self.epochs),
+                elapsed_seconds=self._elapsed(), diagnosis=diagnose(self.steps, self.epochs) if history else [],
                 device=self.device, queue_position=position,
-                has_generator=(self.directory / "generator.keras").exists(), quality=copy.deepcopy(self.quality),
+                has_generator=(self.directory / "generator.keras").exists(),
+                quality=copy.deepcopy(self.quality) if history else [],
+                turn_in_seconds=turn_in, queue_length=queue_length, training_now=training_now,
             )
 
     def grid_path(self, epoch: int) -> Path:

@@ -126,7 +126,7 @@ class Scheduler:
         """About how many seconds until the queued job's turn: what the slots still have to do before it (each
         running job the rest of its turn, each job ahead one turn), shared over the slots. None when not queued
         or nobody can tell yet (no job has a speed to go by)."""
-        with self._cond:
+        with self._cond:  # copied under the lock, estimated outside it: estimates take the runs' own locks
             ahead = []
             for job in self._queue:
                 if job.run_id == run_id:
@@ -134,22 +134,23 @@ class Scheduler:
                 ahead.append(job)
             else:
                 return None
-            now = time.time()
-            total, known = 0.0, True
-            for job in self._running.values():
-                left = _left(job)
-                if self.turn_seconds is not None:
-                    turn_left = self.turn_seconds - (now - (job.started_at or now))
-                    left = turn_left if left is None else min(left, turn_left)
-                known &= left is not None
-                total += max(0.0, left or 0.0)
-            for job in ahead:
-                left = _left(job)
-                if self.turn_seconds is not None:
-                    left = self.turn_seconds if left is None else min(left, self.turn_seconds)
-                known &= left is not None
-                total += max(0.0, left or 0.0)
-            return total / self.max_concurrent if known else None
+            running = [(job, job.started_at) for job in self._running.values()]
+        now = time.time()
+        total, known = 0.0, True
+        for job, started_at in running:
+            left = _left(job)
+            if self.turn_seconds is not None:
+                turn_left = self.turn_seconds - (now - (started_at or now))
+                left = turn_left if left is None else min(left, turn_left)
+            known &= left is not None
+            total += max(0.0, left or 0.0)
+        for job in ahead:
+            left = _left(job)
+            if self.turn_seconds is not None:
+                left = self.turn_seconds if left is None else min(left, self.turn_seconds)
+            known &= left is not None
+            total += max(0.0, left or 0.0)
+        return total / self.max_concurrent if known else None
 
     def jobs(self) -> dict[str, list[Job]]:
         with self._cond:

@@ -11,6 +11,7 @@ redraw of an unchanged run builds no chart and reads no file. The training threa
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 import streamlit as st
@@ -24,6 +25,7 @@ REFRESH_SECONDS = 1.0  # a training run's progress and counters
 CHART_SECONDS = 4.0  # a training run's step charts, when there are new points
 QUEUE_SECONDS = 2.0  # a queued run's place in the queue
 WATCH_SECONDS = 3.0  # a paused run: only whether it changed
+EPOCH_REDRAW_SECONDS = 5.0  # a training run's new epochs redraw the page at most this often (short epochs)
 FLASH_KEY = "live.flash"  # a Message a button callback wants shown on the next draw
 CACHE_KEY = "live.drawn"  # per session: the charts and grid bytes last drawn, with what they were drawn from
 
@@ -37,7 +39,7 @@ def run_panel(run_id: str, lang: str) -> None:
 
 def _panel(run_id: str, lang: str) -> None:
     run = state.get_run(run_id)
-    drawn = run.version()
+    drawn = (*run.version(), time.monotonic())
     snap = run.snapshot()
     _header(snap, lang)
     flash = st.session_state.pop(FLASH_KEY, None)
@@ -62,9 +64,12 @@ def _panel(run_id: str, lang: str) -> None:
 
 
 def changed(drawn: tuple, now: tuple) -> bool:
-    """Whether the panel must be drawn again: another state, epoch or grid (steps and queue places are the
-    tickers' own business)."""
-    return (drawn[0], drawn[2], drawn[3]) != (now[0], now[2], now[3])
+    """Whether the panel must be drawn again: at once for another state; for a new epoch or grid, once
+    EPOCH_REDRAW_SECONDS have passed since it was drawn (`drawn` ends with that time). New steps and queue places
+    are the tickers' business."""
+    if drawn[0] != now[0]:
+        return True
+    return (drawn[2], drawn[3]) != (now[2], now[3]) and time.monotonic() - drawn[-1] >= EPOCH_REDRAW_SECONDS
 
 
 def _watch(run_id: str, drawn: tuple) -> None:

@@ -61,9 +61,13 @@ def test_an_unchanged_run_is_drawn_again_without_building_charts_or_reading_imag
     assert tally["png_reads"] == 1 and tally["charts"] == 2
 
 
-def test_the_panel_asks_for_a_full_redraw_only_when_state_epoch_or_grids_change():
-    drawn = (RunState.RUNNING, 10, 1, 2, None)
-    assert not live.changed(drawn, (RunState.RUNNING, 50, 1, 2, None)), "new steps: the tickers' business"
-    assert live.changed(drawn, (RunState.RUNNING, 60, 2, 3, None))
-    assert live.changed(drawn, (RunState.QUEUED, 10, 1, 2, 3))
-    assert not live.changed((RunState.QUEUED, 10, 1, 2, 3), (RunState.QUEUED, 10, 1, 2, 2))
+def test_the_panel_asks_for_a_full_redraw_at_once_for_a_new_state_and_at_most_every_few_seconds_for_epochs():
+    import time
+
+    now = time.monotonic()
+    fresh, old = (RunState.RUNNING, 10, 1, 2, None, now), (RunState.RUNNING, 10, 1, 2, None, now - 60)
+    assert not live.changed(old, (RunState.RUNNING, 50, 1, 2, None)), "new steps: the tickers' business"
+    assert live.changed(old, (RunState.RUNNING, 60, 2, 3, None))
+    assert not live.changed(fresh, (RunState.RUNNING, 60, 2, 3, None)), "short epochs: not every one"
+    assert live.changed(fresh, (RunState.QUEUED, 10, 1, 2, 3)) and live.changed(fresh, (RunState.FINISHED, 10, 1, 2, None))
+    assert not live.changed((RunState.QUEUED, 10, 1, 2, 3, now - 60), (RunState.QUEUED, 10, 1, 2, 2))

@@ -15,6 +15,6 @@ if not runs:
     st.info(tr("runs.empty", lang), icon=":material/info:")
     st.page_link("app_pages/train.py", label=tr("runs.go_train", lang), icon=":material/model_training:")
 else:
-    run_list(lang, any(run.snapshot().active for run in runs))
+    run_list(lang, any(run.snapshot(history=False).active for run in runs))
     st.divider()
     compare_runs(runs, lang)

@@ -78,6 +78,9 @@ class RunSnapshot:
     queue_position: int | None
     has_generator: bool
     quality: list = field(default_factory=list)
+    turn_in_seconds: float | None = None  # queued: about how long until its turn (None: no estimate yet)
+    queue_length: int = 0  # queued: how many wait in all
+    training_now: int = 0  # queued: how many train now
 
     @property
     def active(self) -> bool:
@@ -291,11 +294,26 @@ class Run:
         """How messages name the run: its folder for the command line, its id for a session (never a server path)."""
         return str(self.directory) if self.owner == "local" else self.run_id
 
-    def snapshot(self) -> RunSnapshot:
+    def version(self) -> tuple:
+        """What a view of the run depends on, cheap to compare: (state, step, epoch, grids, queue position)."""
         with self._lock:
             position = None
             if self.state == RunState.QUEUED and self._scheduler is not None:
                 position = self._scheduler.position(self.run_id)
+            return self.state, self.step, self.epoch, len(self.grid_epochs), position
+
+    def snapshot(self, history: bool = True) -> RunSnapshot:
+        """history=False leaves the per-step and per-epoch records, quality and diagnosis out: for readers that
+        only need the state and the counters (they are the costly part to copy)."""
+        position = turn_in = None
+        queue_length = training_now = 0
+        scheduler = self._scheduler
+        if self.state == RunState.QUEUED and scheduler is not None:  # outside our lock: estimates take others'
+            position = scheduler.position(self.run_id)
+            turn_in = scheduler.expected_wait(self.run_id)
+            jobs = scheduler.jobs()
+            queue_length, training_now = len(jobs["queued"]), len(jobs["running"])
+        with self._lock:
             remaining = max(0, (self.config.epochs - self.epoch) * self.steps_per_epoch - self.step_in_epoch)
             eta = None
             if self.images_per_sec > 0 and self.state in (RunState.RUNNING, RunState.PAUSED):
@@ -304,11 +322,14 @@ class Run:
                 run_id=self.run_id, directory=self.directory, state=self.state, config=self.config.to_dict(),
                 message=self.message, traceback=self.traceback, epoch=self.epoch, total_epochs=self.config.epochs,
                 step=self.step, steps_per_epoch=self.steps_per_epoch, step_in_epoch=self.step_in_epoch,
-                steps={k: list(v) for k, v in self.steps.items()}, epochs=copy.deepcopy(self.epochs),
+                steps={k: list(v) if history else [] for k, v in self.steps.items()},
+                epochs=copy.deepcopy(self.epochs) if history else [],
                 grid_epochs=list(self.grid_epochs), images_per_sec=self.images_per_sec, eta_seconds=eta,
-                elapsed_seconds=self._elapsed(), diagnosis=diagnose(self.steps, self.epochs),
+                elapsed_seconds=self._elapsed(), diagnosis=diagnose(self.steps, self.epochs) if history else [],
                 device=self.device, queue_position=position,
-                has_generator=(self.directory / "generator.keras").exists(), quality=copy.deepcopy(self.quality),
+                has_generator=(self.directory / "generator.keras").exists(),
+                quality=copy.deepcopy(self.quality) if history else [],
+                turn_in_seconds=turn_in, queue_length=queue_length, training_now=training_now,
             )
 
     def grid_path(self, epoch: int) -> Path:
@@ -365,7 +386,7 @@ class Run:
 
     def _thread_main(self) -> None:
         scheduler = self._scheduler
-        if not scheduler.acquire(self.run_id, self.owner, self._stop):
+        if not scheduler.acquire(self.run_id, self.owner, self._stop, remaining=self.remaining_seconds):
             with self._lock:
                 self.state = RunState.STOPPED
                 self._write_status()
@@ -378,6 +399,7 @@ class Run:
                     return
                 self.state = RunState.RUNNING
                 self._segment_started = time.time()
+                self._turn_started_epoch = self.epoch
                 self._write_status()
             from .trainer import train
 
@@ -404,6 +426,41 @@ class Run:
             scheduler.release(self.run_id)
 
     _resume_from: Path | None = None
+    _turn_started_epoch = 0
+
+    def remaining_seconds(self) -> float | None:
+        """Training time this run still needs at its last speed; None before it has one."""
+        with self._lock:
+            if self.images_per_sec <= 0:
+                return None
+            steps = max(0, (self.config.epochs - self.epoch) * self.steps_per_epoch - self.step_in_epoch)
+            return steps * self.config.batch_size / self.images_per_sec
+
+    def take_turn_break(self, before_break=None) -> bool:
+        """Fair turns (gan_core.scheduler), between two batches: when this run's turn is over and someone waits,
+        give the slot up and queue again at the back, keeping everything in memory; True once it trains again.
+        False if it was stopped while it waited: the trainer then ends the run as on any stop."""
+        scheduler = self._scheduler
+        with self._lock:
+            if scheduler is None or self.state != RunState.RUNNING or self._stop.is_set():
+                return True
+            turn_epochs = self.epoch - self._turn_started_epoch
+        if not scheduler.turn_over(self.run_id, turn_epochs):
+            return True
+        if before_break is not None:
+            before_break()
+        with self._lock:
+            self._end_segment()
+            self.state = RunState.QUEUED
+            self._write_status()
+        granted = scheduler.take_turn_break(self.run_id, self._stop)
+        with self._lock:
+            if granted:
+                self.state = RunState.RUNNING
+                self._segment_started = time.time()
+                self._turn_started_epoch = self.epoch
+                self._write_status()
+        return granted and not self._stop.is_set()
 
     def dataset(self) -> Dataset:
         if self._dataset is None:

@@ -213,8 +213,17 @@ class RunCallback(keras.callbacks.Callback):
             paused_at = time.time()
             run.wait_while_paused()
             self.epoch_paused += time.time() - paused_at
+        self._take_turn_break()
         if run.stop_requested:
             self.model.stop_training = True
+
+    def _take_turn_break(self) -> None:
+        """Someone waits and this run's turn is over: queue at the back (the waiting time is not training time)."""
+        waited_from = time.time()
+        # what the run did this turn goes to disk before someone else trains
+        if not self.run.take_turn_break(before_break=self.flush):
+            self.model.stop_training = True
+        self.epoch_paused += time.time() - waited_from
 
     # --- epochs -----------------------------------------------------------------------------
 
@@ -246,6 +255,8 @@ class RunCallback(keras.callbacks.Callback):
         with run._lock:
             run._write_status()
         self._end_if_out_of_time(number)
+        if not self.model.stop_training and number < run.config.epochs:
+            self._take_turn_break()  # a turn of whole epochs ends here, its grid and checkpoint saved
 
     def _end_if_out_of_time(self, epoch: int) -> None:
         """config.max_minutes: the run ends here, finished, its epochs cut to the ones it trained."""

@@ -1,12 +1,17 @@
-"""The live view of one run: a fragment that redraws itself every second while the run is active.
+"""The live view of one run: drawn once, then kept up to date by small timers that redraw only what changed.
 
-Only this fragment reruns on its timer (no full-page reruns); the training thread never touches Streamlit,
-the fragment only reads `run.snapshot()`.
+The panel itself has no timer: its buttons redraw it, and so does any change of state, epoch or grid (then the
+whole page reruns, once). While the run trains, two nested fragments tick: the progress and counters every
+second, the step charts every few seconds when there are new points. A queued run ticks only its place in the
+queue; a paused run only checks, drawing nothing, whether it changed; a finished or stopped one has no timer.
+Charts are rebuilt only for new points and grid images read only for a new epoch (both kept per session), so a
+redraw of an unchanged run builds no chart and reads no file. The training thread never touches Streamlit.
 """
 
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 import streamlit as st
@@ -16,34 +21,76 @@ from gan_ui import charts, state
 from gan_ui.texts import tr
 from gan_ui.widgets import dataset_label, duration, state_badge
 
-REFRESH_SECONDS = 1.0
+REFRESH_SECONDS = 1.0  # a training run's progress and counters
+CHART_SECONDS = 4.0  # a training run's step charts, when there are new points
+QUEUE_SECONDS = 2.0  # a queued run's place in the queue
+WATCH_SECONDS = 3.0  # a paused run: only whether it changed
+EPOCH_REDRAW_SECONDS = 5.0  # a training run's new epochs redraw the page at most this often (short epochs)
 FLASH_KEY = "live.flash"  # a Message a button callback wants shown on the next draw
+CACHE_KEY = "live.drawn"  # per session: the charts and grid bytes last drawn, with what they were drawn from
 
 
 def run_panel(run_id: str, lang: str) -> None:
-    """Draw the run; refresh on a timer only while it is queued, running or paused."""
-    run = state.get_run(run_id)
-    if run is None:
+    """Draw the run; its own buttons and its timers (nested, only while it is active) keep it current."""
+    if state.get_run(run_id) is None:
         return
-    live = run.snapshot().active
-    st.fragment(_panel, run_every=REFRESH_SECONDS if live else None)(run_id, lang, live)
+    st.fragment(_panel)(run_id, lang)
 
 
-def _panel(run_id: str, lang: str, live: bool) -> None:
+def _panel(run_id: str, lang: str) -> None:
     run = state.get_run(run_id)
+    drawn = (*run.version(), time.monotonic())
     snap = run.snapshot()
-    if snap.active != live:
-        st.rerun()  # started or ended: redraw the page so the timer starts or stops
     _header(snap, lang)
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash is not None:
         st.error(state.say(flash, lang), icon=":material/error:")
     _controls(run, snap, lang)
-    _status(snap, lang)
-    _charts(snap, lang)
+    if snap.state == RunState.RUNNING:
+        st.fragment(_ticker, run_every=REFRESH_SECONDS)(run_id, lang, drawn)
+        st.fragment(_step_charts, run_every=CHART_SECONDS)(run_id, lang)
+    elif snap.state == RunState.QUEUED:
+        st.fragment(_ticker, run_every=QUEUE_SECONDS)(run_id, lang, drawn)
+        _draw_charts(run, snap, lang)
+    else:
+        if snap.state == RunState.PAUSED:
+            st.fragment(_watch, run_every=WATCH_SECONDS)(run_id, drawn)
+        _status(snap, lang)
+        _draw_charts(run, snap, lang)
+    _epoch_charts(run, snap, lang)
     _grids(run, snap, lang)
     _diagnosis(snap, lang)
     _downloads(run, snap, lang)
+
+
+def changed(drawn: tuple, now: tuple) -> bool:
+    """Whether the panel must be drawn again: at once for another state; for a new epoch or grid, once
+    EPOCH_REDRAW_SECONDS have passed since it was drawn (`drawn` ends with that time). New steps and queue places
+    are the tickers' business."""
+    if drawn[0] != now[0]:
+        return True
+    return (drawn[2], drawn[3]) != (now[2], now[3]) and time.monotonic() - drawn[-1] >= EPOCH_REDRAW_SECONDS
+
+
+def _watch(run_id: str, drawn: tuple) -> None:
+    run = state.get_run(run_id)
+    if run is not None and changed(drawn, run.version()):
+        st.rerun()
+
+
+def _ticker(run_id: str, lang: str, drawn: tuple) -> None:
+    run = state.get_run(run_id)
+    if run is None:
+        return
+    if changed(drawn, run.version()):
+        st.rerun()  # the panel shows another state or epoch: once, the whole page
+    _status(run.snapshot(history=False), lang)
+
+
+def _step_charts(run_id: str, lang: str) -> None:
+    run = state.get_run(run_id)
+    if run is not None:
+        _draw_charts(run, None, lang)
 
 
 def _header(snap: RunSnapshot, lang: str) -> None:
@@ -54,6 +101,7 @@ def _header(snap: RunSnapshot, lang: str) -> None:
         st.caption(snap.run_id)
         if snap.device:
             st.caption(tr("live.device", lang, device=snap.device))
+
 
 
 # --- controls ---------------------------------------------------------------------------------
@@ -91,10 +139,7 @@ def _continue(run: Run, extra_epochs: int) -> None:
 
 def _status(snap: RunSnapshot, lang: str) -> None:
     if snap.state == RunState.QUEUED:
-        if snap.queue_position:
-            st.info(tr("live.queued", lang, position=snap.queue_position), icon=":material/hourglass_top:")
-        else:
-            st.info(tr("live.queued_waiting", lang), icon=":material/hourglass_top:")
+        _queue(snap, lang)
     elif snap.state == RunState.PAUSED:
         st.info(tr("live.paused", lang), icon=":material/pause_circle:")
     elif snap.state == RunState.STOPPED:
@@ -119,6 +164,21 @@ def _status(snap: RunSnapshot, lang: str) -> None:
     cols[4].metric(tr("live.eta", lang), duration(snap.eta_seconds) if snap.active else "–")
 
 
+def _queue(snap: RunSnapshot, lang: str) -> None:
+    """Where the run stands in the queue and about when its turn comes."""
+    if not snap.queue_position:
+        st.info(tr("live.queued_waiting", lang), icon=":material/hourglass_top:")
+        return
+    lines = [tr("live.queued", lang, position=snap.queue_position)]
+    if snap.turn_in_seconds is not None:
+        lines.append(tr("live.turn_in", lang, wait=duration(max(snap.turn_in_seconds, 1))))
+    lines.append(tr("live.queue_line", lang, running=snap.training_now, ahead=snap.queue_position - 1,
+                    behind=max(0, snap.queue_length - snap.queue_position)))
+    if snap.step:
+        lines.append(tr("live.turn_given", lang))
+    st.info("  \n".join(lines), icon=":material/hourglass_top:")
+
+
 def progress_text(snap: RunSnapshot, lang: str) -> str:
     """Where the run is, in words that fit its state: the epoch under way while it trains; the epochs done once
     it has ended, and where in the next one a stop cut it (resuming starts that epoch again)."""
@@ -132,31 +192,81 @@ def progress_text(snap: RunSnapshot, lang: str) -> str:
     return done
 
 
-def _charts(snap: RunSnapshot, lang: str) -> None:
+def _drawn(run_id: str) -> dict:
+    """What this session last drew of the run: {name: (what it was drawn from, figure or bytes)}."""
+    cache = st.session_state.setdefault(CACHE_KEY, {})
+    if cache.get("run_id") != run_id:
+        cache.clear()
+        cache["run_id"] = run_id
+    return cache
+
+
+def _figure(run_id: str, name: str, source: tuple, build):
+    """The figure drawn last time if it was drawn from the same points, else a new one."""
+    cache = _drawn(run_id)
+    kept = cache.get(name)
+    if kept is not None and kept[0] == source:
+        return kept[1]
+    figure = build()
+    cache[name] = (source, figure)
+    return figure
+
+
+def _draw_charts(run: Run, snap: RunSnapshot | None, lang: str) -> None:
+    """The per-step charts. Without a snapshot (the chart ticker) the steps are copied only if there are new
+    ones."""
+    source = (run.step, len(run.steps["step"]), lang)
+    kept = _drawn(run.run_id).get("loss_steps")
+    if kept is not None and kept[0] == source:
+        steps = None  # unchanged: the figures kept are drawn again
+    else:
+        steps = snap.steps if snap is not None else run.snapshot().steps
+        if not steps["step"]:
+            st.caption(tr("live.waiting", lang))
+            return
+    key = f"chart.{run.run_id}"
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{tr('live.tab_losses', lang)} · {tr('live.per_step', lang)}**")
+        st.plotly_chart(_figure(run.run_id, "loss_steps", source, lambda: charts.losses_per_step(steps, lang)),
+                        key=f"{key}.loss_steps")
+    with right:
+        st.markdown(f"**{tr('live.tab_accuracy', lang)}**")
+        st.plotly_chart(_figure(run.run_id, "accuracy", source, lambda: charts.accuracy_per_step(steps, lang)),
+                        key=f"{key}.accuracy")
+
+
+def _epoch_charts(run: Run, snap: RunSnapshot, lang: str) -> None:
     if not snap.steps["step"]:
-        st.caption(tr("live.waiting", lang))
         return
     key = f"chart.{snap.run_id}"
-    top_left, top_right = st.columns(2)
-    with top_left:
-        st.markdown(f"**{tr('live.tab_losses', lang)} · {tr('live.per_step', lang)}**")
-        st.plotly_chart(charts.losses_per_step(snap.steps, lang), key=f"{key}.loss_steps")
-    with top_right:
+    source = (tuple(e["epoch"] for e in snap.epochs), lang)
+    left, right = st.columns(2)
+    with left:
         st.markdown(f"**{tr('live.tab_losses', lang)} · {tr('live.per_epoch', lang)}**")
         if snap.epochs:
-            st.plotly_chart(charts.losses_per_epoch(snap.epochs, lang), key=f"{key}.loss_epochs")
+            st.plotly_chart(_figure(snap.run_id, "loss_epochs", source,
+                                    lambda: charts.losses_per_epoch(snap.epochs, lang)), key=f"{key}.loss_epochs")
         else:
             st.caption(tr("live.no_epochs", lang))
-    bottom_left, bottom_right = st.columns(2)
-    with bottom_left:
-        st.markdown(f"**{tr('live.tab_accuracy', lang)}**")
-        st.plotly_chart(charts.accuracy_per_step(snap.steps, lang), key=f"{key}.accuracy")
-    with bottom_right:
+    with right:
         st.markdown(f"**{tr('live.tab_speed', lang)}**")
         if snap.epochs:
-            st.plotly_chart(charts.speed_per_epoch(snap.epochs, lang), key=f"{key}.speed")
+            st.plotly_chart(_figure(snap.run_id, "speed", source, lambda: charts.speed_per_epoch(snap.epochs, lang)),
+                            key=f"{key}.speed")
         else:
             st.caption(tr("live.no_epochs", lang))
+
+
+def grid_bytes(run: Run, epoch: int) -> bytes:
+    """An epoch grid's PNG, read once per session (the newest and the scrubbed one are kept)."""
+    cache = _drawn(run.run_id)
+    grids = cache.setdefault("grids", {})
+    if epoch not in grids:
+        if len(grids) >= 2:
+            grids.pop(next(iter(grids)))
+        grids[epoch] = run.grid_path(epoch).read_bytes()
+    return grids[epoch]
 
 
 def _grids(run: Run, snap: RunSnapshot, lang: str) -> None:
@@ -164,7 +274,7 @@ def _grids(run: Run, snap: RunSnapshot, lang: str) -> None:
     if not epochs:
         return
     newest, scrubbed = st.columns(2)
-    newest.image(str(run.grid_path(epochs[-1])), caption=tr("live.grid_newest", lang, epoch=epochs[-1]),
+    newest.image(grid_bytes(run, epochs[-1]), caption=tr("live.grid_newest", lang, epoch=epochs[-1]),
                  width="stretch")
     if len(epochs) > 1:
         with scrubbed:
@@ -172,7 +282,7 @@ def _grids(run: Run, snap: RunSnapshot, lang: str) -> None:
             if chosen == epochs[-1]:
                 st.info(tr("live.grid_following", lang), icon=":material/fast_forward:")
             else:
-                st.image(str(run.grid_path(chosen)), caption=tr("live.grid_epoch", lang, epoch=chosen),
+                st.image(grid_bytes(run, chosen), caption=tr("live.grid_epoch", lang, epoch=chosen),
                          width="stretch")
     st.caption(tr("live.grid_help", lang))
 

@@ -58,7 +58,7 @@ class RunRegistry:
     def active_run(self, session_id: str) -> Run | None:
         """The session's queued, running or paused run, if any (at most one: start_run and resume_run see to it)."""
         with self._lock:
-            return next((run for run in self._runs.values() if run.owner == session_id and run.snapshot().active),
+            return next((run for run in self._runs.values() if run.owner == session_id and run.snapshot(history=False).active),
                         None)
 
     def start_run(self, session_id: str, config: TrainConfig, dataset: Dataset | None = None,
@@ -135,7 +135,7 @@ class RunRegistry:
             if not force and time.time() - self._last_cleanup < CLEANUP_EVERY_SECONDS:
                 return []
             self._last_cleanup = time.time()
-            busy = {run.owner for run in self._runs.values() if run.snapshot().active}
+            busy = {run.owner for run in self._runs.values() if run.snapshot(history=False).active}
         removed = housekeeping.cleanup_idle_sessions(self.root, busy)  # deleting files: not under the lock
         with self._lock:
             for run_id in [i for i, run in self._runs.items() if run.owner in removed]:
@@ -194,7 +194,7 @@ def _run_to_show(sid: str, run_ids: list[str]) -> str:
         return wanted
     for run_id in reversed(run_ids):
         run = registry().get(sid, run_id)
-        if run is not None and run.snapshot().active:
+        if run is not None and run.snapshot(history=False).active:
             return run_id
     return run_ids[-1]
 
@@ -274,7 +274,7 @@ def start_run(config: TrainConfig, dataset: Dataset | None = None) -> Run:
 def delete_run(run_id: str) -> None:
     """Remove one of this session's runs and its files; an active run is left alone."""
     run = get_run(run_id)
-    if run is None or run.snapshot().active:
+    if run is None or run.snapshot(history=False).active:
         return
     registry().forget(run_id)
     remove_run(run.directory)

@@ -126,7 +126,7 @@ def machine(lang: str) -> None:
 @st.fragment(run_every=2.0)
 def jobs(lang: str) -> None:
     machine(lang)
-    runs = [run for run in state.registry().all_runs() if run.snapshot().state in ACTIVE_STATES]
+    runs = [run for run in state.registry().all_runs() if run.snapshot(history=False).state in ACTIVE_STATES]
     if not runs:
         st.info(tr("teacher.no_jobs", lang))
         return

@@ -237,6 +237,17 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
         "en": "Queued: position {position}. It starts as soon as the server has a free slot.",
     },
     "live.queued_waiting": {"es": "En cola: empezará enseguida.", "en": "Queued: it starts shortly."},
+    "live.turn_in": {"es": "Tu turno en unos {wait} (min:s).", "en": "Your turn in about {wait} (min:s)."},
+    "live.queue_line": {
+        "es": "Cola: {running} entrenando ahora, {ahead} por delante de ti, {behind} detrás.",
+        "en": "Queue: {running} training now, {ahead} ahead of you, {behind} behind.",
+    },
+    "live.turn_given": {
+        "es": "Mientras otros esperan, los entrenamientos se turnan: el tuyo ha cedido su turno y seguirá justo "
+              "donde lo dejó, sin perder nada.",
+        "en": "While others wait, trainings take turns: yours gave up its turn and will go on exactly where it "
+              "left off, losing nothing.",
+    },
     "live.pause": {"es": "Pausar", "en": "Pause"},
     "live.resume": {"es": "Reanudar", "en": "Resume"},
     "live.stop": {"es": "Detener", "en": "Stop"},

@@ -1,0 +1,89 @@
+"""FIFO against fair turns: 30 students submit short real runs at once to one training slot.
+
+    python -m bench.fair_turns --students 30 --epochs 3
+
+Each run is the `fast` recipe on a small MNIST subset (real Runs, real threads, one slot). Printed for FIFO
+(each run to its end) and fair turns (one epoch a turn while others wait), side by side: seconds from the
+submission until every student has a first epoch grid, until all have finished, and the spread of the waits for a
+first grid (median, p90, max).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import header
+
+
+def simulate(students: int, epochs: int, images: int, fair: bool, folder: Path) -> dict:
+    from gan_core import PRESETS, Run
+    from gan_core.datasets import load_dataset
+    from gan_core.scheduler import Scheduler
+
+    dataset = load_dataset("mnist")
+    scheduler = Scheduler(1, turn_epochs=1) if fair else Scheduler(1)
+    config = PRESETS["fast"].config(epochs=epochs, batch_size=32, max_images=images, clusters=0)
+    runs = [Run.create(folder / f"student{i:02d}", config.from_dict(config.to_dict()), dataset=dataset,
+                       owner=f"student{i:02d}") for i in range(students)]
+    submitted = time.monotonic()
+    for run in runs:
+        run.start(scheduler)
+    first_grid: dict[str, float] = {}
+    finished: dict[str, float] = {}
+    while len(finished) < len(runs):
+        now = time.monotonic() - submitted
+        for run in runs:
+            snap = run.snapshot(history=False)
+            if run.run_id not in first_grid and 1 in snap.grid_epochs:
+                first_grid[run.run_id] = now
+            if run.run_id not in finished and not snap.active:
+                finished[run.run_id] = now
+        time.sleep(0.1)
+    steps_ok = all(run.snapshot().steps["step"] == list(range(1, run.snapshot().step + 1)) for run in runs)
+    waits = sorted(first_grid.values())
+    return {
+        "every_first_grid": max(waits), "median_first_grid": statistics.median(waits),
+        "p90_first_grid": waits[int(0.9 * (len(waits) - 1))], "all_finished": max(finished.values()),
+        "median_finished": statistics.median(finished.values()),
+        "yields": sum(1 for _, event, _ in scheduler.history if event == "yield"),
+        "all_finished_ok": all(run.snapshot().state.value == "finished" for run in runs), "steps_ok": steps_ok,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--images", type=int, default=128, help="images per run (batch 32)")
+    args = parser.parse_args()
+    header(f"fair turns: {args.students} students, {args.epochs} epochs of {args.images // 32} batches, one slot")
+    results = {}
+    for name, fair in (("FIFO", False), ("fair turns", True)):
+        print(f"running {name} ...", flush=True)
+        with tempfile.TemporaryDirectory(prefix="gan-fair-") as tmp:
+            results[name] = simulate(args.students, args.epochs, args.images, fair, Path(tmp))
+    print()
+    rows = (("every student has a first grid, s", "every_first_grid"), ("median first grid, s", "median_first_grid"),
+            ("p90 first grid, s", "p90_first_grid"), ("median finished, s", "median_finished"),
+            ("all finished, s", "all_finished"), ("turns given up", "yields"),
+            ("all finished, no step lost", None))
+    print(f"{'':38s}" + "".join(f"{name:>14s}" for name in results))
+    for label, key in rows:
+        if key is None:
+            values = [f"{'yes' if r['all_finished_ok'] and r['steps_ok'] else 'NO':>14s}" for r in results.values()]
+        else:
+            values = [f"{r[key]:14.1f}" if isinstance(r[key], float) else f"{r[key]:14d}" for r in results.values()]
+        print(f"{label:38s}" + "".join(values))
+    fifo, fair = results["FIFO"], results["fair turns"]
+    print(f"first grid for everyone: FIFO / fair = {fifo['every_first_grid'] / fair['every_first_grid']:.1f}x; "
+          f"all finished: fair / FIFO = {fair['all_finished'] / fifo['all_finished']:.2f}x")
+    print(f"load average at end {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

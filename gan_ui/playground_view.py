@@ -28,7 +28,7 @@ FLASH_KEY = "pg.flash"
 LEARNING_RATES = (0.0001, 0.0003, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.1)
 CANVAS_CELLS = 41  # the drawing canvas: a 41x41 grid of clickable cells over the box
 REAL_COLOUR, FAKE_COLOUR = "#1a9850", "#7b3294"
-HEATMAP_SCALE = [[0.0, "#e7d4e8"], [0.5, "#f7f7f7"], [1.0, "#d9f0d3"]]  # purple "fake", white unsure, green "real"
+HEATMAP_SCALE = [[0.0, "#c2a5cf"], [0.5, "#f7f7f7"], [1.0, "#a6dba0"]]  # purple "fake", white unsure, green "real"
 ARROW_SCALE = 0.08  # box units per unit of gradient
 ARROW_MAX = 0.3
 MODEL_FIELDS = ("g_layers", "g_width", "d_layers", "d_width", "activation", "noise_dim", "noise", "batch_size")
@@ -67,6 +67,8 @@ def playground_page(lang: str) -> None:
         _model_controls(playground_, lang)
     with right:
         view = playground_.view()
+        # Outside the fragment: a click reruns the page, and is never lost to a fragment the page just replaced
+        _transport(playground_, view, lang)
         active = view.building or view.state in (RunState.RUNNING, RunState.QUEUED)
         st.fragment(_live, run_every=REFRESH_SECONDS if active else None)(lang, active)
     if st.session_state.get("pg.data") == POINTS:
@@ -226,8 +228,7 @@ def _live(lang: str, was_active: bool) -> None:
     view = playground_.view()
     active = view.building or view.state in (RunState.RUNNING, RunState.QUEUED)
     if active != was_active:
-        st.rerun()  # started or stopped: redraw the page so the timer starts or stops
-    _transport(playground_, view, lang)
+        st.rerun()  # started or stopped: redraw the page so the timer and the Play/Pause button follow
     if view.message is not None:
         st.warning(view.message.text(lang), icon=":material/info:")
     if view.building or view.heatmap is None:
@@ -297,7 +298,7 @@ def _square(figure: go.Figure, height: int) -> None:
     axis = dict(range=[-BOX, BOX], showgrid=False, zeroline=False, constrain="domain")
     figure.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), xaxis=axis,
                          yaxis=dict(axis, scaleanchor="x", scaleratio=1), uirevision="keep",
-                         legend=dict(orientation="h", yanchor="top", y=-0.02, x=0))
+                         legend=dict(orientation="h", yanchor="top", y=-0.06, x=0))
 
 
 def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -327,12 +328,12 @@ def plane_figure(view, layers, lang: str) -> go.Figure:
         figure.add_trace(go.Scatter(x=view.real[:, 0], y=view.real[:, 1], mode="markers",
                                     name=tr("pg.trace.real", lang), marker=dict(size=5, color=REAL_COLOUR)))
     stage = view.stage if view.slow else None
+    if "arrows" in layers and stage is None:  # under the points, so every fake point stays visible
+        _arrows(figure, view.fake, view.arrows, lang)
     if "fake" in layers:
         figure.add_trace(go.Scatter(x=view.fake[:, 0], y=view.fake[:, 1], mode="markers",
                                     name=tr("pg.trace.fake", lang),
                                     marker=dict(size=5, color=FAKE_COLOUR, opacity=0.35 if stage else 1.0)))
-    if "arrows" in layers and stage is None:
-        _arrows(figure, view.fake, view.arrows, lang)
     if stage is not None:
         _stage_traces(figure, stage, lang)
     _square(figure, 520)

@@ -493,6 +493,7 @@ class PlaygroundView:
     history: dict  # step, d_loss, g_loss (NaN where that network did not move), js_step, js
     stage: dict | None  # slow motion: {"phase", "stage", "index", "count", arrays...}
     applied: list  # [(field, value, step)] the live changes and the step they took effect at
+    pending: dict  # live changes made that the next step will apply
     message: Message | None
     queue_position: int | None
 
@@ -645,7 +646,7 @@ class Playground:
                 manifold=view.get("manifold"), heatmap=view.get("heatmap"),
                 heatmap_axis=None if experiment is None else experiment.heatmap_axis,
                 history={k: list(v) for k, v in self._history.items()}, stage=self._stage,
-                applied=list(self._applied[-6:]), message=self._message, queue_position=position)
+                applied=list(self._applied[-6:]), pending=dict(self._pending), message=self._message, queue_position=position)
 
     # --- internals ---------------------------------------------------------------------------------------------
 

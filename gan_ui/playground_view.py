@@ -283,6 +283,9 @@ def _status(view, lang: str) -> None:
     columns[2].metric(tr("pg.arrow_length", lang), f"{view.arrow_length:.3g}", help=tr("pg.arrow_help", lang))
     if view.state == RunState.QUEUED and view.queue_position:
         st.info(tr("pg.state.queued", lang, position=view.queue_position), icon=":material/hourglass_top:")
+    if view.pending:
+        st.caption(" · ".join(tr("pg.pending_value", lang, field=tr(f"pg.{name}", lang), value=_shown_value(value))
+                              for name, value in view.pending.items()))
     if view.applied:
         st.caption(" · ".join(tr("pg.applied", lang, field=tr(f"pg.{name}", lang), value=_shown_value(value),
                                  step=step) for name, value, step in view.applied))

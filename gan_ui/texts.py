@@ -173,7 +173,7 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
         "en": "How hard G's loss pushes each fake point (the gradient per point). Near 0: G no longer learns.",
     },
     "pg.applied": {"es": "{field} = {value} desde el paso {step}", "en": "{field} = {value} from step {step}"},
-    "pg.pending": {"es": "Cambios pendientes: se aplican en el siguiente paso.", "en": "Pending changes: they apply at the next step."},
+    "pg.pending_value": {"es": "{field} = {value}: se aplica en el siguiente paso", "en": "{field} = {value}: applies at the next step"},
     "pg.chart_losses": {"es": "Pérdidas por paso", "en": "Losses per step"},
     "pg.chart_js": {"es": "Divergencia JS (bits)", "en": "JS divergence (bits)"},
     "pg.critic_note": {

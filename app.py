@@ -46,6 +46,7 @@ page = st.navigation([
     st.Page("app_pages/data.py", title=tr("nav.data", lang), icon="🖼️", url_path="data"),
     st.Page("app_pages/explore.py", title=tr("nav.explore", lang), icon="🧭", url_path="explore"),
     st.Page("app_pages/learn.py", title=tr("nav.learn", lang), icon="🎓", url_path="learn"),
+    st.Page("app_pages/playground.py", title=tr("nav.playground", lang), icon="🔬", url_path="playground"),
     st.Page("app_pages/teacher.py", title=tr("nav.teacher", lang), icon="🔑",
             url_path="teacher"),
 ])

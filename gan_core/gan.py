@@ -69,6 +69,16 @@ def gradients(compute, *targets):
     raise NotImplementedError(f"gan_core trains with the tensorflow or torch backend, not {backend}")
 
 
+def compiled(function):
+    """`function` traced into a graph where the backend has one (TensorFlow's tf.function), else as it is. For
+    callers that step a GAN themselves, many times a second, where fit's per-call set-up would dominate."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(function, reduce_retracing=True)
+    return function
+
+
 def input_gradient(function, inputs):
     """d sum(function(inputs)) / d inputs, differentiable again (WGAN-GP's penalty is trained through it)."""
     backend = keras.backend.backend()
@@ -91,7 +101,8 @@ def input_gradient(function, inputs):
 class GAN(keras.Model):
     """Generator and discriminator trained adversarially.
 
-    Batches are uint8 images (n, h, w, c), or (images, labels) for a conditional GAN.
+    Batches are uint8 images (n, h, w, c), or (images, labels) for a conditional GAN; a subclass that overrides
+    `prepare_real` and `sample_latents` trains on other data with the same steps (gan_core.playground: 2-D points).
     Self-conditioned (`cluster_bounds`, see gan_core.clusters): batches are (images, groups); D sees the group of
     every image, G takes only latents and draws its group from latent dimension 0 at these bounds.
     Each step returns that step's values: g_loss, d_loss, d_acc_real, d_acc_fake.
@@ -177,33 +188,51 @@ class GAN(keras.Model):
         count = ops.shape(real)[0]
         return logits[:count], logits[count:]
 
-    def train_step(self, data):
+    def prepare_real(self, data):
+        """(real batch in the networks' range, labels or None) from what the dataset yields: uint8 images go to
+        [-1, 1]. A GAN on other data (gan_core.playground's 2-D points) overrides this."""
         if self.num_classes:
             real_uint8, labels = data
             labels = ops.reshape(ops.cast(labels, "int32"), (-1, 1))
         else:
             real_uint8, labels = data, None
-        real = ops.cast(real_uint8, "float32") / 127.5 - 1.0
+        return ops.cast(real_uint8, "float32") / 127.5 - 1.0, labels
+
+    def sample_latents(self, batch):
+        """G's input noise for one batch: standard normal (batch, latent_dim)."""
+        return keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+
+    def train_step(self, data):
+        real, labels = self.prepare_real(data)
         batch = ops.shape(real)[0]
         if self.simultaneous:
             real_logits, fake_logits, g_loss, d_loss = self._simultaneous_step(real, labels, batch)
             return self._step_values(real_logits, fake_logits, g_loss, d_loss)
 
-        d_weights, g_weights = self.discriminator.trainable_weights, self.generator.trainable_weights
         for _ in range(self.d_steps):
-            latents = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
-            fake_labels = self._fake_labels(latents, labels)  # conditional: the real batch's classes
+            d_loss, real_logits, fake_logits = self.discriminator_update(real, labels, self.sample_latents(batch))
+        g_loss = self.generator_update(self.sample_latents(batch), labels)
+        return self._step_values(real_logits, fake_logits, g_loss, d_loss)
 
-            def discriminator_pass():
-                fake = self.generate(latents, fake_labels, training=True)
-                real_logits, fake_logits = self._critic_real_and_fake(real, labels, fake, fake_labels)
-                return self._discriminator_loss(real_logits, fake_logits, real, fake, fake_labels), real_logits, fake_logits
+    def discriminator_update(self, real, labels, latents):
+        """One optimizer step of D on a real batch against G(latents); returns (d_loss, real_logits, fake_logits)
+        as they were before the step."""
+        fake_labels = self._fake_labels(latents, labels)  # conditional: the real batch's classes
+        d_weights = self.discriminator.trainable_weights
 
-            (d_loss, real_logits, fake_logits), (grads,) = gradients(discriminator_pass, (0, d_weights))
-            self.d_optimizer.apply_gradients(zip(grads, d_weights))
+        def discriminator_pass():
+            fake = self.generate(latents, fake_labels, training=True)
+            real_logits, fake_logits = self._critic_real_and_fake(real, labels, fake, fake_labels)
+            return self._discriminator_loss(real_logits, fake_logits, real, fake, fake_labels), real_logits, fake_logits
 
-        latents = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+        values, (grads,) = gradients(discriminator_pass, (0, d_weights))
+        self.d_optimizer.apply_gradients(zip(grads, d_weights))
+        return values
+
+    def generator_update(self, latents, labels=None):
+        """One optimizer step of G from `latents` (and the moving average's update); returns G's loss before it."""
         fake_labels = self._fake_labels(latents, labels)
+        g_weights = self.generator.trainable_weights
 
         def generator_pass():
             fake = self.generate(latents, fake_labels, training=True)
@@ -212,12 +241,12 @@ class GAN(keras.Model):
         (g_loss,), (grads,) = gradients(generator_pass, (0, g_weights))
         self.g_optimizer.apply_gradients(zip(grads, g_weights))
         self._update_average()
-        return self._step_values(real_logits, fake_logits, g_loss, d_loss)
+        return g_loss
 
     def _simultaneous_step(self, real, labels, batch):
         """TensorFlow's DCGAN tutorial: one generator pass; D's and G's gradients from the same logits, both
         applied at once. G's loss sees D before D's update, as in the tutorial."""
-        latents = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+        latents = self.sample_latents(batch)
         fake_labels = self._fake_labels(latents, labels)
         g_weights, d_weights = self.generator.trainable_weights, self.discriminator.trainable_weights
 
@@ -261,11 +290,11 @@ class GAN(keras.Model):
         }
 
     def _gradient_penalty(self, real, fake, labels):
-        batch = ops.shape(real)[0]
-        alpha = keras.random.uniform((batch, 1, 1, 1), 0.0, 1.0, seed=self.seed_generator)  # uniform in [0, 1]
+        batch, rank = ops.shape(real)[0], len(real.shape)  # images (n, h, w, c) or points (n, 2)
+        alpha = keras.random.uniform((batch,) + (1,) * (rank - 1), 0.0, 1.0, seed=self.seed_generator)  # in [0, 1]
         mixed = real + alpha * (fake - real)
         grads = input_gradient(lambda images: self._critic(images, labels), mixed)
-        norms = ops.sqrt(ops.sum(ops.square(grads), axis=[1, 2, 3]) + 1e-12)
+        norms = ops.sqrt(ops.sum(ops.square(grads), axis=list(range(1, rank))) + 1e-12)
         return ops.mean(ops.square(norms - 1.0))
 
     def call(self, inputs, training=False):

@@ -175,6 +175,43 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "El índice del zip ocupa {megabytes} MB (máximo {limit} MB): se ha rechazado sin abrirlo.",
         "en": "The zip's listing takes {megabytes} MB (at most {limit} MB): it was refused without opening it.",
     },
+    # --- the 2-D playground's data ----------------------------------------------
+    "playground.csv_too_big": {
+        "es": "El CSV ocupa {size_kb} KB; el límite es {limit_kb} KB. Sube como mucho unos miles de puntos.",
+        "en": "The CSV is {size_kb} KB; the limit is {limit_kb} KB. Upload at most a few thousand points.",
+    },
+    "playground.csv_not_text": {
+        "es": "Ese archivo no es texto (UTF-8): sube un CSV con dos columnas de números, x e y.",
+        "en": "That file is not text (UTF-8): upload a CSV with two columns of numbers, x and y.",
+    },
+    "playground.csv_columns": {
+        "es": "Línea {line}: hay {count} columnas y deben ser 2 (x, y), separadas por coma, punto y coma o tabulador.",
+        "en": "Line {line}: it has {count} columns and must have 2 (x, y), separated by a comma, semicolon or tab.",
+    },
+    "playground.csv_number": {
+        "es": "Línea {line}: «{value}» no es un número finito. Cada fila debe tener dos números, x e y.",
+        "en": "Line {line}: “{value}” is not a finite number. Every row must hold two numbers, x and y.",
+    },
+    "playground.csv_too_many": {
+        "es": "El CSV tiene más de {limit} puntos: para un dibujo en 2-D bastan unos cientos.",
+        "en": "The CSV has more than {limit} points: a few hundred are enough for a 2-D picture.",
+    },
+    "playground.csv_too_few": {
+        "es": "El CSV tiene {count} puntos; hacen falta al menos {minimum}.",
+        "en": "The CSV has {count} points; at least {minimum} are needed.",
+    },
+    "playground.csv_one_point": {
+        "es": "Todos los puntos del CSV son el mismo: no hay forma que aprender.",
+        "en": "Every point in the CSV is the same: there is no shape to learn.",
+    },
+    "playground.no_points": {
+        "es": "Aún no hay puntos: dibuja algunos en el lienzo o sube un CSV.",
+        "en": "There are no points yet: draw some on the canvas or upload a CSV.",
+    },
+    "playground.idle_paused": {
+        "es": "Pausado: nadie miraba esta página desde hace un rato.",
+        "en": "Paused: nobody had been looking at this page for a while.",
+    },
     # --- reasons a photo was skipped -------------------------------------------
     "skip.not_an_image": {"es": "no es una imagen", "en": "not an image"},
     "skip.corrupt": {"es": "imagen dañada o truncada", "en": "corrupt or truncated image"},

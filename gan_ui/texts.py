@@ -22,6 +22,7 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "nav.learn": {"es": "Aprende", "en": "Learn"},
     "nav.explore": {"es": "Explorar", "en": "Explore"},
     "nav.teacher": {"es": "Profesor", "en": "Teacher"},
+    "nav.playground": {"es": "Laboratorio 2-D", "en": "2-D playground"},
     # --- datasets, classes, losses -------------------------------------------------------
     "dataset.mnist": {"es": "MNIST: dígitos escritos a mano (28×28, gris)", "en": "MNIST: handwritten digits (28×28, grey)"},
     "dataset.fashion_mnist": {"es": "Fashion-MNIST: prendas de ropa (28×28, gris)", "en": "Fashion-MNIST: clothes (28×28, grey)"},
@@ -53,6 +54,199 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
     "loss.lsgan": {"es": "Mínimos cuadrados (LSGAN)", "en": "Least squares (LSGAN)"},
     "loss.hinge": {"es": "Bisagra (hinge)", "en": "Hinge"},
     "loss.wgan_gp": {"es": "Wasserstein con penalización de gradiente (WGAN-GP)", "en": "Wasserstein with gradient penalty (WGAN-GP)"},
+    # --- playground (2-D) --------------------------------------------------------------------
+    "pg.title": {"es": "Laboratorio 2-D", "en": "2-D playground"},
+    "pg.intro": {
+        "es": "Una GAN en dos dimensiones, donde todo se ve a la vez: los puntos reales (verde), los falsos que "
+              "dibuja G (morado), la decisión de D sobre todo el plano (fondo: verde «real», morado «falso»), cómo G "
+              "dobla el espacio del ruido (la malla) y hacia dónde empuja la pérdida a cada punto falso (flechas). "
+              "Es el mismo modelo `GAN`, con las mismas pérdidas y optimizadores que las recetas de imágenes.",
+        "en": "A GAN in two dimensions, where everything is visible at once: the real points (green), the fake ones G "
+              "draws (purple), D's decision over the whole plane (background: green “real”, purple “fake”), how G "
+              "bends the noise space (the mesh) and where the loss pushes each fake point (arrows). It is the same "
+              "`GAN` model, with the same losses and optimizers as the image recipes.",
+    },
+    "pg.data": {"es": "Datos reales", "en": "Real data"},
+    "pg.data.line": {"es": "Línea", "en": "Line"},
+    "pg.data.gaussians": {"es": "Mezcla de 3 gaussianas", "en": "Mixture of 3 Gaussians"},
+    "pg.data.ring": {"es": "Anillo de 8 gaussianas", "en": "Ring of 8 Gaussians"},
+    "pg.data.disjoint": {"es": "Dos regiones separadas", "en": "Two separate regions"},
+    "pg.data.points": {"es": "Tus puntos (dibujados o CSV)", "en": "Your points (drawn or CSV)"},
+    "pg.draw_help": {
+        "es": "Haz clic en el lienzo para añadir un punto, o elige la herramienta de lazo o de caja (arriba a la "
+              "derecha del gráfico) y rodea una zona para rellenarla. Luego pulsa «Entrenar con estos puntos».",
+        "en": "Click the canvas to add a point, or pick the lasso or box tool (top right of the chart) and draw "
+              "round an area to fill it. Then press “Train on these points”.",
+    },
+    "pg.drawn_count": {"es": "{count} puntos dibujados", "en": "{count} points drawn"},
+    "pg.use_points": {"es": "Entrenar con estos puntos", "en": "Train on these points"},
+    "pg.clear_points": {"es": "Borrar el dibujo", "en": "Clear the drawing"},
+    "pg.csv": {"es": "…o sube un CSV de puntos (x, y)", "en": "…or upload a CSV of points (x, y)"},
+    "pg.csv_help": {
+        "es": "Dos columnas de números por fila, con o sin cabecera; hasta {limit} puntos y {kb} KB. Se centran y "
+              "escalan al recuadro sin deformarlos.",
+        "en": "Two columns of numbers per row, with or without a header; up to {limit} points and {kb} KB. They are "
+              "centred and scaled into the box without distorting them.",
+    },
+    "pg.csv_loaded": {"es": "{count} puntos cargados de {name}.", "en": "{count} points loaded from {name}."},
+    "pg.examples": {"es": "Fallos a propósito", "en": "Failures on purpose"},
+    "pg.example.mode_collapse": {"es": "Colapso de modos", "en": "Mode collapse"},
+    "pg.example.vanishing": {"es": "Gradientes que desaparecen", "en": "Vanishing gradients"},
+    "pg.example.wgan_fix": {"es": "WGAN-GP lo arregla", "en": "WGAN-GP fixes it"},
+    "pg.example_look.mode_collapse": {
+        "es": "Anillo de 8 modos contra un D diez veces más rápido que G y con 5 pasos por cada uno de G. Mira los "
+              "puntos morados: se amontonan en uno o dos de los ocho círculos y saltan de uno a otro mientras el fondo "
+              "de D los persigue; la divergencia JS no baja.",
+        "en": "A ring of 8 modes against a D ten times faster than G, with 5 steps per G step. Watch the purple "
+              "points: they pile up on one or two of the eight blobs and hop from one to another while D's background "
+              "chases them; the JS divergence does not come down.",
+    },
+    "pg.example_look.vanishing": {
+        "es": "La pérdida logarítmica clásica contra un D con ReLU que aprende veinte veces más rápido que G, con 5 "
+              "pasos por cada uno de G. Mira las flechas: en cuanto D está seguro y se queda plano alrededor de los "
+              "puntos falsos, se encogen hasta desaparecer (la longitud media cae a 0), los puntos morados se quedan "
+              "quietos y la divergencia JS deja de bajar.",
+        "en": "The classic log loss against a ReLU D that learns twenty times faster than G, with 5 steps per G step. "
+              "Watch the arrows: as soon as D is sure and flat around the fake points they shrink to nothing (the mean "
+              "length drops to 0), the purple points freeze and the JS divergence stops coming down.",
+    },
+    "pg.example_look.wgan_fix": {
+        "es": "El anillo con WGAN-GP (ruido 2-D, Leaky ReLU, 5 pasos de D por paso de G): la penalización mantiene la "
+              "pendiente del crítico cerca de 1, así que las flechas nunca desaparecen (longitud media cerca de 1) y "
+              "los puntos morados se reparten por casi todos los ocho círculos, con puentes entre ellos, en vez de "
+              "amontonarse en uno o dos. El fondo ya no es una probabilidad: es la puntuación del crítico.",
+        "en": "The ring with WGAN-GP (2-D noise, leaky ReLU, 5 D steps per G step): the penalty holds the critic's "
+              "slope near 1, so the arrows never vanish (mean length near 1) and the purple points spread over almost "
+              "all eight blobs, with bridges between them, instead of piling up on one or two. The background is no "
+              "longer a probability: it is the critic's score.",
+    },
+    "pg.model": {"es": "Modelo (cambiarlo reinicia el experimento)", "en": "Model (changing it restarts the experiment)"},
+    "pg.g_layers": {"es": "Capas ocultas de G", "en": "G hidden layers"},
+    "pg.g_width": {"es": "Neuronas por capa de G", "en": "G neurons per layer"},
+    "pg.d_layers": {"es": "Capas ocultas de D", "en": "D hidden layers"},
+    "pg.d_width": {"es": "Neuronas por capa de D", "en": "D neurons per layer"},
+    "pg.activation": {"es": "Activación", "en": "Activation"},
+    "pg.noise_dim": {"es": "Dimensión del ruido", "en": "Noise dimension"},
+    "pg.noise": {"es": "Distribución del ruido", "en": "Noise distribution"},
+    "pg.noise.uniform": {"es": "Uniforme en [-1, 1]", "en": "Uniform in [-1, 1]"},
+    "pg.noise.gaussian": {"es": "Gaussiana N(0, 1)", "en": "Gaussian N(0, 1)"},
+    "pg.batch_size": {"es": "Tamaño de lote", "en": "Batch size"},
+    "pg.training": {"es": "Entrenamiento (se aplica en el siguiente paso)", "en": "Training (applies at the next step)"},
+    "pg.loss": {"es": "Pérdida", "en": "Loss"},
+    "pg.g_optimizer": {"es": "Optimizador de G", "en": "G optimizer"},
+    "pg.d_optimizer": {"es": "Optimizador de D", "en": "D optimizer"},
+    "pg.g_lr": {"es": "Tasa de aprendizaje de G", "en": "G learning rate"},
+    "pg.d_lr": {"es": "Tasa de aprendizaje de D", "en": "D learning rate"},
+    "pg.d_steps": {"es": "Pasos de D por paso de G", "en": "D steps per G step"},
+    "pg.play": {"es": "Entrenar", "en": "Play"},
+    "pg.pause": {"es": "Pausa", "en": "Pause"},
+    "pg.step": {"es": "Un paso", "en": "One step"},
+    "pg.step_d": {"es": "Solo D", "en": "Only D"},
+    "pg.step_g": {"es": "Solo G", "en": "Only G"},
+    "pg.restart": {"es": "Reiniciar", "en": "Restart"},
+    "pg.slow": {"es": "Cámara lenta", "en": "Slow motion"},
+    "pg.slow_help": {
+        "es": "En cámara lenta cada pulsación de «Un paso», «Solo D» o «Solo G» muestra la siguiente etapa del paso, "
+              "y «Entrenar» avanza una etapa cada {seconds} s.",
+        "en": "In slow motion each press of “One step”, “Only D” or “Only G” shows the next stage of the step, and "
+              "“Play” moves one stage every {seconds} s.",
+    },
+    "pg.layers": {"es": "Capas del dibujo", "en": "Layers shown"},
+    "pg.layer.heatmap": {"es": "Decisión de D", "en": "D's decision"},
+    "pg.layer.real": {"es": "Reales", "en": "Real"},
+    "pg.layer.fake": {"es": "Falsos", "en": "Fake"},
+    "pg.layer.manifold": {"es": "Malla de G", "en": "G's mesh"},
+    "pg.layer.arrows": {"es": "Gradientes", "en": "Gradients"},
+    "pg.building": {"es": "Construyendo las redes…", "en": "Building the networks…"},
+    "pg.state.queued": {"es": "En cola: puesto {position}", "en": "Queued: position {position}"},
+    "pg.step_count": {"es": "Paso", "en": "Step"},
+    "pg.js": {"es": "Divergencia JS", "en": "JS divergence"},
+    "pg.js_help": {
+        "es": "Jensen-Shannon entre los histogramas de 2000 puntos reales y 2000 falsos en una cuadrícula de 20×20, "
+              "en bits: 1 es «no se solapan nada», y dos muestras de la misma distribución dan unas centésimas.",
+        "en": "Jensen-Shannon between the histograms of 2000 real and 2000 fake points on a 20×20 grid, in bits: 1 "
+              "means “no overlap at all”, and two samples of the same distribution give a few hundredths.",
+    },
+    "pg.arrow_length": {"es": "Longitud media de las flechas", "en": "Mean arrow length"},
+    "pg.arrow_help": {
+        "es": "Cuánto empuja la pérdida de G a cada punto falso (el gradiente por punto). Cerca de 0: G ya no aprende.",
+        "en": "How hard G's loss pushes each fake point (the gradient per point). Near 0: G no longer learns.",
+    },
+    "pg.applied": {"es": "{field} = {value} desde el paso {step}", "en": "{field} = {value} from step {step}"},
+    "pg.pending_value": {"es": "{field} = {value}: se aplica en el siguiente paso", "en": "{field} = {value}: applies at the next step"},
+    "pg.chart_losses": {"es": "Pérdidas por paso", "en": "Losses per step"},
+    "pg.chart_js": {"es": "Divergencia JS (bits)", "en": "JS divergence (bits)"},
+    "pg.critic_note": {
+        "es": "Con WGAN-GP el fondo es la puntuación del crítico, estirada a su mínimo y su máximo en el recuadro.",
+        "en": "With WGAN-GP the background is the critic's score, stretched between its minimum and maximum in the box.",
+    },
+    "pg.trace.real": {"es": "reales", "en": "real"},
+    "pg.trace.fake": {"es": "falsos (G)", "en": "fake (G)"},
+    "pg.trace.manifold": {"es": "malla del ruido por G", "en": "noise mesh through G"},
+    "pg.trace.arrows": {"es": "gradiente de G", "en": "G's gradient"},
+    "pg.trace.noise": {"es": "ruido z", "en": "noise z"},
+    "pg.trace.batch": {"es": "lote de este paso", "en": "this step's batch"},
+    "pg.trace.drawn": {"es": "tus puntos", "en": "your points"},
+    "pg.trace.canvas": {"es": "lienzo", "en": "canvas"},
+    "pg.heat.real": {"es": "D: real", "en": "D: real"},
+    "pg.stage_title": {"es": "Etapa {index} de {count} · {who}", "en": "Stage {index} of {count} · {who}"},
+    "pg.who.d": {"es": "actualización de D", "en": "D's update"},
+    "pg.who.g": {"es": "actualización de G", "en": "G's update"},
+    "pg.stage.d.noise": {
+        "es": "Se sortea un lote de ruido z (en gris si es 2-D) y se toma un lote de puntos reales.",
+        "en": "A batch of noise z is drawn (in grey when it is 2-D) and a batch of real points is taken.",
+    },
+    "pg.stage.d.generate": {
+        "es": "G convierte cada z en un punto falso (morado): así dobla el espacio del ruido.",
+        "en": "G turns every z into a fake point (purple): this is how it bends the noise space.",
+    },
+    "pg.stage.d.score": {
+        "es": "D puntúa los reales y los falsos: cuanto más grande el punto, más «real» le parece.",
+        "en": "D scores the real and the fake points: the bigger a point, the more “real” it looks to D.",
+    },
+    "pg.stage.d.loss": {
+        "es": "La pérdida de D vale {loss:.4f}: es alta si puntúa bien a los falsos o mal a los reales.",
+        "en": "D's loss is {loss:.4f}: it is high when D scores fakes high or real points low.",
+    },
+    "pg.stage.d.gradient": {
+        "es": "Se calcula el gradiente de esa pérdida respecto a los pesos de D: cómo cambiarlos para separar mejor.",
+        "en": "The gradient of that loss with respect to D's weights is computed: how to change them to separate better.",
+    },
+    "pg.stage.d.update": {
+        "es": "El optimizador de D da un paso con ese gradiente: mira cómo cambia el fondo. G no se ha movido.",
+        "en": "D's optimizer takes a step along that gradient: watch the background change. G has not moved.",
+    },
+    "pg.stage.g.noise": {
+        "es": "Turno de G: se sortea un lote nuevo de ruido z. Los puntos reales no intervienen.",
+        "en": "G's turn: a new batch of noise z is drawn. Real points play no part.",
+    },
+    "pg.stage.g.generate": {
+        "es": "G convierte cada z en un punto falso.",
+        "en": "G turns every z into a fake point.",
+    },
+    "pg.stage.g.score": {
+        "es": "D (que ya no cambia en este turno) puntúa los falsos.",
+        "en": "D (which does not change in this turn) scores the fake points.",
+    },
+    "pg.stage.g.loss": {
+        "es": "La pérdida de G vale {loss:.4f}: es alta cuando D reconoce los falsos.",
+        "en": "G's loss is {loss:.4f}: it is high when D spots the fakes.",
+    },
+    "pg.stage.g.gradient": {
+        "es": "El gradiente atraviesa D y llega a cada punto falso (flechas): hacia dónde moverlo para engañar a D.",
+        "en": "The gradient flows back through D to every fake point (arrows): where to move it to fool D.",
+    },
+    "pg.stage.g.update": {
+        "es": "El optimizador de G mueve sus pesos; los puntos falsos y la malla se desplazan en el sentido de las "
+              "flechas. D no se ha movido.",
+        "en": "G's optimizer moves its weights; the fake points and the mesh shift along the arrows. D has not moved.",
+    },
+    "pg.activation.relu": {"es": "ReLU", "en": "ReLU"},
+    "pg.activation.leaky_relu": {"es": "Leaky ReLU", "en": "Leaky ReLU"},
+    "pg.activation.tanh": {"es": "tanh", "en": "tanh"},
+    "pg.optimizer.adam": {"es": "Adam", "en": "Adam"},
+    "pg.optimizer.sgd": {"es": "SGD", "en": "SGD"},
+    "pg.optimizer.rmsprop": {"es": "RMSprop", "en": "RMSprop"},
     # --- train page: the form ---------------------------------------------------------
     "train.title": {"es": "Entrenar una GAN", "en": "Train a GAN"},
     "train.intro": {

@@ -1,0 +1,264 @@
+"""The 2-D playground: its engine on real training (divergence, failures on purpose, live changes, slow motion),
+CSV validation, the runner under a queue, and the page driven by AppTest."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+from app_support import leftovers, new_app, poll, sessions_dir  # noqa: F401 - sessions_dir is a fixture
+from gan_core import GanError, RunState
+from gan_core.playground import (EXAMPLES, MAX_CSV_BYTES, MAX_POINTS, STAGES, Experiment, Playground,
+                                 PlaygroundConfig, js_divergence, parse_points_csv, sample_distribution)
+from gan_core.scheduler import Scheduler
+from gan_ui.texts import TEXTS
+
+RING_MODES = 0.6 * np.stack([np.cos(2 * np.pi * np.arange(8) / 8), np.sin(2 * np.pi * np.arange(8) / 8)], axis=1)
+
+
+def modes_covered(points: np.ndarray, radius: float = 0.15) -> int:
+    """How many of the ring's 8 modes have at least 2% of the points within `radius`."""
+    distances = np.linalg.norm(points[:, None] - RING_MODES[None], axis=2)
+    nearest = distances.argmin(axis=1)[distances.min(axis=1) < radius]
+    return int(np.sum(np.bincount(nearest, minlength=8) >= 0.02 * len(points)))
+
+
+def train(experiment: Experiment, steps: int, phase: str = "both") -> None:
+    for _ in range(steps):
+        experiment.train(phase)
+
+
+# --- engine ---------------------------------------------------------------------------------------------------
+
+def test_on_the_ring_the_divergence_between_fake_and_real_falls_by_a_clear_factor():
+    rng = np.random.default_rng(5)
+    floor = js_divergence(sample_distribution("ring", 2000, rng), sample_distribution("ring", 2000, rng))
+    experiment = Experiment(PlaygroundConfig(data="ring"))
+    start = experiment.view_arrays()["js"]
+    seen = []
+    for _ in range(4):  # steps 500 to 800
+        train(experiment, 500 if not seen else 100)
+        seen.append(experiment.view_arrays()["js"])
+    assert floor < 0.1  # the measure's own noise: two samples of the ring
+    assert start > 0.9  # G starts as a blob in the middle of the ring
+    assert min(seen) < start / 2.5, (start, seen)
+
+
+def test_failures_on_purpose_show_what_their_sentences_say():
+    collapse = Experiment(PlaygroundConfig(**EXAMPLES["mode_collapse"]))
+    train(collapse, 1000)
+    fixed = Experiment(PlaygroundConfig(**EXAMPLES["wgan_fix"]))
+    train(fixed, 750)
+    vanishing = Experiment(PlaygroundConfig(**EXAMPLES["vanishing"]))
+    train(vanishing, 1000)
+    collapsed, spread = modes_covered(collapse.view_arrays()["fake"]), modes_covered(fixed.view_arrays()["fake"])
+    assert collapsed <= 3 and spread >= 5, (collapsed, spread)
+    frozen = vanishing.view_arrays()
+    assert frozen["arrow_length"] < 1e-3  # G's gradient is gone: the fake points stand still
+    before = frozen["fake"]
+    train(vanishing, 50)
+    assert np.abs(vanishing.view_arrays()["fake"] - before).max() < 1e-3
+    assert 0.5 < fixed.view_arrays()["arrow_length"] < 2.0  # the critic's slope is held near 1
+
+
+def test_only_d_or_only_g_moves_only_that_network_and_live_changes_keep_the_weights():
+    experiment = Experiment(PlaygroundConfig(data="gaussians"))
+    gan = experiment.gan
+
+    def weights(network):
+        return [w.copy() for w in network.get_weights()]
+
+    g_before, d_before = weights(gan.generator), weights(gan.discriminator)
+    record = experiment.train("d")
+    assert math.isnan(record["g_loss"]) and math.isfinite(record["d_loss"])
+    assert all(np.array_equal(a, b) for a, b in zip(g_before, weights(gan.generator)))
+    assert not all(np.array_equal(a, b) for a, b in zip(d_before, weights(gan.discriminator)))
+    d_before = weights(gan.discriminator)
+    experiment.train("g")
+    assert all(np.array_equal(a, b) for a, b in zip(d_before, weights(gan.discriminator)))
+
+    experiment.train("both")
+    compiled = experiment._functions["both"]
+    experiment.apply_live({"d_lr": 0.01})  # a variable the compiled step reads: no retrace
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(0.01)
+    assert experiment._functions.get("both") is compiled
+    g_before = weights(gan.generator)
+    experiment.apply_live({"loss": "wgan_gp", "d_optimizer": "rmsprop"})
+    assert gan.loss_name == "wgan_gp" and "both" not in experiment._functions
+    assert type(gan.d_optimizer).__name__ == "RMSprop"
+    assert all(np.array_equal(a, b) for a, b in zip(g_before, weights(gan.generator)))
+    assert math.isfinite(experiment.train("both")["d_loss"])
+
+
+def test_slow_motion_shows_each_stage_and_its_update_uses_the_noise_it_showed():
+    experiment = Experiment(PlaygroundConfig(data="line"))
+    g_before = [w.copy() for w in experiment.gan.generator.get_weights()]
+    stages = list(experiment.slow_stages("g"))
+    assert [name for name, _ in stages] == list(STAGES)
+    arrays = dict(stages)
+    latents = arrays["noise"]["latents"]
+    assert latents.shape == (128, 2)
+    expected = np.asarray(experiment.gan.generator(latents))  # after the update: G moved these very points
+    assert np.abs(expected - arrays["generate"]["fake"]).max() > 0
+    assert arrays["gradient"]["arrows"].shape == (128, 2) and math.isfinite(arrays["loss"]["loss"])
+    assert not all(np.array_equal(a, b) for a, b in zip(g_before, experiment.gan.generator.get_weights()))
+    d_stages = dict(experiment.slow_stages("d"))
+    assert d_stages["score"]["real_scores"].shape == (128,)
+
+
+def test_a_csv_of_points_is_read_and_every_mistake_is_said_in_both_languages():
+    points = parse_points_csv(b"x,y\n" + b"".join(f"{i},{2 * i}\n".encode() for i in range(20)))
+    assert points.shape == (20, 2) and np.abs(points).max() == pytest.approx(0.8)
+    assert np.allclose(points[:, 1], 2 * points[:, 0])  # one scale for both axes: the shape is kept
+    spanish = parse_points_csv("".join(f"{i},5;{i * 0.5}\n" for i in range(12)).encode())
+    assert spanish.shape == (12, 2)
+    mistakes = {
+        "playground.csv_too_big": b"1,2\n" * (MAX_CSV_BYTES // 4 + 1),
+        "playground.csv_not_text": b"\xff\xfe\x00\x81" * 10,
+        "playground.csv_columns": b"1,2\n3,4,5\n",
+        "playground.csv_number": b"x,y\n1,2\n3,abc\n",
+        "playground.csv_too_few": b"1,2\n3,4\n",
+        "playground.csv_too_many": "".join(f"{i},{i}\n" for i in range(MAX_POINTS + 1)).encode(),
+        "playground.csv_one_point": b"1,1\n" * 12,
+    }
+    for key, data in mistakes.items():
+        with pytest.raises(GanError) as caught:
+            parse_points_csv(data)
+        assert caught.value.message.key == key
+        assert caught.value.text("es") != caught.value.text("en") and "{" not in caught.value.text("en")
+    with pytest.raises(GanError):
+        parse_points_csv(b"1,nan\n" * 12)
+
+
+def test_the_runner_plays_in_a_queue_pauses_applies_changes_and_restarts():
+    scheduler = Scheduler(1)
+    first = Playground(PlaygroundConfig(data="ring"), scheduler=scheduler, owner="a")
+    second = Playground(PlaygroundConfig(data="line"), scheduler=scheduler, owner="b")
+    try:
+        assert first.wait_idle(60) and second.wait_idle(60)
+        first.play()
+        _until(lambda: first.view().step >= 5, "the first playground trains")
+        second.play()
+        _until(lambda: second.view().state == RunState.QUEUED, "the second waits for the slot")
+        assert second.view().queue_position == 1 and second.view().step == 0
+        first.configure(d_lr=0.01)
+        _until(lambda: any(name == "d_lr" for name, _, _ in first.view().applied), "the change is applied")
+        (name, value, at_step), = first.view().applied
+        assert value == 0.01 and at_step >= 5
+        assert float(first._experiment.gan.d_optimizer.learning_rate) == pytest.approx(0.01)
+        first.pause()
+        _until(lambda: second.view().state == RunState.RUNNING, "the second gets the freed slot")
+        _until(lambda: first.view().state == RunState.PAUSED, "the first pauses")
+        paused_at = first.view().step
+        first.step("d")
+        assert first.wait_idle(30) and first.view().step == paused_at + 1
+        assert math.isnan(first.view().history["g_loss"][-1])
+        assert first.configure(g_width=16) is True  # the architecture: a new experiment
+        assert first.wait_idle(60) and first.view().step == 0 and first.view().history["js_step"] == [0]
+    finally:
+        first.close()
+        second.close()
+
+
+def _until(condition, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out: {what}"
+        time.sleep(0.05)
+
+
+# --- the page ---------------------------------------------------------------------------------------------------
+
+def _playground(at):
+    return at.session_state["pg.object"]
+
+
+def _open(lang: str = "es"):
+    at = new_app()
+    if lang != "es":
+        at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("app_pages/playground.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_page_chooses_data_changes_a_learning_rate_mid_run_steps_only_d_and_runs_slow_motion(sessions_dir):
+    at = _open()
+    assert at.title[0].value == TEXTS["pg.title"]["es"]
+    poll(at, lambda at: not _playground(at).view().building, timeout=60, interval=0.3)
+    at.selectbox(key="pg.data").set_value("gaussians").run()
+    assert _playground(at).config.data == "gaussians"
+    poll(at, lambda at: not _playground(at).view().building, timeout=60, interval=0.3)
+    assert at.get("plotly_chart"), "the plane is drawn"
+
+    at.button(key="pg.play").click().run()
+    poll(at, lambda at: _playground(at).view().step >= 3, timeout=60, interval=0.3)
+    at.select_slider(key="pg.d_lr").set_value(0.01).run()
+    poll(at, lambda at: any(name == "d_lr" for name, _, _ in _playground(at).view().applied), timeout=30,
+         interval=0.3)
+    assert any(c.value.startswith(TEXTS["pg.d_lr"]["es"] + " = 0.01") for c in at.caption), [c.value for c in at.caption]
+    assert float(_playground(at)._experiment.gan.d_optimizer.learning_rate) == pytest.approx(0.01)
+    (_, _, applied_at), = _playground(at).view().applied
+    assert applied_at > 3  # mid-run: the experiment kept its steps and weights
+
+    at.button(key="pg.pause").click().run()
+    poll(at, lambda at: _playground(at).view().state == RunState.PAUSED, timeout=30, interval=0.3)
+    playground = _playground(at)
+    g_before = [w.copy() for w in playground._experiment.gan.generator.get_weights()]
+    step = playground.view().step
+    at.button(key="pg.step_d").click().run()
+    poll(at, lambda at: _playground(at).view().step == step + 1, timeout=30, interval=0.3)
+    assert all(np.array_equal(a, b) for a, b in zip(g_before, playground._experiment.gan.generator.get_weights()))
+    assert math.isnan(playground.view().history["g_loss"][-1])
+
+    at.toggle(key="pg.slow").set_value(True).run()
+    assert playground.view().slow
+    seen = []
+    for _ in range(len(STAGES) + 1):  # D's six stages, then G's first
+        at.button(key="pg.step").click().run()
+        poll(at, lambda at: (stage := _playground(at).view().stage) is not None and stage["index"] == len(seen) + 1,
+             timeout=30, interval=0.2)
+        seen.append(_playground(at).view().stage["stage"])
+        info = " ".join(i.value for i in at.info)
+        assert TEXTS["pg.stage_title"]["es"].split("{")[0] in info
+    assert seen == list(STAGES) + ["noise"]
+    assert any(TEXTS["pg.stage.g.noise"]["es"] in i.value for i in at.info)
+    assert leftovers(at, "es", "en", TEXTS, allowed={"English"}) == []
+    _playground(at).close()
+
+
+def test_an_example_loads_with_its_sentence_and_the_page_speaks_english(sessions_dir):
+    at = _open("en")
+    at.button(key="pg.example_button.mode_collapse").click().run()
+    playground = _playground(at)
+    assert playground.config.d_steps == 5 and playground.config.data == "ring"
+    assert at.select_slider(key="pg.d_lr").value == 0.01  # the controls show the example's settings
+    assert any(TEXTS["pg.example_look.mode_collapse"]["en"] in i.value for i in at.info)
+    poll(at, lambda at: _playground(at).view().step > 0, timeout=60, interval=0.3)
+    assert leftovers(at, "en", "es", TEXTS) == []
+    playground.close()
+
+
+def test_points_drawn_on_the_canvas_become_the_data():
+    from gan_ui.playground_view import canvas_cells, points_from_selection
+
+    cells = canvas_cells()
+    selection = {"points": [{"curve_number": 0, "point_index": 0}, {"curve_number": 0, "point_index": 5},
+                            {"curve_number": 1, "point_index": 3}]}  # curve 1 is the drawn points, not the canvas
+    picked = points_from_selection(selection, cells)
+    assert np.allclose(picked, cells[[0, 5]])
+    assert points_from_selection(None, cells).shape == (0, 2)
+    playground = Playground(PlaygroundConfig(data="line"))
+    try:
+        playground.set_points(cells[:40])
+        assert playground.wait_idle(60)
+        view = playground.view()
+        assert view.config["data"] == "points"
+        nearest = np.linalg.norm(view.real[:, None] - cells[None, :40], axis=2).min(axis=1)
+        assert nearest.max() < 0.12  # every real point is a drawn one, blurred a little
+    finally:
+        playground.close()

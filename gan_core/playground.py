@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections
 import csv
 import dataclasses
-import io
 import math
 import threading
 import time

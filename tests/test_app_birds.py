@@ -77,6 +77,17 @@ def test_the_birds_folder_uploads_and_trains_rgb32_for_an_epoch(sessions_dir, tm
     assert (run.directory / "generator.keras").is_file()
     assert any("Entrenamiento terminado" in s.value for s in at.success)
 
+    # A run on a folder: "is it copying?" puts samples beside their nearest photos, with a verdict.
+    at.run()
+    assert any(e.label == "¿Está copiando tus fotos?" for e in at.expander)
+    _button(at, "Comprobar").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    verdicts = [m.value for m in (*at.success, *at.info, *at.warning)
+                if m.value.startswith(("No copia", "Sobre todo imágenes nuevas", "Está copiando"))]
+    assert len(verdicts) == 1, verdicts
+    strip = [i for i in at.image if any(img.caption.startswith("Arriba: generadas") for img in i.proto.imgs)]
+    assert strip, "the samples and their nearest photos are shown"
+
 
 def state_datasets(at) -> dict:
     """The session's uploaded datasets, read the way the app reads them (from its session folder)."""

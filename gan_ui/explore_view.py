@@ -83,7 +83,9 @@ def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
             st.warning(tr("explore.no_bundled", lang))
             return None
         names = [b.name for b in bundled]
-        name = st.selectbox(tr("explore.generator", lang), names, key="explore.bundled", index=names.index(best(bundled)),
+        if st.session_state.get("explore.bundled") not in names:  # first visit: open on the best one
+            st.session_state["explore.bundled"] = best(bundled)
+        name = st.selectbox(tr("explore.generator", lang), names, key="explore.bundled",
                             format_func=lambda n: tr(f"pretrained.{n}", lang) if f"pretrained.{n}" in _TEXTS else n)
         state.keep_choice("explore.bundled")
         card = next(b.card for b in bundled if b.name == name)

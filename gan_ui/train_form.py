@@ -58,8 +58,9 @@ def train_form(lang: str) -> None:
     left, right = st.columns(2)
     dataset_choice = left.selectbox(tr("train.dataset", lang), choices, key=DATASET_KEY, help=tr("help.dataset", lang),
                                     format_func=labels.get, on_change=_dataset_chosen, persist_state="session")
-    preset_name = right.selectbox(tr("train.preset", lang), list(PRESETS), key=PRESET_KEY,
-                                  index=list(PRESETS).index(DEFAULT_PRESET), help=tr("help.preset", lang),
+    if st.session_state.get(PRESET_KEY) not in PRESETS:  # in session state, not as the widget's default: the
+        st.session_state[PRESET_KEY] = DEFAULT_PRESET  # data page may have chosen one ("train on this dataset")
+    preset_name = right.selectbox(tr("train.preset", lang), list(PRESETS), key=PRESET_KEY, help=tr("help.preset", lang),
                                   on_change=_follow_preset, persist_state="session")
     preset = PRESETS[preset_name]
     right.caption(preset.description[lang] + ("  \n" + tr("train.conditional", lang) if preset.conditional else ""))

@@ -112,6 +112,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "El entrenamiento divergió: la pérdida {which} es {value} en el paso {step}. Prueba una tasa de aprendizaje menor.",
         "en": "Training diverged: the {which} loss is {value} at step {step}. Try a smaller learning rate.",
     },
+    "error.worker_lost": {
+        "es": "Se perdió la máquina del clúster que entrenaba esta ejecución ({error}). Continúa desde el último punto guardado.",
+        "en": "The cluster machine training this run was lost ({error}). Continue it from its last checkpoint.",
+    },
     "error.crashed": {
         "es": "El entrenamiento falló por un error interno: {error}",
         "en": "Training failed with an internal error: {error}",

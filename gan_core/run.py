@@ -78,6 +78,7 @@ class RunSnapshot:
     queue_position: int | None
     has_generator: bool
     quality: list = field(default_factory=list)
+    node: str = ""  # the machine that trains it, on a cluster (gan_core.cluster)
     turn_in_seconds: float | None = None  # queued: about how long until its turn (None: no estimate yet)
     queue_length: int = 0  # queued: how many wait in all
     training_now: int = 0  # queued: how many train now
@@ -113,6 +114,10 @@ class Run:
         self.message: Message | None = None
         self.traceback: str | None = None
         self.device = ""
+        self.node = ""  # on a cluster: the worker's host name and address
+        self._remote = None  # on a cluster, while its actor trains: gan_core.cluster.RemoteControl
+        self.remote_pid: int | None = None  # on a cluster: the actor's process id on its worker
+        self.was_active = False  # opened from disk while its status said queued, running or paused
         self.epoch = 0
         self.step = 0
         self.steps_per_epoch = 0
@@ -179,11 +184,13 @@ class Run:
         run.message = Message.from_dict(status["message"]) if status.get("message") else None
         run.traceback = status.get("traceback")
         run.device = status.get("device", "")
+        run.node = status.get("node", "")
         run.command = status.get("command", "")
         run.train_seconds = float(status.get("train_seconds", 0.0))
         run.steps_per_epoch = int(status.get("steps_per_epoch", 0))
         run.started_from = status.get("started_from")
-        if run.state in ACTIVE_STATES:
+        if run.state in ACTIVE_STATES:  # gan_core.cluster may still find its job training: RunRegistry.get
+            run.was_active = True
             run.state = RunState.STOPPED
         run._load_metrics()
         run.grid_epochs = numbered_epochs(directory / "grids", ".png")
@@ -223,7 +230,8 @@ class Run:
     # --- control (any thread) ---------------------------------------------------------
 
     def start(self, scheduler=None) -> None:
-        """Queue the run and train in a background thread."""
+        """Queue the run and train in a background thread: here, or on the cluster's worker (GAN_CLUSTER)."""
+        from . import cluster
         from .scheduler import default_scheduler
 
         with self._lock:
@@ -236,12 +244,34 @@ class Run:
             self.message = None
             self.traceback = None
             self._write_status()
-            self._thread = threading.Thread(target=self._thread_main, name=f"train-{self.run_id}", daemon=True)
+            if cluster.enabled():
+                self._thread = threading.Thread(target=cluster.drive, args=(self, self._scheduler),
+                                                name=f"drive-{self.run_id}", daemon=True)
+            else:
+                self._thread = threading.Thread(target=self._thread_main, name=f"train-{self.run_id}", daemon=True)
+            self._thread.start()
+
+    def attach(self, actor, scheduler=None) -> None:
+        """Follow a job already training on the cluster (an app that started again): it takes a slot at once."""
+        from . import cluster
+        from .scheduler import default_scheduler
+
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._scheduler = scheduler or default_scheduler()
+            self._pause.clear()
+            self._stop.clear()
+            self.state = RunState.RUNNING
+            self._thread = threading.Thread(target=cluster.drive, args=(self, self._scheduler, actor),
+                                            name=f"drive-{self.run_id}", daemon=True)
             self._thread.start()
 
     def pause(self) -> None:
         with self._lock:
             if self.state == RunState.RUNNING:
+                if self._remote is not None:
+                    self._remote.pause()
                 self._pause.set()
                 self.state = RunState.PAUSED
                 self._end_segment()
@@ -251,6 +281,8 @@ class Run:
         """Continue a paused run."""
         with self._lock:
             if self.state == RunState.PAUSED:
+                if self._remote is not None:
+                    self._remote.resume()
                 self._pause.clear()
                 self.state = RunState.RUNNING
                 self._segment_started = time.time()
@@ -259,6 +291,8 @@ class Run:
     def stop(self) -> None:
         """Stop within one batch (or cancel while queued); a checkpoint keeps the work done."""
         with self._lock:
+            if self._remote is not None:
+                self._remote.stop()
             self._stop.set()
             self._pause.clear()
 
@@ -329,7 +363,7 @@ class Run:
                 device=self.device, queue_position=position,
                 has_generator=(self.directory / "generator.keras").exists(),
                 quality=copy.deepcopy(self.quality) if history else [],
-                turn_in_seconds=turn_in, queue_length=queue_length, training_now=training_now,
+                turn_in_seconds=turn_in, queue_length=queue_length, training_now=training_now, node=self.node,
             )
 
     def grid_path(self, epoch: int) -> Path:
@@ -363,11 +397,14 @@ class Run:
     # --- persistence ------------------------------------------------------------------
 
     def _write_status(self) -> None:
+        if self._remote is not None:
+            return  # its actor writes the status while it trains
         status = {
             "state": self.state.value,
             "message": self.message.to_dict() if self.message else None,
             "traceback": self.traceback,
             "device": self.device,
+            "node": self.node,
             "command": self.command,
             "owner": self.owner,
             "train_seconds": self._elapsed(),

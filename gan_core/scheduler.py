@@ -72,6 +72,15 @@ class Scheduler:
             self._cond.notify_all()
             return True
 
+    def adopt(self, run_id: str, owner: str, remaining: Callable[[], float | None] | None = None) -> None:
+        """Count a job that is already training (on a cluster, found again after the app restarted) as running,
+        even past the slots: it is not stopped to make room."""
+        with self._cond:
+            job = Job(run_id, owner, time.time(), started_at=time.time(), remaining=remaining, turns=1)
+            self._running[run_id] = job
+            self.history.append((job.started_at, "start", run_id))
+            self._cond.notify_all()
+
     def release(self, run_id: str) -> None:
         with self._cond:
             if self._running.pop(run_id, None) is not None:
@@ -171,6 +180,10 @@ def default_slots() -> int:
     configured = int(os.environ.get("GAN_MAX_CONCURRENT", "0") or 0)
     if configured > 0:
         return configured
+    from . import cluster
+
+    if cluster.enabled():  # the app's queue over the whole cluster: Ray places, we decide who trains
+        return cluster.capacity()
     from .device import gpu_count
 
     gpus = gpu_count()

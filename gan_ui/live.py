@@ -100,7 +100,8 @@ def _header(snap: RunSnapshot, lang: str) -> None:
         state_badge(snap.state, lang)
         st.caption(snap.run_id)
         if snap.device:
-            st.caption(tr("live.device", lang, device=snap.device))
+            device = f"{snap.device} · {snap.node}" if snap.node else snap.device  # on a cluster: which machine
+            st.caption(tr("live.device", lang, device=device))
 
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gan_core import Dataset, GanError, Run, TrainConfig, housekeeping, new_run_id
+from gan_core import Dataset, GanError, Run, TrainConfig, cluster, housekeeping, new_run_id
 from gan_core.datasets import save_dataset
 from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from gan_core.run import remove_run
@@ -40,6 +40,7 @@ class RunRegistry:
         self._starting = threading.Lock()
         self._runs: dict[str, Run] = {}
         self._last_cleanup = 0.0
+        self.scheduler = None  # the queue runs found again on the cluster join (None: the server's default)
 
     def session_dir(self, session_id: str) -> Path:
         if not SESSION_ID_RE.fullmatch(session_id):
@@ -110,7 +111,31 @@ class RunRegistry:
                 return None
             run = Run.open(directory, owner=session_id)
             self._runs[run_id] = run
-            return run
+        if run.was_active and cluster.enabled():  # its job may still train on the cluster: follow it again
+            actor = cluster.find(run_id)
+            if actor is not None:
+                run.attach(actor, self.scheduler)
+        return run
+
+    def reattach_cluster_jobs(self) -> list[str]:
+        """An app that starts again follows every job still training on the cluster in its sessions' folders
+        (the teacher sees them, the queue counts them); returns their run ids."""
+        if not cluster.enabled():
+            return []
+        found = []
+        for actor, info in cluster.running_jobs():
+            directory = Path(info["directory"])
+            owner = info["owner"]
+            if not SESSION_ID_RE.fullmatch(owner) or directory.resolve() != self.run_dir(owner, directory.name).resolve():
+                continue  # not one of this server's sessions
+            with self._lock:
+                if directory.name in self._runs:
+                    continue
+                run = Run.open(directory, owner=owner)
+                self._runs[run.run_id] = run
+            run.attach(actor, self.scheduler)
+            found.append(run.run_id)
+        return found
 
     def run_ids(self, session_id: str) -> list[str]:
         """The session's runs, oldest first: the ones on disk and any still being created."""
@@ -145,7 +170,9 @@ class RunRegistry:
 
 @st.cache_resource
 def registry() -> RunRegistry:
-    return RunRegistry(sessions_root())
+    reg = RunRegistry(sessions_root())
+    reg.reattach_cluster_jobs()
+    return reg
 
 
 # --- the browser session ----------------------------------------------------------------------

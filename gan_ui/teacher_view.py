@@ -145,6 +145,8 @@ def jobs(lang: str) -> None:
         if snap.queue_position:
             status += f" #{snap.queue_position} ({waits.get(run.run_id, 0):.0f} s)"
         row[3].write(status)
+        if snap.node:
+            row[3].caption(tr("teacher.node", lang, node=snap.node))
         row[4].progress(snap.progress, text=f"{snap.epoch}/{snap.total_epochs}")
         if row[5].button(tr("teacher.stop", lang), key=f"teacher.stop.{run.run_id}", icon=":material/stop:"):
             run.stop()
@@ -175,6 +177,7 @@ TEXTS.update({
     "teacher.memory": {"es": "Memoria del sistema", "en": "System memory"},
     "teacher.server_memory": {"es": "Memoria del servidor", "en": "Server memory"},
     "teacher.threads": {"es": "Hilos", "en": "Threads"},
+    "teacher.node": {"es": "Máquina: {node}", "en": "Machine: {node}"},
     "teacher.device": {"es": "Dispositivo: {device} · entrenamientos simultáneos: {slots}",
                        "en": "Device: {device} · trainings at once: {slots}"},
     "teacher.no_jobs": {"es": "No hay trabajos en marcha ni en cola.", "en": "No job is running or queued."},

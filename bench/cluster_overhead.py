@@ -1,0 +1,66 @@
+"""The same short runs in this process (threads) and on a Ray cluster (GAN_CLUSTER): seconds per epoch side by side.
+
+    ray start --head --port=6379 --num-cpus=0 && ray start --address=127.0.0.1:6379 --num-cpus=1
+    python3 bench/cluster_overhead.py --address 127.0.0.1:6379 [--epochs 3 --steps 30]
+
+The cluster column adds what a job costs there: starting the actor's process (it imports TensorFlow), polling,
+and writing through the shared folder; the start-up is reported apart from the per-epoch time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import header  # noqa: E402
+from gan_core import Run, TrainConfig, cluster  # noqa: E402
+from gan_core.scheduler import Scheduler  # noqa: E402
+
+
+def one_run(folder: Path, config: TrainConfig) -> tuple[float, float, list[float]]:
+    """(seconds until the first step, wall seconds, seconds of each epoch as the run measured them)."""
+    run = Run.create(folder, config)
+    started = time.time()
+    run.start(Scheduler(1))
+    while run.snapshot(history=False).step == 0 and run.snapshot(history=False).active:
+        time.sleep(0.05)
+    first_step = time.time() - started
+    run.wait()
+    snap = run.snapshot()
+    if snap.state.value != "finished":
+        raise SystemExit(f"the run ended {snap.state.value}: {snap.message and snap.message.text('en')}")
+    return first_step, time.time() - started, [e["seconds"] for e in snap.epochs]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--address", required=True, help="the cluster, as GAN_CLUSTER takes it")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=30, help="batches per epoch")
+    args = parser.parse_args()
+    config = dict(preset="fast", dataset="mnist", epochs=args.epochs, batch_size=32, max_images=256,
+                  steps_per_epoch=args.steps)
+    header("Cluster overhead: the same run in-process and on Ray")
+    results = {}
+    with tempfile.TemporaryDirectory(dir=Path.cwd()) as root:  # under the cwd: a shared folder on a cluster
+        os.environ.pop(cluster.CLUSTER_ENV, None)
+        results["threads"] = one_run(Path(root) / "threads", TrainConfig(**config))
+        os.environ[cluster.CLUSTER_ENV] = args.address
+        results["ray"] = one_run(Path(root) / "ray", TrainConfig(**config))
+    print(f"{'':>10} | {'first step s':>12} | {'wall s':>7} | " + " | ".join(f"epoch {i + 1} s" for i in range(args.epochs)))
+    for name, (first, wall, epochs) in results.items():
+        print(f"{name:>10} | {first:12.1f} | {wall:7.1f} | " + " | ".join(f"{s:9.2f}" for s in epochs))
+    threads, on_ray = results["threads"][2], results["ray"][2]
+    per_epoch = sum(b - a for a, b in zip(threads[1:], on_ray[1:])) / max(1, len(threads) - 1)
+    print(f"overhead per epoch after the first: {per_epoch:+.2f} s; start-up: "
+          f"{results['ray'][0] - results['threads'][0]:+.1f} s")
+
+
+if __name__ == "__main__":
+    main()

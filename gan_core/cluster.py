@@ -1,0 +1,333 @@
+"""Training on a Ray cluster (GAN_CLUSTER): each run is a named Ray actor that trains into the shared run folder.
+
+The app keeps deciding who trains (gan_core.scheduler: slots = the cluster's capacity, fair turns); Ray decides
+where. A run's driver thread in the app asks the scheduler for a slot, starts the actor, and polls it: the live
+counters and new step records come back in each poll (small), everything else (metrics.jsonl, grids,
+checkpoints, generator.keras) the actor writes into the run's folder, which every machine sees at the same path
+(a shared filesystem). Without GAN_CLUSTER none of this is imported and runs train in threads as before.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+CLUSTER_ENV = "GAN_CLUSTER"  # unset: threads in this process; "auto", "host:port" or "ray://host:port": Ray
+CPUS_ENV = "GAN_CLUSTER_CPUS"  # CPUs one job asks for on a cluster without GPUs (default 1)
+NAMESPACE = "aula-gan"
+POLL_SECONDS = 0.5
+FIRST_POLL_SECONDS = 600.0  # a fresh worker process imports TensorFlow: slow on a busy machine
+POLL_TIMEOUT_SECONDS = 120.0  # a worker that answers nothing for this long is lost
+PASSED_ENV = ("GAN_DATA_DIR", "GAN_NO_DOWNLOAD", "KERAS_HOME", "TF_CPP_MIN_LOG_LEVEL", "GAN_TF_THREADS")
+
+_connect_lock = threading.Lock()
+
+
+def address() -> str | None:
+    value = os.environ.get(CLUSTER_ENV, "").strip()
+    return value or None
+
+
+def enabled() -> bool:
+    return address() is not None
+
+
+def connect():
+    """ray, initialised once per process against GAN_CLUSTER. Workers import gan_core from this checkout's path:
+    the code, like the run folders, must be at the same path on every machine."""
+    import ray
+
+    with _connect_lock:
+        if not ray.is_initialized():
+            root = Path(__file__).resolve().parent.parent
+            env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+            ray.init(address=address(), namespace=NAMESPACE, logging_level="WARNING", log_to_driver=False,
+                     runtime_env={"env_vars": env})
+    return ray
+
+
+def job_cpus() -> int:
+    return max(1, int(os.environ.get(CPUS_ENV, "1") or 1))
+
+
+def capacity() -> int:
+    """How many jobs the cluster holds at once: one per GPU, else its CPUs over what one job asks for."""
+    resources = connect().cluster_resources()
+    gpus = int(resources.get("GPU", 0))
+    return gpus if gpus else max(1, int(resources.get("CPU", 0)) // job_cpus())
+
+
+def actor_name(run_id: str) -> str:
+    return f"train-{run_id}"
+
+
+# --- the actor, on a worker ------------------------------------------------------------------------
+
+class _AppTurns:
+    """The app's scheduler as the actor's Run sees it: the app says when a turn is over (break_turn) and when
+    the next one begins (end_break); the run waits between two batches meanwhile, everything in memory."""
+
+    def __init__(self):
+        self.break_asked = threading.Event()
+        self.go_on = threading.Event()
+        self.on_break = False
+
+    def acquire(self, *args, **kwargs) -> bool:
+        return True  # the app's scheduler gave the slot before the actor was started
+
+    def release(self, run_id) -> None:
+        pass
+
+    def turn_over(self, run_id, epochs_this_turn) -> bool:
+        return self.break_asked.is_set()
+
+    def take_turn_break(self, run_id, cancelled) -> bool:
+        self.on_break = True
+        while not self.go_on.is_set() and not cancelled.is_set():
+            time.sleep(0.05)
+        self.break_asked.clear()
+        self.go_on.clear()
+        self.on_break = False
+        return not cancelled.is_set()
+
+    def position(self, run_id):
+        return None
+
+    def expected_wait(self, run_id):
+        return None
+
+    def jobs(self):
+        return {"running": [], "queued": []}
+
+
+class TrainingJob:
+    """One run on a cluster worker: opened from the shared folder, trained by the engine's own trainer in a
+    thread; the app drives it through these methods (each returns at once)."""
+
+    def __init__(self, directory: str, owner: str, resume_from: str | None, disk_quota: tuple | None, cpus: int):
+        from .run import Run, RunState
+
+        os.environ.setdefault("GAN_TF_THREADS", str(cpus))
+        self.run = run = Run.open(directory, owner=owner)
+        self.turns = _AppTurns()
+        run._scheduler = self.turns
+        run._resume_from = Path(resume_from) if resume_from else None
+        run.disk_quota = (Path(disk_quota[0]), int(disk_quota[1])) if disk_quota else None
+        run.node = f"{socket.gethostname()} ({_node_ip()})"
+        run.state = RunState.QUEUED
+        self.thread = threading.Thread(target=run._thread_main, name=f"train-{run.run_id}", daemon=True)
+        self.thread.start()
+
+    def describe(self) -> dict:
+        return {"directory": str(self.run.directory), "owner": self.run.owner}
+
+    def poll(self, after_step: int) -> dict:
+        """The run's counters and state, and the step records after `after_step`."""
+        run = self.run
+        with run._lock:
+            start = bisect.bisect_right(run.steps["step"], after_step)
+            return {
+                "state": run.state.value, "message": run.message.to_dict() if run.message else None,
+                "traceback": run.traceback, "device": run.device, "node": run.node, "pid": os.getpid(),
+                "epoch": run.epoch, "step": run.step, "steps_per_epoch": run.steps_per_epoch,
+                "step_in_epoch": run.step_in_epoch, "images_per_sec": run.images_per_sec,
+                "train_seconds": run._elapsed(), "started_from": run.started_from,
+                "steps": {name: values[start:] for name, values in run.steps.items()},
+                "epochs": list(run.epochs), "quality": list(run.quality), "grid_epochs": list(run.grid_epochs),
+                "on_break": self.turns.on_break, "done": not self.thread.is_alive(),
+            }
+
+    def pause(self) -> None:
+        self.run.pause()
+
+    def resume(self) -> None:
+        self.run.resume()
+
+    def stop(self) -> None:
+        self.run.stop()
+
+    def break_turn(self) -> None:
+        self.turns.break_asked.set()
+
+    def end_break(self) -> None:
+        self.turns.go_on.set()
+
+
+def _node_ip() -> str:
+    try:
+        import ray
+
+        return ray.util.get_node_ip_address()
+    except Exception:  # noqa: BLE001 - a label for the teacher, never a reason to fail
+        return "?"
+
+
+# --- the app's side -----------------------------------------------------------------------------------
+
+class RemoteControl:
+    """What a Run in the app holds while its actor trains: pause, resume and stop go straight to the actor."""
+
+    def __init__(self, actor):
+        self.actor = actor
+        self.detached = threading.Event()  # this app lets go of the job (it keeps training); see detach()
+
+    def pause(self):
+        self.actor.pause.remote()
+
+    def resume(self):
+        self.actor.resume.remote()
+
+    def stop(self):
+        self.actor.stop.remote()
+
+
+def launch(run):
+    """Start the run's actor: one GPU where the cluster has them, else GAN_CLUSTER_CPUS CPUs."""
+    ray = connect()
+    gpus = int(ray.cluster_resources().get("GPU", 0))
+    resources = {"num_gpus": 1, "num_cpus": 1} if gpus else {"num_cpus": job_cpus()}
+    actor_class = ray.remote(TrainingJob).options(
+        name=actor_name(run.run_id), namespace=NAMESPACE, lifetime="detached", max_restarts=0, **resources)
+    quota = (str(run.disk_quota[0]), run.disk_quota[1]) if run.disk_quota else None
+    resume_from = str(run._resume_from) if run._resume_from else None
+    return actor_class.remote(str(run.directory), run.owner, resume_from, quota, resources["num_cpus"])
+
+
+def find(run_id: str):
+    """The run's actor if it still lives on the cluster, else None."""
+    ray = connect()
+    try:
+        return ray.get_actor(actor_name(run_id), namespace=NAMESPACE)
+    except ValueError:
+        return None
+
+
+def running_jobs() -> list[tuple[object, dict]]:
+    """(actor, {"directory", "owner"}) for every training actor on the cluster: an app that starts again finds
+    its jobs here."""
+    ray = connect()
+    found = []
+    for entry in ray.util.list_named_actors(all_namespaces=True):
+        if entry.get("namespace") != NAMESPACE or not entry["name"].startswith("train-"):
+            continue
+        try:
+            actor = ray.get_actor(entry["name"], namespace=NAMESPACE)
+            found.append((actor, ray.get(actor.describe.remote(), timeout=30)))
+        except Exception:  # noqa: BLE001 - an actor that just ended or died
+            continue
+    return found
+
+
+def detach(run) -> None:
+    """Let go of a run's job without touching it (what a closing app does): its driver thread ends, the actor
+    trains on, and another app process reattaches to it."""
+    remote = run._remote
+    if remote is not None:
+        remote.detached.set()
+
+
+def drive(run, scheduler, actor=None) -> None:
+    """The run's thread in the app: a slot from the scheduler, the actor started (or the running one adopted),
+    then its progress mirrored into the Run until it ends. A lost worker fails the run with the reason and frees
+    the slot; resume_training then starts again from the last checkpoint, wherever Ray places it."""
+    from .i18n import Message
+    from .run import RunState
+
+    ray = connect()
+    if actor is None:
+        if not scheduler.acquire(run.run_id, run.owner, run._stop, remaining=run.remaining_seconds):
+            with run._lock:
+                run.state = RunState.STOPPED
+                run._write_status()
+            return
+    else:
+        scheduler.adopt(run.run_id, run.owner, remaining=run.remaining_seconds)
+    remote = None
+    try:
+        if actor is None:
+            if run._stop.is_set():
+                with run._lock:
+                    run.state = RunState.STOPPED
+                    run._write_status()
+                return
+            with run._lock:
+                run._write_status()  # the last word from the app: from here on the actor writes the status
+            actor = launch(run)
+        remote = RemoteControl(actor)
+        with run._lock:
+            run._remote = remote
+            if run._stop.is_set():
+                remote.stop()
+        _follow(ray, run, scheduler, actor, remote)
+    except Exception as exc:  # noqa: BLE001 - a lost worker or cluster fails this run, never the app
+        with run._lock:
+            run._remote = None
+            run.state = RunState.FAILED
+            run.message = Message("error.worker_lost", error=_reason(exc))
+            run._write_status()
+    finally:
+        with run._lock:
+            if run._remote is remote:
+                run._remote = None
+        run._resume_from = None
+        scheduler.release(run.run_id)
+
+
+def _follow(ray, run, scheduler, actor, remote) -> None:
+    from .run import RunState
+
+    turn_started_epoch = run.epoch
+    timeout, after_step = FIRST_POLL_SECONDS, -1  # the first poll brings the whole history: a resumed run's
+    while not remote.detached.is_set():          # steps restart at its checkpoint, an adopted one's are unknown
+        info = ray.get(actor.poll.remote(after_step), timeout=timeout)
+        timeout = POLL_TIMEOUT_SECONDS
+        _mirror(run, info)
+        after_step = run.step
+        if info["done"]:
+            with run._lock:
+                run._remote = None
+            ray.kill(actor)
+            return
+        if info["on_break"]:  # its turn is over: wait at the back of the app's queue, then tell it to go on
+            if scheduler.take_turn_break(run.run_id, run._stop):
+                actor.end_break.remote()
+                turn_started_epoch = run.epoch
+            else:
+                actor.stop.remote()
+            continue
+        if run.state == RunState.RUNNING and scheduler.turn_over(run.run_id, run.epoch - turn_started_epoch):
+            actor.break_turn.remote()
+        time.sleep(POLL_SECONDS)
+
+
+def _mirror(run, info: dict) -> None:
+    from .i18n import Message
+    from .run import STEP_FIELDS, RunState
+
+    with run._lock:
+        run.state = RunState(info["state"])
+        run.message = Message.from_dict(info["message"]) if info["message"] else None
+        run.traceback = info["traceback"]
+        run.device, run.node, run.remote_pid = info["device"], info["node"], info["pid"]
+        new = info["steps"]
+        keep = bisect.bisect_right(run.steps["step"], new["step"][0] - 1) if new["step"] else len(run.steps["step"])
+        for name in ("step", *STEP_FIELDS):  # a resumed run restarts its steps from its checkpoint's
+            del run.steps[name][keep:]
+            run.steps[name].extend(new[name])
+        run.epoch, run.step = info["epoch"], info["step"]
+        run.steps_per_epoch, run.step_in_epoch = info["steps_per_epoch"], info["step_in_epoch"]
+        run.images_per_sec = info["images_per_sec"]
+        run.train_seconds, run._segment_started = info["train_seconds"], None
+        run.started_from = info["started_from"]
+        run.epochs, run.quality, run.grid_epochs = info["epochs"], info["quality"], info["grid_epochs"]
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = next((line for line in text if line.strip()), "")
+    return f"{type(exc).__name__}: {first[:300]}"

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gan_ui import state
+from gan_ui import classroom_view, state
 from gan_ui.copying_view import copying_panel
 from gan_ui.live import run_panel
 from gan_ui.texts import tr
@@ -37,3 +37,4 @@ else:
     shown = state.get_run(current)
     if shown is not None:
         copying_panel(shown, lang)
+        classroom_view.share_panel(shown, lang)

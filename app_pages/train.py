@@ -18,6 +18,7 @@ if st.session_state.pop(COLLAPSE_FORM_KEY, False):
 opened = {} if FORM_OPEN_KEY in st.session_state else {"expanded": state.current_run_id() is None}
 with st.expander(tr("train.new", lang), key=FORM_OPEN_KEY, on_change="rerun", icon=":material/tune:", **opened):
     train_form(lang)
+classroom_view.show_exercise_link(lang)  # outside the form's box: seen even when it folds
 
 current = state.current_run_id()
 if current is None:

@@ -19,6 +19,7 @@ EXERCISE_KEY = "exercise"  # the exercise this session opened (dict), for the tr
 EXERCISE_TOKEN_KEY = "exercise.token"  # the link already handled in this session (applied once, not every rerun)
 EXERCISE_ERROR_KEY = "exercise.error"
 LINK_KEY = "exercise.link"  # the link the teacher just made, or the reason it could not be made
+PAGE_PATHS = ("train", "runs", "data", "explore", "learn", "gallery", "projector", "teacher")  # app.py's url_paths
 GALLERY_REFRESH_SECONDS = 2.0
 PROJECTOR_REFRESH_SECONDS = 1.0
 FLOAT_FIELDS = {"g_lr", "d_lr", "g_beta1", "d_beta1", "label_smoothing", "max_minutes"}
@@ -142,9 +143,11 @@ def lock_choices(fields: list[str], lang: str) -> tuple[list[str], list[str]]:
         return [], []
     left, right = st.columns(2)
     locked = left.multiselect(tr("exercise.lock", lang), fields, key="exercise.lock_fields",
-                              format_func=lambda name: field_label(name, lang), help=tr("exercise.lock_help", lang))
+                              format_func=lambda name: field_label(name, lang), help=tr("exercise.lock_help", lang),
+                              placeholder=tr("exercise.none", lang))
     hidden = right.multiselect(tr("exercise.hide", lang), fields, key="exercise.hide_fields",
-                               format_func=lambda name: field_label(name, lang), help=tr("exercise.hide_help", lang))
+                               format_func=lambda name: field_label(name, lang), help=tr("exercise.hide_help", lang),
+                               placeholder=tr("exercise.none", lang))
     return locked, [name for name in hidden if name not in locked]
 
 
@@ -170,10 +173,10 @@ def exercise_url(token: str, lang: str) -> str:
     """The train page's address (as this browser sees the server) with only the exercise and the language: no ?s=,
     so whoever opens it gets a fresh session of their own."""
     scheme, host, path, _, _ = urlsplit(st.context.url or "http://localhost:8501/")
-    base = path.rstrip("/")
-    if not base.endswith("/train"):
-        base += "/train"
-    return urlunsplit((scheme, host, base, f"{EXERCISE_PARAM}={token}&lang={lang}", ""))
+    segments = path.rstrip("/").split("/")
+    if segments[-1] in PAGE_PATHS:  # the train page is the app's default page: its address is the app's root
+        segments = segments[:-1]
+    return urlunsplit((scheme, host, "/".join(segments) + "/", f"{EXERCISE_PARAM}={token}&lang={lang}", ""))
 
 
 def show_exercise_link(lang: str) -> None:

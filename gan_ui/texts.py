@@ -647,6 +647,7 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
         "es": "Estos controles se verán pero no se podrán cambiar (por ejemplo, bloquea todo menos la tasa de aprendizaje).",
         "en": "These controls are shown but cannot be changed (for example, lock everything but the learning rate).",
     },
+    "exercise.none": {"es": "Ninguno", "en": "None"},
     "exercise.hide": {"es": "Ocultar en el enlace", "en": "Hide in the link"},
     "exercise.hide_help": {
         "es": "Estos controles no se mostrarán; se usa el valor del enlace.",

@@ -104,7 +104,6 @@ def train_form(lang: str) -> None:
         preset, defaults = PRESETS[preset_name], PRESETS[preset_name].config()
     if make_link:
         classroom_view.make_exercise_link(dataset_choice, preset_name, values, locks, lang)
-    classroom_view.show_exercise_link(lang)
     if submitted:
         _start(preset, defaults, dataset_choice, values, lang, limits)
 

@@ -47,13 +47,16 @@ page = st.navigation([
     st.Page("app_pages/explore.py", title=tr("nav.explore", lang), icon="🧭", url_path="explore"),
     st.Page("app_pages/learn.py", title=tr("nav.learn", lang), icon="🎓", url_path="learn"),
     st.Page("app_pages/playground.py", title=tr("nav.playground", lang), icon="🔬", url_path="playground"),
+    st.Page("app_pages/gallery.py", title=tr("nav.gallery", lang), icon="👥", url_path="gallery"),
+    st.Page("app_pages/projector.py", title=tr("nav.projector", lang), icon="📽️", url_path="projector"),
     st.Page("app_pages/teacher.py", title=tr("nav.teacher", lang), icon="🔑",
             url_path="teacher"),
 ])
 # The tab's title in the page's language. Page icons are emoji because the tab shows the page's icon: the browser
 # draws an emoji itself, while a Material icon there is fetched from a font server on the internet, which a class
 # server may not reach (inside the page, Material icons come with Streamlit and are fine).
-st.set_page_config(page_title=f"{page.title} · {tr('app.title', lang)}", page_icon="🎨", layout="wide")
+st.set_page_config(page_title=f"{page.title} · {tr('app.title', lang)}", page_icon="🎨", layout="wide",
+                   initial_sidebar_state="collapsed" if page.url_path == "projector" else "auto")  # a clean screen
 st.sidebar.caption(tr("app.session", lang))
 st.session_state[state.KEPT_CHOICES_KEY] = {}  # only the choices this page draws are kept across languages
 page.run()

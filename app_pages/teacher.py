@@ -1,8 +1,9 @@
-"""Teacher: all jobs on the server, machine load, stop any job. Behind the password in .streamlit/secrets.toml."""
+"""Teacher: all jobs on the server, the class gallery, class limits and exercise links. Behind the teacher's
+password (secrets, or the one the server made and printed at start)."""
 
 import streamlit as st
 
-from gan_ui import state
+from gan_ui import classroom_view, state
 from gan_ui import teacher_view as view
 from gan_ui.texts import tr
 
@@ -10,4 +11,15 @@ lang = state.language()
 st.title(tr("teacher.title", lang))
 st.write(tr("teacher.intro", lang))
 if view.signed_in(lang):
-    view.jobs(lang)
+    jobs, gallery, limits, exercise = st.tabs([tr("teacher.tab_jobs", lang), tr("teacher.tab_gallery", lang),
+                                               tr("teacher.tab_limits", lang), tr("teacher.tab_exercise", lang)])
+    with jobs:
+        view.jobs(lang)
+    with gallery:
+        classroom_view.gallery_view(lang, teacher=True)
+    with limits:
+        st.write(tr("limits.intro", lang))
+        classroom_view.limits_form(lang)
+    with exercise:
+        st.write(tr("teacher.exercise_how", lang))
+        st.page_link("app_pages/train.py", label=tr("nav.train", lang), icon=":material/model_training:")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gan_ui import state
+from gan_ui import classroom_view, state
 from gan_ui.copying_view import copying_panel
 from gan_ui.live import run_panel
 from gan_ui.texts import tr
@@ -18,6 +18,7 @@ if st.session_state.pop(COLLAPSE_FORM_KEY, False):
 opened = {} if FORM_OPEN_KEY in st.session_state else {"expanded": state.current_run_id() is None}
 with st.expander(tr("train.new", lang), key=FORM_OPEN_KEY, on_change="rerun", icon=":material/tune:", **opened):
     train_form(lang)
+classroom_view.show_exercise_link(lang)  # outside the form's box: seen even when it folds
 
 current = state.current_run_id()
 if current is None:
@@ -37,3 +38,4 @@ else:
     shown = state.get_run(current)
     if shown is not None:
         copying_panel(shown, lang)
+        classroom_view.share_panel(shown, lang)

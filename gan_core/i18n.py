@@ -171,6 +171,45 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Tu espacio en el servidor está lleno ({used} MB de {limit} MB). Borra ejecuciones o datos antiguos.",
         "en": "Your space on the server is full ({used} MB of {limit} MB). Delete old runs or data.",
     },
+    # --- the class (gan_core.classroom) ---
+    "error.limit_preset": {
+        "es": "Tu profesor no ha activado la receta «{preset}» en esta clase: elige otra.",
+        "en": "Your teacher has not enabled the recipe “{preset}” in this class: choose another.",
+    },
+    "error.limit_dataset": {
+        "es": "Tu profesor no ha activado este conjunto de datos ({dataset}) en esta clase: elige otro.",
+        "en": "Your teacher has not enabled this dataset ({dataset}) in this class: choose another.",
+    },
+    "limit.epochs": {
+        "es": "Épocas: pediste {asked}, pero tu profesor limita cada ejecución a {limit} en esta clase.",
+        "en": "Epochs: you asked for {asked}, but your teacher limits each run to {limit} in this class.",
+    },
+    "limit.minutes": {
+        "es": "Tiempo: tu profesor limita cada ejecución a {limit} minutos en esta clase; al pasarlos termina tras la época en curso.",
+        "en": "Time: your teacher limits each run to {limit} minutes in this class; past that it ends after the current epoch.",
+    },
+    "limit.image_size": {
+        "es": "Tamaño de imagen: pediste {asked}×{asked}, pero tu profesor lo limita a {limit}×{limit} en esta clase.",
+        "en": "Image size: you asked for {asked}×{asked}, but your teacher limits it to {limit}×{limit} in this class.",
+    },
+    "error.nickname": {
+        "es": "Escribe un apodo de 1 a {limit} caracteres (letras, números, espacios).",
+        "en": "Write a nickname of 1 to {limit} characters (letters, digits, spaces).",
+    },
+    "error.nickname_key": {
+        "es": "Ese apodo parece una clave o una dirección: la galería es pública, elige un apodo normal.",
+        "en": "That nickname looks like a key or an address: the gallery is public, choose an ordinary nickname.",
+    },
+    "error.exercise_tampered": {
+        "es": "Este enlace de ejercicio no es válido: se ha modificado o lo hizo otro servidor. No se ha aplicado nada; "
+              "pide a tu profesor el enlace de nuevo.",
+        "en": "This exercise link is not valid: it was changed or made by another server. Nothing was applied; ask "
+              "your teacher for the link again.",
+    },
+    "error.exercise_bad": {
+        "es": "Este enlace de ejercicio no se puede usar ({reason}). No se ha aplicado nada; pide a tu profesor un enlace nuevo.",
+        "en": "This exercise link cannot be used ({reason}). Nothing was applied; ask your teacher for a new link.",
+    },
     "error.upload_bomb": {
         "es": "El archivo comprimido se descomprime a un tamaño excesivo: parece una bomba zip y se ha rechazado.",
         "en": "The archive expands to an excessive size: it looks like a zip bomb and was refused.",

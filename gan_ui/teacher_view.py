@@ -1,4 +1,5 @@
-"""The teacher's view: every running and queued job on the server, machine load, and a stop button per job."""
+"""The teacher's view: every running and queued job on the server, machine load, and a stop button per job;
+the password that guards it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 
 import streamlit as st
 
+from gan_core import classroom
 from gan_core.run import ACTIVE_STATES
 from gan_core.scheduler import default_scheduler
 from gan_ui import state
@@ -69,22 +71,50 @@ def configured_password() -> str | None:
         return None
 
 
+def teacher_password() -> tuple[str | None, bool]:
+    """(the password, whether it was generated): teacher_password from secrets wins; without one, the password this
+    server made on first start (gan_core.classroom.generated_password, in the sessions folder, mode 0600)."""
+    configured = configured_password()
+    if configured:
+        return configured, False
+    try:
+        return classroom.generated_password(state.sessions_root())[0], True
+    except OSError:  # a sessions folder the server cannot write: the view stays off, and says why
+        return None, False
+
+
+def teacher_url() -> str:
+    """The teacher page's address as the server's own "URL:" line gives it."""
+    host = st.get_option("server.address") or st.get_option("browser.serverAddress") or "localhost"
+    port = st.get_option("server.port") or 8501
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"http://{host}:{port}/{base + '/' if base else ''}teacher"
+
+
 @st.cache_resource(show_spinner=False)
 def log_hint_once() -> bool:
-    """One line in the server's console, at the first page load: where the teacher view is, and whether it has
-    a password (the console is in English, like every log)."""
-    if configured_password():
-        print("  Teacher view: the Teacher page (/teacher), with teacher_password from .streamlit/secrets.toml.",
-              flush=True)
+    """Lines in the server's console at the first page load (`streamlit run` opens a browser at start, so that is at
+    start): where the teacher view is and, when the server made the password, the password itself, as Jupyter
+    prints its token (the console is in English, like every log)."""
+    password, generated = teacher_password()
+    if password and generated:
+        path = state.sessions_root() / classroom.PASSWORD_FILE
+        print(f"  Teacher view: {teacher_url()}\n"
+              f"  Teacher password: {password}\n"
+              f"  (made for this server and kept in {path}; set teacher_password in .streamlit/secrets.toml to choose "
+              "your own)", flush=True)
+    elif password:
+        print(f"  Teacher view: {teacher_url()}, with teacher_password from .streamlit/secrets.toml.", flush=True)
     else:
-        print("  Teacher view: off. Set teacher_password = \"...\" in .streamlit/secrets.toml to turn it on.",
-              flush=True)
+        print("  Teacher view: off (the sessions folder is not writable). Set teacher_password = \"...\" in "
+              ".streamlit/secrets.toml to turn it on.", flush=True)
     return True
 
 
 def signed_in(lang: str) -> bool:
-    """Password from .streamlit/secrets.toml (teacher_password); kept signed in for this browser session."""
-    password = configured_password()
+    """Password from .streamlit/secrets.toml (teacher_password), else the one this server made; kept signed in for
+    this browser session."""
+    password, generated = teacher_password()
     if not password:
         st.info(tr("teacher.disabled", lang), icon=":material/lock:")
         return False
@@ -93,6 +123,8 @@ def signed_in(lang: str) -> bool:
         return False
     if st.session_state.get("teacher.ok"):
         return True
+    if generated:
+        st.caption(tr("teacher.generated", lang))
     gate = password_gate()
     with st.form("teacher.login"):
         attempt = st.text_input(tr("teacher.password", lang), type="password")

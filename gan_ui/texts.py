@@ -831,6 +831,132 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
         "es": "Falta la carpeta docs/learn/diffaugment: créala con `python3 scripts/make_diffaugment_demo.py`.",
         "en": "The docs/learn/diffaugment folder is missing: make it with `python3 scripts/make_diffaugment_demo.py`.",
     },
+    # --- the class: exercise links, limits, gallery, projector (gan_ui/classroom_view.py) ----------------------
+    "nav.gallery": {"es": "Galería de la clase", "en": "Class gallery"},
+    "nav.projector": {"es": "Proyector", "en": "Projector"},
+    "exercise.make": {"es": "Copiar enlace del ejercicio", "en": "Copy exercise link"},
+    "exercise.make_help": {
+        "es": "Crea una dirección que abre este formulario con el conjunto de datos, la receta, todos los valores y "
+              "la semilla tal como están ahora, en una sesión nueva para quien la abra. No empieza ningún entrenamiento.",
+        "en": "Makes an address that opens this form with the dataset, recipe, every value and the seed as they are "
+              "now, in a fresh session for whoever opens it. It does not start any training.",
+    },
+    "exercise.ready": {
+        "es": "Enlace del ejercicio listo: cópialo con el botón de la derecha del recuadro. No lleva tu sesión: cada "
+              "estudiante que lo abra empieza en una sesión propia.",
+        "en": "Exercise link ready: copy it with the button at the right of the box. It does not carry your session: "
+              "each student who opens it starts in a session of their own.",
+    },
+    "exercise.lock": {"es": "Bloquear en el enlace", "en": "Lock in the link"},
+    "exercise.lock_help": {
+        "es": "Estos controles se verán pero no se podrán cambiar (por ejemplo, bloquea todo menos la tasa de aprendizaje).",
+        "en": "These controls are shown but cannot be changed (for example, lock everything but the learning rate).",
+    },
+    "exercise.none": {"es": "Ninguno", "en": "None"},
+    "exercise.hide": {"es": "Ocultar en el enlace", "en": "Hide in the link"},
+    "exercise.hide_help": {
+        "es": "Estos controles no se mostrarán; se usa el valor del enlace.",
+        "en": "These controls are not shown; the link's value is used.",
+    },
+    "exercise.opened": {
+        "es": "Has abierto un ejercicio: el formulario ya tiene sus valores. Pulsa «Entrenar» cuando quieras empezar.",
+        "en": "You opened an exercise: the form already holds its values. Press “Train” when you want to start.",
+    },
+    "exercise.locked": {
+        "es": "Tu profesor ha fijado (🔒): {fields}.",
+        "en": "Your teacher fixed (🔒): {fields}.",
+    },
+    "exercise.hidden": {
+        "es": "Hay {count} controles ocultos con valores fijados por el ejercicio.",
+        "en": "{count} controls are hidden, with values the exercise sets.",
+    },
+    "error.exercise_value": {
+        "es": "Este enlace de ejercicio trae un valor no válido para «{field}» ({value}). No se ha aplicado nada; pide "
+              "a tu profesor un enlace nuevo.",
+        "en": "This exercise link carries an invalid value for “{field}” ({value}). Nothing was applied; ask your "
+              "teacher for a new link.",
+    },
+    "error.exercise_own": {
+        "es": "Un enlace de ejercicio solo puede usar los conjuntos de datos incluidos y empezar desde cero o desde un "
+              "generador incluido: tus fotos y tus ejecuciones son solo tuyas.",
+        "en": "An exercise link can only use the bundled datasets and start from scratch or from a bundled generator: "
+              "your photos and your runs are yours alone.",
+    },
+    "limits.say": {"es": "Límites de la clase: {limits}.", "en": "Class limits: {limits}."},
+    "limits.say_epochs": {"es": "como mucho {limit} épocas", "en": "at most {limit} epochs"},
+    "limits.say_minutes": {"es": "como mucho {limit} minutos por ejecución", "en": "at most {limit} minutes per run"},
+    "limits.say_size": {"es": "imágenes de hasta {limit}×{limit}", "en": "images up to {limit}×{limit}"},
+    "limits.say_choices": {"es": "solo las recetas y datos que ha elegido tu profesor",
+                           "en": "only the recipes and data your teacher chose"},
+    "limits.title": {"es": "Límites de la clase", "en": "Class limits"},
+    "limits.intro": {
+        "es": "Se aplican a cada ejecución nueva (no a las que ya están en marcha). Quien pida más ve el motivo.",
+        "en": "They apply to every new run (not to those already going). Whoever asks for more sees the reason.",
+    },
+    "limits.max_epochs": {"es": "Máximo de épocas por ejecución", "en": "Maximum epochs per run"},
+    "limits.max_minutes": {"es": "Máximo de minutos por ejecución", "en": "Maximum minutes per run"},
+    "limits.image_size": {"es": "Tamaño máximo de imagen (fotos)", "en": "Maximum image size (photos)"},
+    "limits.none": {"es": "sin límite", "en": "no limit"},
+    "limits.zero_none": {"es": "0: sin límite.", "en": "0: no limit."},
+    "limits.empty_all": {"es": "Vacío: se ofrecen todos.", "en": "Empty: all are offered."},
+    "limits.presets": {"es": "Recetas que se ofrecen", "en": "Recipes offered"},
+    "limits.datasets": {"es": "Conjuntos de datos que se ofrecen", "en": "Datasets offered"},
+    "limits.uploads": {"es": "Fotos propias de cada estudiante", "en": "Each student's own photos"},
+    "limits.save": {"es": "Guardar límites", "en": "Save limits"},
+    "limits.saved": {"es": "Límites guardados: valen para las próximas ejecuciones.",
+                     "en": "Limits saved: they apply to the next runs."},
+    "share.title": {"es": "Compartir con la clase", "en": "Share with the class"},
+    "share.nickname": {"es": "Tu apodo en la galería", "en": "Your nickname in the gallery"},
+    "share.nickname_help": {
+        "es": "Lo verá toda la clase junto a tu cuadrícula y tus curvas. No pongas tu dirección ni datos personales.",
+        "en": "The whole class sees it beside your grid and curves. Do not put your address or personal data.",
+    },
+    "share.button": {"es": "Compartir esta ejecución", "en": "Share this run"},
+    "share.shared": {"es": "Compartida en la galería como **{nickname}**.", "en": "Shared in the gallery as **{nickname}**."},
+    "share.hidden_by_teacher": {"es": "Tu profesor la ha ocultado de la galería de la clase.",
+                                "en": "Your teacher has hidden it from the class gallery."},
+    "share.stop": {"es": "Dejar de compartir", "en": "Stop sharing"},
+    "gallery.title": {"es": "Galería de la clase", "en": "Class gallery"},
+    "gallery.intro": {
+        "es": "Las ejecuciones que tus compañeros han decidido compartir, con su cuadrícula más reciente y sus curvas, "
+              "en vivo.",
+        "en": "The runs your classmates chose to share, with their newest grid and their curves, live.",
+    },
+    "gallery.empty": {
+        "es": "Nadie ha compartido todavía una ejecución. Compártela desde la página Entrenar, debajo de tu ejecución.",
+        "en": "Nobody has shared a run yet. Share yours from the Train page, under your run.",
+    },
+    "gallery.recipe": {"es": "{preset} · {dataset} · época {epoch}/{total}",
+                       "en": "{preset} · {dataset} · epoch {epoch}/{total}"},
+    "gallery.hidden": {"es": "oculta", "en": "hidden"},
+    "gallery.hide": {"es": "Ocultar", "en": "Hide"},
+    "gallery.show": {"es": "Mostrar", "en": "Show"},
+    "gallery.project": {"es": "Proyectar", "en": "Project"},
+    "projector.title": {"es": "Proyector", "en": "Projector"},
+    "projector.choose": {"es": "Ejecución", "en": "Run"},
+    "projector.own": {"es": "Mi ejecución {run_id}", "en": "My run {run_id}"},
+    "projector.empty": {
+        "es": "No hay nada que proyectar: comparte una ejecución con la clase o entrena una en esta sesión.",
+        "en": "Nothing to project: share a run with the class or train one in this session.",
+    },
+    "teacher.tab_jobs": {"es": "Trabajos", "en": "Jobs"},
+    "teacher.tab_gallery": {"es": "Galería", "en": "Gallery"},
+    "teacher.tab_limits": {"es": "Límites", "en": "Limits"},
+    "teacher.tab_exercise": {"es": "Enlace de ejercicio", "en": "Exercise link"},
+    "teacher.exercise_how": {
+        "es": "En la página Entrenar, prepara el formulario como quieras que lo vean tus estudiantes, elige qué "
+              "controles bloquear u ocultar (solo lo ves tú, con la sesión de profesor abierta) y pulsa «Copiar enlace "
+              "del ejercicio». El enlace va firmado por este servidor: si alguien lo cambia, se rechaza.",
+        "en": "On the Train page, set the form up as your students should see it, choose which controls to lock or "
+              "hide (only you see this, while signed in as teacher) and press “Copy exercise link”. The link is "
+              "signed by this server: if anyone changes it, it is refused.",
+    },
+    "teacher.generated": {
+        "es": "No hay contraseña en .streamlit/secrets.toml: este servidor ha creado una y la ha escrito en su consola "
+              "al arrancar (se guarda en la carpeta de sesiones, fuera del repositorio).",
+        "en": "There is no password in .streamlit/secrets.toml: this server made one and wrote it in its console at "
+              "start (it is kept in the sessions folder, outside the repository).",
+    },
 }
 
 TEXTS.update(_UI_TEXTS)

@@ -9,7 +9,7 @@ import streamlit as st
 from gan_core import PRESETS, GanError
 from gan_core.config import LOSSES, OPTIMIZERS, UPDATES
 from gan_core.datasets import load_saved_dataset
-from gan_ui import state
+from gan_ui import classroom_view, state
 from gan_ui.texts import tr
 from gan_ui.widgets import dataset_choices, dataset_label, distinct
 
@@ -19,6 +19,7 @@ MIN_USEFUL_STEPS = 300  # below this many G updates no recipe shows more than bl
 AUGMENT_CHOICES = ("auto", "on", "off")  # DiffAugment: the engine's rule (under 2000 images), or forced
 AUGMENT_VALUES = {"auto": None, "on": True, "off": False}
 FLASH_KEY = "train.flash"  # a warning to show once the page has redrawn after a start
+LIMITS_FLASH_KEY = "train.limits_flash"  # the class limits that capped the run just started, in words
 BATCH_CHOICES = (8, 16, 32, 64, 128, 256, 512)
 LEARNING_RATES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
 DATASET_KEY = "train.dataset"
@@ -49,19 +50,39 @@ def _follow_preset() -> None:
 
 
 def train_form(lang: str) -> None:
-    """Render the form; on submit create and queue a run (errors in words, nothing left behind)."""
-    choices = dataset_choices()
-    if st.session_state.get(DATASET_KEY) not in choices:  # an upload deleted since it was chosen
+    """Render the form; on submit create and queue a run (errors in words, nothing left behind). An exercise link
+    (?ex=) fills it first; class limits decide what it offers and cap what it starts."""
+    exercise = classroom_view.exercise_from_url(lang)
+    limits = classroom_view.class_limits()
+    choices = [choice for choice in dataset_choices() if limits.allows_dataset(choice)] or ["mnist"]
+    if st.session_state.get(DATASET_KEY) not in choices:  # an upload deleted since it was chosen, or not offered
         st.session_state.pop(DATASET_KEY, None)
         st.session_state.pop(DATASET_CHOSEN_KEY, None)
+    presets = [name for name in PRESETS if limits.allows_preset(name)]
+    if st.session_state.get(PRESET_KEY) not in presets:
+        st.session_state.pop(PRESET_KEY, None)
+    classroom_view.exercise_banner(exercise, lang)
+    classroom_view.limits_caption(limits, lang)
+    fixed = _fixed(exercise)
     labels = distinct({choice: dataset_label(choice, lang) for choice in choices})
     left, right = st.columns(2)
-    dataset_choice = left.selectbox(tr("train.dataset", lang), choices, key=DATASET_KEY, help=tr("help.dataset", lang),
-                                    format_func=labels.get, on_change=_dataset_chosen, persist_state="session")
-    if st.session_state.get(PRESET_KEY) not in PRESETS:  # in session state, not as the widget's default: the
-        st.session_state[PRESET_KEY] = DEFAULT_PRESET  # data page may have chosen one ("train on this dataset")
-    preset_name = right.selectbox(tr("train.preset", lang), list(PRESETS), key=PRESET_KEY, help=tr("help.preset", lang),
-                                  on_change=_follow_preset, persist_state="session")
+    if "dataset" in fixed.hidden:
+        dataset_choice = exercise["dataset"]
+    else:
+        dataset_choice = left.selectbox(
+            fixed.label(tr("train.dataset", lang), "dataset"), choices, key=DATASET_KEY, help=tr("help.dataset", lang),
+            format_func=labels.get, on_change=_dataset_chosen, persist_state="session",
+            disabled="dataset" in fixed.locked)
+    if st.session_state.get(PRESET_KEY) not in presets:  # a recipe the class no longer offers, or none yet
+        st.session_state.pop(PRESET_KEY, None)
+    if "preset" in fixed.hidden:
+        preset_name = exercise["preset"]
+    else:
+        preset_name = right.selectbox(
+            fixed.label(tr("train.preset", lang), "preset"), presets, key=PRESET_KEY,
+            **_unless_set(PRESET_KEY, index=presets.index(DEFAULT_PRESET) if DEFAULT_PRESET in presets else 0),
+            help=tr("help.preset", lang), on_change=_follow_preset, persist_state="session",
+            disabled="preset" in fixed.locked)
     preset = PRESETS[preset_name]
     right.caption(preset.description[lang] + ("  \n" + tr("train.conditional", lang) if preset.conditional else ""))
 
@@ -69,85 +90,170 @@ def train_form(lang: str) -> None:
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         st.warning(flash, icon=":material/warning:")
+    for reason in st.session_state.pop(LIMITS_FLASH_KEY, []):
+        st.info(reason, icon=":material/school:")
     with st.form("train.form", border=True):
-        values = _knobs(preset_name, defaults, lang)
-        submitted = st.form_submit_button(tr("train.start", lang), type="primary", icon=":material/play_arrow:")
+        values = _knobs(preset_name, defaults, lang, fixed)
+        locks = classroom_view.lock_choices(["dataset", "preset", *FORM_FIELDS], lang)
+        with st.container(horizontal=True):
+            submitted = st.form_submit_button(tr("train.start", lang), type="primary", icon=":material/play_arrow:")
+            make_link = st.form_submit_button(tr("exercise.make", lang), icon=":material/link:",
+                                              help=tr("exercise.make_help", lang))
+    if exercise is not None:  # what the exercise fixes wins over anything the page sent for it
+        dataset_choice = exercise["dataset"] if "dataset" in fixed.fixed else dataset_choice
+        preset_name = exercise["preset"] if "preset" in fixed.fixed else preset_name
+        values.update({name: exercise["values"][name] for name in fixed.fixed if name in exercise["values"]})
+        preset, defaults = PRESETS[preset_name], PRESETS[preset_name].config()
+    if make_link:
+        classroom_view.make_exercise_link(dataset_choice, preset_name, values, locks, lang)
     if submitted:
-        _start(preset, defaults, dataset_choice, values, lang)
+        _start(preset, defaults, dataset_choice, values, lang, limits)
 
 
-def _knobs(preset_name: str, defaults, lang: str) -> dict:
-    """One widget per TrainConfig field a student may turn; each recipe remembers its own values."""
-    def key(name):
-        return f"hp.{preset_name}.{name}"
+class _Fixed:
+    """The fields an exercise link locks (drawn disabled, marked) or hides (not drawn, its value used)."""
 
-    def widget(factory, name, label_key=None, **kwargs):
-        return factory(tr(label_key or f"hp.{name}", lang), key=key(name), help=tr(f"help.{name}", lang),
-                       persist_state="session", **kwargs)
+    def __init__(self, exercise: dict | None):
+        self.locked = set(exercise["locked"]) if exercise else set()
+        self.hidden = set(exercise["hidden"]) if exercise else set()
+        self.fixed = self.locked | self.hidden
 
+    def label(self, text: str, name: str) -> str:
+        return f"{text} 🔒" if name in self.locked else text
+
+
+def _fixed(exercise: dict | None) -> _Fixed:
+    return _Fixed(exercise)
+
+
+def _unless_set(key: str, **default) -> dict:
+    """A widget's default (value= or index=), left out when session state already holds its value (an exercise
+    link put it there): passing both makes Streamlit log a warning with a stack trace on the console."""
+    return {} if key in st.session_state else default
+
+
+# Every field of the form, as its values dict and an exercise link name them (dataset and preset besides).
+FORM_FIELDS = ("epochs", "batch_size", "latent_dim", "loss", "g_name", "g_lr", "g_beta1", "d_name", "d_lr", "d_beta1",
+               "d_steps", "update", "label_smoothing", "seed", "max_images", "diff_augment", "steps_per_epoch",
+               "max_minutes", "init_from", "freeze_d", "clusters")
+HELP_KEYS = {"g_name": "optimizer", "d_name": "optimizer", "g_lr": "learning_rate", "d_lr": "learning_rate",
+             "g_beta1": "beta1", "d_beta1": "beta1"}
+# The number widgets' ranges: the form draws them and an exercise link's values are checked against them.
+NUMBER_RANGES = {
+    "epochs": (1, 500), "latent_dim": (1, 1024), "d_steps": (1, 10), "seed": (0, 2**31 - 1),
+    "max_images": (0, 100_000), "steps_per_epoch": (0, 10_000), "max_minutes": (0.0, 240.0), "freeze_d": (0, 4),
+    "clusters": (0, 400), "label_smoothing": (0.0, 0.5), "g_beta1": (0.0, 0.99), "d_beta1": (0.0, 0.99),
+}
+
+
+def field_choices(name: str, defaults) -> tuple | None:
+    """The options of a choice widget, or None for a number."""
+    optimizers = {"g": defaults.generator_optimizer, "d": defaults.discriminator_optimizer}
+    if name in ("g_lr", "d_lr"):
+        return tuple(sorted({*LEARNING_RATES, optimizers[name[0]].learning_rate}))
+    return {"batch_size": tuple(sorted({*BATCH_CHOICES, defaults.batch_size})), "loss": LOSSES, "update": UPDATES,
+            "g_name": OPTIMIZERS, "d_name": OPTIMIZERS, "diff_augment": AUGMENT_CHOICES,
+            "init_from": tuple(init_sources())}.get(name)
+
+
+def _knobs(preset_name: str, defaults, lang: str, fixed: _Fixed | None = None) -> dict:
+    """One widget per TrainConfig field a student may turn; each recipe remembers its own values. A field an
+    exercise locks is drawn disabled and marked; one it hides is not drawn (the caller uses the exercise's value)."""
+    fixed = fixed or _Fixed(None)
     values = {}
+
+    def widget(factory, name, label=None, value=None, index=None, **kwargs):
+        if name in fixed.hidden:
+            return None
+        key = f"hp.{preset_name}.{name}"
+        if name in NUMBER_RANGES:
+            kwargs.update(min_value=NUMBER_RANGES[name][0], max_value=NUMBER_RANGES[name][1])
+        default = {"value": value} if value is not None else {"index": index} if index is not None else {}
+        values[name] = factory(fixed.label(label or tr(f"hp.{name}", lang), name), key=key,
+                               help=tr(f"help.{HELP_KEYS.get(name, name)}", lang),
+                               persist_state="session", disabled=name in fixed.locked, **_unless_set(key, **default),
+                               **kwargs)
+        return values[name]
+
     col1, col2, col3 = st.columns(3)
     with col1:
-        values["epochs"] = widget(st.number_input, "epochs", min_value=1, max_value=500, value=defaults.epochs)
-        values["batch_size"] = widget(st.select_slider, "batch_size", value=defaults.batch_size,
-                                      options=sorted({*BATCH_CHOICES, defaults.batch_size}))
-        values["latent_dim"] = widget(st.number_input, "latent_dim", min_value=1, max_value=1024,
-                                      value=defaults.latent_dim)
-        values["loss"] = widget(st.selectbox, "loss", options=LOSSES, index=LOSSES.index(defaults.loss),
-                                format_func=lambda name: tr(f"loss.{name}", lang))
+        widget(st.number_input, "epochs", value=defaults.epochs)
+        widget(st.select_slider, "batch_size", value=defaults.batch_size, options=field_choices("batch_size", defaults))
+        widget(st.number_input, "latent_dim", value=defaults.latent_dim)
+        widget(st.selectbox, "loss", options=LOSSES, index=LOSSES.index(defaults.loss),
+               format_func=lambda name: tr(f"loss.{name}", lang))
     networks = ((col2, "g", defaults.generator_optimizer), (col3, "d", defaults.discriminator_optimizer))
     for column, who, optimizer in networks:
         with column:
             st.markdown(f"**{tr('train.generator_opt' if who == 'g' else 'train.discriminator_opt', lang)}**")
-            values[f"{who}_name"] = st.selectbox(tr("hp.optimizer", lang), OPTIMIZERS, key=key(f"{who}_name"),
-                                                 index=OPTIMIZERS.index(optimizer.name),
-                                                 help=tr("help.optimizer", lang), persist_state="session")
-            values[f"{who}_lr"] = st.select_slider(tr("hp.learning_rate", lang), key=key(f"{who}_lr"),
-                                                   options=sorted({*LEARNING_RATES, optimizer.learning_rate}),
-                                                   value=optimizer.learning_rate, format_func=lambda v: f"{v:g}",
-                                                   help=tr("help.learning_rate", lang), persist_state="session")
-            values[f"{who}_beta1"] = st.slider(tr("hp.beta1", lang), 0.0, 0.99, float(optimizer.beta1), 0.01,
-                                               key=key(f"{who}_beta1"), help=tr("help.beta1", lang),
-                                               persist_state="session")
+            widget(st.selectbox, f"{who}_name", tr("hp.optimizer", lang), options=OPTIMIZERS,
+                   index=OPTIMIZERS.index(optimizer.name))
+            widget(st.select_slider, f"{who}_lr", tr("hp.learning_rate", lang), value=optimizer.learning_rate,
+                   options=field_choices(f"{who}_lr", defaults), format_func=lambda v: f"{v:g}")
+            widget(st.slider, f"{who}_beta1", tr("hp.beta1", lang), value=float(optimizer.beta1), step=0.01)
     col1, col2, col3, col4 = st.columns(4)
     with col1:
-        values["d_steps"] = widget(st.number_input, "d_steps", min_value=1, max_value=10, value=defaults.d_steps)
-        values["update"] = widget(st.selectbox, "update", options=UPDATES, index=UPDATES.index(defaults.update),
-                                  format_func=lambda name: tr(f"update.{name}", lang))
+        widget(st.number_input, "d_steps", value=defaults.d_steps)
+        widget(st.selectbox, "update", options=UPDATES, index=UPDATES.index(defaults.update),
+               format_func=lambda name: tr(f"update.{name}", lang))
     with col2:
-        values["label_smoothing"] = widget(st.slider, "label_smoothing", min_value=0.0, max_value=0.5,
-                                           value=float(defaults.label_smoothing), step=0.05)
+        widget(st.slider, "label_smoothing", value=float(defaults.label_smoothing), step=0.05)
     with col3:
-        values["seed"] = widget(st.number_input, "seed", min_value=0, max_value=2**31 - 1, value=defaults.seed)
+        widget(st.number_input, "seed", value=defaults.seed)
     with col4:
-        values["max_images"] = widget(st.number_input, "max_images", min_value=0, max_value=100_000, step=512,
-                                      value=defaults.max_images)
+        widget(st.number_input, "max_images", step=512, value=defaults.max_images)
     col1, col2, col3, col4 = st.columns(4)
     with col1:
         augment = {None: "auto", True: "on", False: "off"}[defaults.diff_augment]
-        values["diff_augment"] = widget(st.selectbox, "diff_augment", options=AUGMENT_CHOICES,
-                                        index=AUGMENT_CHOICES.index(augment),
-                                        format_func=lambda name: tr(f"augment.{name}", lang))
+        widget(st.selectbox, "diff_augment", options=AUGMENT_CHOICES, index=AUGMENT_CHOICES.index(augment),
+               format_func=lambda name: tr(f"augment.{name}", lang))
     with col2:
-        values["steps_per_epoch"] = widget(st.number_input, "steps_per_epoch", min_value=0, max_value=10_000,
-                                           value=defaults.steps_per_epoch)
+        widget(st.number_input, "steps_per_epoch", value=defaults.steps_per_epoch)
     with col3:
-        values["max_minutes"] = widget(st.number_input, "max_minutes", min_value=0.0, max_value=240.0, step=1.0,
-                                       value=float(defaults.max_minutes))
-    sources = init_sources()
+        widget(st.number_input, "max_minutes", step=1.0, value=float(defaults.max_minutes))
+    sources = field_choices("init_from", defaults)
     source_labels = {source: _source_label(source, lang) for source in sources}
     with col4:
-        values["init_from"] = widget(st.selectbox, "init_from", options=list(sources),
-                                     format_func=source_labels.get)
-        values["freeze_d"] = widget(st.number_input, "freeze_d", min_value=0, max_value=4, value=0)
+        widget(st.selectbox, "init_from", options=list(sources), format_func=source_labels.get)
+        widget(st.number_input, "freeze_d", value=0)
     if PRESETS[preset_name].self_conditioning:
-        values["clusters"] = widget(st.number_input, "clusters", min_value=0, max_value=400, value=defaults.clusters,
-                                    width=260)
+        widget(st.number_input, "clusters", value=defaults.clusters, width=260)
     return values
 
 
-def _start(preset, recipe, dataset_choice: str, values: dict, lang: str) -> None:
-    """`recipe` is the preset's own config; the form's values go on top of it."""
+def config_values(recipe, dataset_name: str, values: dict) -> dict:
+    """The TrainConfig fields for the form's `values` on top of `recipe` (the preset's own config); a value the
+    form did not draw (a field an exercise hides, without a value) is the recipe's."""
+    g, d = recipe.generator_optimizer, recipe.discriminator_optimizer
+    augment = {None: "auto", True: "on", False: "off"}[recipe.diff_augment]
+    get = {"epochs": recipe.epochs, "batch_size": recipe.batch_size, "latent_dim": recipe.latent_dim,
+           "loss": recipe.loss, "d_steps": recipe.d_steps, "update": recipe.update,
+           "label_smoothing": recipe.label_smoothing, "seed": recipe.seed, "max_images": recipe.max_images,
+           "diff_augment": augment, "steps_per_epoch": recipe.steps_per_epoch, "max_minutes": recipe.max_minutes,
+           "init_from": "auto", "freeze_d": 0, "clusters": recipe.clusters, "g_name": g.name,
+           "g_lr": g.learning_rate, "g_beta1": g.beta1, "d_name": d.name, "d_lr": d.learning_rate,
+           "d_beta1": d.beta1}
+    value = {name: default if values.get(name) is None else values[name] for name, default in get.items()}
+    return {
+        "dataset": dataset_name, "epochs": int(value["epochs"]), "batch_size": int(value["batch_size"]),
+        "latent_dim": int(value["latent_dim"]), "loss": value["loss"], "d_steps": int(value["d_steps"]),
+        "update": value["update"],
+        "label_smoothing": float(value["label_smoothing"]), "seed": int(value["seed"]),
+        "max_images": int(value["max_images"]), "diff_augment": AUGMENT_VALUES[value["diff_augment"]],
+        "steps_per_epoch": int(value["steps_per_epoch"]), "max_minutes": float(value["max_minutes"]),
+        "init_from": None if value["init_from"] == "auto" else value["init_from"],
+        "freeze_d": int(value["freeze_d"]) if value["init_from"] else 0,
+        "clusters": int(value["clusters"]),
+        # what the form does not show (Adam's beta2, momentum) stays as the recipe sets it
+        "generator_optimizer": {**asdict(g), "name": value["g_name"], "learning_rate": float(value["g_lr"]),
+                                "beta1": float(value["g_beta1"])},
+        "discriminator_optimizer": {**asdict(d), "name": value["d_name"], "learning_rate": float(value["d_lr"]),
+                                    "beta1": float(value["d_beta1"])},
+    }
+
+
+def _start(preset, recipe, dataset_choice: str, values: dict, lang: str, limits=None) -> None:
+    """`recipe` is the preset's own config; the form's values go on top of it, then the class's limits."""
     dataset = None
     dataset_name = dataset_choice
     if dataset_choice.startswith(state.UPLOAD_PREFIX):
@@ -156,28 +262,15 @@ def _start(preset, recipe, dataset_choice: str, values: dict, lang: str) -> None
             st.rerun()  # the upload vanished (another tab?): redraw the choices
         dataset = load_saved_dataset(path)
         dataset_name = str(path)
-    config_values = {
-        "dataset": dataset_name, "epochs": int(values["epochs"]), "batch_size": int(values["batch_size"]),
-        "latent_dim": int(values["latent_dim"]), "loss": values["loss"], "d_steps": int(values["d_steps"]),
-        "update": values["update"],
-        "label_smoothing": float(values["label_smoothing"]), "seed": int(values["seed"]),
-        "max_images": int(values["max_images"]), "diff_augment": AUGMENT_VALUES[values["diff_augment"]],
-        "steps_per_epoch": int(values["steps_per_epoch"]), "max_minutes": float(values["max_minutes"]),
-        "init_from": None if values["init_from"] == "auto" else values["init_from"],
-        "freeze_d": int(values["freeze_d"]) if values["init_from"] else 0,
-        "clusters": int(values.get("clusters", recipe.clusters)),
-        # what the form does not show (Adam's beta2, momentum) stays as the recipe sets it
-        "generator_optimizer": {**asdict(recipe.generator_optimizer), "name": values["g_name"],
-                                "learning_rate": float(values["g_lr"]), "beta1": float(values["g_beta1"])},
-        "discriminator_optimizer": {**asdict(recipe.discriminator_optimizer), "name": values["d_name"],
-                                    "learning_rate": float(values["d_lr"]), "beta1": float(values["d_beta1"])},
-    }
+    limits = limits or classroom_view.class_limits()
     try:
-        config = preset.config(**config_values)
+        config = preset.config(**config_values(recipe, dataset_name, values))
+        reasons = limits.apply(config, dataset_choice)
         run = state.start_run(config, dataset)
     except GanError as exc:
         st.error(state.say(exc, lang), icon=":material/error:")
         return
+    st.session_state[LIMITS_FLASH_KEY] = [reason.text(lang) for reason in reasons]
     steps = planned_steps(config, len(run.dataset().images))
     if steps < MIN_USEFUL_STEPS:
         st.session_state[FLASH_KEY] = tr("train.too_short", lang, steps=steps, useful=MIN_USEFUL_STEPS)

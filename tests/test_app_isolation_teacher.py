@@ -128,14 +128,15 @@ def test_another_session_cannot_see_stop_or_download_a_run(sessions_dir):
 
 
 def test_teacher_view_needs_the_password_and_stops_any_job(sessions_dir):
-    # Without teacher_password in secrets (another secret set, so a local secrets.toml cannot interfere).
+    # Without teacher_password in secrets (another secret set, so a local secrets.toml cannot interfere): the
+    # password the server made guards the page (tests/test_teacher.py signs in with it).
     closed = new_app()
     closed.secrets["unrelated"] = "x"
     closed.run()
     closed.switch_page("app_pages/teacher.py").run()
     assert not closed.exception
-    assert any("desactivada" in info.value for info in closed.info)
-    assert not closed.text_input and not closed.button
+    assert any("No hay contraseña" in caption.value for caption in closed.caption)
+    assert [t.label for t in closed.text_input] == ["Contraseña"] and not closed.tabs
 
     student, a_sid, run = _student_starts_a_run()
     teacher = new_app()

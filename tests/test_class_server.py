@@ -170,10 +170,15 @@ def test_made_up_or_unsigned_session_ids_get_a_fresh_session_and_a_visit_writes_
         token = at.session_state["session_token"]
         assert at.query_params["s"] in ([token], token) and token.startswith(sid + ".")
         assert housekeeping.session_from_token(sessions_dir, token) is None, "nothing written yet: not a session"
-    # Visits wrote no session folder: only the victim's folder and the server's secret are there.
-    assert _files(sessions_dir) == [housekeeping.SECRET_FILE]
-    assert sorted(p.name for p in sessions_dir.iterdir()) == sorted([housekeeping.SECRET_FILE, victim])
-    assert (sessions_dir / housekeeping.SECRET_FILE).stat().st_mode & 0o077 == 0, "the secret is the server's only"
+    # Visits wrote no session folder: only the victim's folder and the server's own secrets (the key that signs
+    # addresses, the teacher's password made at start) are there.
+    from gan_core.classroom import PASSWORD_FILE
+
+    server_files = sorted([housekeeping.SECRET_FILE, PASSWORD_FILE])
+    assert _files(sessions_dir) == server_files
+    assert sorted(p.name for p in sessions_dir.iterdir()) == sorted([*server_files, victim])
+    for name in server_files:
+        assert (sessions_dir / name).stat().st_mode & 0o077 == 0, f"{name} is the server's only"
     # The address the server issued does reattach.
     at = new_app()
     at.query_params["s"] = good

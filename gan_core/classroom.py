@@ -1,0 +1,280 @@
+"""The class as a whole: the teacher's password on first start, class limits, shared runs and exercise links.
+
+Everything here lives in the sessions folder (never in the repository) and is read by one server process;
+every object may be used from any session's thread."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import housekeeping
+from .config import TrainConfig
+from .i18n import GanError, Message
+
+PASSWORD_FILE = ".teacher_password"  # made on first start when secrets name none; mode 0600
+LIMITS_FILE = "class_limits.json"
+GALLERY_FILE = "gallery.json"
+IMAGE_SIZE_LIMITS = (0, 32, 64)  # 0: no limit
+UPLOADS = "upload"  # in ClassLimits.datasets: the students' own photo sets
+MAX_NICKNAME = 24
+EXERCISE_VERSION = 1
+MAX_EXERCISE_CHARS = 4000  # a link's payload; far above what a real exercise needs
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace `path` atomically with `text`, readable by the server's user only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    os.replace(temporary, path)
+
+
+# --- the teacher's password on first start -------------------------------------------------------------------
+
+def generated_password(root: Path) -> tuple[str, Path]:
+    """The password made for this server when secrets configure none: read from root/.teacher_password, or made
+    there (16 random URL-safe characters, mode 0600) the first time. Kept across restarts, so a teacher who noted
+    it is not surprised; deleting the file makes a new one at the next start."""
+    path = Path(root) / PASSWORD_FILE
+    try:
+        password = path.read_text().strip()
+        if len(password) >= 10:
+            return password, path
+    except FileNotFoundError:
+        pass
+    _write_private(path, secrets.token_urlsafe(12))
+    return path.read_text().strip(), path
+
+
+# --- class limits -----------------------------------------------------------------------------------------
+
+@dataclass
+class ClassLimits:
+    """What the teacher allows for new runs. Zero or empty means no limit."""
+
+    max_epochs: int = 0
+    max_minutes: float = 0.0  # every run gets a time budget of at most this
+    presets: list = field(default_factory=list)  # recipe names offered; empty: all
+    datasets: list = field(default_factory=list)  # built-in dataset choices offered, and/or UPLOADS; empty: all
+    image_size: int = 0  # photo sets are trained at most this size (32 or 64)
+
+    def validate(self) -> None:
+        from .presets import PRESETS
+
+        for name, value, high in (("max_epochs", self.max_epochs, 10_000), ("max_minutes", self.max_minutes, 24 * 60)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= high:
+                raise GanError("error.out_of_range", field=name, value=value, low=0, high=high)
+        if self.image_size not in IMAGE_SIZE_LIMITS:
+            raise GanError("error.unknown_choice", field="image_size", value=self.image_size,
+                           choices=", ".join(map(str, IMAGE_SIZE_LIMITS)))
+        for name in self.presets:
+            if name not in PRESETS:
+                raise GanError("error.unknown_preset", value=name, choices=", ".join(PRESETS))
+        if not all(isinstance(name, str) for name in self.datasets):
+            raise GanError("error.unknown_choice", field="datasets", value=self.datasets, choices="mnist, …")
+
+    @property
+    def active(self) -> bool:
+        return self != ClassLimits()
+
+    def allows_preset(self, name: str) -> bool:
+        return not self.presets or name in self.presets
+
+    def allows_dataset(self, choice: str) -> bool:
+        """`choice` as the train form names it: a built-in set ("mnist", "cifar_animals:cat") or "upload:<id>"."""
+        if not self.datasets:
+            return True
+        return choice in self.datasets or (choice.startswith(UPLOADS + ":") and UPLOADS in self.datasets)
+
+    def apply(self, config: TrainConfig, dataset_choice: str) -> list[Message]:
+        """Cap `config` (in place) to the limits; returns the reason for every value changed. A recipe or dataset
+        the class does not offer is refused (GanError), never swapped for another."""
+        if not self.allows_preset(config.preset):
+            raise GanError("error.limit_preset", preset=config.preset)
+        if not self.allows_dataset(dataset_choice):
+            raise GanError("error.limit_dataset", dataset=dataset_choice.partition(":")[0])
+        reasons = []
+        if self.max_epochs and config.epochs > self.max_epochs:
+            reasons.append(Message("limit.epochs", asked=config.epochs, limit=self.max_epochs))
+            config.epochs = int(self.max_epochs)
+        if self.max_minutes and not 0 < config.max_minutes <= self.max_minutes:
+            reasons.append(Message("limit.minutes", limit=f"{self.max_minutes:g}"))
+            config.max_minutes = float(self.max_minutes)
+        if self.image_size and config.image_size > self.image_size:
+            reasons.append(Message("limit.image_size", asked=config.image_size, limit=self.image_size))
+            config.image_size = int(self.image_size)
+        return reasons
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ClassLimits":
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+def load_limits(root: Path) -> ClassLimits:
+    """The class's limits (none when the teacher never set any, or the file is unreadable)."""
+    try:
+        limits = ClassLimits.from_dict(json.loads((Path(root) / LIMITS_FILE).read_text()))
+        limits.validate()
+        return limits
+    except (OSError, ValueError, TypeError, GanError):
+        return ClassLimits()
+
+
+def save_limits(root: Path, limits: ClassLimits) -> None:
+    limits.validate()
+    _write_private(Path(root) / LIMITS_FILE, json.dumps(dataclasses.asdict(limits), indent=2))
+
+
+# --- the class gallery --------------------------------------------------------------------------------------
+
+@dataclass
+class Share:
+    """A run a student chose to show the class, under a nickname. share_id is what pages and links name: never
+    the session id (the session's key) and never needed to reach the run's files."""
+
+    share_id: str
+    session_id: str
+    run_id: str
+    nickname: str
+    shared_at: float
+    hidden: bool = False  # by the teacher: off the students' gallery, still on the teacher's
+
+
+def check_nickname(text: str) -> str:
+    """The nickname as it will be shown; GanError when empty, too long, not printable or looking like a key."""
+    nickname = " ".join(str(text or "").split())
+    if not 1 <= len(nickname) <= MAX_NICKNAME or not nickname.isprintable():
+        raise GanError("error.nickname", limit=MAX_NICKNAME)
+    if re.search(r"[0-9a-fA-F]{16}", nickname):  # a pasted session id or address: refuse, it would be public
+        raise GanError("error.nickname_key")
+    return nickname
+
+
+class Gallery:
+    """share_id -> Share, kept in root/gallery.json. A share whose run is gone (deleted, idle clean-up) drops out."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._path = self.root / GALLERY_FILE
+        self._lock = threading.Lock()
+        self._shares: dict[str, Share] = {}
+        try:
+            for item in json.loads(self._path.read_text()):
+                share = Share(**item)
+                self._shares[share.share_id] = share
+        except (OSError, ValueError, TypeError):
+            pass
+
+    def _save(self) -> None:
+        _write_private(self._path, json.dumps([dataclasses.asdict(s) for s in self._shares.values()], indent=1))
+
+    def _exists(self, share: Share) -> bool:
+        return (self.root / share.session_id / "runs" / share.run_id / "config.json").is_file()
+
+    def share(self, session_id: str, run_id: str, nickname: str) -> Share:
+        """Show the session's run under `nickname` (a second call renames it)."""
+        nickname = check_nickname(nickname)
+        with self._lock:
+            current = self._find(session_id, run_id)
+            if current is not None:
+                current.nickname = nickname
+            else:
+                current = Share(secrets.token_hex(8), session_id, run_id, nickname, time.time())
+                self._shares[current.share_id] = current
+            self._save()
+            return dataclasses.replace(current)
+
+    def unshare(self, session_id: str, run_id: str) -> None:
+        with self._lock:
+            current = self._find(session_id, run_id)
+            if current is not None:
+                del self._shares[current.share_id]
+                self._save()
+
+    def share_of(self, session_id: str, run_id: str) -> Share | None:
+        with self._lock:
+            current = self._find(session_id, run_id)
+            return dataclasses.replace(current) if current else None
+
+    def set_hidden(self, share_id: str, hidden: bool) -> None:
+        with self._lock:
+            if share_id in self._shares:
+                self._shares[share_id].hidden = bool(hidden)
+                self._save()
+
+    def get(self, share_id: str) -> Share | None:
+        with self._lock:
+            current = self._shares.get(str(share_id))
+            return dataclasses.replace(current) if current and self._exists(current) else None
+
+    def shares(self, include_hidden: bool = False) -> list[Share]:
+        """Oldest first; the teacher's view includes hidden ones."""
+        with self._lock:
+            gone = [key for key, share in self._shares.items() if not self._exists(share)]
+            for key in gone:
+                del self._shares[key]
+            if gone:
+                self._save()
+            listed = sorted(self._shares.values(), key=lambda s: s.shared_at)
+            return [dataclasses.replace(s) for s in listed if include_hidden or not s.hidden]
+
+    def _find(self, session_id: str, run_id: str) -> Share | None:
+        return next((s for s in self._shares.values() if s.session_id == session_id and s.run_id == run_id), None)
+
+
+# --- exercise links ---------------------------------------------------------------------------------------
+
+def _exercise_signature(root: Path, payload: str) -> str:
+    # A different message prefix from session tokens: neither signature can stand in for the other.
+    key = housekeeping.server_secret(root)
+    return hmac.new(key, b"exercise:" + payload.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def sign_exercise(root: Path, exercise: dict) -> str:
+    """What an exercise link carries in ?ex=: the exercise as base64url JSON, a dot, its HMAC under the server's
+    secret. Signed so that locks hold (removing one from the address breaks the signature) and so that a changed
+    value is refused, not applied; the form still checks every value when it opens one (open_exercise's callers)."""
+    body = {"v": EXERCISE_VERSION, **exercise}
+    payload = base64.urlsafe_b64encode(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
+    payload_text = payload.decode().rstrip("=")
+    return f"{payload_text}.{_exercise_signature(root, payload_text)}"
+
+
+def open_exercise(root: Path, token: str) -> dict:
+    """The exercise a link names: {"dataset", "preset", "values", "locked", "hidden"}. GanError('error.exercise_
+    tampered') when the signature does not match (changed by hand, or made by another server), 'error.exercise_bad'
+    when its shape is wrong."""
+    token = str(token or "")
+    payload, _, signature = token.rpartition(".")
+    if not payload or len(token) > MAX_EXERCISE_CHARS or not re.fullmatch(r"[A-Za-z0-9_-]+", payload) \
+            or not hmac.compare_digest(_exercise_signature(root, payload), signature):
+        raise GanError("error.exercise_tampered")
+    try:
+        body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError as exc:
+        raise GanError("error.exercise_bad", reason="json") from exc
+    if not isinstance(body, dict) or body.get("v") != EXERCISE_VERSION:
+        raise GanError("error.exercise_bad", reason="version")
+    exercise = {"dataset": body.get("dataset"), "preset": body.get("preset"), "values": body.get("values"),
+                "locked": body.get("locked", []), "hidden": body.get("hidden", [])}
+    if not isinstance(exercise["dataset"], str) or not isinstance(exercise["preset"], str) \
+            or not isinstance(exercise["values"], dict) \
+            or not all(isinstance(x, list) and all(isinstance(n, str) for n in x)
+                       for x in (exercise["locked"], exercise["hidden"])):
+        raise GanError("error.exercise_bad", reason="shape")
+    return exercise

@@ -1,0 +1,366 @@
+"""The class on the pages: exercise links, class limits, the gallery of shared runs and the projector view."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import streamlit as st
+
+from gan_core import PRESETS, GanError, Run
+from gan_core import classroom
+from gan_core.run import RunState
+from gan_ui import charts, state
+from gan_ui.texts import tr
+from gan_ui.widgets import BUILTIN_CHOICES, dataset_label, state_badge
+
+EXERCISE_PARAM = "ex"  # ?ex=<payload>.<signature> on the train page
+SHOW_PARAM = "show"  # ?show=<share id> on the projector page
+EXERCISE_KEY = "exercise"  # the exercise this session opened (dict), for the train form
+EXERCISE_TOKEN_KEY = "exercise.token"  # the link already handled in this session (applied once, not every rerun)
+EXERCISE_ERROR_KEY = "exercise.error"
+LINK_KEY = "exercise.link"  # the link the teacher just made, or the reason it could not be made
+PAGE_PATHS = ("train", "runs", "data", "explore", "learn", "gallery", "projector", "teacher")  # app.py's url_paths
+GALLERY_REFRESH_SECONDS = 2.0
+PROJECTOR_REFRESH_SECONDS = 1.0
+FLOAT_FIELDS = {"g_lr", "d_lr", "g_beta1", "d_beta1", "label_smoothing", "max_minutes"}
+INT_FIELDS = {"epochs", "batch_size", "latent_dim", "d_steps", "seed", "max_images", "steps_per_epoch", "freeze_d",
+              "clusters"}
+
+
+def teacher_signed_in() -> bool:
+    return bool(st.session_state.get("teacher.ok"))
+
+
+def class_limits() -> classroom.ClassLimits:
+    return classroom.load_limits(state.sessions_root())
+
+
+@st.cache_resource(show_spinner=False)
+def gallery() -> classroom.Gallery:
+    """One gallery for the server (shared by every session; the object is thread-safe)."""
+    return classroom.Gallery(state.sessions_root())
+
+
+# --- exercise links -----------------------------------------------------------------------------------------
+
+def exercise_from_url(lang: str) -> dict | None:
+    """The exercise this session works on. A link in ?ex= is checked once per session: signature, then every value
+    against the form's own choices and ranges and TrainConfig.validate, then the class limits. A good one fills the
+    form; a bad one fills nothing and leaves a message."""
+    token = st.query_params.get(EXERCISE_PARAM)
+    if token and st.session_state.get(EXERCISE_TOKEN_KEY) != token:
+        st.session_state[EXERCISE_TOKEN_KEY] = token
+        try:
+            exercise = classroom.open_exercise(state.sessions_root(), token)
+            check_exercise(exercise, class_limits())
+        except GanError as exc:
+            st.session_state.pop(EXERCISE_KEY, None)
+            st.session_state[EXERCISE_ERROR_KEY] = exc.message
+        else:
+            _fill_form(exercise)
+            st.session_state[EXERCISE_KEY] = exercise
+            st.session_state.pop(EXERCISE_ERROR_KEY, None)
+    error = st.session_state.get(EXERCISE_ERROR_KEY)
+    if error is not None:
+        st.error(error.text(lang), icon=":material/link_off:")
+    return st.session_state.get(EXERCISE_KEY)
+
+
+def _bad(field: str, value) -> GanError:
+    return GanError("error.exercise_value", field=field, value=str(value)[:40])
+
+
+def check_exercise(exercise: dict, limits: classroom.ClassLimits) -> None:
+    """Raise GanError unless every value is one the form itself could have sent, the whole makes a valid
+    TrainConfig, and the class offers its recipe and dataset."""
+    from gan_ui.train_form import FORM_FIELDS, NUMBER_RANGES, config_values, field_choices
+
+    preset = PRESETS.get(exercise["preset"])
+    if preset is None:
+        raise _bad("preset", exercise["preset"])
+    if exercise["dataset"] not in BUILTIN_CHOICES:  # a student's own upload or a path: not for a class link
+        raise _bad("dataset", exercise["dataset"])
+    for name in exercise["locked"] + exercise["hidden"]:
+        if name not in ("dataset", "preset", *FORM_FIELDS):
+            raise _bad(name, "?")
+    defaults = preset.config()
+    for name, value in exercise["values"].items():
+        if name not in FORM_FIELDS or (name == "clusters" and not preset.self_conditioning):
+            raise _bad(name, value)
+        choices = field_choices(name, defaults)
+        if choices is not None:
+            ok = not isinstance(value, bool) and value in choices and type(value) is type(choices[0])
+            if name == "init_from":  # a run folder belongs to one session
+                ok = ok and (value in ("auto", "") or value.startswith("pretrained/"))
+            if not ok:
+                raise _bad(name, value)
+            continue
+        low, high = NUMBER_RANGES[name]
+        numeric = (int,) if name in INT_FIELDS else (int, float)
+        if isinstance(value, bool) or not isinstance(value, numeric) or not low <= value <= high:
+            raise _bad(name, value)
+    config = preset.config(**config_values(defaults, exercise["dataset"], exercise["values"]))
+    config.validate()
+    limits.apply(config, exercise["dataset"])  # refuses a recipe or dataset the class does not offer
+
+
+def _fill_form(exercise: dict) -> None:
+    from gan_ui.train_form import DATASET_CHOSEN_KEY, DATASET_KEY, PRESET_KEY
+
+    st.session_state[DATASET_KEY] = exercise["dataset"]
+    st.session_state[DATASET_CHOSEN_KEY] = True
+    st.session_state[PRESET_KEY] = exercise["preset"]
+    for name, value in exercise["values"].items():
+        st.session_state[f"hp.{exercise['preset']}.{name}"] = float(value) if name in FLOAT_FIELDS else value
+
+
+def exercise_banner(exercise: dict | None, lang: str) -> None:
+    if exercise is None:
+        return
+    locked = [field_label(name, lang) for name in exercise["locked"]]
+    text = tr("exercise.opened", lang)
+    if locked:
+        text += " " + tr("exercise.locked", lang, fields=", ".join(locked))
+    if exercise["hidden"]:
+        text += " " + tr("exercise.hidden", lang, count=len(exercise["hidden"]))
+    st.info(text, icon=":material/assignment:")
+
+
+def field_label(name: str, lang: str) -> str:
+    """A form field's name in words, for the lock choices and the exercise banner."""
+    if name in ("dataset", "preset"):
+        return tr(f"train.{name}", lang)
+    if name[:2] in ("g_", "d_") and name != "d_steps":
+        who = "G" if name[0] == "g" else "D"
+        what = {"name": "hp.optimizer", "lr": "hp.learning_rate", "beta1": "hp.beta1"}[name[2:]]
+        return f"{who} · {tr(what, lang)}"
+    return tr(f"hp.{name}", lang)
+
+
+def lock_choices(fields: list[str], lang: str) -> tuple[list[str], list[str]]:
+    """Inside the form, for a signed-in teacher only: which fields the link locks and which it hides."""
+    if not teacher_signed_in():
+        return [], []
+    left, right = st.columns(2)
+    locked = left.multiselect(tr("exercise.lock", lang), fields, key="exercise.lock_fields",
+                              format_func=lambda name: field_label(name, lang), help=tr("exercise.lock_help", lang),
+                              placeholder=tr("exercise.none", lang))
+    hidden = right.multiselect(tr("exercise.hide", lang), fields, key="exercise.hide_fields",
+                               format_func=lambda name: field_label(name, lang), help=tr("exercise.hide_help", lang),
+                               placeholder=tr("exercise.none", lang))
+    return locked, [name for name in hidden if name not in locked]
+
+
+def make_exercise_link(dataset_choice: str, preset_name: str, values: dict, locks, lang: str) -> None:
+    """Sign the form's values as an exercise link (after the same checks a student's browser will make)."""
+    locked, hidden = locks
+    exercise = {"dataset": dataset_choice, "preset": preset_name, "values": dict(values), "locked": list(locked),
+                "hidden": list(hidden)}
+    own = str(values.get("init_from") or "")
+    if dataset_choice not in BUILTIN_CHOICES or (own not in ("auto", "") and not own.startswith("pretrained/")):
+        st.session_state[LINK_KEY] = GanError("error.exercise_own").message  # a session's own photos or run
+        return
+    try:
+        check_exercise(exercise, classroom.ClassLimits())  # the class's limits apply when it is opened
+    except GanError as exc:
+        st.session_state[LINK_KEY] = exc.message
+        return
+    token = classroom.sign_exercise(state.sessions_root(), exercise)
+    st.session_state[LINK_KEY] = exercise_url(token, lang)
+
+
+def exercise_url(token: str, lang: str) -> str:
+    """The train page's address (as this browser sees the server) with only the exercise and the language: no ?s=,
+    so whoever opens it gets a fresh session of their own."""
+    scheme, host, path, _, _ = urlsplit(st.context.url or "http://localhost:8501/")
+    segments = path.rstrip("/").split("/")
+    if segments[-1] in PAGE_PATHS:  # the train page is the app's default page: its address is the app's root
+        segments = segments[:-1]
+    return urlunsplit((scheme, host, "/".join(segments) + "/", f"{EXERCISE_PARAM}={token}&lang={lang}", ""))
+
+
+def show_exercise_link(lang: str) -> None:
+    made = st.session_state.get(LINK_KEY)
+    if made is None:
+        return
+    if isinstance(made, str):
+        st.success(tr("exercise.ready", lang), icon=":material/link:")
+        st.code(made, language=None, wrap_lines=True)
+    else:
+        st.error(state.say(made, lang), icon=":material/link_off:")
+
+
+# --- class limits ------------------------------------------------------------------------------------------
+
+def limits_caption(limits: classroom.ClassLimits, lang: str) -> None:
+    """What the teacher limits, said before the student picks anything."""
+    if not limits.active:
+        return
+    parts = []
+    if limits.max_epochs:
+        parts.append(tr("limits.say_epochs", lang, limit=limits.max_epochs))
+    if limits.max_minutes:
+        parts.append(tr("limits.say_minutes", lang, limit=f"{limits.max_minutes:g}"))
+    if limits.image_size:
+        parts.append(tr("limits.say_size", lang, limit=limits.image_size))
+    if limits.presets or limits.datasets:
+        parts.append(tr("limits.say_choices", lang))
+    st.caption(":material/school: " + tr("limits.say", lang, limits="; ".join(parts)))
+
+
+def limits_form(lang: str) -> None:
+    """The teacher's class limits, saved server-side for every new run."""
+    limits = class_limits()
+    datasets = list(BUILTIN_CHOICES) + [classroom.UPLOADS]
+    with st.form("teacher.limits"):
+        left, middle, right = st.columns(3)
+        max_epochs = left.number_input(tr("limits.max_epochs", lang), 0, 10_000, int(limits.max_epochs),
+                                       help=tr("limits.zero_none", lang))
+        max_minutes = middle.number_input(tr("limits.max_minutes", lang), 0.0, 24 * 60.0, float(limits.max_minutes),
+                                          step=1.0, help=tr("limits.zero_none", lang))
+        image_size = right.selectbox(tr("limits.image_size", lang), classroom.IMAGE_SIZE_LIMITS,
+                                     index=classroom.IMAGE_SIZE_LIMITS.index(limits.image_size),
+                                     format_func=lambda size: f"{size}×{size}" if size else tr("limits.none", lang))
+        presets = st.multiselect(tr("limits.presets", lang), list(PRESETS), default=limits.presets,
+                                 help=tr("limits.empty_all", lang))
+        chosen = st.multiselect(tr("limits.datasets", lang), datasets,
+                                default=[d for d in limits.datasets if d in datasets], help=tr("limits.empty_all", lang),
+                                format_func=lambda d: tr("limits.uploads", lang) if d == classroom.UPLOADS
+                                else dataset_label(d, lang))
+        saved = st.form_submit_button(tr("limits.save", lang), icon=":material/save:", type="primary")
+    if saved:
+        try:
+            classroom.save_limits(state.sessions_root(), classroom.ClassLimits(
+                int(max_epochs), float(max_minutes), list(presets), list(chosen), int(image_size)))
+        except GanError as exc:
+            st.error(state.say(exc, lang))
+        else:
+            st.success(tr("limits.saved", lang), icon=":material/check:")
+
+
+# --- sharing a run with the class -----------------------------------------------------------------------------
+
+def share_panel(run: Run, lang: str) -> None:
+    """Under a student's run: share it with the class under a nickname, or stop sharing it."""
+    sid = state.session_id()
+    share = gallery().share_of(sid, run.run_id)
+    with st.container(border=True):
+        st.markdown(f"**{tr('share.title', lang)}**")
+        if share is None:
+            with st.form(f"share.{run.run_id}", border=False):
+                nickname = st.text_input(tr("share.nickname", lang), max_chars=classroom.MAX_NICKNAME,
+                                         help=tr("share.nickname_help", lang), key=f"share.nick.{run.run_id}")
+                if st.form_submit_button(tr("share.button", lang), icon=":material/groups:"):
+                    try:
+                        gallery().share(sid, run.run_id, nickname)
+                    except GanError as exc:
+                        st.error(exc.text(lang))
+                    else:
+                        st.rerun()
+        else:
+            st.write(tr("share.shared", lang, nickname=share.nickname))
+            if share.hidden:
+                st.caption(tr("share.hidden_by_teacher", lang))
+            if st.button(tr("share.stop", lang), key=f"share.stop.{run.run_id}", icon=":material/visibility_off:"):
+                gallery().unshare(sid, run.run_id)
+                st.rerun()
+
+
+# --- the gallery --------------------------------------------------------------------------------------------
+
+def _shared_run(share: classroom.Share) -> Run | None:
+    return state.registry().get(share.session_id, share.run_id)
+
+
+def gallery_view(lang: str, teacher: bool = False) -> None:
+    """Every shared run's newest grid and loss curves side by side, refreshed while any is active. The teacher's
+    copy also lists hidden runs, with a button to hide or show each."""
+    st.fragment(_gallery, run_every=GALLERY_REFRESH_SECONDS)(lang, teacher)
+
+
+def _gallery(lang: str, teacher: bool) -> None:
+    shares = gallery().shares(include_hidden=teacher)
+    if not shares:
+        st.info(tr("gallery.empty", lang), icon=":material/groups:")
+        return
+    for row_start in range(0, len(shares), 3):
+        columns = st.columns(3)
+        for column, share in zip(columns, shares[row_start:row_start + 3]):
+            run = _shared_run(share)
+            if run is None:
+                continue
+            with column.container(border=True):
+                _gallery_card(share, run, lang, teacher)
+
+
+def _gallery_card(share: classroom.Share, run: Run, lang: str, teacher: bool) -> None:
+    snap = run.snapshot()
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown(f"**{share.nickname}**")
+        state_badge(snap.state, lang)
+        if share.hidden:
+            st.badge(tr("gallery.hidden", lang), color="red")
+    st.caption(tr("gallery.recipe", lang, preset=snap.config["preset"],
+                  dataset=dataset_label(snap.config["dataset"], lang), epoch=snap.epoch, total=snap.total_epochs))
+    epochs = [e for e in snap.grid_epochs if run.grid_path(e).is_file()]
+    if epochs:
+        st.image(str(run.grid_path(epochs[-1])), caption=tr("live.grid_newest", lang, epoch=epochs[-1]),
+                 width="stretch")
+    if snap.steps["step"]:
+        st.plotly_chart(charts.losses_per_step(snap.steps, lang), key=f"gallery.{share.share_id}.losses",
+                        height=220)
+    with st.container(horizontal=True):
+        st.page_link("app_pages/projector.py", label=tr("gallery.project", lang), icon=":material/present_to_all:",
+                     query_params={SHOW_PARAM: share.share_id})
+        if teacher:
+            label = "gallery.show" if share.hidden else "gallery.hide"
+            if st.button(tr(label, lang), key=f"gallery.toggle.{share.share_id}",
+                         icon=":material/visibility:" if share.hidden else ":material/visibility_off:"):
+                gallery().set_hidden(share.share_id, not share.hidden)
+                st.rerun()
+
+
+# --- the projector ---------------------------------------------------------------------------------------------
+
+def projector_view(lang: str) -> None:
+    """One run, large and without controls, for the front of the room: a shared run (?show=) or one of this
+    session's own."""
+    options = {f"share:{share.share_id}": share.nickname for share in gallery().shares()}
+    options.update({f"own:{run.run_id}": tr("projector.own", lang, run_id=run.run_id) for run in state.session_runs()})
+    if not options:
+        st.info(tr("projector.empty", lang), icon=":material/present_to_all:")
+        return
+    wanted = f"share:{st.query_params.get(SHOW_PARAM, '')}"
+    keys = list(options)
+    chosen = st.selectbox(tr("projector.choose", lang), keys, index=keys.index(wanted) if wanted in keys else 0,
+                          format_func=options.get, label_visibility="collapsed")
+    kind, _, ident = chosen.partition(":")
+    if kind == "share":
+        st.query_params[SHOW_PARAM] = ident
+        share = gallery().get(ident)
+        run, title = (_shared_run(share), share.nickname) if share else (None, "")
+    else:
+        run, title = state.get_run(ident), tr("projector.own", lang, run_id=ident)
+    if run is None:
+        return
+    st.fragment(_projected, run_every=PROJECTOR_REFRESH_SECONDS)(run, title, lang)
+
+
+def _projected(run: Run, title: str, lang: str) -> None:
+    snap = run.snapshot()
+    st.markdown(f"## {title} · {snap.config['preset']} · {dataset_label(snap.config['dataset'], lang)}")
+    epochs = [e for e in snap.grid_epochs if run.grid_path(e).is_file()]
+    grid, side = st.columns([3, 2])
+    with grid:
+        if epochs:
+            st.image(str(run.grid_path(epochs[-1])), width="stretch")
+        else:
+            st.info(tr("live.waiting", lang))
+    with side:
+        state_badge(snap.state, lang)
+        st.metric(tr("live.epoch", lang), f"{snap.epoch} / {snap.total_epochs}")
+        st.metric(tr("live.step", lang), f"{snap.step}")
+        if snap.steps["step"]:
+            st.plotly_chart(charts.losses_per_step(snap.steps, lang), key=f"projector.{snap.run_id}.losses")
+    if snap.state == RunState.FINISHED:
+        st.success(tr("live.finished", lang), icon=":material/check_circle:")

@@ -15,6 +15,9 @@ import time
 
 import pytest
 
+if os.environ.get("GAN_TEST_RAY") != "1":  # opt-in: they start a real Ray cluster (head and worker processes)
+    pytest.skip("Ray cluster tests run with GAN_TEST_RAY=1 and `pip install -r requirements-cluster.txt` "
+                "(they are not yet reliable on a loaded 2-core CI machine)", allow_module_level=True)
 ray = pytest.importorskip("ray")
 
 from gan_core import RunState, TrainConfig, cluster, housekeeping  # noqa: E402

@@ -580,12 +580,16 @@ class Playground:
                 self._playing = True
                 self._cancel_queue.clear()
                 self._message = None
+                if self._state == RunState.PAUSED:  # at once, so the page that pressed Play draws Pause
+                    self._state = RunState.QUEUED
                 self._ensure_worker()
                 self._touch_version()
 
     def pause(self) -> None:
         with self._lock:
             self._playing = False
+            if not self._holds_slot:  # nothing to give back: paused at once (else the worker does it)
+                self._state = RunState.PAUSED
             self._cancel_queue.set()
             self._lock.notify_all()
             self._touch_version()

@@ -142,8 +142,9 @@ def test_the_runner_plays_in_a_queue_pauses_applies_changes_and_restarts():
         first.play()
         _until(lambda: first.view().step >= 5, "the first playground trains")
         second.play()
-        _until(lambda: second.view().state == RunState.QUEUED, "the second waits for the slot")
-        assert second.view().queue_position == 1 and second.view().step == 0
+        assert second.view().state == RunState.QUEUED  # at once: the page that pressed Play shows Pause
+        _until(lambda: second.view().queue_position == 1, "the second waits for the slot")
+        assert second.view().state == RunState.QUEUED and second.view().step == 0
         first.configure(d_lr=0.01)
         _until(lambda: any(name == "d_lr" for name, _, _ in first.view().applied), "the change is applied")
         (name, value, at_step), = first.view().applied

@@ -128,3 +128,20 @@ def test_the_memorisation_check_tells_copies_from_new_images():
     assert fresh.verdict in ("new", "some_copies") and fresh.copy_share < 0.25
     noise = np.random.default_rng(0).integers(0, 256, (32, 32, 32, 3), dtype=np.uint8)
     assert nearest_training_images(noise, photos).verdict == "new"
+
+
+def test_pretrained_export_of_a_kept_epoch_writes_a_transfer_source(tmp_path, scheduler):
+    """`pretrained-export RUN TARGET --epoch N`: the generator, G and D by name, and a card, from a kept epoch."""
+    from gan_core.__main__ import main
+
+    config = PRESETS["fast-rgb"].config(dataset=str(BIRDS), epochs=2, steps_per_epoch=2, batch_size=32,
+                                        max_images=64, init_from="")
+    run = finished(tmp_path / "run", config, scheduler)
+    assert main(["pretrained-export", str(run.directory), str(tmp_path / "bundle"), "--epoch", "1"]) == 0
+    card = json.loads((tmp_path / "bundle" / "card.json").read_text())
+    assert card["epochs"] == 1 and card["steps"] == 2
+    with np.load(tmp_path / "bundle" / transfer.NETWORKS_FILE) as one, \
+            np.load(run.directory / transfer.NETWORKS_FILE) as two:
+        key = "generator/g_out/kernel"
+        assert key in one.files and not np.array_equal(one[key], two[key])  # epoch 1, not the last
+    assert (tmp_path / "bundle" / "generator.keras").is_file() and (tmp_path / "bundle" / "sample.png").is_file()

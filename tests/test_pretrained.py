@@ -88,8 +88,6 @@ def test_bundled_mnist_generator_draws_its_group_from_z0():
         assert expected(len(set(np.asarray(group(latents)).ravel().tolist()))), dim
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13's bar not met yet: the bundled animals draw the animal asked for in "
-                                      "58% of samples (bar 60%); their fd meets its bar. See bench/RESULTS.md.")
 def test_bundled_colour_animals_meet_the_photo_bar():
     """Issue 13: the animal asked for is the animal recognised for at least 60% of samples (chance: 17%), and the
     Fréchet distance is within 3x that of lightly blurred real images."""

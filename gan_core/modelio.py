@@ -135,15 +135,10 @@ def estimate_size(config: dict) -> tuple[int, int]:
 
 def _layers(node):
     """Every layer dict in a (possibly nested) model config."""
-    if isinstance(node, dict):
-        if "class_name" in node and isinstance(node.get("config"), dict) and node["class_name"] not in (
+    for found in _objects(node):
+        if isinstance(found.get("config"), dict) and found["class_name"] not in (
                 "Functional", "Sequential", "Model", "__keras_tensor__"):
-            yield node
-        for value in node.values():
-            yield from _layers(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _layers(value)
+            yield found
 
 
 def _declared_input_width(layer: dict) -> int:
@@ -265,15 +260,21 @@ def _check_main(path: str) -> None:
 
 
 
-def _class_names(node):
+def _objects(node):
+    """Every dict with a class_name in a config tree (layers, models, initializers, policies), depth first."""
     if isinstance(node, dict):
         if "class_name" in node:
-            yield str(node["class_name"]), node.get("module")
+            yield node
         for value in node.values():
-            yield from _class_names(value)
+            yield from _objects(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _class_names(value)
+            yield from _objects(value)
+
+
+def _class_names(node):
+    for found in _objects(node):
+        yield str(found["class_name"]), found.get("module")
 
 
 def load_generator(path: Path) -> LoadedGenerator:

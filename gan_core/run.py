@@ -232,40 +232,43 @@ class Run:
     def start(self, scheduler=None) -> None:
         """Queue the run and train in a background thread: here, or on the cluster's worker (GAN_CLUSTER)."""
         from . import cluster
-        from .scheduler import default_scheduler
 
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if self._launched(scheduler, RunState.QUEUED):
                 return
-            self._scheduler = scheduler or default_scheduler()
-            self._pause.clear()
-            self._stop.clear()
-            self.state = RunState.QUEUED
             self.message = None
             self.traceback = None
             self._write_status()
             if cluster.enabled():
-                self._thread = threading.Thread(target=cluster.drive, args=(self, self._scheduler),
-                                                name=f"drive-{self.run_id}", daemon=True)
+                self._launch(cluster.drive, (self, self._scheduler), "drive")
             else:
-                self._thread = threading.Thread(target=self._thread_main, name=f"train-{self.run_id}", daemon=True)
-            self._thread.start()
+                self._launch(self._thread_main, (), "train")
 
     def attach(self, actor, scheduler=None) -> None:
         """Follow a job already training on the cluster (an app that started again): it takes a slot at once."""
         from . import cluster
-        from .scheduler import default_scheduler
 
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if self._launched(scheduler, RunState.RUNNING):
                 return
-            self._scheduler = scheduler or default_scheduler()
-            self._pause.clear()
-            self._stop.clear()
-            self.state = RunState.RUNNING
-            self._thread = threading.Thread(target=cluster.drive, args=(self, self._scheduler, actor),
-                                            name=f"drive-{self.run_id}", daemon=True)
-            self._thread.start()
+            self._launch(cluster.drive, (self, self._scheduler, actor), "drive")
+
+    def _launched(self, scheduler, state: RunState) -> bool:
+        """Under the lock: True if a thread already runs this run; else take the scheduler, clear pause and stop and
+        enter `state` (start and attach share this)."""
+        from .scheduler import default_scheduler
+
+        if self._thread is not None and self._thread.is_alive():
+            return True
+        self._scheduler = scheduler or default_scheduler()
+        self._pause.clear()
+        self._stop.clear()
+        self.state = state
+        return False
+
+    def _launch(self, target, args: tuple, kind: str) -> None:
+        self._thread = threading.Thread(target=target, args=args, name=f"{kind}-{self.run_id}", daemon=True)
+        self._thread.start()
 
     def pause(self) -> None:
         with self._lock:

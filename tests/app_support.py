@@ -95,3 +95,15 @@ def sessions_dir(tmp_path, monkeypatch):
     for run in runs:
         assert run.wait(120), f"run {run.run_id} did not stop"
     st.cache_resource.clear()
+
+
+def wait_until(condition, timeout: float, what: str, interval: float = 0.2):
+    """Call `condition()` until it returns something truthy and return that; fail saying `what` after `timeout` s.
+    For conditions outside an AppTest (a run, a browser page, a cluster); `poll` reruns an AppTest instead."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -20,6 +20,7 @@ if os.environ.get("GAN_TEST_RAY") != "1":  # opt-in: they start a real Ray clust
                 "(they are not yet reliable on a loaded 2-core CI machine)", allow_module_level=True)
 ray = pytest.importorskip("ray")
 
+from app_support import wait_until  # noqa: E402
 from gan_core import RunState, TrainConfig, cluster, housekeeping  # noqa: E402
 from gan_core.scheduler import Scheduler  # noqa: E402
 from gan_ui.state import RunRegistry  # noqa: E402
@@ -109,13 +110,7 @@ def _config(epochs: int) -> TrainConfig:
 
 
 def _until(condition, what, seconds=300):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(condition, seconds, what)
 
 
 def test_a_run_trains_on_the_cluster_live_paused_resumed_and_stopped(local_cluster, tmp_path):

@@ -4,12 +4,11 @@ CSV validation, the runner under a queue, and the page driven by AppTest."""
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
 
-from app_support import leftovers, new_app, poll, sessions_dir  # noqa: F401 - sessions_dir is a fixture
+from app_support import leftovers, new_app, poll, sessions_dir, wait_until  # noqa: F401 - sessions_dir is a fixture
 from gan_core import GanError, RunState
 from gan_core.playground import (EXAMPLES, MAX_CSV_BYTES, MAX_POINTS, STAGES, Experiment, Playground,
                                  PlaygroundConfig, js_divergence, parse_points_csv, sample_distribution)
@@ -165,10 +164,7 @@ def test_the_runner_plays_in_a_queue_pauses_applies_changes_and_restarts():
 
 
 def _until(condition, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out: {what}"
-        time.sleep(0.05)
+    wait_until(condition, timeout, what, interval=0.05)
 
 
 # --- the page ---------------------------------------------------------------------------------------------------

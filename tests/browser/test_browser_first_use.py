@@ -5,7 +5,6 @@ start-up chatter."""
 
 from __future__ import annotations
 
-import os
 import re
 from urllib.parse import urlparse
 

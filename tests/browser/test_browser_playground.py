@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
+from app_support import wait_until
 from PIL import Image
 
 pytestmark = pytest.mark.browser
@@ -34,13 +34,7 @@ PLANE = """() => {
 
 def _wait(condition, timeout: float, what: str):
     """Poll until `condition()` is truthy; the page's own pace decides how long that takes, up to `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(condition, timeout, what, interval=0.1)
 
 
 def test_the_playground_heatmap_and_points_change_live_without_a_reload(app_url, browser):

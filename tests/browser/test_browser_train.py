@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from app_support import wait_until
 from PIL import Image
 
 pytestmark = pytest.mark.browser
@@ -34,13 +35,7 @@ def _newest_epoch(page) -> int | None:
 
 
 def _wait(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(condition, timeout, what, interval=0.5)
 
 
 def test_training_updates_live_and_stops(app_url, browser):

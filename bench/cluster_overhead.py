@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import header  # noqa: E402
 from gan_core import Run, TrainConfig, cluster  # noqa: E402
-from gan_core.scheduler import Scheduler  # noqa: E402
+from gan_core.server.scheduler import Scheduler  # noqa: E402
 
 
 def one_run(folder: Path, config: TrainConfig) -> tuple[float, float, list[float]]:

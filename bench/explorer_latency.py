@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from bench.common import header  # noqa: E402
-from gan_core.latent import GeneratorHandle  # noqa: E402
-from gan_core.pretrained import bundled_generators  # noqa: E402
+from gan_core.explore.latent import GeneratorHandle  # noqa: E402
+from gan_core.explore.pretrained import bundled_generators  # noqa: E402
 
 
 def generators_28():

@@ -22,8 +22,8 @@ from bench.common import header
 
 def simulate(students: int, epochs: int, images: int, fair: bool, folder: Path) -> dict:
     from gan_core import PRESETS, Run
-    from gan_core.datasets import load_dataset
-    from gan_core.scheduler import Scheduler
+    from gan_core.data.datasets import load_dataset
+    from gan_core.server.scheduler import Scheduler
 
     dataset = load_dataset("mnist")
     scheduler = Scheduler(1, turn_epochs=1) if fair else Scheduler(1)

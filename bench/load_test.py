@@ -41,7 +41,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.app_server import CHROMIUM_FLAGS, free_port, server_env, start_server, stop_server  # noqa: E402
+from bench.app_server import (  # noqa: E402
+    CHROMIUM_FLAGS,
+    free_port,
+    server_env,
+    start_server,
+    stop_server,
+)
 
 CHROMIUM_ARGS = [*CHROMIUM_FLAGS, "--disable-gpu", "--disable-dev-shm-usage"]
 LIVE_CAPTION = "La imagen de este punto"  # the explorer's live image (the app's default language, Spanish)
@@ -742,7 +748,7 @@ def main() -> None:
     sessions_dir = Path(tempfile.mkdtemp(prefix="gan-load-sessions-"))
     env = server_env(sessions_dir)
     os.environ.update({k: v for k, v in env.items() if k.startswith("GAN_")})
-    from gan_core.scheduler import default_slots
+    from gan_core.server.scheduler import default_slots
 
     slots = default_slots()
     port = args.port or free_port()

@@ -23,7 +23,13 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.app_server import CHROMIUM_FLAGS, free_port, server_env, start_server, stop_server  # noqa: E402
+from bench.app_server import (  # noqa: E402
+    CHROMIUM_FLAGS,
+    free_port,
+    server_env,
+    start_server,
+    stop_server,
+)
 from bench.common import header  # noqa: E402
 
 LABEL = "Tasa de aprendizaje de D"

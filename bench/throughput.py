@@ -31,8 +31,8 @@ import tensorflow as tf  # noqa: E402
 
 from bench.common import header  # noqa: E402
 from gan_core import Run, RunState, get_preset, load_dataset  # noqa: E402
-from gan_core.scheduler import Scheduler  # noqa: E402
-from gan_core.trainer import RunCallback, build_gan, make_tf_dataset  # noqa: E402
+from gan_core.server.scheduler import Scheduler  # noqa: E402
+from gan_core.training.trainer import RunCallback, build_gan, make_tf_dataset  # noqa: E402
 
 BATCH = 256
 LATENT = 100

@@ -2,7 +2,7 @@
 
     python -m bench.time_to_quality [--budget 60] [--factor 5] [--dcgan-budget SECONDS]
 
-The bar (gan_core.metrics.BAR): >= 90% of 2000 samples recognised with confidence >= 0.9 by the shipped
+The bar (gan_core.explore.metrics.BAR): >= 90% of 2000 samples recognised with confidence >= 0.9 by the shipped
 MNIST classifier, and class coverage >= 0.95. Each Run scores its generator after every epoch
 (metrics_every=1), an epoch being cut to `--score-every` images. Training time is the Run's wall time (setup, tracing, every callback, grids, checkpoints)
 minus the time spent scoring. A run stops at the first score that meets the bar, or when its budget is spent;
@@ -24,8 +24,8 @@ import numpy as np  # noqa: E402
 
 from bench.common import header  # noqa: E402
 from gan_core import Run, get_preset, load_dataset, metrics  # noqa: E402
-from gan_core.modelio import load_generator  # noqa: E402
-from gan_core.scheduler import Scheduler  # noqa: E402
+from gan_core.explore.modelio import load_generator  # noqa: E402
+from gan_core.server.scheduler import Scheduler  # noqa: E402
 
 
 def train_to_bar(preset: str, budget: float, directory: str, dataset, score_every: int,

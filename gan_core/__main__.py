@@ -10,9 +10,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from .config import OptimizerConfig  # noqa: E402
 from .i18n import DEFAULT_LANGUAGE, GanError, tr  # noqa: E402
-from .presets import PRESETS, get_preset  # noqa: E402
+from .training.config import OptimizerConfig  # noqa: E402
+from .training.presets import PRESETS, get_preset  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,7 +148,7 @@ def config_from_args(args):
 
 
 def cmd_train(args, argv) -> int:
-    from .run import Run
+    from .training.run import Run
 
     config = config_from_args(args)
     command = "python -m gan_core " + " ".join(shlex.quote(a) for a in argv)
@@ -158,7 +158,7 @@ def cmd_train(args, argv) -> int:
 
 
 def cmd_resume(args, argv) -> int:
-    from .run import Run
+    from .training.run import Run
 
     run = Run.open(args.run_dir)
     run.resume_training(from_epoch=args.epoch, extra_epochs=args.extra_epochs)
@@ -203,8 +203,8 @@ def follow(run, lang: str) -> int:
 def cmd_sample(args, argv) -> int:
     import numpy as np
 
-    from . import images as imaging
-    from .latent import GeneratorHandle
+    from .data import images as imaging
+    from .explore.latent import GeneratorHandle
 
     handle = GeneratorHandle.from_file(args.generator)
     latents = handle.sample_latents(args.n, args.seed)
@@ -221,8 +221,8 @@ def cmd_sample(args, argv) -> int:
 
 def evaluate_file(path: Path, dataset: str | None, samples: int) -> dict | None:
     """Score a generator file with its dataset's classifier; None where there is no classifier."""
-    from . import metrics
-    from .latent import GeneratorHandle
+    from .explore import metrics
+    from .explore.latent import GeneratorHandle
 
     handle = GeneratorHandle.from_file(path)
     dataset = dataset or handle.card.get("dataset", "")
@@ -236,7 +236,7 @@ def evaluate_file(path: Path, dataset: str | None, samples: int) -> dict | None:
 def cmd_evaluate(args, argv) -> int:
     import json
 
-    from . import metrics
+    from .explore import metrics
 
     scores = evaluate_file(args.generator, args.dataset, args.samples)
     if scores is None:
@@ -259,8 +259,8 @@ def cmd_pretrained_export(args, argv) -> int:
 
     import numpy as np
 
-    from . import images as imaging
-    from .latent import GeneratorHandle
+    from .data import images as imaging
+    from .explore.latent import GeneratorHandle
 
     target: Path = args.target
     target.mkdir(parents=True, exist_ok=True)
@@ -293,9 +293,9 @@ def classes_seen(path: Path, classifier_dataset: str, samples: int = 500, seed: 
     generator trained on a folder reads to the classifier of the dataset it started from (birds from animals)."""
     import numpy as np
 
-    from . import metrics
-    from .datasets import load_dataset
-    from .latent import GeneratorHandle
+    from .data.datasets import load_dataset
+    from .explore import metrics
+    from .explore.latent import GeneratorHandle
 
     handle = GeneratorHandle.from_file(path)
     if not metrics.has_classifier(classifier_dataset, handle.image_shape):
@@ -312,10 +312,10 @@ def export_kept_epoch(run_dir: Path, epoch: int, target: Path) -> dict:
     """generator.keras (its moving average, if any), networks.npz and the card of a run's kept epoch `epoch`."""
     import json
 
-    from .modelio import save_generator
-    from .run import Run, epoch_file
-    from .trainer import build_gan, load_checkpoint
-    from .transfer import NETWORKS_FILE, save_networks
+    from .explore.modelio import save_generator
+    from .training.run import Run, epoch_file
+    from .training.trainer import build_gan, load_checkpoint
+    from .training.transfer import NETWORKS_FILE, save_networks
 
     run = Run.open(run_dir)
     checkpoint = epoch_file(run_dir / "checkpoints", epoch, ".npz")
@@ -335,7 +335,7 @@ def export_kept_epoch(run_dir: Path, epoch: int, target: Path) -> dict:
 def cmd_gif(args, argv) -> int:
     import shutil
 
-    from .run import Run
+    from .training.run import Run
 
     run = Run.open(args.run_dir)
     path = run.progress_gif()

@@ -171,7 +171,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Tu espacio en el servidor está lleno ({used} MB de {limit} MB). Borra ejecuciones o datos antiguos.",
         "en": "Your space on the server is full ({used} MB of {limit} MB). Delete old runs or data.",
     },
-    # --- the class (gan_core.classroom) ---
+    # --- the class (gan_core.server.classroom) ---
     "error.limit_preset": {
         "es": "Tu profesor no ha activado la receta «{preset}» en esta clase: elige otra.",
         "en": "Your teacher has not enabled the recipe “{preset}” in this class: choose another.",

@@ -18,9 +18,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import LOSSES, OPTIMIZERS, OptimizerConfig, _check_int, _check_number
 from .i18n import GanError, Message
-from .run import RunState
+from .training.config import (
+    LOSSES,
+    OPTIMIZERS,
+    OptimizerConfig,
+    _check_int,
+    _check_number,
+)
+from .training.run import RunState
 
 DISTRIBUTIONS = ("line", "gaussians", "ring", "disjoint")
 POINTS = "points"  # the data is a set of points the class drew or uploaded (a CSV)
@@ -274,7 +280,7 @@ def _point_gan_class():
     import keras
     from keras import ops
 
-    from .gan import GAN
+    from .training.gan import GAN
 
     class PointGAN(GAN):
         """The project's GAN on 2-D points: real batches are float points as they are, and the noise is 1-D or
@@ -304,7 +310,7 @@ class Experiment:
     Playground's worker, or a test), never by a page."""
 
     def __init__(self, config: PlaygroundConfig, points: np.ndarray | None = None):
-        from .gan import make_optimizer
+        from .training.gan import make_optimizer
 
         config.validate()
         self.config = dataclasses.replace(config)
@@ -364,7 +370,7 @@ class Experiment:
         return self.real_pool[self.rng.integers(0, len(self.real_pool), self.config.batch_size)]
 
     def _function(self, name: str):
-        from .gan import compiled
+        from .training.gan import compiled
 
         function = self._functions.get(name)
         if function is None:
@@ -406,8 +412,8 @@ class Experiment:
     def _view_tensors(self, shown_latents, js_latents, manifold_latents, heatmap_points):
         from keras import ops
 
-        from . import losses
-        from .gan import input_gradient
+        from .training import losses
+        from .training.gan import input_gradient
 
         gan = self.gan
         fake = gan.generator(shown_latents, training=False)
@@ -438,8 +444,8 @@ class Experiment:
         the same noise and real batch the earlier stages showed."""
         from keras import ops
 
-        from . import losses
-        from .gan import input_gradient
+        from .training import losses
+        from .training.gan import input_gradient
 
         gan = self.gan
         real = self.real_batch() if phase == "d" else None
@@ -882,7 +888,7 @@ def playground_scheduler():
     """The playgrounds' own queue: the same Scheduler class as image runs (FIFO, one per session, positions
     shown), with its own slots, so a class's 2-D experiments never wait behind an hour of CIFAR training."""
     global _scheduler
-    from .scheduler import Scheduler
+    from .server.scheduler import Scheduler
 
     with _scheduler_lock:
         if _scheduler is None:

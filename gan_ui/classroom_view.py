@@ -7,8 +7,8 @@ from urllib.parse import urlsplit, urlunsplit
 import streamlit as st
 
 from gan_core import PRESETS, GanError, Run
-from gan_core import classroom
-from gan_core.run import RunState
+from gan_core.server import classroom
+from gan_core.training.run import RunState
 from gan_ui import charts, state
 from gan_ui.texts import tr
 from gan_ui.widgets import BUILTIN_CHOICES, dataset_label, state_badge
@@ -73,7 +73,12 @@ def _bad(field: str, value) -> GanError:
 def check_exercise(exercise: dict, limits: classroom.ClassLimits) -> None:
     """Raise GanError unless every value is one the form itself could have sent, the whole makes a valid
     TrainConfig, and the class offers its recipe and dataset."""
-    from gan_ui.train_form import FORM_FIELDS, NUMBER_RANGES, config_values, field_choices
+    from gan_ui.train_form import (
+        FORM_FIELDS,
+        NUMBER_RANGES,
+        config_values,
+        field_choices,
+    )
 
     preset = PRESETS.get(exercise["preset"])
     if preset is None:

@@ -1,15 +1,15 @@
 """Is it copying? For a run on a photo folder: generated samples beside their nearest training images, and a verdict
-(gan_core.memorisation). Computed when asked (a button), once per generator file."""
+(gan_core.explore.memorisation). Computed when asked (a button), once per generator file."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
 
-from gan_core import images as imaging
-from gan_core.datasets import is_builtin
-from gan_core.latent import GeneratorHandle
-from gan_core.memorisation import nearest_training_images
+from gan_core.data import images as imaging
+from gan_core.data.datasets import is_builtin
+from gan_core.explore.latent import GeneratorHandle
+from gan_core.explore.memorisation import nearest_training_images
 from gan_ui.texts import tr
 
 PAIRS = 8  # samples shown, each above its nearest training image

@@ -8,11 +8,11 @@ import numpy as np
 import streamlit as st
 
 from gan_core import GanError
-from gan_core import images as imaging
-from gan_core.latent import GeneratorHandle, class_morph, interpolate
-from gan_core.pretrained import bundled_generators
-from gan_core.run import epoch_file
-from gan_core.uploads import MAX_MODEL_UPLOAD_BYTES
+from gan_core.data import images as imaging
+from gan_core.data.uploads import MAX_MODEL_UPLOAD_BYTES
+from gan_core.explore.latent import GeneratorHandle, class_morph, interpolate
+from gan_core.explore.pretrained import bundled_generators
+from gan_core.training.run import epoch_file
 from gan_ui import state
 from gan_ui.texts import tr
 from gan_ui.widgets import class_label, dataset_label, run_created, uploader_note
@@ -39,7 +39,7 @@ def file_handle(path: str, epoch: int | None, modified: float) -> GeneratorHandl
     """A run's generator (latest, or the generator of a kept epoch's checkpoint). Keyed by path and mtime (no
     leading underscore: Streamlit leaves `_`-named arguments out of the key, and a training run rewrites its
     generator.keras every epoch)."""
-    from gan_core.trainer import load_generator_weights
+    from gan_core.training.trainer import load_generator_weights
 
     handle = GeneratorHandle.from_file(Path(path))
     if epoch is not None:
@@ -119,7 +119,7 @@ def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
         return None
     key = f"upload:{uploaded.file_id}"
     if st.session_state.get("explore.upload_key") != key:
-        from gan_core.uploads import save_model_upload
+        from gan_core.data.uploads import save_model_upload
 
         try:
             handle = save_model_upload(uploaded.name, uploaded.getvalue(),
@@ -346,7 +346,7 @@ def quality(record: dict, lang: str) -> None:
     if not record:
         st.caption(tr("explore.no_metrics", lang))
         return
-    from gan_core import metrics
+    from gan_core.explore import metrics
 
     for line in metrics.describe(record, lang):
         st.write("- " + line)

@@ -10,9 +10,9 @@ import streamlit as st
 from keras import ops
 
 from gan_core import PRESETS
-from gan_core.config import LOSSES
-from gan_core.images import make_grid, png_bytes, to_uint8
-from gan_core.losses import discriminator_loss, generator_loss
+from gan_core.data.images import make_grid, png_bytes, to_uint8
+from gan_core.training.config import LOSSES
+from gan_core.training.losses import discriminator_loss, generator_loss
 from gan_ui import charts
 from gan_ui.texts import tr
 
@@ -125,7 +125,7 @@ def latent_sweeps(name: str = "mnist", seed: int = 3) -> dict | None:
     """One latent point of the bundled self-conditioned generator `name`, with z[0] swept from -2.5 to 2.5 (the
     group changes) and with z[1] swept the same way (the group stays): two strips as PNG bytes. None when there
     is no such generator, or it has no groups."""
-    from gan_core.pretrained import bundled_generators
+    from gan_core.explore.pretrained import bundled_generators
 
     path = next((bundled.path for bundled in bundled_generators() if bundled.name == name), None)
     if path is None:

@@ -13,10 +13,22 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from gan_core import GanError, RunState
-from gan_core.config import LOSSES, OPTIMIZERS
-from gan_core.playground import (ACTIVATIONS, BOX, DISTRIBUTIONS, EXAMPLES, MAX_CSV_BYTES, MAX_POINTS, NOISE_KINDS,
-                                 POINTS, STAGE_SECONDS, Playground, PlaygroundConfig, parse_points_csv,
-                                 playground_scheduler)
+from gan_core.playground import (
+    ACTIVATIONS,
+    BOX,
+    DISTRIBUTIONS,
+    EXAMPLES,
+    MAX_CSV_BYTES,
+    MAX_POINTS,
+    NOISE_KINDS,
+    POINTS,
+    STAGE_SECONDS,
+    Playground,
+    PlaygroundConfig,
+    parse_points_csv,
+    playground_scheduler,
+)
+from gan_core.training.config import LOSSES, OPTIMIZERS
 from gan_ui import charts, state
 from gan_ui.texts import tr
 

@@ -8,7 +8,14 @@ from gan_core import Run
 from gan_ui import charts, state
 from gan_ui.live import REFRESH_SECONDS
 from gan_ui.texts import tr
-from gan_ui.widgets import dataset_label, distinct, newest_grid, run_created, run_summary, state_badge
+from gan_ui.widgets import (
+    dataset_label,
+    distinct,
+    newest_grid,
+    run_created,
+    run_summary,
+    state_badge,
+)
 
 COMPARE_KEY = "runs.compare"
 CONFIRM_DELETE_KEY = "runs.confirm_delete"  # the run whose "Delete" was clicked once

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from gan_core import Dataset, GanError, Run, TrainConfig, cluster, housekeeping, new_run_id
-from gan_core.datasets import save_dataset
+from gan_core import Dataset, GanError, Run, TrainConfig, new_run_id
+from gan_core.data.datasets import save_dataset
 from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from gan_core.run import remove_run
+from gan_core.server import cluster, housekeeping
+from gan_core.training.run import remove_run
 from gan_ui.texts import LANGUAGE_NAMES
 
 SESSIONS_DIR_ENV = "GAN_SESSIONS_DIR"

@@ -10,13 +10,12 @@ import time
 
 import streamlit as st
 
-from gan_core import classroom
-from gan_core.run import ACTIVE_STATES
-from gan_core.scheduler import default_scheduler
+from gan_core.server import classroom
+from gan_core.server.scheduler import default_scheduler
+from gan_core.training.run import ACTIVE_STATES
 from gan_ui import state
 from gan_ui.texts import tr
 from gan_ui.widgets import dataset_label
-
 
 MIN_PASSWORD_CHARS = 10
 MAX_FAILURES = 5  # wrong passwords in a row, server-wide, before the form locks
@@ -73,7 +72,7 @@ def configured_password() -> str | None:
 
 def teacher_password() -> tuple[str | None, bool]:
     """(the password, whether it was generated): teacher_password from secrets wins; without one, the password this
-    server made on first start (gan_core.classroom.generated_password, in the sessions folder, mode 0600)."""
+    server made on first start (gan_core.server.classroom.generated_password, in the sessions folder, mode 0600)."""
     configured = configured_password()
     if configured:
         return configured, False
@@ -143,7 +142,7 @@ def signed_in(lang: str) -> bool:
 def machine(lang: str) -> None:
     import psutil
 
-    from gan_core import device
+    from gan_core.training import device
 
     process = psutil.Process(os.getpid())
     cpu, memory, server, threads = st.columns(4)

@@ -7,14 +7,14 @@ from dataclasses import asdict
 import streamlit as st
 
 from gan_core import PRESETS, GanError
-from gan_core.config import LOSSES, OPTIMIZERS, UPDATES
-from gan_core.datasets import load_saved_dataset
+from gan_core.data.datasets import load_saved_dataset
+from gan_core.training.config import LOSSES, OPTIMIZERS, UPDATES
 from gan_ui import classroom_view, state
 from gan_ui.texts import tr
 from gan_ui.widgets import dataset_choices, dataset_label, distinct
 
 DEFAULT_PRESET = "fast"  # recognisable digits in about a minute on a CPU
-PHOTO_PRESET = "fast-rgb"  # a student's own photos: our colour recipe, from the bundled animals (gan_core.transfer)
+PHOTO_PRESET = "fast-rgb"  # a student's own photos: our colour recipe, from the bundled animals (gan_core.training.transfer)
 MIN_USEFUL_STEPS = 300  # below this many G updates no recipe shows more than blobs: the form says so
 AUGMENT_CHOICES = ("auto", "on", "off")  # DiffAugment: the engine's rule (under 2000 images), or forced
 AUGMENT_VALUES = {"auto": None, "on": True, "off": False}
@@ -287,9 +287,9 @@ def planned_steps(config, image_count: int) -> int:
 
 def init_sources() -> list[str]:
     """What a run can start from: auto (the engine's rule), nothing, each bundled generator kept with its networks,
-    and this session's finished runs that kept theirs (gan_core.transfer)."""
-    from gan_core.pretrained import bundled_generators
-    from gan_core.transfer import NETWORKS_FILE
+    and this session's finished runs that kept theirs (gan_core.training.transfer)."""
+    from gan_core.explore.pretrained import bundled_generators
+    from gan_core.training.transfer import NETWORKS_FILE
 
     sources = ["auto", ""]
     sources += [f"pretrained/{bundled.name}" for bundled in bundled_generators()

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from gan_core import RunSnapshot, RunState
-from gan_core.datasets import CIFAR_ANIMALS
+from gan_core.data.datasets import CIFAR_ANIMALS
 from gan_ui import state
 from gan_ui.texts import TEXTS, tr
 

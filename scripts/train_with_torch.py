@@ -1,6 +1,6 @@
 """Train a preset with Keras' PyTorch backend, for a lent GPU machine that has PyTorch but no TensorFlow.
 
-The engine's GAN, presets, DiffAugment and checkpoint format are backend-neutral (gan_core.gan.gradients); only the
+The engine's GAN, presets, DiffAugment and checkpoint format are backend-neutral (gan_core.training.gan.gradients); only the
 Run machinery (tf.data, TensorBoard) needs TensorFlow. So this script trains the very same `GAN` with `fit` on
 NumPy arrays, for a wall-time budget, and writes a run folder in the engine's layout: config.json, status.json,
 metrics.jsonl (epoch records), grids/epoch_NNN.png and checkpoints/. Back on any machine,
@@ -28,10 +28,10 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from gan_core import images as imaging  # noqa: E402
-from gan_core.datasets import is_builtin, load_dataset  # noqa: E402
-from gan_core.presets import get_preset  # noqa: E402
-from gan_core.run import epoch_file  # noqa: E402
-from gan_core.trainer import build_gan, fixed_inputs, save_checkpoint  # noqa: E402
+from gan_core.data.datasets import is_builtin, load_dataset  # noqa: E402
+from gan_core.training.presets import get_preset  # noqa: E402
+from gan_core.training.run import epoch_file  # noqa: E402
+from gan_core.training.trainer import build_gan, fixed_inputs, save_checkpoint  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -7,7 +7,7 @@ os.environ.setdefault("GAN_NO_DOWNLOAD", "1")  # tests never reach for the netwo
 
 import pytest
 
-from gan_core.datasets import data_dir
+from gan_core.data.datasets import data_dir
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -19,6 +19,6 @@ def _real_data_present():
 
 @pytest.fixture
 def scheduler():
-    from gan_core.scheduler import Scheduler
+    from gan_core.server.scheduler import Scheduler
 
     return Scheduler(2)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gan_core.pretrained import PRETRAINED_DIR
+from gan_core.explore.pretrained import PRETRAINED_DIR
 
 NEEDED = ("mnist", "mnist-cgan")
 RECIPES = {"mnist": "fast", "mnist-cgan": "cgan"}  # name -> preset, trained on MNIST
@@ -29,7 +29,7 @@ def train_tiny_generators(root: Path) -> Path:
     generator.keras and card.json go to <root>/pretrained/<name>, which is what pretrained-export copies (it
     also scores 2000 samples: skipped here, the explorer then shows "no quality metrics")."""
     from gan_core import PRESETS, Run, new_run_id
-    from gan_core.scheduler import Scheduler
+    from gan_core.server.scheduler import Scheduler
 
     scheduler = Scheduler(2)
     runs = {}

@@ -8,8 +8,9 @@ import zipfile
 from pathlib import Path
 
 from app_support import new_app, poll, sessions_dir  # noqa: F401 - sessions_dir is a fixture
+
 from gan_core import RunState
-from gan_core.datasets import load_saved_dataset
+from gan_core.data.datasets import load_saved_dataset
 from gan_ui import state
 from gan_ui.train_form import DATASET_KEY, PRESET_KEY
 

@@ -2,10 +2,9 @@
 
 import pytest
 import streamlit as st
-
 from app_support import new_app
 
-from gan_core.pretrained import bundled_generators
+from gan_core.explore.pretrained import bundled_generators
 from gan_ui.texts import TEXTS
 
 EXPLORE = "app_pages/explore.py"
@@ -77,8 +76,8 @@ def test_interpolation_makes_a_strip_and_a_gif(explorer):
 def test_interpolation_ends_come_from_a_grid_sample_the_live_image_or_the_dice(explorer):
     import numpy as np
 
-    from gan_core import images as imaging
-    from gan_core.latent import GeneratorHandle
+    from gan_core.data import images as imaging
+    from gan_core.explore.latent import GeneratorHandle
 
     key = "bundled:mnist"
     at = choose(explorer, "mnist")
@@ -110,8 +109,8 @@ def test_interpolation_ends_come_from_a_grid_sample_the_live_image_or_the_dice(e
 def test_a_self_conditioned_generator_morphs_within_its_group_by_default_and_explains_jumps(explorer):
     import numpy as np
 
-    from gan_core import images as imaging
-    from gan_core.latent import GeneratorHandle, interpolate
+    from gan_core.data import images as imaging
+    from gan_core.explore.latent import GeneratorHandle, interpolate
 
     key = "bundled:mnist"
     at = choose(explorer, "mnist")

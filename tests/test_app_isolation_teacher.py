@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from app_support import new_app, poll, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
+
 from gan_core import RunState, new_run_id
 from gan_ui import state
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 import io
 import json
 import math
-import re
 import os
+import re
 import uuid
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from app_support import leftovers, new_app, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
 from PIL import Image
 
-from app_support import leftovers, new_app, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
-from gan_core import PRESETS, Run, housekeeping, new_run_id
-from gan_core.scheduler import Scheduler
+from gan_core import PRESETS, Run, new_run_id
+from gan_core.server import housekeeping
+from gan_core.server.scheduler import Scheduler
 from gan_ui import state
 from gan_ui.texts import TEXTS
 
@@ -183,7 +184,7 @@ def test_a_reload_shows_the_run_in_the_address_else_the_active_one(sessions_dir)
 
 
 def test_quota_and_idle_clean_up_come_from_housekeeping(sessions_dir, monkeypatch):
-    from gan_core import housekeeping
+    from gan_core.server import housekeeping
 
     at = new_app().run()
     session_dir = sessions_dir / at.session_state["session_id"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from app_support import leftovers, new_app, poll, sessions_dir  # noqa: F401 - sessions_dir is a fixture
+
 from gan_core import RunState
 from gan_ui import state
 from gan_ui.texts import TEXTS

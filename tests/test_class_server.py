@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gan_core import PRESETS, Dataset, GanError, Run, TrainConfig
-from gan_core.config import MAX_EPOCHS
+from gan_core.training.config import MAX_EPOCHS
 
 
 def tiny_dataset(count: int = 16) -> Dataset:
@@ -84,7 +84,7 @@ def _hold_the_only_slot(scheduler):
 
 
 def test_one_session_cannot_flood_the_queue(tmp_path):
-    from gan_core.scheduler import Scheduler
+    from gan_core.server.scheduler import Scheduler
     from gan_ui.state import RunRegistry
 
     registry, scheduler = RunRegistry(tmp_path / "sessions"), Scheduler(1)
@@ -122,9 +122,9 @@ def test_one_session_cannot_flood_the_queue(tmp_path):
 
 
 def test_the_quota_is_checked_again_while_a_run_writes(tmp_path):
-    from gan_core import housekeeping
-    from gan_core.run import RunState
-    from gan_core.scheduler import Scheduler
+    from gan_core.server import housekeeping
+    from gan_core.server.scheduler import Scheduler
+    from gan_core.training.run import RunState
     from gan_ui.state import RunRegistry
 
     registry, sid = RunRegistry(tmp_path / "sessions"), "c" * 32
@@ -152,7 +152,7 @@ def _files(root):
 
 
 def test_made_up_or_unsigned_session_ids_get_a_fresh_session_and_a_visit_writes_nothing(sessions_dir):
-    from gan_core import housekeeping
+    from gan_core.server import housekeeping
 
     # A victim's session that has written something, and the address the server gave it.
     victim = "f" * 32
@@ -172,7 +172,7 @@ def test_made_up_or_unsigned_session_ids_get_a_fresh_session_and_a_visit_writes_
         assert housekeeping.session_from_token(sessions_dir, token) is None, "nothing written yet: not a session"
     # Visits wrote no session folder: only the victim's folder and the server's own secrets (the key that signs
     # addresses, the teacher's password made at start) are there.
-    from gan_core.classroom import PASSWORD_FILE
+    from gan_core.server.classroom import PASSWORD_FILE
 
     server_files = sorted([housekeeping.SECRET_FILE, PASSWORD_FILE])
     assert _files(sessions_dir) == server_files
@@ -200,9 +200,9 @@ def test_pages_never_show_a_server_path_or_the_session_id(sessions_dir, tmp_path
 
     from hostile import small_generator_bytes
 
-    from gan_core import housekeeping
-    from gan_core.datasets import save_dataset
+    from gan_core.data.datasets import save_dataset
     from gan_core.i18n import Message
+    from gan_core.server import housekeeping
     from gan_ui import state
 
     monkeypatch.setenv("GAN_PRETRAINED_DIR", str(tmp_path / "none"))
@@ -308,8 +308,9 @@ def test_the_data_page_lists_the_first_skipped_files_and_counts_the_rest(session
     import io
     import zipfile
 
-    from gan_core import datasets
     from hostile import grey16_png
+
+    from gan_core.data import datasets
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -21,8 +21,9 @@ if os.environ.get("GAN_TEST_RAY") != "1":  # opt-in: they start a real Ray clust
 ray = pytest.importorskip("ray")
 
 from app_support import wait_until  # noqa: E402
+
 from gan_core import RunState, TrainConfig, cluster, housekeeping  # noqa: E402
-from gan_core.scheduler import Scheduler  # noqa: E402
+from gan_core.server.scheduler import Scheduler  # noqa: E402
 from gan_ui.state import RunRegistry  # noqa: E402
 
 pytestmark = pytest.mark.slow

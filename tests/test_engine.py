@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from gan_core import PRESETS, GanError, Run, RunState, TrainConfig
-from gan_core.latent import GeneratorHandle
-from gan_core.scheduler import Scheduler
-from gan_core.trainer import build_gan, load_generator_weights
+from gan_core.explore.latent import GeneratorHandle
+from gan_core.server.scheduler import Scheduler
+from gan_core.training.trainer import build_gan, load_generator_weights
 
 
 def finished_run(directory, config, scheduler, timeout=300):
@@ -317,10 +317,10 @@ def test_simultaneous_update_does_one_generator_pass_and_trains(loss, tmp_path, 
     assert gan.d_optimizer.iterations.numpy() == 1 and gan.g_optimizer.iterations.numpy() == 1
 
 
-# --- latent tools (gan_core.latent) -------------------------------------------------------------------------
+# --- latent tools (gan_core.explore.latent) -------------------------------------------------------------------------
 
 def test_interpolations_run_from_a_to_b_linearly_or_along_the_prior_shell():
-    from gan_core.latent import interpolate
+    from gan_core.explore.latent import interpolate
 
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((2, 64)).astype(np.float32)
@@ -340,7 +340,7 @@ def test_interpolations_run_from_a_to_b_linearly_or_along_the_prior_shell():
     assert np.all(kept[:, 0] == a[0]) and np.array_equal(kept[:, 1:], spherical[:, 1:])
 
 
-# --- self-conditioning (gan_core.clusters) -----------------------------------------------------------------
+# --- self-conditioning (gan_core.explore.clusters) -----------------------------------------------------------------
 
 def group_of_latents(latents, bounds) -> np.ndarray:
     """A NumPy reference for the generator's own cut (Discretization): the group each latent vector draws."""
@@ -348,7 +348,8 @@ def group_of_latents(latents, bounds) -> np.ndarray:
 
 
 def test_kmeans_groups_real_digits_and_the_latent_cut_draws_them_as_often_as_the_data():
-    from gan_core import clusters, load_dataset
+    from gan_core import load_dataset
+    from gan_core.explore import clusters
 
     mnist = load_dataset("mnist")
     images, digits = mnist.images[:3000], mnist.labels[:3000]
@@ -379,7 +380,8 @@ def ink_moments(images: np.ndarray):
 
 
 def test_deskewed_digits_stand_upright_and_group_more_purely_than_raw_pixels():
-    from gan_core import clusters, load_dataset
+    from gan_core import load_dataset
+    from gan_core.explore import clusters
 
     mnist = load_dataset("mnist")
     assert mnist.strokes and not load_dataset("fashion_mnist").strokes  # Fashion groups better as it is
@@ -402,7 +404,7 @@ def test_deskewed_digits_stand_upright_and_group_more_purely_than_raw_pixels():
 def test_self_conditioned_run_trains_on_groups_and_saves_an_unconditional_generator(tmp_path, scheduler):
     import keras
 
-    from gan_core import clusters
+    from gan_core.explore import clusters
 
     config = PRESETS["fast"].config(epochs=2, batch_size=32, max_images=32 * 20, clusters=8)
     run = finished_run(tmp_path / "run", config, scheduler)

@@ -7,7 +7,12 @@ import uuid
 import pytest
 
 from gan_core import GanError
-from gan_core.housekeeping import check_quota, cleanup_idle_sessions, directory_bytes, touch_session
+from gan_core.server.housekeeping import (
+    check_quota,
+    cleanup_idle_sessions,
+    directory_bytes,
+    touch_session,
+)
 
 
 def make_session(root, size=1000, age_seconds=0.0):

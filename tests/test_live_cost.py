@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app_support import new_app, sessions_dir  # noqa: F401 - sessions_dir is a fixture
+
 from gan_core import PRESETS, RunState
 from gan_ui import charts, live, state
 

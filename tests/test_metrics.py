@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from gan_core import Run, get_preset, load_dataset, metrics
-from gan_core.modelio import check_keras_archive
+from gan_core import Run, get_preset, load_dataset
+from gan_core.explore import metrics
+from gan_core.explore.modelio import check_keras_archive
 
 SAMPLES = metrics.DEFAULT_SAMPLES
 

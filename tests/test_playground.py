@@ -7,12 +7,22 @@ import math
 
 import numpy as np
 import pytest
-
 from app_support import leftovers, new_app, poll, sessions_dir, wait_until  # noqa: F401 - sessions_dir is a fixture
+
 from gan_core import GanError, RunState
-from gan_core.playground import (EXAMPLES, MAX_CSV_BYTES, MAX_POINTS, STAGES, Experiment, Playground,
-                                 PlaygroundConfig, js_divergence, parse_points_csv, sample_distribution)
-from gan_core.scheduler import Scheduler
+from gan_core.playground import (
+    EXAMPLES,
+    MAX_CSV_BYTES,
+    MAX_POINTS,
+    STAGES,
+    Experiment,
+    Playground,
+    PlaygroundConfig,
+    js_divergence,
+    parse_points_csv,
+    sample_distribution,
+)
+from gan_core.server.scheduler import Scheduler
 from gan_ui.texts import TEXTS
 
 RING_MODES = 0.6 * np.stack([np.cos(2 * np.pi * np.arange(8) / 8), np.sin(2 * np.pi * np.arange(8) / 8)], axis=1)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from gan_core import Run, RunState
-from gan_core.scheduler import Scheduler
+from gan_core.server.scheduler import Scheduler
 
 ROOT = Path(__file__).resolve().parents[1]
 

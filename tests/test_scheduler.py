@@ -4,7 +4,7 @@ import threading
 import time
 
 from gan_core import PRESETS, Run, RunState
-from gan_core.scheduler import Scheduler
+from gan_core.server.scheduler import Scheduler
 
 
 class Job(threading.Thread):

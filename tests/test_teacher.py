@@ -10,10 +10,10 @@ import stat
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from app_support import new_app, poll, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
 from streamlit.testing.v1.errors import AppTestError
 
-from app_support import new_app, poll, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
-from gan_core import classroom
+from gan_core.server import classroom
 from gan_ui import state
 
 TEACHER_LOGIN = "FormSubmitter:teacher.login-Entrar"

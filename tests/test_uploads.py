@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_core import GanError, datasets, uploads
+from gan_core import GanError
+from gan_core.data import datasets, uploads
 from gan_core.i18n import tr
 
 BIRDS = sorted((datasets.data_dir() / "birds").glob("*.jpg"))
@@ -312,7 +313,8 @@ from memory_support import peak_in_child  # noqa: E402
 CHILD_SETUP = """
 import sys; sys.path.insert(0, 'tests')
 import hostile
-from gan_core import GanError, datasets, uploads
+from gan_core import GanError
+from gan_core.data import datasets, uploads
 def attempt(files):
     try:
         result = uploads.read_photo_upload(files)
@@ -422,7 +424,8 @@ MODEL_SETUP = """
 import sys; sys.path.insert(0, 'tests')
 from pathlib import Path
 import hostile
-from gan_core import GanError, uploads
+from gan_core import GanError
+from gan_core.data import uploads
 def attempt(data, folder):
     try:
         handle = uploads.save_model_upload('mine.keras', data, Path(folder))
@@ -455,14 +458,14 @@ def test_a_model_with_huge_activations_is_built_only_in_a_memory_limited_child(s
     assert result["key"] == "error.model_too_big_layer", result
     assert "205,520,896 valores por imagen" in result["es"] and "205,520,896 values per image" in result["en"]
     assert measured["grew_mb"] < 50, measured  # the process serving pages never built it
-    from gan_core.modelio import CHECK_ADDRESS_SPACE_BYTES
+    from gan_core.explore.modelio import CHECK_ADDRESS_SPACE_BYTES
 
     assert measured["child_peak_mb"] * 1024 * 1024 < CHECK_ADDRESS_SPACE_BYTES, measured
     assert not any(session_dir.rglob("*.keras"))
 
 
 def test_a_check_that_runs_out_of_its_memory_limit_refuses_the_model(session_dir, tmp_path, monkeypatch):
-    from gan_core import modelio
+    from gan_core.explore import modelio
 
     path = session_dir / "clean.keras"
     path.write_bytes(saved_bytes(small_generator(), tmp_path))
@@ -480,7 +483,7 @@ def test_the_size_estimate_counts_what_the_config_declares(tmp_path):
 
     from hostile import giant_dense, small_generator_bytes
 
-    from gan_core import modelio
+    from gan_core.explore import modelio
 
     clean = small_generator_bytes()
     with zipfile.ZipFile(io.BytesIO(clean)) as archive:

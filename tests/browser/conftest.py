@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bench.app_server import CHROMIUM_FLAGS, free_port, server_env, start_server, stop_server
+from bench.app_server import (
+    CHROMIUM_FLAGS,
+    free_port,
+    server_env,
+    start_server,
+    stop_server,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"

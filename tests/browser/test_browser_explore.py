@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from pretrained_support import pretrained_dir  # noqa: F401 - pretrained_dir is a fixture
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-from pretrained_support import pretrained_dir  # noqa: F401 - pretrained_dir is a fixture
 
 pytestmark = pytest.mark.browser
 

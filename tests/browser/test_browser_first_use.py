@@ -9,10 +9,10 @@ import re
 from urllib.parse import urlparse
 
 import pytest
-
-from bench.app_server import free_port, server_env, start_server, stop_server
 from pretrained_support import pretrained_dir  # noqa: F401 - pretrained_dir is a fixture
 from test_browser_explore import ARTIFACTS, Wire, _pick
+
+from bench.app_server import free_port, server_env, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 

@@ -8,9 +8,9 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from test_browser_train import ARTIFACTS, REPO, UPDATE_DOCS, _wait
 
 from bench.app_server import free_port, server_env, start_server, stop_server
-from test_browser_train import ARTIFACTS, REPO, UPDATE_DOCS, _wait
 
 pytestmark = pytest.mark.browser
 

@@ -13,9 +13,17 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .datasets import (MIN_TRAIN_IMAGES, Dataset, UploadBudget, count_photo_members, decode_photo_entries,
-                       is_photo_name, iter_zip_members, open_zip)
-from .i18n import GanError
+from ..i18n import GanError
+from .datasets import (
+    MIN_TRAIN_IMAGES,
+    Dataset,
+    UploadBudget,
+    count_photo_members,
+    decode_photo_entries,
+    is_photo_name,
+    iter_zip_members,
+    open_zip,
+)
 
 MAX_UPLOAD_BYTES = 400_000_000  # all files of one upload together
 MAX_UPLOAD_FILES = 3000
@@ -126,9 +134,9 @@ def save_model_upload(file_name: str, data: bytes, session_dir: Path, quota_byte
     session's previous upload (one kept: the newest). The file counts against the session's disk quota; it is
     built and run first in a memory- and time-limited child process (modelio.check_in_child).
     Returns a latent.GeneratorHandle; a file that fails any check is deleted and GanError raised."""
-    from . import housekeeping
-    from .latent import GeneratorHandle
-    from .modelio import check_in_child, check_keras_archive
+    from ..explore.latent import GeneratorHandle
+    from ..explore.modelio import check_in_child, check_keras_archive
+    from ..server import housekeeping
 
     if not str(file_name).lower().endswith(".keras"):
         raise GanError("error.model_file", reason="solo se aceptan archivos .keras / only .keras files are accepted")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .i18n import GanError
+from ..i18n import GanError
 
 MAX_MODEL_BYTES = 100_000_000
 MAX_CONFIG_BYTES = 2_000_000
@@ -22,7 +22,7 @@ ALLOWED_CLASSES = {
     "Functional", "Sequential", "Model", "InputLayer", "Dense", "Reshape", "Flatten", "Conv2D", "Conv2DTranspose",
     "BatchNormalization", "LayerNormalization", "LeakyReLU", "ReLU", "Activation", "Dropout", "Embedding",
     "Concatenate", "Add", "Multiply", "UpSampling2D", "SpectralNormalization", "GaussianNoise", "__keras_tensor__",
-    "Cropping1D", "Discretization",  # a self-conditioned generator's group cut (gan_core.clusters)
+    "Cropping1D", "Discretization",  # a self-conditioned generator's group cut (gan_core.explore.clusters)
     # objects inside layer configs
     "DTypePolicy", "FloatDTypePolicy", "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "RandomNormal",
     "RandomUniform", "Zeros", "Ones", "Constant", "TruncatedNormal", "L2", "L1", "L1L2", "Orthogonal",
@@ -200,7 +200,7 @@ def check_in_child(path: Path) -> dict:
     """Build the model in `path` and run it on a batch, in a fresh Python process limited to
     CHECK_ADDRESS_SPACE_BYTES of memory and CHECK_SECONDS. Returns what the child measured ({"params", "peak_mb"});
     raises GanError when it did not fit, took too long or failed the checks."""
-    project = Path(__file__).resolve().parents[1]
+    project = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(project), "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "",
            # few threads and malloc arenas: each reserves address space that would count against the limit
            "TF_NUM_INTRAOP_THREADS": "2", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "2",
@@ -208,7 +208,7 @@ def check_in_child(path: Path) -> dict:
            "GAN_CHECK_ADDRESS_SPACE": str(CHECK_ADDRESS_SPACE_BYTES)}
     limit_mb = CHECK_ADDRESS_SPACE_BYTES // 1_000_000
     try:
-        done = subprocess.run([sys.executable, "-m", "gan_core.modelio", str(path)], cwd=project, env=env,
+        done = subprocess.run([sys.executable, "-m", "gan_core.explore.modelio", str(path)], cwd=project, env=env,
                               capture_output=True, text=True, timeout=CHECK_SECONDS)
     except subprocess.TimeoutExpired:
         raise GanError("error.model_check_timeout", seconds=round(CHECK_SECONDS)) from None
@@ -281,7 +281,7 @@ def load_generator(path: Path) -> LoadedGenerator:
     """Check the archive, load it with safe_mode=True, check its shapes, and read its card if present."""
     import keras
 
-    from .presets import SUPPORTED_SHAPES
+    from ..training.presets import SUPPORTED_SHAPES
 
     path = Path(path)
     check_keras_archive(path)

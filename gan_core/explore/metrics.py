@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .i18n import TEXTS, tr
+from ..i18n import TEXTS, tr
 
 CLASSIFIER_DIR = Path(__file__).resolve().parent / "classifiers"
 CLASSIFIER_DATASETS = ("mnist", "fashion_mnist", "cifar_animals")
@@ -138,7 +138,7 @@ def coverage(predicted: np.ndarray, num_classes: int) -> float:
 
 @functools.lru_cache(maxsize=None)
 def _test_statistics(dataset_name: str) -> tuple[np.ndarray, np.ndarray]:
-    from .datasets import load_dataset
+    from ..data.datasets import load_dataset
 
     dataset = load_dataset(dataset_name)
     features, _ = load_classifier(dataset_name).features_and_probabilities(dataset.test_images)
@@ -175,7 +175,7 @@ def score_images(images: np.ndarray, dataset_name: str, labels=None) -> dict:
 
 def compute_references(dataset_name: str, samples: int = DEFAULT_SAMPLES) -> dict:
     """Scores of `samples` real training images and of `samples` uniform-noise images, both against the test set."""
-    from .datasets import load_dataset
+    from ..data.datasets import load_dataset
 
     dataset = load_dataset(dataset_name)
     rng = np.random.default_rng(REFERENCE_SEED)

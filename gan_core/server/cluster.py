@@ -1,6 +1,6 @@
 """Training on a Ray cluster (GAN_CLUSTER): each run is a named Ray actor that trains into the shared run folder.
 
-The app keeps deciding who trains (gan_core.scheduler: slots = the cluster's capacity, fair turns); Ray decides
+The app keeps deciding who trains (gan_core.server.scheduler: slots = the cluster's capacity, fair turns); Ray decides
 where. A run's driver thread in the app asks the scheduler for a slot, starts the actor, and polls it: the live
 counters and new step records come back in each poll (small), everything else (metrics.jsonl, grids,
 checkpoints, generator.keras) the actor writes into the run's folder, which every machine sees at the same path
@@ -43,7 +43,7 @@ def connect():
 
     with _connect_lock:
         if not ray.is_initialized():
-            root = Path(__file__).resolve().parent.parent
+            root = Path(__file__).resolve().parents[2]
             env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
             ray.init(address=address(), namespace=NAMESPACE, logging_level="WARNING", log_to_driver=False,
@@ -110,7 +110,7 @@ class TrainingJob:
     thread; the app drives it through these methods (each returns at once)."""
 
     def __init__(self, directory: str, owner: str, resume_from: str | None, disk_quota: tuple | None, cpus: int):
-        from .run import Run, RunState
+        from ..training.run import Run, RunState
 
         os.environ.setdefault("GAN_TF_THREADS", str(cpus))
         self.run = run = Run.open(directory, owner=owner)
@@ -235,8 +235,8 @@ def drive(run, scheduler, actor=None) -> None:
     """The run's thread in the app: a slot from the scheduler, the actor started (or the running one adopted),
     then its progress mirrored into the Run until it ends. A lost worker fails the run with the reason and frees
     the slot; resume_training then starts again from the last checkpoint, wherever Ray places it."""
-    from .i18n import Message
-    from .run import RunState
+    from ..i18n import Message
+    from ..training.run import RunState
 
     ray = connect()
     if actor is None:
@@ -279,7 +279,7 @@ def drive(run, scheduler, actor=None) -> None:
 
 
 def _follow(ray, run, scheduler, actor, remote) -> None:
-    from .run import RunState
+    from ..training.run import RunState
 
     turn_started_epoch = run.epoch
     timeout, after_step = FIRST_POLL_SECONDS, -1  # the first poll brings the whole history: a resumed run's
@@ -306,8 +306,8 @@ def _follow(ray, run, scheduler, actor, remote) -> None:
 
 
 def _mirror(run, info: dict) -> None:
-    from .i18n import Message
-    from .run import STEP_FIELDS, RunState
+    from ..i18n import Message
+    from ..training.run import STEP_FIELDS, RunState
 
     with run._lock:
         run.state = RunState(info["state"])

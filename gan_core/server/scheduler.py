@@ -184,7 +184,7 @@ def default_slots() -> int:
 
     if cluster.enabled():  # the app's queue over the whole cluster: Ray places, we decide who trains
         return cluster.capacity()
-    from .device import gpu_count
+    from ..training.device import gpu_count
 
     gpus = gpu_count()
     if gpus:

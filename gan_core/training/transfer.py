@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .i18n import GanError
+from ..i18n import GanError
 
 NETWORKS_FILE = "networks.npz"
 AUTO = "auto"  # TrainConfig.init_from: the bundled animals for a photo folder when the shapes allow, else nothing
@@ -49,7 +49,7 @@ def _numpy(variable) -> np.ndarray:
 
 def source_folder(init_from: str) -> Path:
     """`pretrained/NAME` (or a bare bundled name) or a run folder, as a folder holding networks.npz and card.json."""
-    from .pretrained import pretrained_dir
+    from ..explore.pretrained import pretrained_dir
 
     text = str(init_from)
     name = text.split("/", 1)[1] if text.startswith("pretrained/") else text
@@ -132,7 +132,7 @@ def initialise(gan, init_from: str, images: np.ndarray | None = None) -> dict:
 def nearest_class(card: dict, images: np.ndarray) -> int | None:
     """The source class the new images look most like: the most frequent prediction of the source dataset's
     classifier on (up to 500 of) them. None when no classifier fits."""
-    from . import metrics
+    from ..explore import metrics
 
     dataset_name = card.get("dataset", "")
     if not metrics.has_classifier(dataset_name, images.shape[1:]):

@@ -19,9 +19,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..i18n import GanError, Message
+from ..training.config import TrainConfig
 from . import housekeeping
-from .config import TrainConfig
-from .i18n import GanError, Message
 
 PASSWORD_FILE = ".teacher_password"  # made on first start when secrets name none; mode 0600
 LIMITS_FILE = "class_limits.json"
@@ -73,7 +73,7 @@ class ClassLimits:
     image_size: int = 0  # photo sets are trained at most this size (32 or 64)
 
     def validate(self) -> None:
-        from .presets import PRESETS
+        from ..training.presets import PRESETS
 
         for name, value, high in (("max_epochs", self.max_epochs, 10_000), ("max_minutes", self.max_minutes, 24 * 60)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= high:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .i18n import Message
+from ..i18n import Message
 
 WINDOW = 50  # steps looked at
 MIN_STEPS = 30

@@ -7,7 +7,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from .i18n import GanError
+from ..i18n import GanError
 
 SMALL_DATA_IMAGES = 2000  # below this, DiffAugment is on unless asked otherwise
 LOSSES = ("bce_logits", "log", "lsgan", "hinge", "wgan_gp")
@@ -76,10 +76,10 @@ class TrainConfig:
     metrics_every: int = 0  # quality metrics every N epochs (0: off)
     ema_decay: float = 0.0  # moving average of G's weights for samples and export (0: off; 0.999 typical)
     steps_per_epoch: int = 0  # 0: an epoch is one pass over the data; N: an epoch is N batches (more grids)
-    # self-conditioning (gan_core.clusters): k-means groups of the images, no labels, condition G and D; the
+    # self-conditioning (gan_core.explore.clusters): k-means groups of the images, no labels, condition G and D; the
     # generator still takes only z (its dimension 0 picks the group). 0: off. Unconditional presets that allow it.
     clusters: int = 0
-    # transfer learning (gan_core.transfer): start from this generator's G and D: "pretrained/NAME" or a run folder;
+    # transfer learning (gan_core.training.transfer): start from this generator's G and D: "pretrained/NAME" or a run folder;
     # "" from scratch; None ("auto"): the bundled animals for a photo folder when the preset and shapes allow
     init_from: str | None = None
     freeze_d: int = 0  # FreezeD: D's first N layers keep the source's weights (with init_from)

@@ -12,7 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
-from .i18n import GanError
+from ..i18n import GanError
 
 SESSION_ID_RE = re.compile(r"[0-9a-f]{32}")
 LAST_SEEN = ".last_seen"

@@ -51,7 +51,7 @@ class GeneratorHandle:
 
     @property
     def groups(self) -> int:
-        """Self-conditioning groups it was trained with (gan_core.clusters; z[0] picks one), from its card; 0: none."""
+        """Self-conditioning groups it was trained with (gan_core.explore.clusters; z[0] picks one), from its card; 0: none."""
         return int((self.card.get("config") or {}).get("clusters") or 0)
 
     def sample_latents(self, n: int, seed: int) -> np.ndarray:
@@ -149,7 +149,7 @@ def slerp(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
 
 
 def interpolate(a: np.ndarray, b: np.ndarray, steps: int, method: str = "slerp", keep_group: bool = False) -> np.ndarray:
-    """`steps` latents from a to b. keep_group (self-conditioned generators, gan_core.clusters): z[0], which
+    """`steps` latents from a to b. keep_group (self-conditioned generators, gan_core.explore.clusters): z[0], which
     picks the group, stays a's all the way, so the strip changes within one group instead of jumping."""
     path = slerp(a, b, steps) if method == "slerp" else lerp(a, b, steps)
     if keep_group:

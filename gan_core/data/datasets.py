@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .i18n import GanError
+from ..i18n import GanError
 from .images import ImageRejected, decode_image
 
 DATA_DIR_ENV = "GAN_DATA_DIR"
@@ -42,7 +42,7 @@ class Dataset:
     test_images: np.ndarray | None = None  # held-out real images (metrics references)
     test_labels: np.ndarray | None = None
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason) for photo folders
-    # pen strokes on a plain background (MNIST): self-conditioning deskews them before grouping (gan_core.clusters).
+    # pen strokes on a plain background (MNIST): self-conditioning deskews them before grouping (gan_core.explore.clusters).
     # Not Fashion-MNIST: deskewed clothes group a little worse (bench/RESULTS.md)
     strokes: bool = False
 
@@ -73,7 +73,7 @@ def data_dir() -> Path | None:
     configured = os.environ.get(DATA_DIR_ENV)
     if configured:
         return Path(configured)
-    beside_project = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    beside_project = Path(__file__).resolve().parents[3] / "shared" / "datasets"
     if beside_project.is_dir():
         return beside_project
     return None

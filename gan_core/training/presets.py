@@ -9,8 +9,8 @@ from typing import Callable
 import keras
 from keras import layers
 
+from ..i18n import GanError
 from .config import TrainConfig
-from .i18n import GanError
 
 SUPPORTED_SHAPES = ((28, 28, 1), (28, 28, 3), (32, 32, 1), (32, 32, 3), (64, 64, 1), (64, 64, 3))
 
@@ -25,7 +25,7 @@ class Preset:
     build_discriminator: Callable[..., keras.Model]
     defaults: dict = field(default_factory=dict)  # TrainConfig fields this recipe sets
     conditional: bool = False
-    self_conditioning: bool = False  # its builders take cluster_bounds (TrainConfig.clusters, gan_core.clusters)
+    self_conditioning: bool = False  # its builders take cluster_bounds (TrainConfig.clusters, gan_core.explore.clusters)
     description: dict = field(default_factory=dict)  # {"es": ..., "en": ...}
 
     def config(self, **overrides) -> TrainConfig:
@@ -70,7 +70,7 @@ def _critic_model(image, features, num_classes, label=None):
 
 def _generator_label(z, latent_dim, num_classes, cluster_bounds):
     """What a generator is conditioned on, and its inputs: a label input (a conditional GAN); the group its own
-    latent vector draws (self-conditioning, see gan_core.clusters: still a z -> image model); or nothing."""
+    latent vector draws (self-conditioning, see gan_core.explore.clusters: still a z -> image model); or nothing."""
     if cluster_bounds is not None:
         first = layers.Flatten()(layers.Cropping1D((0, latent_dim - 1))(layers.Reshape((latent_dim, 1))(z)))
         return layers.Discretization(bin_boundaries=[float(b) for b in cluster_bounds], name="group")(first), z
@@ -278,7 +278,7 @@ def rgb32_discriminator(shape, num_classes=0):
 # fifth of the 001 tutorial's work per image), large steps (Adam 2e-3 for G, 1e-3 for D, beta1 0, beta2 0.99)
 # and a short moving average of G (0.99) that smooths out the noise those large steps make; G and D updated
 # from one generator pass (tutorial 001's simultaneous update: 1.3x the images per second). And
-# self-conditioning (gan_core.clusters): G and D see which of 80 k-means groups of the images a sample belongs
+# self-conditioning (gan_core.explore.clusters): G and D see which of 80 k-means groups of the images a sample belongs
 # to, so G stops drawing in-between digits. Without it every unconditional recipe we tried stalled near 62-72%
 # recognised; with it `fast` passes 90% within a minute (bench/RESULTS.md).
 
@@ -321,7 +321,7 @@ def fast_discriminator(shape, num_classes=0):
 # step itself); the hinge loss; a moving average of G; DiffAugment (on by itself under 2000 images); and
 # Adam with beta1 0 (SNGAN's and StyleGAN's setting). Widths halve as the resolution doubles, so each layer
 # costs about the same: about a quarter of tutorial 004's work per image.
-# The layers are named, so a run can start from another run's networks (gan_core.transfer).
+# The layers are named, so a run can start from another run's networks (gan_core.training.transfer).
 
 FAST_RGB_WIDTHS = (256, 128, 64, 32, 32)  # G's channels at 4x4 (or 7x7), then after each upsampling
 

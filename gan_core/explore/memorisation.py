@@ -2,7 +2,7 @@
 
 Small folders invite memorisation: a generator that draws its 300 training photos back has learnt nothing a class
 wants to see. Distances are measured on the features of the dataset's shipped classifier when one fits the
-images (gan_core.metrics: what the network "sees"), else on pixels at 16x16. A sample is a near copy when it is
+images (gan_core.explore.metrics: what the network "sees"), else on pixels at 16x16. A sample is a near copy when it is
 closer to some training image than training images usually are to each other (half the median distance from a
 training image to its nearest other one).
 """

@@ -10,9 +10,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from . import device, images as imaging
+from ..data import images as imaging
+from ..i18n import Message
+from . import device
 from .gan import GAN, make_optimizer
-from .i18n import Message
 from .presets import get_preset
 from .run import epoch_file, numbered_epochs
 
@@ -21,13 +22,13 @@ DIVERGED_LOSS = 1e6  # no loss we offer reaches this while training is sane: tre
 
 
 def build_gan(config, image_shape, num_classes: int, cluster_bounds=None) -> GAN:
-    """`cluster_bounds` (self-conditioning, config.clusters): from gan_core.clusters.latent_bounds of the groups."""
+    """`cluster_bounds` (self-conditioning, config.clusters): from gan_core.explore.clusters.latent_bounds of the groups."""
     preset = get_preset(config.preset)
     classes = num_classes if preset.conditional else 0
     extra = {}
     if config.clusters:
         if cluster_bounds is None:
-            raise ValueError("config.clusters needs the cluster bounds (gan_core.clusters.latent_bounds)")
+            raise ValueError("config.clusters needs the cluster bounds (gan_core.explore.clusters.latent_bounds)")
         classes, extra = len(cluster_bounds) + 1, {"cluster_bounds": cluster_bounds}
     generator = preset.build_generator(image_shape, config.latent_dim, classes, **extra)
     discriminator = preset.build_discriminator(image_shape, classes)
@@ -128,16 +129,16 @@ def train(run) -> None:
 
 
 def _save_transfer_source(gan, run) -> None:
-    """G and D by name (gan_core.transfer): a finished run can seed another (`init_from` = its folder)."""
+    """G and D by name (gan_core.training.transfer): a finished run can seed another (`init_from` = its folder)."""
     from .transfer import NETWORKS_FILE, save_networks
 
     save_networks(gan, run.directory / NETWORKS_FILE)
 
 
 def self_conditioning_groups(run, dataset) -> tuple[np.ndarray, list[float]]:
-    """The run's k-means groups (gan_core.clusters) and their latent bounds: computed once (a few seconds for
+    """The run's k-means groups (gan_core.explore.clusters) and their latent bounds: computed once (a few seconds for
     MNIST), kept in the run's folder so a resumed run trains on the very same groups."""
-    from . import clusters
+    from ..explore import clusters
 
     path = run.directory / "clusters.npz"
     groups = None
@@ -272,14 +273,14 @@ class RunCallback(keras.callbacks.Callback):
 
     def _quality(self, epoch: int) -> None:
         """Every `metrics_every` epochs: run.quality_fn if one was set, else the dataset's shipped classifier
-        (gan_core.metrics) when there is one. Records carry the real and noise references beside the scores."""
+        (gan_core.explore.metrics) when there is one. Records carry the real and noise references beside the scores."""
         run = self.run
         every = run.config.metrics_every
         if not every or epoch % every:
             return
         quality_fn = run.quality_fn
         if quality_fn is None:
-            from . import metrics
+            from ..explore import metrics
 
             if not metrics.run_has_classifier(self.dataset):
                 return
@@ -330,7 +331,7 @@ class RunCallback(keras.callbacks.Callback):
         return generated
 
     def export_generator(self) -> None:
-        from .modelio import save_generator
+        from ..explore.modelio import save_generator
 
         run = self.run
         dataset = self.dataset

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import housekeeping
-from . import images as imaging
+from ..data import images as imaging
+from ..data.datasets import Dataset, is_builtin, load_dataset
+from ..explore.diagnosis import diagnose
+from ..i18n import GanError, Message
+from ..server import housekeeping
 from .config import SMALL_DATA_IMAGES, TrainConfig, check_extra_epochs
-from .datasets import Dataset, is_builtin, load_dataset
-from .diagnosis import diagnose
-from .i18n import GanError, Message
 from .presets import check_shape, get_preset
 
 
@@ -78,7 +78,7 @@ class RunSnapshot:
     queue_position: int | None
     has_generator: bool
     quality: list = field(default_factory=list)
-    node: str = ""  # the machine that trains it, on a cluster (gan_core.cluster)
+    node: str = ""  # the machine that trains it, on a cluster (gan_core.server.cluster)
     turn_in_seconds: float | None = None  # queued: about how long until its turn (None: no estimate yet)
     queue_length: int = 0  # queued: how many wait in all
     training_now: int = 0  # queued: how many train now
@@ -115,7 +115,7 @@ class Run:
         self.traceback: str | None = None
         self.device = ""
         self.node = ""  # on a cluster: the worker's host name and address
-        self._remote = None  # on a cluster, while its actor trains: gan_core.cluster.RemoteControl
+        self._remote = None  # on a cluster, while its actor trains: gan_core.server.cluster.RemoteControl
         self.remote_pid: int | None = None  # on a cluster: the actor's process id on its worker
         self.was_active = False  # opened from disk while its status said queued, running or paused
         self.epoch = 0
@@ -129,7 +129,7 @@ class Run:
         self.train_seconds = 0.0  # time spent training, summed over sessions, pauses excluded
         self._segment_started: float | None = None
         self.images_per_sec = 0.0
-        self.started_from: dict | None = None  # transfer learning (gan_core.transfer): what the networks came from
+        self.started_from: dict | None = None  # transfer learning (gan_core.training.transfer): what the networks came from
         self.quality_fn = None  # optional: callable(generator_fn, dataset) -> dict, every config.metrics_every epochs
         # optional: (folder, bytes) the run's writes must keep within (a session's disk quota), checked every epoch
         self.disk_quota: tuple[Path, int] | None = None
@@ -155,7 +155,9 @@ class Run:
             raise GanError("error.batch_larger_than_data", batch=config.batch_size, count=len(dataset.images))
         if config.diff_augment is None:  # small data: augment (Zhao et al. 2020), recorded as decided
             config.diff_augment = len(dataset.images) < SMALL_DATA_IMAGES
-        from .transfer import resolve  # "auto" and a named source, decided and checked before anything is written
+        from .transfer import (
+            resolve,  # "auto" and a named source, decided and checked before anything is written
+        )
 
         config.init_from = resolve(config.init_from, config.preset, dataset, config.latent_dim,
                                    builtin=is_builtin(config.dataset))
@@ -189,7 +191,7 @@ class Run:
         run.train_seconds = float(status.get("train_seconds", 0.0))
         run.steps_per_epoch = int(status.get("steps_per_epoch", 0))
         run.started_from = status.get("started_from")
-        if run.state in ACTIVE_STATES:  # gan_core.cluster may still find its job training: RunRegistry.get
+        if run.state in ACTIVE_STATES:  # gan_core.server.cluster may still find its job training: RunRegistry.get
             run.was_active = True
             run.state = RunState.STOPPED
         run._load_metrics()
@@ -231,7 +233,7 @@ class Run:
 
     def start(self, scheduler=None) -> None:
         """Queue the run and train in a background thread: here, or on the cluster's worker (GAN_CLUSTER)."""
-        from . import cluster
+        from ..server import cluster
 
         with self._lock:
             if self._launched(scheduler, RunState.QUEUED):
@@ -246,7 +248,7 @@ class Run:
 
     def attach(self, actor, scheduler=None) -> None:
         """Follow a job already training on the cluster (an app that started again): it takes a slot at once."""
-        from . import cluster
+        from ..server import cluster
 
         with self._lock:
             if self._launched(scheduler, RunState.RUNNING):
@@ -256,7 +258,7 @@ class Run:
     def _launched(self, scheduler, state: RunState) -> bool:
         """Under the lock: True if a thread already runs this run; else take the scheduler, clear pause and stop and
         enter `state` (start and attach share this)."""
-        from .scheduler import default_scheduler
+        from ..server.scheduler import default_scheduler
 
         if self._thread is not None and self._thread.is_alive():
             return True
@@ -477,7 +479,7 @@ class Run:
             return steps * self.config.batch_size / self.images_per_sec
 
     def take_turn_break(self, before_break=None) -> bool:
-        """Fair turns (gan_core.scheduler), between two batches: when this run's turn is over and someone waits,
+        """Fair turns (gan_core.server.scheduler), between two batches: when this run's turn is over and someone waits,
         give the slot up and queue again at the back, keeping everything in memory; True once it trains again.
         False if it was stopped while it waited: the trainer then ends the run as on any stop."""
         scheduler = self._scheduler

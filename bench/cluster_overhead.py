@@ -19,7 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import header  # noqa: E402
-from gan_core import Run, TrainConfig, cluster  # noqa: E402
+from gan_core import Run, TrainConfig  # noqa: E402
+from gan_core.server import cluster  # noqa: E402
 from gan_core.server.scheduler import Scheduler  # noqa: E402
 
 

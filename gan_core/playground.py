@@ -23,8 +23,9 @@ from .training.config import (
     LOSSES,
     OPTIMIZERS,
     OptimizerConfig,
-    _check_int,
-    _check_number,
+    TrainConfig,
+    check_int,
+    check_number,
 )
 from .training.run import RunState
 
@@ -77,21 +78,21 @@ class PlaygroundConfig:
         if self.data not in DISTRIBUTIONS + (POINTS,):
             raise GanError("error.unknown_choice", field="data", value=self.data,
                            choices=", ".join(DISTRIBUTIONS + (POINTS,)))
-        _check_int("noise_dim", self.noise_dim, 1, 2)
+        check_int("noise_dim", self.noise_dim, 1, 2)
         _check_choice("noise", self.noise, NOISE_KINDS)
-        _check_int("g_layers", self.g_layers, 1, 4)
-        _check_int("g_width", self.g_width, 2, 128)
-        _check_int("d_layers", self.d_layers, 1, 4)
-        _check_int("d_width", self.d_width, 2, 128)
+        check_int("g_layers", self.g_layers, 1, 4)
+        check_int("g_width", self.g_width, 2, 128)
+        check_int("d_layers", self.d_layers, 1, 4)
+        check_int("d_width", self.d_width, 2, 128)
         _check_choice("activation", self.activation, ACTIVATIONS)
-        _check_int("batch_size", self.batch_size, 8, 512)
-        _check_int("seed", self.seed, 0, 2**31 - 1)
+        check_int("batch_size", self.batch_size, 8, 512)
+        check_int("seed", self.seed, 0, 2**31 - 1)
         _check_choice("loss", self.loss, LOSSES)
         _check_choice("g_optimizer", self.g_optimizer, OPTIMIZERS)
         _check_choice("d_optimizer", self.d_optimizer, OPTIMIZERS)
-        _check_number("g_lr", self.g_lr, 1e-6, 1.0)
-        _check_number("d_lr", self.d_lr, 1e-6, 1.0)
-        _check_int("d_steps", self.d_steps, 1, 10)
+        check_number("g_lr", self.g_lr, 1e-6, 1.0)
+        check_number("d_lr", self.d_lr, 1e-6, 1.0)
+        check_int("d_steps", self.d_steps, 1, 10)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -286,9 +287,10 @@ def _point_gan_class():
         """The project's GAN on 2-D points: real batches are float points as they are, and the noise is 1-D or
         2-D, uniform in [-1, 1] or standard Gaussian. Steps, losses and the gradient penalty are GAN's own."""
 
-        def __init__(self, generator, discriminator, noise_dim, noise="uniform", **kwargs):
-            super().__init__(generator, discriminator, noise_dim, **kwargs)
-            self.noise = noise
+        def __init__(self, generator, discriminator, config: PlaygroundConfig):
+            super().__init__(generator, discriminator, TrainConfig(latent_dim=config.noise_dim, loss=config.loss,
+                                                                   d_steps=config.d_steps, seed=config.seed))
+            self.noise = config.noise
 
         def prepare_real(self, data):
             return ops.cast(data, "float32"), None
@@ -328,8 +330,7 @@ class Experiment:
                               "generator")
         discriminator = build_mlp(2, 1, config.d_layers, config.d_width, config.activation, config.seed + 1000,
                                   "discriminator")
-        self.gan = _point_gan_class()(generator, discriminator, config.noise_dim, noise=config.noise,
-                                      loss=config.loss, d_steps=config.d_steps, seed=config.seed)
+        self.gan = _point_gan_class()(generator, discriminator, config)
         self._make_optimizer = make_optimizer
         self.gan.compile(self._optimizer(config.g_optimizer, config.g_lr, generator),
                          self._optimizer(config.d_optimizer, config.d_lr, discriminator))
@@ -402,7 +403,7 @@ class Experiment:
         real = self.real_batch()
         if phase == "both":
             values = self._function("both")(real)
-            return {"d_loss": float(values["d_loss"]), "g_loss": float(values["g_loss"])}
+            return {"d_loss": float(values["batch_d_loss"]), "g_loss": float(values["batch_g_loss"])}
         if phase == "d":
             return {"d_loss": float(self._function("d")(real)), "g_loss": math.nan}
         if phase == "g":
@@ -458,7 +459,7 @@ class Experiment:
         scored = {"real": real, "fake": fake, "fake_scores": fake_scores, "real_scores": real_scores}
         yield "score", scored
         if phase == "d":
-            loss = float(gan._discriminator_loss(ops.convert_to_tensor(real_scores[:, None]),
+            loss = float(gan.discriminator_loss(ops.convert_to_tensor(real_scores[:, None]),
                                                  ops.convert_to_tensor(fake_scores[:, None]), real, fake, None))
         else:
             loss = float(losses.generator_loss(gan.loss_name, ops.convert_to_tensor(fake_scores[:, None])))

@@ -17,7 +17,7 @@ PAIRS = 8  # samples shown, each above its nearest training image
 
 def copying_panel(run, lang: str) -> None:
     """Only for runs on a student's own photos (a folder, zip or upload) that have a generator."""
-    generator_path = run.directory / "generator.keras"
+    generator_path = run.folder.generator_path
     if is_builtin(run.config.dataset) or not generator_path.exists():
         return
     with st.expander(tr("memorise.title", lang), icon=":material/content_copy:"):

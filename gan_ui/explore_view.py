@@ -12,7 +12,6 @@ from gan_core.data import images as imaging
 from gan_core.data.uploads import MAX_MODEL_UPLOAD_BYTES
 from gan_core.explore.latent import GeneratorHandle, class_morph, interpolate
 from gan_core.explore.pretrained import bundled_generators
-from gan_core.training.run import epoch_file
 from gan_ui import state
 from gan_ui.texts import tr
 from gan_ui.widgets import class_label, dataset_label, run_created, uploader_note
@@ -39,7 +38,7 @@ def file_handle(path: str, epoch: int | None, modified: float) -> GeneratorHandl
     """A run's generator (latest, or the generator of a kept epoch's checkpoint). Keyed by path and mtime (no
     leading underscore: Streamlit leaves `_`-named arguments out of the key, and a training run rewrites its
     generator.keras every epoch)."""
-    from gan_core.training.trainer import load_generator_weights
+    from gan_core.training.run_folder import RunFolder, load_generator_weights
 
     handle = GeneratorHandle.from_file(Path(path))
     if epoch is not None:
@@ -47,7 +46,7 @@ def file_handle(path: str, epoch: int | None, modified: float) -> GeneratorHandl
         import keras
 
         model = keras.models.clone_model(handle.model)
-        checkpoint = epoch_file(Path(path).parent / "checkpoints", epoch, ".npz")
+        checkpoint = RunFolder(Path(path).parent).checkpoint_path(epoch)
         load_generator_weights(model, checkpoint)
         handle = GeneratorHandle(model, handle.latent_dim, handle.num_classes, handle.class_names, handle.card,
                                  source=f"{path}@{epoch}")
@@ -91,7 +90,7 @@ def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
         card = next(b.card for b in bundled if b.name == name)
         return bundled_handle(name), f"bundled:{name}", card.get("quality") or {}
     if source == "runs":
-        runs = [run for run in state.session_runs() if (run.directory / "generator.keras").exists()]
+        runs = [run for run in state.session_runs() if (run.folder.generator_path).exists()]
         if not runs:
             st.info(tr("explore.no_runs", lang))
             return None
@@ -106,7 +105,7 @@ def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
                              format_func=lambda e: tr("explore.latest", lang) if e is None else str(e))
         state.keep_choice("explore.run_id")
         state.keep_choice("explore.epoch")
-        path = run.directory / "generator.keras"
+        path = run.folder.generator_path
         scored = [record for record in run.snapshot().quality if epoch is None or record.get("epoch") == epoch]
         return (file_handle(str(path), epoch, path.stat().st_mtime), f"run:{run_id}:{epoch}",
                 scored[-1] if scored else {})  # the chosen epoch's scores, not the latest's
@@ -334,7 +333,7 @@ def samples(handle: GeneratorHandle, key: str, lang: str) -> None:
     latents = grid_latents(handle, key)
     labels = (np.arange(SAMPLES) % handle.num_classes) if handle.conditional else None
     grid = imaging.make_grid(imaging.to_uint8(handle.generate(latents, labels)), columns)
-    st.image(imaging.png_bytes(grid, scale=2 if handle.image_shape[0] <= 32 else 1),
+    st.image(imaging.png_bytes(grid, scale=imaging.grid_scale(handle.image_shape[0])),
              caption=tr("explore.samples_caption", lang), width="stretch")
     pick = pick_col.number_input(tr("explore.pick", lang), 1, SAMPLES, 1, key=f"explore.pick.{key}")
     if use_col.button(tr("explore.use_sample", lang), icon=":material/ads_click:", key=f"explore.use.{key}"):

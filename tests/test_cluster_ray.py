@@ -22,9 +22,10 @@ ray = pytest.importorskip("ray")
 
 from app_support import wait_until  # noqa: E402
 
-from gan_core import RunState, TrainConfig, cluster, housekeeping  # noqa: E402
+from gan_core import RunState, TrainConfig  # noqa: E402
+from gan_core.server import cluster, housekeeping  # noqa: E402
+from gan_core.server.registry import RunRegistry  # noqa: E402
 from gan_core.server.scheduler import Scheduler  # noqa: E402
-from gan_ui.state import RunRegistry  # noqa: E402
 
 pytestmark = pytest.mark.slow
 STEPS = 30  # batches per epoch: long enough to pause inside an epoch
@@ -53,7 +54,7 @@ def local_cluster():
     port = _free_port()
     node_ports = ("node-manager-port", "object-manager-port", "dashboard-agent-listen-port",
                   "dashboard-agent-grpc-port", "runtime-env-agent-port", "metrics-export-port")
-    head = _ray_start([f"--head", f"--port={port}", "--num-cpus=0", "--num-gpus=0", "--include-dashboard=false",
+    head = _ray_start(["--head", f"--port={port}", "--num-cpus=0", "--num-gpus=0", "--include-dashboard=false",
                        f"--temp-dir={temp_dir}", *_ports("ray-client-server-port", *node_ports)], temp_dir)
     processes = [head]
     address = f"127.0.0.1:{port}"

@@ -136,7 +136,7 @@ class TrainingJob:
                 "traceback": run.traceback, "device": run.device, "node": run.node, "pid": os.getpid(),
                 "epoch": run.epoch, "step": run.step, "steps_per_epoch": run.steps_per_epoch,
                 "step_in_epoch": run.step_in_epoch, "images_per_sec": run.images_per_sec,
-                "train_seconds": run._elapsed(), "started_from": run.started_from,
+                "train_seconds": run.elapsed(), "started_from": run.started_from,
                 "steps": {name: values[start:] for name, values in run.steps.items()},
                 "epochs": list(run.epochs), "quality": list(run.quality), "grid_epochs": list(run.grid_epochs),
                 "on_break": self.turns.on_break, "done": not self.thread.is_alive(),
@@ -243,7 +243,7 @@ def drive(run, scheduler, actor=None) -> None:
         if not scheduler.acquire(run.run_id, run.owner, run._stop, remaining=run.remaining_seconds):
             with run._lock:
                 run.state = RunState.STOPPED
-                run._write_status()
+                run.save_status()
             return
     else:
         scheduler.adopt(run.run_id, run.owner, remaining=run.remaining_seconds)
@@ -253,10 +253,10 @@ def drive(run, scheduler, actor=None) -> None:
             if run._stop.is_set():
                 with run._lock:
                     run.state = RunState.STOPPED
-                    run._write_status()
+                    run.save_status()
                 return
             with run._lock:
-                run._write_status()  # the last word from the app: from here on the actor writes the status
+                run.save_status()  # the last word from the app: from here on the actor writes the status
             actor = launch(run)
         remote = RemoteControl(actor)
         with run._lock:
@@ -269,7 +269,7 @@ def drive(run, scheduler, actor=None) -> None:
             run._remote = None
             run.state = RunState.FAILED
             run.message = Message("error.worker_lost", error=_reason(exc))
-            run._write_status()
+            run.save_status()
     finally:
         with run._lock:
             if run._remote is remote:

@@ -10,7 +10,6 @@ import keras
 from keras import layers
 
 from ..i18n import GanError
-from .config import TrainConfig
 
 SUPPORTED_SHAPES = ((28, 28, 1), (28, 28, 3), (32, 32, 1), (32, 32, 3), (64, 64, 1), (64, 64, 3))
 
@@ -27,11 +26,6 @@ class Preset:
     conditional: bool = False
     self_conditioning: bool = False  # its builders take cluster_bounds (TrainConfig.clusters, gan_core.explore.clusters)
     description: dict = field(default_factory=dict)  # {"es": ..., "en": ...}
-
-    def config(self, **overrides) -> TrainConfig:
-        """The preset's recipe as a TrainConfig, with `overrides` applied on top."""
-        values = {"preset": self.name, **self.defaults, **overrides}
-        return TrainConfig.from_dict(values)
 
 
 def upsampling_plan(side: int, base_choices=(7, 8, 4)) -> tuple[int, int]:

@@ -14,10 +14,9 @@ import streamlit as st
 
 from gan_core import Dataset, GanError, Run, TrainConfig, new_run_id
 from gan_core.data.datasets import save_dataset
-from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from gan_core.server import cluster, housekeeping
 from gan_core.training.run import remove_run
-from gan_ui.texts import LANGUAGE_NAMES
 
 SESSIONS_DIR_ENV = "GAN_SESSIONS_DIR"
 SESSION_ID_RE = re.compile(r"[0-9a-f]{32}")
@@ -60,8 +59,8 @@ class RunRegistry:
     def active_run(self, session_id: str) -> Run | None:
         """The session's queued, running or paused run, if any (at most one: start_run and resume_run see to it)."""
         with self._lock:
-            return next((run for run in self._runs.values() if run.owner == session_id and run.snapshot(history=False).active),
-                        None)
+            return next((run for run in self._runs.values()
+                         if run.owner == session_id and run.snapshot(history=False).active), None)
 
     def start_run(self, session_id: str, config: TrainConfig, dataset: Dataset | None = None,
                   quota_bytes: int | None = None, scheduler=None) -> Run:
@@ -127,7 +126,8 @@ class RunRegistry:
         for actor, info in cluster.running_jobs():
             directory = Path(info["directory"])
             owner = info["owner"]
-            if not SESSION_ID_RE.fullmatch(owner) or directory.resolve() != self.run_dir(owner, directory.name).resolve():
+            outside = directory.resolve() != self.run_dir(owner, directory.name).resolve()
+            if not SESSION_ID_RE.fullmatch(owner) or outside:
                 continue  # not one of this server's sessions
             with self._lock:
                 if directory.name in self._runs:

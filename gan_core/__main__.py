@@ -117,7 +117,7 @@ def cmd_presets(args, argv) -> int:
         print(f"{name:14s} tutorial {preset.tutorial:5s} latent {d['latent_dim']:<4d} batch {d['batch_size']:<4d} "
               f"loss {d['loss']:<10s} {g['name']} lr {g['learning_rate']:g}"
               f"{' (conditional)' if preset.conditional else ''}")
-        print(f"{'':14s} {preset.description.get(args.lang, '')}")
+        print(f"{'':14s} " + tr(f"preset.{name}", args.lang))
     return 0
 
 

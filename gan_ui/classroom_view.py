@@ -7,11 +7,11 @@ from urllib.parse import urlsplit, urlunsplit
 import streamlit as st
 
 from gan_core import PRESETS, GanError, Run
+from gan_core.i18n import tr
 from gan_core.server import classroom
 from gan_core.training.config import from_choices, recipe
 from gan_core.training.run import RunState
 from gan_ui import charts, state
-from gan_ui.texts import tr
 from gan_ui.widgets import BUILTIN_CHOICES, dataset_label, state_badge
 
 EXERCISE_PARAM = "ex"  # ?ex=<payload>.<signature> on the train page
@@ -224,7 +224,8 @@ def limits_form(lang: str) -> None:
         presets = st.multiselect(tr("limits.presets", lang), list(PRESETS), default=limits.presets,
                                  help=tr("limits.empty_all", lang))
         chosen = st.multiselect(tr("limits.datasets", lang), datasets,
-                                default=[d for d in limits.datasets if d in datasets], help=tr("limits.empty_all", lang),
+                                default=[d for d in limits.datasets if d in datasets],
+                                help=tr("limits.empty_all", lang),
                                 format_func=lambda d: tr("limits.uploads", lang) if d == classroom.UPLOADS
                                 else dataset_label(d, lang))
         saved = st.form_submit_button(tr("limits.save", lang), icon=":material/save:", type="primary")

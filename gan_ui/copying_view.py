@@ -10,7 +10,7 @@ from gan_core.data import images as imaging
 from gan_core.data.datasets import is_builtin
 from gan_core.explore.latent import GeneratorHandle
 from gan_core.explore.memorisation import nearest_training_images
-from gan_ui.texts import tr
+from gan_core.i18n import tr
 
 PAIRS = 8  # samples shown, each above its nearest training image
 

@@ -12,8 +12,8 @@ from gan_core import GanError, load_dataset
 from gan_core.data.datasets import PHOTO_SUFFIXES, load_saved_dataset
 from gan_core.data.images import grid_scale, make_grid, png_bytes
 from gan_core.data.uploads import MAX_UPLOAD_BYTES, read_photo_upload
+from gan_core.i18n import tr
 from gan_ui import charts, state
-from gan_ui.texts import tr
 from gan_ui.train_form import choose_dataset
 from gan_ui.widgets import class_label, dataset_label, uploader_note
 

@@ -11,10 +11,10 @@ from keras import ops
 
 from gan_core import PRESETS
 from gan_core.data.images import make_grid, png_bytes, to_uint8
+from gan_core.i18n import tr
 from gan_core.training.config import LOSSES, recipe
 from gan_core.training.losses import discriminator_loss, generator_loss
 from gan_ui import charts
-from gan_ui.texts import tr
 
 SAMPLE_SEED_KEY = "learn.sample_seed"
 DIFFAUGMENT_DIR = Path(__file__).resolve().parents[1] / "docs" / "learn" / "diffaugment"
@@ -168,7 +168,7 @@ def presets_section(lang: str) -> None:
     name = st.selectbox(tr("learn.preset_pick", lang), list(PRESETS), key="learn.preset")
     preset = PRESETS[name]
     config = recipe(preset.name)
-    st.markdown(f"**{name}** · {preset.description[lang]}")
+    st.markdown(f"**{name}** · " + tr(f"preset.{name}", lang))
     if preset.conditional:
         st.caption(tr("train.conditional", lang))
     seed = st.session_state.setdefault(SAMPLE_SEED_KEY, 0)

@@ -17,8 +17,8 @@ import zipfile
 import streamlit as st
 
 from gan_core import GanError, Run, RunSnapshot, RunState
+from gan_core.i18n import tr
 from gan_ui import charts, state
-from gan_ui.texts import tr
 from gan_ui.widgets import dataset_label, duration, state_badge
 
 REFRESH_SECONDS = 1.0  # a training run's progress and counters

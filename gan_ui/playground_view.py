@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from gan_core import GanError, RunState
+from gan_core.i18n import tr
 from gan_core.playground import (
     ACTIVATIONS,
     BOX,
@@ -30,7 +31,6 @@ from gan_core.playground import (
 )
 from gan_core.training.config import LOSSES, OPTIMIZERS
 from gan_ui import charts, state
-from gan_ui.texts import tr
 
 REFRESH_SECONDS = 0.3  # the live view's redraw while something changes: several times a second
 OBJECT_KEY = "pg.object"
@@ -176,7 +176,8 @@ def points_from_selection(selection, cells: np.ndarray) -> np.ndarray:
     picked = []
     for point in (selection or {}).get("points", []) if isinstance(selection, dict) else []:
         index = point.get("point_index", point.get("pointIndex"))
-        if point.get("curve_number", point.get("curveNumber", 0)) == 0 and index is not None and 0 <= index < len(cells):
+        curve = point.get("curve_number", point.get("curveNumber", 0))
+        if curve == 0 and index is not None and 0 <= index < len(cells):
             picked.append(cells[index])
     return np.asarray(picked, dtype=np.float32).reshape(-1, 2)
 
@@ -250,7 +251,9 @@ def _live(lang: str, was_active: bool) -> None:
     if view.stage is not None and view.slow:
         stage = view.stage
         text = tr(f"pg.stage.{stage['phase']}.{stage['stage']}", lang, loss=stage.get("loss", math.nan))
-        st.info(f"**{tr('pg.stage_title', lang, index=stage['index'], count=stage['count'], who=tr('pg.who.' + stage['phase'], lang))}** · {text}",
+        title = tr("pg.stage_title", lang, index=stage["index"], count=stage["count"],
+                   who=tr("pg.who." + stage["phase"], lang))
+        st.info(f"**{title}** · {text}",
                 icon=":material/slow_motion_video:")
     layers = st.pills(tr("pg.layers", lang), LAYERS, selection_mode="multi", default=LAYERS, key="pg.layers",
                       format_func=lambda name: tr(f"pg.layer.{name}", lang))

@@ -12,11 +12,10 @@ import streamlit as st
 
 from gan_core import Dataset, Run, TrainConfig
 from gan_core.data.datasets import save_dataset
-from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from gan_core.server import housekeeping
 from gan_core.server.registry import RunRegistry
 from gan_core.training.run import remove_run
-from gan_ui.texts import LANGUAGE_NAMES
 
 SESSIONS_DIR_ENV = "GAN_SESSIONS_DIR"
 DATASET_ID_RE = re.compile(r"[0-9a-f]{16}")

@@ -6,13 +6,13 @@ import streamlit as st
 
 from gan_core import PRESETS, GanError
 from gan_core.data.datasets import load_saved_dataset
+from gan_core.i18n import tr
 from gan_core.training.config import AUTO, DIFF_AUGMENT_CHOICES, LOSSES, OPTIMIZERS, UPDATES, from_choices, recipe
 from gan_ui import classroom_view, state
-from gan_ui.texts import tr
 from gan_ui.widgets import dataset_choices, dataset_label, distinct
 
 DEFAULT_PRESET = "fast"  # recognisable digits in about a minute on a CPU
-PHOTO_PRESET = "fast-rgb"  # a student's own photos: our colour recipe, from the bundled animals (gan_core.training.transfer)
+PHOTO_PRESET = "fast-rgb"  # a student's photos: our colour recipe, from the bundled animals (training.transfer)
 MIN_USEFUL_STEPS = 300  # below this many G updates no recipe shows more than blobs: the form says so
 AUGMENT_CHOICES = tuple(DIFF_AUGMENT_CHOICES)  # DiffAugment: the engine's rule (under 2000 images), or forced
 FLASH_KEY = "train.flash"  # a warning to show once the page has redrawn after a start
@@ -81,7 +81,8 @@ def train_form(lang: str) -> None:
             help=tr("help.preset", lang), on_change=_follow_preset, persist_state="session",
             disabled="preset" in fixed.locked)
     preset = PRESETS[preset_name]
-    right.caption(preset.description[lang] + ("  \n" + tr("train.conditional", lang) if preset.conditional else ""))
+    conditional = "  \n" + tr("train.conditional", lang) if preset.conditional else ""
+    right.caption(tr(f"preset.{preset_name}", lang) + conditional)
 
     defaults = recipe(preset_name)
     flash = st.session_state.pop(FLASH_KEY, None)

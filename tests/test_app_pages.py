@@ -17,11 +17,11 @@ from app_support import leftovers, new_app, sessions_dir, texts  # noqa: F401 - 
 from PIL import Image
 
 from gan_core import Run, new_run_id
+from gan_core.i18n import TEXTS
 from gan_core.server import housekeeping
 from gan_core.server.scheduler import Scheduler
 from gan_core.training.config import recipe
 from gan_ui import state
-from gan_ui.texts import TEXTS
 
 PAGES = ("app_pages/train.py", "app_pages/runs.py", "app_pages/data.py", "app_pages/learn.py")
 
@@ -291,7 +291,7 @@ def test_pressing_prepare_twice_makes_no_copy_and_a_chosen_upload_survives_a_rec
     _button(at, "Preparar el conjunto").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert list(_datasets(at)) == [dataset_id]
-    assert [i.value for i in at.info] == ["Estas fotos ya están preparadas como «mis fotos»: no se ha creado otro conjunto."]
+    assert [i.value for i in at.info] == [TEXTS["data.already"]["es"].format(name="mis fotos")]
     assert not at.success
     # The same photos at another size are another dataset; deleting one lets the same files make it again.
     at.radio(key="data.size").set_value(64).run()

@@ -10,6 +10,7 @@ import pytest
 from app_support import leftovers, new_app, poll, sessions_dir, wait_until  # noqa: F401 - sessions_dir is a fixture
 
 from gan_core import GanError, RunState
+from gan_core.i18n import TEXTS
 from gan_core.playground import (
     EXAMPLES,
     MAX_CSV_BYTES,
@@ -23,7 +24,6 @@ from gan_core.playground import (
     sample_distribution,
 )
 from gan_core.server.scheduler import Scheduler
-from gan_ui.texts import TEXTS
 
 RING_MODES = 0.6 * np.stack([np.cos(2 * np.pi * np.arange(8) / 8), np.sin(2 * np.pi * np.arange(8) / 8)], axis=1)
 
@@ -207,7 +207,8 @@ def test_page_chooses_data_changes_a_learning_rate_mid_run_steps_only_d_and_runs
     at.select_slider(key="pg.d_lr").set_value(0.01).run()
     poll(at, lambda at: any(name == "d_lr" for name, _, _ in _playground(at).view().applied), timeout=30,
          interval=0.3)
-    assert any(c.value.startswith(TEXTS["pg.d_lr"]["es"] + " = 0.01") for c in at.caption), [c.value for c in at.caption]
+    captions = [c.value for c in at.caption]
+    assert any(caption.startswith(TEXTS["pg.d_lr"]["es"] + " = 0.01") for caption in captions), captions
     assert float(_playground(at)._experiment.gan.d_optimizer.learning_rate) == pytest.approx(0.01)
     (_, _, applied_at), = _playground(at).view().applied
     assert applied_at > 3  # mid-run: the experiment kept its steps and weights

@@ -70,31 +70,31 @@ def check_keras_archive(path: Path) -> dict:
     """Inspect a .keras file without loading it: members, sizes and every class name. Returns its config."""
     path = Path(path)
     if path.suffix != ".keras":
-        raise GanError("error.model_file", reason="solo se aceptan archivos .keras / only .keras files are accepted")
+        raise GanError("error.model_file.not_keras")
     if path.stat().st_size > MAX_MODEL_BYTES:
         raise GanError("error.model_file", reason=f"> {MAX_MODEL_BYTES // 1_000_000} MB")
     if not zipfile.is_zipfile(path):
-        raise GanError("error.model_file", reason="no es un archivo .keras (zip) / not a .keras (zip) file")
+        raise GanError("error.model_file.not_zip")
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
         unexpected = names - ALLOWED_MEMBERS
         if unexpected or "config.json" not in names or "model.weights.h5" not in names:
-            raise GanError("error.model_file", reason=f"contenido inesperado / unexpected members: {sorted(unexpected)[:5]}")
+            raise GanError("error.model_file.unexpected_members", members=str(sorted(unexpected)[:5]))
         if sum(info.file_size for info in infos) > MAX_MODEL_BYTES * 2:
-            raise GanError("error.model_file", reason="demasiado grande al descomprimir / too large when unpacked")
+            raise GanError("error.model_file.unpacked_too_large")
         config_info = archive.getinfo("config.json")
         if config_info.file_size > MAX_CONFIG_BYTES:
             raise GanError("error.model_file", reason="config.json > 2 MB")
         try:
             config = json.loads(archive.read("config.json"))
         except (ValueError, UnicodeDecodeError):
-            raise GanError("error.model_file", reason="config.json ilegible / unreadable") from None
+            raise GanError("error.model_file.config_unreadable") from None
     for class_name, module in _class_names(config):
         if class_name == "Lambda" or class_name not in ALLOWED_CLASSES:
-            raise GanError("error.model_file", reason=f"capa no permitida (puede contener código) / layer not allowed (may carry code): {class_name}")
+            raise GanError("error.model_file.layer_not_allowed", layer=class_name)
         if module is not None and not str(module).startswith("keras"):
-            raise GanError("error.model_file", reason=f"módulo no permitido / module not allowed: {module}")
+            raise GanError("error.model_file.module_not_allowed", module=str(module))
     params, values = estimate_size(config)
     if params > MAX_GENERATOR_PARAMS:
         raise GanError("error.model_too_big", params=f"{params:,}", limit=f"{MAX_GENERATOR_PARAMS:,}")
@@ -241,7 +241,7 @@ def _check_main(path: str) -> None:
         else:
             images = loaded.model(latents, training=False)
         if tuple(images.shape[1:]) != loaded.image_shape:
-            raise GanError("error.model_file", reason=f"salida / output {tuple(images.shape[1:])}")
+            raise GanError("error.model_file.output_mismatch", shape=str(tuple(images.shape[1:])))
         report = {"ok": True, "params": int(loaded.model.count_params())}
     except GanError as exc:
         report = {"error": {"key": exc.message.key, **exc.message.params}}
@@ -294,11 +294,11 @@ def load_generator(path: Path) -> LoadedGenerator:
         raise GanError("error.model_file", reason=f"{type(exc).__name__}: {detail[:200]}") from None
     inputs = model.inputs if isinstance(model.inputs, list) else [model.inputs]
     if len(inputs) not in (1, 2) or len(inputs[0].shape) != 2:
-        raise GanError("error.model_file", reason="la entrada debe ser (lote, latente) / input must be (batch, latent)")
+        raise GanError("error.model_file.input_shape")
     latent_dim = int(inputs[0].shape[1])
     shape = tuple(int(d) for d in model.outputs[0].shape[1:])
     if shape not in SUPPORTED_SHAPES:
-        raise GanError("error.model_file", reason=f"salida {shape} no soportada / unsupported output {shape}")
+        raise GanError("error.model_file.unsupported_output", shape=str(shape))
     card = {}
     card_path = path.with_name("card.json")
     if card_path.is_file() and card_path.stat().st_size < 1_000_000:
@@ -310,7 +310,7 @@ def load_generator(path: Path) -> LoadedGenerator:
     if len(inputs) == 2:
         num_classes = int(card.get("num_classes") or _embedding_classes(model) or 0)
         if num_classes <= 0:
-            raise GanError("error.model_file", reason="modelo condicional sin número de clases / conditional model without class count")
+            raise GanError("error.model_file.conditional_classes")
     return LoadedGenerator(model, card, latent_dim, num_classes, shape)
 
 

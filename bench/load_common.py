@@ -21,6 +21,7 @@ ZIPS_PER_SESSION = 3  # each visit to Datos uploads the next of these (other dig
 def page_texts(lang: str = "es") -> dict[str, str]:
     """What the pages say, from the app's own translation table (a change of wording does not break the test).
     Made by the orchestrator and handed to the workers, which import nothing of the app (nor TensorFlow)."""
+    import gan_ui.explore_view  # noqa: F401 - registers the explorer's own texts
     from gan_ui.texts import tr
 
     return {
@@ -60,9 +61,9 @@ class Records:
     def now(self) -> float:
         return round(time.time() - self.t0, 3)
 
-    def add(self, kind: str, session: int, **values) -> dict:
+    def add(self, table: str, session: int, **values) -> dict:
         record = {"t": self.now(), "session": session, "client": self.client, **values}
-        getattr(self, kind).append(record)
+        getattr(self, table).append(record)
         return record
 
     def error(self, session: int, kind: str, text: str) -> None:

@@ -127,8 +127,10 @@ class ProtocolStudent:
         for _ in range(self.rng.randint(*MOVES)):
             if self.left() <= 0:
                 return
-            sliders = [wid for wid, (kind, element, _) in self.page.widgets.items()
-                       if kind == "slider" and element.label.startswith("z[")]
+            sliders = self._sliders()
+            if not sliders:  # not drawn yet (its fragment was rerunning): the page once more, as a reload would
+                await self.page.rerun()
+                sliders = self._sliders()
             if not sliders:
                 raise SessionError("explorer", "no latent slider on the page")
             widget_id = self.rng.choice(sliders)
@@ -147,6 +149,10 @@ class ProtocolStudent:
             self.records.add("slider", self.index, server_ms=round((self.page.image_at - sent) * 1000, 1),
                              run_ms=round((done - sent) * 1000, 1))
             await self.think()
+
+    def _sliders(self) -> list[str]:
+        return [wid for wid, (kind, element, _) in self.page.widgets.items()
+                if kind == "slider" and element.label.startswith("z[")]
 
     async def _upload(self) -> None:
         await self._switch("data")

@@ -251,6 +251,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Aún no hay puntos: dibuja algunos en el lienzo o sube un CSV.",
         "en": "There are no points yet: draw some on the canvas or upload a CSV.",
     },
+    "playground.saved_too_big": {
+        "es": "El archivo ocupa {size_kb} KB; un experimento guardado ocupa mucho menos (máximo {limit_kb} KB). No se ha "
+              "cambiado nada.",
+        "en": "The file is {size_kb} KB; a saved experiment is far smaller (at most {limit_kb} KB). Nothing was changed.",
+    },
+    "playground.saved_not_zip": {
+        "es": "Ese archivo no es un experimento guardado (un .zip descargado de esta página) o está dañado. No se ha "
+              "cambiado nada.",
+        "en": "That file is not a saved experiment (a .zip downloaded from this page) or it is damaged. Nothing was "
+              "changed.",
+    },
+    "playground.saved_members": {
+        "es": "El zip debe contener exactamente {expected}; contiene {found}. No se ha cambiado nada.",
+        "en": "The zip must hold exactly {expected}; it holds {found}. Nothing was changed.",
+    },
+    "playground.saved_card": {
+        "es": "La ficha card.json del zip no es la de un experimento de esta página (campo: {reason}). No se ha "
+              "cambiado nada.",
+        "en": "The zip's card.json is not one of this page's experiments (field: {reason}). Nothing was changed.",
+    },
+    "playground.saved_mismatch": {
+        "es": "Los pesos de {network} no encajan con la arquitectura que describe card.json. No se ha cambiado nada.",
+        "en": "The weights in {network} do not fit the architecture card.json describes. Nothing was changed.",
+    },
     "playground.idle_paused": {
         "es": "Pausado: nadie miraba esta página desde hace un rato.",
         "en": "Paused: nobody had been looking at this page for a while.",

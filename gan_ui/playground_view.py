@@ -17,6 +17,7 @@ from gan_core.config import LOSSES, OPTIMIZERS
 from gan_core.playground import (ACTIVATIONS, BOX, DISTRIBUTIONS, EXAMPLES, MAX_CSV_BYTES, MAX_POINTS, NOISE_KINDS,
                                  POINTS, STAGE_SECONDS, Playground, PlaygroundConfig, parse_points_csv,
                                  playground_scheduler)
+from gan_core.playground_files import MAX_SAVED_BYTES, read_experiment
 from gan_ui import charts, state
 from gan_ui.texts import tr
 
@@ -25,6 +26,8 @@ OBJECT_KEY = "pg.object"
 DRAWN_KEY = "pg.drawn"
 EXAMPLE_KEY = "pg.example"
 FLASH_KEY = "pg.flash"
+LOADED_KEY = "pg.loaded"  # what the last upload of a saved experiment did: ("ok", details) or ("error", Message)
+SAVE_NAME = "aula-gan-2d.zip"
 LAST_CHANGE_KEY = "pg.last_change"  # the live setting this page changed last: its controls say when it applies
 LEARNING_RATES = (0.0001, 0.0003, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.1)
 CANVAS_CELLS = 41  # the drawing canvas: a 41x41 grid of clickable cells over the box
@@ -66,6 +69,7 @@ def playground_page(lang: str) -> None:
         _example_buttons(playground_, lang)
         _live_controls(playground_, lang)
         _model_controls(playground_, lang)
+        _save_and_load(playground_, lang)
     with right:
         view = playground_.view()
         # Outside the fragment: a click reruns the page, and is never lost to a fragment the page just replaced
@@ -178,6 +182,48 @@ def _model_controls(playground_: Playground, lang: str) -> None:
                     format_func=lambda name: tr(f"pg.noise.{name}", lang))
         st.select_slider(tr("pg.batch_size", lang), (32, 64, 128, 256, 512), key="pg.batch_size",
                          on_change=_changed, args=("batch_size",))
+
+
+# --- saving and loading the experiment ----------------------------------------------------------------------------
+
+def _save_and_load(playground_: Playground, lang: str) -> None:
+    result = st.session_state.get(LOADED_KEY)
+    with st.expander(tr("pg.save", lang), icon=":material/save:", expanded=result is not None):
+        st.caption(tr("pg.save_help", lang))
+        scratch = state.registry().session_dir(state.session_id())
+        # Deferred: the zip is made on the click, by the worker between two steps, not on every redraw
+        st.download_button(tr("pg.download", lang), data=lambda: playground_.export(scratch), file_name=SAVE_NAME,
+                           mime="application/zip", key="pg.download", on_click="ignore", icon=":material/download:")
+        st.file_uploader(tr("pg.load", lang), type=["zip"], key="pg.load", on_change=_load_saved,
+                         help=tr("pg.load_help", lang, limit_kb=MAX_SAVED_BYTES // 1000))
+        if result is not None:
+            kind, content = result
+            if kind == "error":
+                st.error(content.text(lang), icon=":material/error:")
+            else:
+                st.success(tr("pg.loaded", lang, name=content["name"], step=content["step"],
+                              data=tr(f"pg.data.{content['data']}", lang)), icon=":material/check:")
+
+
+def _load_saved() -> None:
+    """A callback, so the controls can show the loaded settings in this very run. The page changes only once every
+    check passed."""
+    upload = st.session_state.get("pg.load")
+    if upload is None:
+        st.session_state.pop(LOADED_KEY, None)
+        return
+    try:
+        saved = read_experiment(upload.getvalue(), state.registry().session_dir(state.session_id()))
+    except GanError as exc:
+        st.session_state[LOADED_KEY] = ("error", exc.message)
+        return
+    playground_ = playground()
+    playground_.load(saved)
+    _sync_widgets(playground_)
+    st.session_state.pop(EXAMPLE_KEY, None)
+    if saved.points is not None:
+        st.session_state[DRAWN_KEY] = saved.points.tolist()
+    st.session_state[LOADED_KEY] = ("ok", {"name": upload.name, "step": saved.step, "data": saved.config.data})
 
 
 # --- drawing and uploading points ---------------------------------------------------------------------------------

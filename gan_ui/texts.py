@@ -89,6 +89,26 @@ _UI_TEXTS: dict[str, dict[str, str]] = {
               "centred and scaled into the box without distorting them.",
     },
     "pg.csv_loaded": {"es": "{count} puntos cargados de {name}.", "en": "{count} points loaded from {name}."},
+    "pg.save": {"es": "Guardar o cargar el experimento", "en": "Save or load the experiment"},
+    "pg.save_help": {
+        "es": "La descarga es un .zip con G y D (archivos .keras) y una ficha card.json con los datos, la arquitectura, "
+              "la pérdida, los optimizadores y el paso. Súbelo aquí para seguir entrenando o para verlo: los "
+              "optimizadores empiezan de nuevo.",
+        "en": "The download is a .zip with G and D (.keras files) and a card.json with the data, architecture, loss, "
+              "optimizers and step. Upload it here to go on training or to look at it: the optimizers start afresh.",
+    },
+    "pg.download": {"es": "Descargar el experimento (.zip)", "en": "Download the experiment (.zip)"},
+    "pg.load": {"es": "Cargar un experimento guardado (.zip)", "en": "Load a saved experiment (.zip)"},
+    "pg.load_help": {
+        "es": "Un .zip descargado de esta página, de hasta {limit_kb} KB. Se comprueba antes de usarlo (unos segundos): "
+              "solo capas conocidas, en modo seguro, construido primero en un proceso aparte con memoria limitada.",
+        "en": "A .zip downloaded from this page, at most {limit_kb} KB. It is checked before use (a few seconds): known "
+              "layers only, in safe mode, built first in a separate process with limited memory.",
+    },
+    "pg.loaded": {
+        "es": "Experimento cargado de {name}: {data}, paso {step}. Sigue entrenando o míralo.",
+        "en": "Experiment loaded from {name}: {data}, step {step}. Go on training or look at it.",
+    },
     "pg.examples": {"es": "Fallos a propósito", "en": "Failures on purpose"},
     "pg.example.mode_collapse": {"es": "Colapso de modos", "en": "Mode collapse"},
     "pg.example.vanishing": {"es": "Gradientes que desaparecen", "en": "Vanishing gradients"},

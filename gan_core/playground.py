@@ -336,6 +336,11 @@ class Experiment:
                          self._optimizer(config.d_optimizer, config.d_lr, discriminator))
         self._functions: dict = {}
 
+    def set_weights(self, generator_weights: list, discriminator_weights: list) -> None:
+        """Start from saved weights (playground_files checked their shapes against this config)."""
+        self.gan.generator.set_weights(generator_weights)
+        self.gan.discriminator.set_weights(discriminator_weights)
+
     def _noise(self, rng, count):
         shape = (count, self.config.noise_dim)
         if self.config.noise == "uniform":
@@ -539,7 +544,7 @@ class Playground:
         self._last_touch = time.monotonic()
         self._experiment: Experiment | None = None
         self._building = True
-        self._submit(("build", self._config, points))
+        self._submit(("build", self._config, points, None))
 
     # --- control (any thread) -----------------------------------------------------------------------------
 
@@ -579,6 +584,25 @@ class Playground:
     def restart(self) -> None:
         with self._lock:
             self._restart_locked()
+
+    def load(self, saved) -> None:
+        """Continue from a saved experiment (a playground_files.SavedExperiment, already checked): its settings,
+        points, weights and step; a restart, so optimizers start afresh."""
+        with self._lock:
+            self._config = dataclasses.replace(saved.config)
+            self._points = saved.points
+            self._restart_locked(saved)
+
+    def export(self, scratch_root, timeout: float = 60.0) -> bytes:
+        """The experiment as it is now, as a zip (playground_files.pack_experiment): the worker writes it between
+        two steps, so G, D and the step agree. Scratch files go under `scratch_root` (the session's folder)."""
+        done = {"event": threading.Event()}
+        self._submit(("export", scratch_root, done))
+        if not done["event"].wait(timeout):
+            raise GanError("error.crashed", error="export timed out")
+        if "error" in done:
+            raise done["error"]
+        return done["data"]
 
     def play(self) -> None:
         with self._lock:
@@ -665,9 +689,9 @@ class Playground:
     def _touch_version(self) -> None:
         self._version += 1
 
-    def _restart_locked(self) -> None:
+    def _restart_locked(self, saved=None) -> None:
         self._commands = collections.deque(c for c in self._commands if c[0] != "build")
-        self._commands.append(("build", dataclasses.replace(self._config), self._points))
+        self._commands.append(("build", dataclasses.replace(self._config), self._points, saved))
         self._building = True
         self._stage_sequence, self._stage, self._stage_phases = None, None, []
         self._pending.clear()
@@ -754,17 +778,38 @@ class Playground:
     def _run_command(self, command) -> None:
         kind = command[0]
         if kind == "build":
-            experiment = Experiment(command[1], command[2])
+            experiment, saved = Experiment(command[1], command[2]), command[3]
+            if saved is not None:
+                experiment.set_weights(saved.generator_weights, saved.discriminator_weights)
             view = experiment.view_arrays()
             with self._lock:
                 if self._commands and self._commands[0][0] == "build":
                     return  # a newer restart is waiting: this one is already stale
-                self._experiment, self._view, self._step = experiment, view, 0
+                self._experiment, self._view = experiment, view
+                self._step = 0 if saved is None else saved.step
                 self._history = _empty_history()
-                self._history["js_step"].append(0)
+                self._history["js_step"].append(self._step)
                 self._history["js"].append(view["js"])
                 self._applied, self._building, self._stage, self._stage_sequence = [], False, None, None
                 self._touch_version()
+        elif kind == "export":
+            from .playground_files import experiment_card, pack_experiment
+
+            scratch_root, done = command[1], command[2]
+            try:
+                experiment = self._experiment
+                if experiment is None:
+                    raise GanError("playground.no_points")
+                with self._lock:  # changes made since the last step are the settings it goes on with
+                    step, history = self._step, self._history["js"]
+                    config = dataclasses.replace(experiment.config, **self._pending)
+                card = experiment_card(config, step, experiment.points, history[-1] if history else None)
+                done["data"] = pack_experiment(experiment.gan.generator, experiment.gan.discriminator, card,
+                                               scratch_root)
+            except Exception as exc:  # noqa: BLE001 - handed to the caller, never the worker's end
+                done["error"] = exc
+            finally:
+                done["event"].set()
         elif kind == "step":
             if self._experiment is None:
                 return

@@ -196,10 +196,13 @@ def check_built_size(model) -> None:
                 raise GanError("error.model_too_big_layer", values=f"{values:,}", limit=f"{MAX_LAYER_VALUES:,}")
 
 
-def check_in_child(path: Path) -> dict:
+def check_in_child(path: Path, widths: tuple[int, int] | None = None, others: tuple = ()) -> dict:
     """Build the model in `path` and run it on a batch, in a fresh Python process limited to
-    CHECK_ADDRESS_SPACE_BYTES of memory and CHECK_SECONDS. Returns what the child measured ({"params", "peak_mb"});
-    raises GanError when it did not fit, took too long or failed the checks."""
+    CHECK_ADDRESS_SPACE_BYTES of memory and CHECK_SECONDS. A generator by default; with `widths` (inputs, outputs),
+    a plain model from vectors to vectors (the 2-D playground's MLPs), which must take and give those widths, and
+    `others` more such (path, widths) pairs checked by the same child, one after the other (one TensorFlow start).
+    Returns what the child measured ({"params", "peak_mb"}); raises GanError when it did not fit, took too long or
+    failed the checks."""
     project = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(project), "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "",
            # few threads and malloc arenas: each reserves address space that would count against the limit
@@ -208,7 +211,10 @@ def check_in_child(path: Path) -> dict:
            "GAN_CHECK_ADDRESS_SPACE": str(CHECK_ADDRESS_SPACE_BYTES)}
     limit_mb = CHECK_ADDRESS_SPACE_BYTES // 1_000_000
     try:
-        done = subprocess.run([sys.executable, "-m", "gan_core.explore.modelio", str(path)], cwd=project, env=env,
+        command = [sys.executable, "-m", "gan_core.explore.modelio", str(path)] + [str(w) for w in widths or ()]
+        for other, other_widths in others:
+            command += [str(other)] + [str(w) for w in other_widths]
+        done = subprocess.run(command, cwd=project, env=env,
                               capture_output=True, text=True, timeout=CHECK_SECONDS)
     except subprocess.TimeoutExpired:
         raise GanError("error.model_check_timeout", seconds=round(CHECK_SECONDS)) from None
@@ -224,7 +230,7 @@ def check_in_child(path: Path) -> dict:
     raise GanError("error.model_file", reason=f"exit {done.returncode}")
 
 
-def _check_main(path: str) -> None:
+def _check_main(path: str, widths: list[str]) -> None:
     """The child's side of check_in_child: limits first, then TensorFlow, the model and one batch."""
     import resource
 
@@ -232,17 +238,28 @@ def _check_main(path: str) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     report: dict
     try:
-        loaded = load_generator(Path(path))
-        check_built_size(loaded.model)
-        latents = np.random.default_rng(0).standard_normal((CHECK_BATCH, loaded.latent_dim)).astype(np.float32)
-        if loaded.conditional:
-            labels = np.zeros((CHECK_BATCH, 1), np.int32)
-            images = loaded.model([latents, labels], training=False)
+        if widths:  # path, inputs, outputs, then more such triples
+            items, params = [path, *widths], 0
+            for index in range(0, len(items), 3):
+                inputs, outputs = int(items[index + 1]), int(items[index + 2])
+                model = load_vector_model(Path(items[index]), inputs, outputs)
+                check_built_size(model)
+                model(np.zeros((CHECK_BATCH, inputs), np.float32), training=False)
+                params += int(model.count_params())
         else:
-            images = loaded.model(latents, training=False)
-        if tuple(images.shape[1:]) != loaded.image_shape:
-            raise GanError("error.model_file.output_mismatch", shape=str(tuple(images.shape[1:])))
-        report = {"ok": True, "params": int(loaded.model.count_params())}
+            loaded = load_generator(Path(path))
+            model = loaded.model
+            check_built_size(model)
+            latents = np.random.default_rng(0).standard_normal((CHECK_BATCH, loaded.latent_dim)).astype(np.float32)
+            if loaded.conditional:
+                labels = np.zeros((CHECK_BATCH, 1), np.int32)
+                images = model([latents, labels], training=False)
+            else:
+                images = model(latents, training=False)
+            if tuple(images.shape[1:]) != loaded.image_shape:
+                raise GanError("error.model_file.output_mismatch", shape=str(tuple(images.shape[1:])))
+            params = int(model.count_params())
+        report = {"ok": True, "params": params}
     except GanError as exc:
         report = {"error": {"key": exc.message.key, **exc.message.params}}
     except MemoryError:
@@ -279,19 +296,12 @@ def _class_names(node):
 
 def load_generator(path: Path) -> LoadedGenerator:
     """Check the archive, load it with safe_mode=True, check its shapes, and read its card if present."""
-    import keras
 
     from ..training.presets import SUPPORTED_SHAPES
 
     path = Path(path)
     check_keras_archive(path)
-    try:
-        model = keras.saving.load_model(path, safe_mode=True, compile=False)
-    except GanError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any failure to load is the file's fault
-        detail = str(exc).replace(str(path.resolve().parent), "").replace(str(path.parent), "")  # no server paths
-        raise GanError("error.model_file", reason=f"{type(exc).__name__}: {detail[:200]}") from None
+    model = _safe_load(path)
     inputs = model.inputs if isinstance(model.inputs, list) else [model.inputs]
     if len(inputs) not in (1, 2) or len(inputs[0].shape) != 2:
         raise GanError("error.model_file.input_shape")
@@ -314,6 +324,31 @@ def load_generator(path: Path) -> LoadedGenerator:
     return LoadedGenerator(model, card, latent_dim, num_classes, shape)
 
 
+def load_vector_model(path: Path, inputs: int, outputs: int):
+    """A model from (batch, inputs) to (batch, outputs) (the 2-D playground's G and D): the archive checked, loaded
+    with safe_mode=True and compile=False, its widths checked."""
+    path = Path(path)
+    check_keras_archive(path)
+    model = _safe_load(path)
+    model_inputs = model.inputs if isinstance(model.inputs, list) else [model.inputs]
+    found = (tuple(model_inputs[0].shape[1:]) if len(model_inputs) == 1 else None,
+             tuple(model.outputs[0].shape[1:]) if len(model.outputs) == 1 else None)
+    if found != ((inputs,), (outputs,)):
+        raise GanError("error.model_file.vector_shape", found=str(found), expected=str(((inputs,), (outputs,))))
+    return model
+
+
+def _safe_load(path: Path):
+    """keras.saving.load_model with safe_mode=True and compile=False; any failure is the file's, said without paths."""
+    import keras
+
+    try:
+        return keras.saving.load_model(path, safe_mode=True, compile=False)
+    except Exception as exc:  # noqa: BLE001 - any failure to load is the file's fault
+        detail = str(exc).replace(str(path.resolve().parent), "").replace(str(path.parent), "")  # no server paths
+        raise GanError("error.model_file", reason=f"{type(exc).__name__}: {detail[:200]}") from None
+
+
 def _embedding_classes(model) -> int:
     for layer in model.layers:
         if type(layer).__name__ == "Embedding":
@@ -328,4 +363,4 @@ def _json_default(value):
 
 
 if __name__ == "__main__":
-    _check_main(sys.argv[1])
+    _check_main(sys.argv[1], sys.argv[2:])

@@ -593,11 +593,11 @@ class Playground:
             self._points = saved.points
             self._restart_locked(saved)
 
-    def export(self, scratch_root, timeout: float = 60.0) -> bytes:
-        """The experiment as it is now, as a zip (playground_files.pack_experiment): the worker writes it between
-        two steps, so G, D and the step agree. Scratch files go under `scratch_root` (the session's folder)."""
+    def export(self, write, timeout: float = 60.0) -> bytes:
+        """The experiment as it is now, as bytes: the worker calls `write(generator, discriminator, config, step,
+        points, js)` between two steps, so G, D and the step agree (playground_files.export_experiment)."""
         done = {"event": threading.Event()}
-        self._submit(("export", scratch_root, done))
+        self._submit(("export", write, done))
         if not done["event"].wait(timeout):
             raise GanError("error.crashed", error="export timed out")
         if "error" in done:
@@ -793,9 +793,7 @@ class Playground:
                 self._applied, self._building, self._stage, self._stage_sequence = [], False, None, None
                 self._touch_version()
         elif kind == "export":
-            from .playground_files import experiment_card, pack_experiment
-
-            scratch_root, done = command[1], command[2]
+            write, done = command[1], command[2]
             try:
                 experiment = self._experiment
                 if experiment is None:
@@ -803,9 +801,8 @@ class Playground:
                 with self._lock:  # changes made since the last step are the settings it goes on with
                     step, history = self._step, self._history["js"]
                     config = dataclasses.replace(experiment.config, **self._pending)
-                card = experiment_card(config, step, experiment.points, history[-1] if history else None)
-                done["data"] = pack_experiment(experiment.gan.generator, experiment.gan.discriminator, card,
-                                               scratch_root)
+                done["data"] = write(experiment.gan.generator, experiment.gan.discriminator, config, step,
+                                     experiment.points, history[-1] if history else None)
             except Exception as exc:  # noqa: BLE001 - handed to the caller, never the worker's end
                 done["error"] = exc
             finally:

@@ -212,3 +212,12 @@ def _remove_if_empty(folder: Path) -> None:
         folder.rmdir()
     except OSError:
         pass  # not empty (another export or check under way) or already gone
+
+
+def export_experiment(playground, scratch_root) -> bytes:
+    """The playground's experiment as it is now, as the zip pack_experiment makes (scratch files under
+    `scratch_root`, the session's folder)."""
+    def write(generator, discriminator, config, step, points, js):
+        return pack_experiment(generator, discriminator, experiment_card(config, step, points, js), scratch_root)
+
+    return playground.export(write)

@@ -29,7 +29,7 @@ from gan_core.playground import (
     parse_points_csv,
     playground_scheduler,
 )
-from gan_core.playground_files import MAX_SAVED_BYTES, read_experiment
+from gan_core.playground_files import MAX_SAVED_BYTES, export_experiment, read_experiment
 from gan_core.training.config import LOSSES, OPTIMIZERS
 from gan_ui import charts, state
 
@@ -204,7 +204,7 @@ def _save_and_load(playground_: Playground, lang: str) -> None:
         st.caption(tr("pg.save_help", lang))
         scratch = state.registry().session_dir(state.session_id())
         # Deferred: the zip is made on the click, by the worker between two steps, not on every redraw
-        st.download_button(tr("pg.download", lang), data=lambda: playground_.export(scratch), file_name=SAVE_NAME,
+        st.download_button(tr("pg.download", lang), data=lambda: export_experiment(playground_, scratch), file_name=SAVE_NAME,
                            mime="application/zip", key="pg.download", on_click="ignore", icon=":material/download:")
         st.file_uploader(tr("pg.load", lang), type=["zip"], key="pg.load", on_change=_load_saved,
                          help=tr("pg.load_help", lang, limit_kb=MAX_SAVED_BYTES // 1000))

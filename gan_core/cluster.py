@@ -38,7 +38,17 @@ def enabled() -> bool:
 
 def connect():
     """ray, initialised once per process against GAN_CLUSTER. Workers import gan_core from this checkout's path:
-    the code, like the run folders, must be at the same path on every machine."""
+    the code, like the run folders, must be at the same path on every machine.
+
+    Never a cluster of its own: ray.init() without an address, or any Ray call before init or after shutdown,
+    starts a local one inside this process, spawned from the calling thread with PR_SET_PDEATHSIG, so the kernel
+    kills it when that (run) thread ends, and 60 s later Ray ends this whole process ("Failed to connect to GCS").
+    That is how a leftover run thread took a test run down; so no address is an error and Ray's auto-connect is
+    off (read when ray is first imported, here)."""
+    where = address()
+    if where is None:
+        raise RuntimeError(f"{CLUSTER_ENV} is not set: there is no cluster to train on")
+    os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
     import ray
 
     with _connect_lock:
@@ -46,7 +56,7 @@ def connect():
             root = Path(__file__).resolve().parent.parent
             env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
-            ray.init(address=address(), namespace=NAMESPACE, logging_level="WARNING", log_to_driver=False,
+            ray.init(address=where, namespace=NAMESPACE, logging_level="WARNING", log_to_driver=False,
                      runtime_env={"env_vars": env})
     return ray
 
@@ -69,13 +79,17 @@ def actor_name(run_id: str) -> str:
 # --- the actor, on a worker ------------------------------------------------------------------------
 
 class _AppTurns:
-    """The app's scheduler as the actor's Run sees it: the app says when a turn is over (break_turn) and when
-    the next one begins (end_break); the run waits between two batches meanwhile, everything in memory."""
+    """The app's fair turns as the actor's Run sees them. On a cluster a job hands its turn over only at an epoch's
+    end, its checkpoint on disk: the actor then ends, so Ray frees its GPU or CPUs for the job that waited, and the
+    app starts a new actor from that checkpoint when the run's turn comes again. (An actor waiting in memory, as a
+    thread does on one server, keeps its resources: on a full cluster the next job could never be placed.)"""
 
-    def __init__(self):
-        self.break_asked = threading.Event()
-        self.go_on = threading.Event()
-        self.on_break = False
+    def __init__(self, turn_seconds: float | None, turn_epochs: int | None):
+        self.turn_seconds, self.turn_epochs = turn_seconds, turn_epochs
+        self.someone_waits = False  # told by the app at every poll
+        self.handed_over = False
+        self._started = time.time()
+        self._epochs_seen = 0
 
     def acquire(self, *args, **kwargs) -> bool:
         return True  # the app's scheduler gave the slot before the actor was started
@@ -84,16 +98,16 @@ class _AppTurns:
         pass
 
     def turn_over(self, run_id, epochs_this_turn) -> bool:
-        return self.break_asked.is_set()
+        from .scheduler import turn_spent
+
+        at_epoch_end = epochs_this_turn > self._epochs_seen  # asked after every batch, and once more as an epoch ends
+        self._epochs_seen = epochs_this_turn
+        return at_epoch_end and self.someone_waits and turn_spent(
+            self.turn_seconds, self.turn_epochs, epochs_this_turn, time.time() - self._started)
 
     def take_turn_break(self, run_id, cancelled) -> bool:
-        self.on_break = True
-        while not self.go_on.is_set() and not cancelled.is_set():
-            time.sleep(0.05)
-        self.break_asked.clear()
-        self.go_on.clear()
-        self.on_break = False
-        return not cancelled.is_set()
+        self.handed_over = True
+        return False  # the trainer ends here, the run stays queued; the app resumes it later from this checkpoint
 
     def position(self, run_id):
         return None
@@ -106,15 +120,16 @@ class _AppTurns:
 
 
 class TrainingJob:
-    """One run on a cluster worker: opened from the shared folder, trained by the engine's own trainer in a
+    """One turn of a run on a cluster worker: opened from the shared folder, trained by the engine's own trainer in a
     thread; the app drives it through these methods (each returns at once)."""
 
-    def __init__(self, directory: str, owner: str, resume_from: str | None, disk_quota: tuple | None, cpus: int):
+    def __init__(self, directory: str, owner: str, resume_from: str | None, disk_quota: tuple | None, cpus: int,
+                 turn: tuple = (None, None)):
         from .run import Run, RunState
 
         os.environ.setdefault("GAN_TF_THREADS", str(cpus))
         self.run = run = Run.open(directory, owner=owner)
-        self.turns = _AppTurns()
+        self.turns = _AppTurns(*turn)
         run._scheduler = self.turns
         run._resume_from = Path(resume_from) if resume_from else None
         run.disk_quota = (Path(disk_quota[0]), int(disk_quota[1])) if disk_quota else None
@@ -126,8 +141,10 @@ class TrainingJob:
     def describe(self) -> dict:
         return {"directory": str(self.run.directory), "owner": self.run.owner}
 
-    def poll(self, after_step: int) -> dict:
-        """The run's counters and state, and the step records after `after_step`."""
+    def poll(self, after_step: int, someone_waits: bool = False) -> dict:
+        """The run's counters and state, and the step records after `after_step`; `someone_waits`: another job
+        waits for this one's slot (the app's queue), so this turn ends at the first epoch end past its bound."""
+        self.turns.someone_waits = someone_waits
         run = self.run
         with run._lock:
             start = bisect.bisect_right(run.steps["step"], after_step)
@@ -139,7 +156,7 @@ class TrainingJob:
                 "train_seconds": run._elapsed(), "started_from": run.started_from,
                 "steps": {name: values[start:] for name, values in run.steps.items()},
                 "epochs": list(run.epochs), "quality": list(run.quality), "grid_epochs": list(run.grid_epochs),
-                "on_break": self.turns.on_break, "done": not self.thread.is_alive(),
+                "handed_over": self.turns.handed_over, "done": not self.thread.is_alive(),
             }
 
     def pause(self) -> None:
@@ -150,12 +167,6 @@ class TrainingJob:
 
     def stop(self) -> None:
         self.run.stop()
-
-    def break_turn(self) -> None:
-        self.turns.break_asked.set()
-
-    def end_break(self) -> None:
-        self.turns.go_on.set()
 
 
 def _node_ip() -> str:
@@ -186,8 +197,9 @@ class RemoteControl:
         self.actor.stop.remote()
 
 
-def launch(run):
-    """Start the run's actor: one GPU where the cluster has them, else GAN_CLUSTER_CPUS CPUs."""
+def launch(run, scheduler=None):
+    """Start the run's actor: one GPU where the cluster has them, else GAN_CLUSTER_CPUS CPUs; its turns as the
+    app's queue has them."""
     ray = connect()
     gpus = int(ray.cluster_resources().get("GPU", 0))
     resources = {"num_gpus": 1, "num_cpus": 1} if gpus else {"num_cpus": job_cpus()}
@@ -195,7 +207,8 @@ def launch(run):
         name=actor_name(run.run_id), namespace=NAMESPACE, lifetime="detached", max_restarts=0, **resources)
     quota = (str(run.disk_quota[0]), run.disk_quota[1]) if run.disk_quota else None
     resume_from = str(run._resume_from) if run._resume_from else None
-    return actor_class.remote(str(run.directory), run.owner, resume_from, quota, resources["num_cpus"])
+    turn = (getattr(scheduler, "turn_seconds", None), getattr(scheduler, "turn_epochs", None))
+    return actor_class.remote(str(run.directory), run.owner, resume_from, quota, resources["num_cpus"], turn)
 
 
 def find(run_id: str):
@@ -233,37 +246,46 @@ def detach(run) -> None:
 
 def drive(run, scheduler, actor=None) -> None:
     """The run's thread in the app: a slot from the scheduler, the actor started (or the running one adopted),
-    then its progress mirrored into the Run until it ends. A lost worker fails the run with the reason and frees
-    the slot; resume_training then starts again from the last checkpoint, wherever Ray places it."""
+    then its progress mirrored into the Run until it ends. When its turn is over the actor ends at an epoch's end
+    and the run waits at the back of the queue; its next turn is a new actor from that epoch's checkpoint. A lost
+    worker fails the run with the reason and frees the slot; resume_training then starts again from the last
+    checkpoint, wherever Ray places it."""
     from .i18n import Message
     from .run import RunState
 
     ray = connect()
     if actor is None:
         if not scheduler.acquire(run.run_id, run.owner, run._stop, remaining=run.remaining_seconds):
-            with run._lock:
-                run.state = RunState.STOPPED
-                run._write_status()
+            _stopped(run)
             return
     else:
         scheduler.adopt(run.run_id, run.owner, remaining=run.remaining_seconds)
     remote = None
     try:
-        if actor is None:
-            if run._stop.is_set():
+        while True:
+            if actor is None:
+                if run._stop.is_set():
+                    _stopped(run)
+                    return
                 with run._lock:
-                    run.state = RunState.STOPPED
-                    run._write_status()
-                return
+                    run._write_status()  # the last word from the app: from here on the actor writes the status
+                actor = launch(run, scheduler)
+            remote = RemoteControl(actor)
             with run._lock:
-                run._write_status()  # the last word from the app: from here on the actor writes the status
-            actor = launch(run)
-        remote = RemoteControl(actor)
-        with run._lock:
-            run._remote = remote
-            if run._stop.is_set():
-                remote.stop()
-        _follow(ray, run, scheduler, actor, remote)
+                run._remote = remote
+                if run._stop.is_set():
+                    remote.stop()
+                elif run._pause.is_set():  # paused while it waited for its turn
+                    remote.pause()
+            if not _follow(ray, run, scheduler, actor, remote):
+                return
+            actor = None  # its turn went to another job: wait at the back of the queue, then on from the checkpoint
+            with run._lock:
+                run._remote = None
+            if not scheduler.take_turn_break(run.run_id, run._stop):
+                _stopped(run)
+                return
+            run._resume_from = run._checkpoint_path(run.epoch)
     except Exception as exc:  # noqa: BLE001 - a lost worker or cluster fails this run, never the app
         with run._lock:
             run._remote = None
@@ -278,13 +300,19 @@ def drive(run, scheduler, actor=None) -> None:
         scheduler.release(run.run_id)
 
 
-def _follow(ray, run, scheduler, actor, remote) -> None:
+def _stopped(run) -> None:
     from .run import RunState
 
-    turn_started_epoch = run.epoch
+    with run._lock:
+        run.state = RunState.STOPPED
+        run._write_status()
+
+
+def _follow(ray, run, scheduler, actor, remote) -> bool:
+    """Mirror the actor into the Run until it ends or this app lets go; True when it ended handing its turn over."""
     timeout, after_step = FIRST_POLL_SECONDS, -1  # the first poll brings the whole history: a resumed run's
     while not remote.detached.is_set():          # steps restart at its checkpoint, an adopted one's are unknown
-        info = ray.get(actor.poll.remote(after_step), timeout=timeout)
+        info = ray.get(actor.poll.remote(after_step, scheduler.someone_waits_for(run.run_id)), timeout=timeout)
         timeout = POLL_TIMEOUT_SECONDS
         _mirror(run, info)
         after_step = run.step
@@ -292,17 +320,19 @@ def _follow(ray, run, scheduler, actor, remote) -> None:
             with run._lock:
                 run._remote = None
             ray.kill(actor)
-            return
-        if info["on_break"]:  # its turn is over: wait at the back of the app's queue, then tell it to go on
-            if scheduler.take_turn_break(run.run_id, run._stop):
-                actor.end_break.remote()
-                turn_started_epoch = run.epoch
-            else:
-                actor.stop.remote()
-            continue
-        if run.state == RunState.RUNNING and scheduler.turn_over(run.run_id, run.epoch - turn_started_epoch):
-            actor.break_turn.remote()
+            if info["handed_over"]:
+                _wait_until_gone(ray, run.run_id)  # its name and resources free before the next turn's actor
+            return info["handed_over"]
         time.sleep(POLL_SECONDS)
+    return False
+
+
+def _wait_until_gone(ray, run_id: str, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while find(run_id) is not None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the actor of {run_id} did not end")
+        time.sleep(0.1)
 
 
 def _mirror(run, info: dict) -> None:

@@ -445,7 +445,9 @@ class Run:
 
             train(self)
             with self._lock:
-                if self.state != RunState.FAILED:
+                # a job on a cluster ends its turn by ending its actor (gan_core.cluster): still queued, it goes on later
+                handed_over = self.state == RunState.QUEUED and not self._stop.is_set()
+                if self.state != RunState.FAILED and not handed_over:
                     complete = self.epoch >= self.config.epochs  # a stop during the last export changes nothing
                     self.state = RunState.STOPPED if self._stop.is_set() and not complete else RunState.FINISHED
         except GanError as exc:

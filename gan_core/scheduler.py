@@ -95,9 +95,14 @@ class Scheduler:
             job = self._running.get(run_id)
             if job is None:
                 return False
-            spent = (self.turn_epochs is not None and epochs_this_turn >= self.turn_epochs) or (
-                self.turn_seconds is not None and time.time() - job.started_at >= self.turn_seconds)
-            return spent and self._someone_could_take(job)
+            return (turn_spent(self.turn_seconds, self.turn_epochs, epochs_this_turn, time.time() - job.started_at)
+                    and self._someone_could_take(job))
+
+    def someone_waits_for(self, run_id: str) -> bool:
+        """True when another owner's queued job could take this running job's slot (its turn may not be over)."""
+        with self._cond:
+            job = self._running.get(run_id)
+            return job is not None and self._someone_could_take(job)
 
     def take_turn_break(self, run_id: str, cancelled: threading.Event) -> bool:
         """Give the slot up and wait at the back of the queue (the caller keeps its state). False if cancelled
@@ -164,6 +169,11 @@ class Scheduler:
     def jobs(self) -> dict[str, list[Job]]:
         with self._cond:
             return {"running": list(self._running.values()), "queued": list(self._queue)}
+
+
+def turn_spent(turn_seconds: float | None, turn_epochs: int | None, epochs: int, seconds: float) -> bool:
+    """Whether a turn of `epochs` epochs and `seconds` seconds has reached either bound (None: no such bound)."""
+    return (turn_epochs is not None and epochs >= turn_epochs) or (turn_seconds is not None and seconds >= turn_seconds)
 
 
 def _left(job: Job) -> float | None:

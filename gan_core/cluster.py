@@ -285,7 +285,7 @@ def drive(run, scheduler, actor=None) -> None:
             if not scheduler.take_turn_break(run.run_id, run._stop):
                 _stopped(run)
                 return
-            run._resume_from = run._checkpoint_path(run.epoch)
+            run._resume_from = run._checkpoint_path(None)  # last.npz: the epoch its turn ended with
     except Exception as exc:  # noqa: BLE001 - a lost worker or cluster fails this run, never the app
         with run._lock:
             run._remote = None

@@ -127,20 +127,22 @@ def choices_from_args(args) -> dict:
 
 
 def cmd_train(args, argv) -> int:
+    from .server import cluster
     from .training.run import Run
 
     config = from_choices(args.preset, choices_from_args(args))
     command = "python -m gan_core " + " ".join(shlex.quote(a) for a in argv)
     run = Run.create(args.out, config, command=command)
-    run.start()
+    run.start(cluster.app_scheduler())
     return follow(run, args.lang)
 
 
 def cmd_resume(args, argv) -> int:
+    from .server import cluster
     from .training.run import Run
 
     run = Run.open(args.run_dir)
-    run.resume_training(from_epoch=args.epoch, extra_epochs=args.extra_epochs)
+    run.resume_training(from_epoch=args.epoch, extra_epochs=args.extra_epochs, scheduler=cluster.app_scheduler())
     return follow(run, args.lang)
 
 

@@ -12,7 +12,6 @@ import streamlit as st
 
 from gan_core.i18n import tr
 from gan_core.server import classroom
-from gan_core.server.scheduler import default_scheduler
 from gan_core.training.run import ACTIVE_STATES
 from gan_ui import state
 from gan_ui.widgets import dataset_label
@@ -151,7 +150,7 @@ def machine(lang: str) -> None:
     server.metric(tr("teacher.server_memory", lang), f"{process.memory_info().rss / 1e9:.2f} GB")
     threads.metric(tr("teacher.threads", lang), process.num_threads())
     st.caption(tr("teacher.device", lang, device=device.description(),
-                  slots=default_scheduler().max_concurrent))
+                  slots=state.registry().queue().max_concurrent))
 
 
 @st.fragment(run_every=2.0)
@@ -162,7 +161,7 @@ def jobs(lang: str) -> None:
         st.info(tr("teacher.no_jobs", lang))
         return
     now = time.time()
-    waits = {job.run_id: now - job.queued_at for job in default_scheduler().jobs()["queued"]}
+    waits = {job.run_id: now - job.queued_at for job in state.registry().queue().jobs()["queued"]}
     header = st.columns([3, 2, 2, 2, 2, 1])
     for column, key in zip(header, ("run", "student", "recipe", "state", "progress", "action")):
         column.markdown(f"**{tr('teacher.col.' + key, lang)}**")

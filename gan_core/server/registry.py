@@ -28,7 +28,15 @@ class RunRegistry:
         self._starting = threading.Lock()
         self._runs: dict[str, Run] = {}
         self._last_cleanup = 0.0
-        self.scheduler = None  # the queue runs found again on the cluster join (None: the server's default)
+        self.scheduler = None  # the queue of this server's runs (None: cluster.app_scheduler(), decided at first use)
+
+    def queue(self, scheduler=None):
+        """The queue a run goes to: `scheduler` when given, else this server's."""
+        if scheduler is not None:
+            return scheduler
+        if self.scheduler is None:
+            self.scheduler = cluster.app_scheduler()
+        return self.scheduler
 
     def session_dir(self, session_id: str) -> Path:
         if not SESSION_ID_RE.fullmatch(session_id):
@@ -62,7 +70,7 @@ class RunRegistry:
                              command="app")
             run.disk_quota = (self.session_dir(session_id), quota_bytes)
             self.add(run)
-            run.start(scheduler)
+            run.start(self.queue(scheduler))
             return run
 
     def resume_run(self, session_id: str, run: Run, extra_epochs: int = 0,
@@ -75,11 +83,11 @@ class RunRegistry:
             housekeeping.check_quota(self.session_dir(session_id), 0, quota_bytes)
             run.disk_quota = (self.session_dir(session_id), quota_bytes)
             try:
-                run.resume_training(extra_epochs=extra_epochs, scheduler=scheduler)
+                run.resume_training(extra_epochs=extra_epochs, scheduler=self.queue(scheduler))
             except GanError as exc:
                 if exc.message.key != "error.no_checkpoint" or run.snapshot().step:
                     raise
-                run.start(scheduler)
+                run.start(self.queue(scheduler))
 
     def _refuse_if_busy(self, session_id: str) -> None:
         busy = self.active_run(session_id)
@@ -102,7 +110,7 @@ class RunRegistry:
         if run.was_active and cluster.enabled():  # its job may still train on the cluster: follow it again
             actor = cluster.find(run_id)
             if actor is not None:
-                run.attach(actor, self.scheduler)
+                run.attach(actor, self.queue())
         return run
 
     def reattach_cluster_jobs(self) -> list[str]:
@@ -121,7 +129,7 @@ class RunRegistry:
                     continue
                 run = Run.open(directory, owner=owner)
                 self._runs[run.run_id] = run
-            run.attach(actor, self.scheduler)
+            run.attach(actor, self.queue())
             found.append(run.run_id)
         return found
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import copy
 import threading
 import time
@@ -203,28 +204,36 @@ class Run:
     # --- control (any thread) ---------------------------------------------------------
 
     def start(self, scheduler=None) -> None:
-        """Queue the run and train in a background thread: here, or on the cluster's worker (GAN_CLUSTER)."""
-        from ..server import cluster
-
+        """Queue the run and train in a background thread: in this process, or as the scheduler's `drive` has its
+        jobs train (gan_core.server.cluster: on a Ray worker)."""
         with self._lock:
             if self._launched(scheduler, RunState.QUEUED):
                 return
             self.message = None
             self.traceback = None
             self.save_status()
-            if cluster.enabled():
-                self._launch(cluster.drive, (self, self._scheduler), "drive")
+            drive = getattr(self._scheduler, "drive", None)
+            if drive is not None:
+                self._launch(drive, (self, self._scheduler), "drive")
             else:
-                self._launch(self._thread_main, (), "train")
+                self._launch(self._train_here, (), "train")
 
-    def attach(self, actor, scheduler=None) -> None:
-        """Follow a job already training on the cluster (an app that started again): it takes a slot at once."""
-        from ..server import cluster
+    def start_here(self, scheduler, resume_from: Path | None = None) -> threading.Thread:
+        """Train in a thread of this process whatever `scheduler` would drive: a cluster worker's own job, from
+        `resume_from` (a checkpoint) or from the start."""
+        with self._lock:
+            self._launched(scheduler, RunState.QUEUED)
+            self._resume_from = resume_from
+            self._launch(self._train_here, (), "train")
+            return self._thread
 
+    def attach(self, actor, scheduler) -> None:
+        """Follow a job already training elsewhere (an app that started again finds it on the cluster): it takes a
+        slot at once. `scheduler` is one whose `drive` follows such jobs."""
         with self._lock:
             if self._launched(scheduler, RunState.RUNNING):
                 return
-            self._launch(cluster.drive, (self, self._scheduler, actor), "drive")
+            self._launch(self._scheduler.drive, (self, self._scheduler, actor), "drive")
 
     def _launched(self, scheduler, state: RunState) -> bool:
         """Under the lock: True if a thread already runs this run; else take the scheduler, clear pause and stop and
@@ -375,6 +384,10 @@ class Run:
 
     def save_status(self) -> None:
         """status.json: what a reader (another page, a restarted app) needs to know about the run now."""
+        with self._lock:
+            self._save_status()
+
+    def _save_status(self) -> None:
         if self._remote is not None:
             return  # its actor writes the status while it trains
         status = {
@@ -394,7 +407,7 @@ class Run:
 
     # --- the training thread ----------------------------------------------------------
 
-    def _thread_main(self) -> None:
+    def _train_here(self) -> None:
         scheduler = self._scheduler
         if not scheduler.acquire(self.run_id, self.owner, self._stop, remaining=self.remaining_seconds):
             with self._lock:
@@ -415,7 +428,9 @@ class Run:
 
             train(self)
             with self._lock:
-                if self.state != RunState.FAILED:
+                # a job on a cluster ends its turn by ending its actor (gan_core.server.cluster): still queued, it goes on later
+                handed_over = self.state == RunState.QUEUED and not self._stop.is_set()
+                if self.state != RunState.FAILED and not handed_over:
                     complete = self.epoch >= self.config.epochs  # a stop during the last export changes nothing
                     self.state = RunState.STOPPED if self._stop.is_set() and not complete else RunState.FINISHED
         except GanError as exc:
@@ -442,6 +457,76 @@ class Run:
     def resume_checkpoint(self) -> Path | None:
         """The checkpoint the training thread starts from (resume_training), or None for a fresh start."""
         return self._resume_from
+
+    def set_resume_checkpoint(self, path: Path | None) -> None:
+        """Where the next training thread starts from (a cluster's next turn: the checkpoint its last one left)."""
+        self._resume_from = path
+
+    # --- driven from elsewhere (gan_core.server.cluster): the job trains on a worker, this Run mirrors it --------
+
+    @property
+    def stop_event(self) -> threading.Event:
+        """Set when a stop was asked for: what a queue waiting on this run's behalf watches."""
+        return self._stop
+
+    @property
+    def remote(self):
+        """While a job elsewhere trains this run: what pause, resume and stop are forwarded to (else None)."""
+        return self._remote
+
+    def connect_remote(self, remote) -> None:
+        """From now on pause, resume and stop go to `remote`; one already asked for is passed on at once."""
+        with self._lock:
+            self._remote = remote
+            if self._stop.is_set():
+                remote.stop()
+            elif self._pause.is_set():  # paused while it waited for its turn
+                remote.pause()
+
+    def disconnect_remote(self, remote=None) -> None:
+        """Forget the remote job (only if it is still `remote`, when given)."""
+        with self._lock:
+            if remote is None or self._remote is remote:
+                self._remote = None
+
+    def mark_stopped(self) -> None:
+        with self._lock:
+            self.state = RunState.STOPPED
+            self._save_status()
+
+    def progress_since(self, after_step: int) -> dict:
+        """Everything a mirror of this run needs (apply_progress), with only the step records after `after_step`."""
+        with self._lock:
+            start = bisect.bisect_right(self.steps["step"], after_step)
+            return {
+                "state": self.state.value, "message": self.message.to_dict() if self.message else None,
+                "traceback": self.traceback, "device": self.device, "node": self.node,
+                "epoch": self.epoch, "step": self.step, "steps_per_epoch": self.steps_per_epoch,
+                "step_in_epoch": self.step_in_epoch, "images_per_sec": self.images_per_sec,
+                "train_seconds": self.elapsed(), "started_from": self.started_from,
+                "steps": {name: values[start:] for name, values in self.steps.items()},
+                "epochs": list(self.epochs), "quality": list(self.quality), "grid_epochs": list(self.grid_epochs),
+            }
+
+    def apply_progress(self, info: dict) -> None:
+        """Take a job's progress_since() as this run's own: a resumed job restarts its steps at its checkpoint's."""
+        with self._lock:
+            self.state = RunState(info["state"])
+            self.message = Message.from_dict(info["message"]) if info["message"] else None
+            self.traceback = info["traceback"]
+            self.device, self.node = info["device"], info["node"]
+            self.remote_pid = info.get("pid", self.remote_pid)
+            new = info["steps"]
+            keep = bisect.bisect_right(self.steps["step"], new["step"][0] - 1) if new["step"] else len(self.steps["step"])
+            for name in ("step", *STEP_FIELDS):
+                del self.steps[name][keep:]
+                self.steps[name].extend(new[name])
+            self.epoch, self.step = info["epoch"], info["step"]
+            self.steps_per_epoch, self.step_in_epoch = info["steps_per_epoch"], info["step_in_epoch"]
+            self.images_per_sec = info["images_per_sec"]
+            self.train_seconds, self._segment_started = info["train_seconds"], None
+            self.started_from = info["started_from"]
+            self.epochs, self.quality, self.grid_epochs = info["epochs"], info["quality"], info["grid_epochs"]
 
     def remaining_seconds(self) -> float | None:
         """Training time this run still needs at its last speed; None before it has one."""

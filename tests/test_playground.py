@@ -378,7 +378,7 @@ def _hostile_experiments(valid: bytes) -> dict[str, bytes]:
         "playground.saved_members": _zip({**members, "../escape.py": b"import os"}),
         "playground.saved_card": _zip({**members, "card.json": b'{"format": "something-else"}'}),
         "error.upload_bomb": _zip({**members, "card.json": b" " * 3_000_000}),
-        "error.model_file": _zip({**members, "generator.keras": code}),
+        "error.model_file.layer_not_allowed": _zip({**members, "generator.keras": code}),
         "playground.saved_mismatch": _zip({**members, "card.json": json.dumps(wider).encode()}),
     }
 
@@ -400,7 +400,7 @@ def test_a_hostile_or_corrupt_saved_experiment_gets_a_clear_message_in_both_lang
         assert caught.value.message.key == key, (key, caught.value.message)
         assert caught.value.text("es") != caught.value.text("en") and "{" not in caught.value.text("es")
     config, weights = playground.config, _weights(playground)
-    for lang, key in (("es", "error.model_file"), ("es", "playground.saved_members"),
+    for lang, key in (("es", "error.model_file.layer_not_allowed"), ("es", "playground.saved_members"),
                       ("en", "playground.saved_mismatch"), ("en", "playground.saved_not_zip")):
         at.session_state["lang"] = lang  # the sidebar's language selector
         at.file_uploader(key="pg.load").set_value(("hostile.zip", hostile[key], "application/zip")).run()

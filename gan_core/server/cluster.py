@@ -36,6 +36,7 @@ def enabled() -> bool:
 
 
 _app_scheduler = None
+_app_scheduler_lock = threading.Lock()
 
 
 def app_scheduler():
@@ -47,7 +48,7 @@ def app_scheduler():
     global _app_scheduler
     if not enabled():
         return queue.default_scheduler()
-    with _connect_lock:
+    with _app_scheduler_lock:  # not _connect_lock: capacity() connects
         if _app_scheduler is None:
             seconds, epochs = queue.default_turn()
             _app_scheduler = queue.Scheduler(capacity(), turn_seconds=seconds, turn_epochs=epochs, drive=drive)

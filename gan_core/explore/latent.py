@@ -22,31 +22,21 @@ class Directions:
 def principal_directions(generator: Generator, count: int = 10, samples: int = 2000, seed: int = 0) -> Directions:
     """GANSpace: PCA of an early layer's activations over `samples` latents, regressed back to latent space. Not
     cached here: the explorer caches it per generator (gan_ui.explore_view.directions_for)."""
+    from sklearn.decomposition import PCA
+
     latents = generator.sample_latents(samples, seed)
     labels = None
     if generator.conditional:
         labels = np.random.default_rng(seed + 1).integers(0, generator.num_classes, samples)
-    activations = generator.activations(latents, labels)
-    activations -= activations.mean(axis=0)
+    activations = generator.activations(latents, labels)  # (samples, features)
     count = min(count, generator.latent_dim, *activations.shape)
-    components, singular = _top_components(activations, count, np.random.default_rng(seed + 2))
-    coordinates = activations @ components.T  # (samples, k)
+    pca = PCA(count, svd_solver="randomized", random_state=seed + 2)
+    coordinates = pca.fit_transform(activations)  # (samples, k)
     # Regress latents on the PCA coordinates: each component's direction in z.
     weights, *_ = np.linalg.lstsq(coordinates, latents, rcond=None)  # (k, latent_dim)
     vectors = weights / np.maximum(np.linalg.norm(weights, axis=1, keepdims=True), 1e-12)
-    explained = singular**2 / float(np.sum(activations.astype(np.float64) ** 2))
-    return Directions(vectors.astype(np.float32), explained.astype(np.float32), generator.feature_layer)
-
-
-def _top_components(x: np.ndarray, count: int, rng) -> tuple[np.ndarray, np.ndarray]:
-    """The leading right singular vectors of x (n, d) by randomized SVD (Halko et al.): O(n·d·k), not O(n·d²)."""
-    sketch = x @ rng.standard_normal((x.shape[1], count + 10)).astype(x.dtype)
-    for _ in range(3):  # power iterations sharpen the leading components
-        sketch, _ = np.linalg.qr(sketch)
-        sketch = x @ (x.T @ sketch)
-    basis, _ = np.linalg.qr(sketch)
-    _, singular, right = np.linalg.svd(basis.T @ x, full_matrices=False)
-    return right[:count], singular[:count]
+    return Directions(vectors.astype(np.float32), pca.explained_variance_ratio_.astype(np.float32),
+                      generator.feature_layer)
 
 
 def lerp(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
@@ -67,7 +57,8 @@ def slerp(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
     return result.astype(np.float32)
 
 
-def interpolate(a: np.ndarray, b: np.ndarray, steps: int, method: str = "slerp", keep_group: bool = False) -> np.ndarray:
+def interpolate(a: np.ndarray, b: np.ndarray, steps: int, method: str = "slerp",
+                keep_group: bool = False) -> np.ndarray:
     """`steps` latents from a to b. keep_group (self-conditioned generators, gan_core.explore.clusters): z[0], which
     picks the group, stays a's all the way, so the strip changes within one group instead of jumping."""
     path = slerp(a, b, steps) if method == "slerp" else lerp(a, b, steps)

@@ -29,8 +29,8 @@ _quiet_tensorflow()  # before anything imports TensorFlow
 
 import streamlit as st  # noqa: E402
 
+from gan_core.i18n import LANGUAGE_NAMES, LANGUAGES, tr  # noqa: E402
 from gan_ui import keras_guard, state, teacher_view  # noqa: E402
-from gan_ui.texts import LANGUAGE_NAMES, LANGUAGES, tr  # noqa: E402
 
 keras_guard.install()  # before this run ends: Streamlit would reset Keras under the training threads
 teacher_view.log_hint_once()  # the console says where the teacher view is and whether it has a password

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from gan_core.i18n import tr
 from gan_ui import state
 from gan_ui.data_view import builtin_section, upload_section
-from gan_ui.texts import tr
 
 lang = state.language()
 st.title(tr("data.title", lang))

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from gan_core.i18n import tr
 from gan_ui import explore_view as view
 from gan_ui import state
-from gan_ui.texts import tr
 
 lang = state.language()
 st.title(tr("explore.title", lang))

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from gan_core.i18n import tr
 from gan_ui import classroom_view, state
-from gan_ui.texts import tr
 
 lang = state.language()
 st.title(tr("gallery.title", lang))

@@ -3,9 +3,9 @@ datasets need augmentation, from two committed runs on the birds."""
 
 import streamlit as st
 
+from gan_core.i18n import tr
 from gan_ui import state
 from gan_ui.learn_view import diffaugment_section, groups_section, losses_section, presets_section
-from gan_ui.texts import tr
 
 lang = state.language()
 st.title(tr("learn.title", lang))

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from gan_core.i18n import tr
 from gan_ui import state
 from gan_ui.runs_view import compare_runs, run_list
-from gan_ui.texts import tr
 
 lang = state.language()
 st.title(tr("runs.title", lang))

@@ -3,9 +3,9 @@ password (secrets, or the one the server made and printed at start)."""
 
 import streamlit as st
 
+from gan_core.i18n import tr
 from gan_ui import classroom_view, state
 from gan_ui import teacher_view as view
-from gan_ui.texts import tr
 
 lang = state.language()
 st.title(tr("teacher.title", lang))

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from gan_core.i18n import tr
 from gan_ui import classroom_view, state
 from gan_ui.copying_view import copying_panel
 from gan_ui.live import run_panel
-from gan_ui.texts import tr
 from gan_ui.train_form import COLLAPSE_FORM_KEY, FORM_OPEN_KEY, train_form
 from gan_ui.widgets import run_option_label
 

@@ -34,13 +34,21 @@ def server_env(sessions_dir: Path) -> dict:
     return {**os.environ, "GAN_SESSIONS_DIR": str(sessions_dir), "GAN_NO_DOWNLOAD": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
-def start_server(port: int, env: dict, log_path: Path, timeout: float = 180.0) -> subprocess.Popen:
-    """Starts the app and returns once it answers /_stcore/health; raises, with the log's path, if it never does."""
+def checkout(revision: str, folder: Path) -> Path:
+    """The tree of a git revision, unpacked into `folder` (a bench's "before", side by side with now)."""
+    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def start_server(port: int, env: dict, log_path: Path, timeout: float = 180.0, root: Path = ROOT) -> subprocess.Popen:
+    """Starts the app (of `root`, this tree by default) and returns once it answers /_stcore/health; raises, with
+    the log's path, if it never does."""
     log = open(log_path, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     log.close()  # the child has its own copy
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

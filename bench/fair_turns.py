@@ -21,13 +21,14 @@ from bench.common import header
 
 
 def simulate(students: int, epochs: int, images: int, fair: bool, folder: Path) -> dict:
-    from gan_core import PRESETS, Run
+    from gan_core import Run
     from gan_core.data.datasets import load_dataset
     from gan_core.server.scheduler import Scheduler
+    from gan_core.training.config import recipe
 
     dataset = load_dataset("mnist")
     scheduler = Scheduler(1, turn_epochs=1) if fair else Scheduler(1)
-    config = PRESETS["fast"].config(epochs=epochs, batch_size=32, max_images=images, clusters=0)
+    config = recipe("fast", epochs=epochs, batch_size=32, max_images=images, clusters=0)
     runs = [Run.create(folder / f"student{i:02d}", config.from_dict(config.to_dict()), dataset=dataset,
                        owner=f"student{i:02d}") for i in range(students)]
     submitted = time.monotonic()

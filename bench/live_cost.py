@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.app_server import ROOT, free_port, healthy, stop_server
+from bench.app_server import ROOT, checkout, free_port, healthy, stop_server
 from bench.common import header
 from bench.st_client import Page
 
@@ -112,12 +112,6 @@ async def measure(root: Path, viewers: int, seconds: float, warmup: float) -> di
             return figures
         finally:
             stop_server(server)
-
-
-def checkout(revision: str, folder: Path) -> Path:
-    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder
 
 
 async def main_async(args) -> None:

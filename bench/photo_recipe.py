@@ -19,17 +19,18 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from bench.common import header  # noqa: E402
-from gan_core import Run, get_preset, load_dataset, metrics  # noqa: E402
+from gan_core import Run, load_dataset  # noqa: E402
+from gan_core.explore import metrics  # noqa: E402
 from gan_core.explore.generators import Generator  # noqa: E402
 from gan_core.server.scheduler import Scheduler  # noqa: E402
+from gan_core.training.config import recipe  # noqa: E402
 
 PRESETS = ("fast-rgb", "rgb32")
 
 
 def train_for(preset: str, seconds: float, dataset, directory: str, epoch_steps: int) -> dict:
-    recipe = get_preset(preset)
-    config = recipe.config(dataset="cifar_animals", epochs=10_000, steps_per_epoch=epoch_steps, keep_checkpoints=0,
-                           max_minutes=seconds / 60.0, init_from="", diff_augment=True)
+    config = recipe(preset, dataset="cifar_animals", epochs=10_000, steps_per_epoch=epoch_steps, keep_checkpoints=0,
+                    max_minutes=seconds / 60.0, init_from="", diff_augment=True)
     run = Run.create(directory, config, dataset=dataset)
     started = time.time()
     run.start(Scheduler(1))

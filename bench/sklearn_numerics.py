@@ -36,38 +36,10 @@ FIT_SAMPLE, ITERATIONS, CHUNK = 10_000, 20, 10_000  # as gan_core.explore.cluste
 # --- the hand-written versions ---------------------------------------------------------------------------------------
 
 def hand_kmeans(pixels: np.ndarray, groups: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """k-means++ start and ITERATIONS Lloyd steps on a seeded FIT_SAMPLE, then every image assigned.
-    Returns (centres, labels)."""
-    rng = np.random.default_rng(seed)
-    fit = pixels[np.sort(rng.permutation(len(pixels))[:FIT_SAMPLE])].astype(np.float32) / 255.0
-    squares = (fit * fit).sum(axis=1)
-    centres = [fit[rng.integers(len(fit))]]
-    distance = np.maximum(squares - 2.0 * fit @ centres[0] + centres[0] @ centres[0], 0.0)
-    for _ in range(min(groups, len(fit)) - 1):
-        if distance.sum() <= 0:
-            break
-        centre = fit[rng.choice(len(fit), p=distance / distance.sum())]
-        centres.append(centre)
-        distance = np.minimum(distance, np.maximum(squares - 2.0 * fit @ centre + centre @ centre, 0.0))
-    centres = np.stack(centres)
-    for _ in range(ITERATIONS):
-        nearest = hand_nearest_centre(fit, centres)
-        for group in range(len(centres)):
-            members = fit[nearest == group]
-            if len(members):
-                centres[group] = members.mean(axis=0)
-    return centres, hand_nearest_centre(pixels, centres)
+    """The engine's own (gan_core.explore.clusters.kmeans_centres): (centres, labels)."""
+    from gan_core.explore.clusters import kmeans_centres
 
-
-def hand_nearest_centre(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    labels = np.empty(len(points), np.int64)
-    for start in range(0, len(points), CHUNK):
-        chunk = points[start:start + CHUNK]
-        if chunk.dtype == np.uint8:
-            chunk = chunk.astype(np.float32) / 255.0
-        distance = -2.0 * chunk @ centres.T + (centres * centres).sum(axis=1)[None, :]
-        labels[start:start + len(chunk)] = distance.argmin(axis=1)
-    return labels
+    return kmeans_centres(pixels, groups, seed)
 
 
 def hand_top_components(x: np.ndarray, count: int, rng) -> tuple[np.ndarray, np.ndarray]:

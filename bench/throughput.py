@@ -32,6 +32,7 @@ import tensorflow as tf  # noqa: E402
 from bench.common import header  # noqa: E402
 from gan_core import Run, RunState, get_preset, load_dataset  # noqa: E402
 from gan_core.server.scheduler import Scheduler  # noqa: E402
+from gan_core.training.config import recipe
 from gan_core.training.trainer import RunCallback, build_gan, make_tf_dataset  # noqa: E402
 
 BATCH = 256
@@ -161,7 +162,7 @@ class RunVariant:
     timed."""
 
     def __init__(self, directory, dataset):
-        config = get_preset("dcgan-tf").config(epochs=1, dataset="mnist")
+        config = recipe("dcgan-tf", epochs=1, dataset="mnist")
         self.run = Run.create(directory, config, dataset=dataset)
         self.times: dict[int, float] = {}
         record_steps = self.run.record_steps
@@ -215,7 +216,7 @@ def main(argv=None) -> dict:
 
     dataset = load_dataset("mnist")
     shape = dataset.shape
-    config = get_preset("dcgan-tf").config(dataset="mnist")
+    config = recipe("dcgan-tf", dataset="mnist")
     engine_data = make_tf_dataset(dataset, config, conditional=False).repeat()
 
     variants = {}
@@ -266,7 +267,7 @@ def main(argv=None) -> dict:
 def epoch_end_seconds(directory, dataset, clock: CallbackClock) -> float:
     """A short real Run of two 2-batch epochs: the median time its epoch-end work takes."""
     before = len(clock.seconds["on_epoch_end"])
-    config = get_preset("dcgan-tf").config(epochs=2, dataset="mnist", max_images=2 * BATCH)
+    config = recipe("dcgan-tf", epochs=2, dataset="mnist", max_images=2 * BATCH)
     run = Run.create(directory, config, dataset=dataset)
     run.start(Scheduler(1))
     run.wait()

@@ -23,9 +23,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from bench.common import header  # noqa: E402
-from gan_core import Run, get_preset, load_dataset, metrics  # noqa: E402
+from gan_core import Run, get_preset, load_dataset  # noqa: E402
+from gan_core.explore import metrics  # noqa: E402
 from gan_core.explore.generators import Generator  # noqa: E402
 from gan_core.server.scheduler import Scheduler  # noqa: E402
+from gan_core.training.config import recipe  # noqa: E402
 
 
 def train_to_bar(preset: str, budget: float, directory: str, dataset, score_every: int,
@@ -33,15 +35,14 @@ def train_to_bar(preset: str, budget: float, directory: str, dataset, score_ever
     """Train `preset` on MNIST until the bar or the budget (training seconds), scored every `score_every`
     images (the Run's epochs are cut to that many images, so grids, checkpoints and exports come as often
     and their cost is counted). Returns the timeline."""
-    recipe = get_preset(preset)
-    config = recipe.config(dataset="mnist", epochs=max_epochs, metrics_every=1, keep_checkpoints=1,
-                           steps_per_epoch=max(1, score_every // recipe.defaults["batch_size"]))
+    config = recipe(preset, dataset="mnist", epochs=max_epochs, metrics_every=1, keep_checkpoints=1,
+                    steps_per_epoch=max(1, score_every // get_preset(preset).defaults["batch_size"]))
     run = Run.create(directory, config, dataset=dataset)
     timeline = []
 
     def quality_fn(callback, data):
         # Called at each epoch end (before that epoch's checkpoint): the run's wall time so far, less scoring.
-        elapsed = run._elapsed() - sum(point["eval_seconds"] for point in timeline)
+        elapsed = run.elapsed() - sum(point["eval_seconds"] for point in timeline)
         scores = metrics.quality_for_run(callback, data)
         point = {"epoch": run.epoch, "images": run.step * config.batch_size, "train_seconds": elapsed, **scores}
         timeline.append(point)
@@ -56,7 +57,7 @@ def train_to_bar(preset: str, budget: float, directory: str, dataset, score_ever
     run.start(Scheduler(1))
     stopped_at = None
     while not run.wait(0.1):
-        spent = run._elapsed() - sum(point["eval_seconds"] for point in timeline)
+        spent = run.elapsed() - sum(point["eval_seconds"] for point in timeline)
         if stopped_at is None and spent >= budget and not run.stop_requested:
             run.stop()
             stopped_at = spent

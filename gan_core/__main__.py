@@ -11,8 +11,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from .i18n import DEFAULT_LANGUAGE, GanError, tr  # noqa: E402
-from .training.config import OptimizerConfig  # noqa: E402
-from .training.presets import PRESETS, get_preset  # noqa: E402
+from .training.config import CHOICES, LOSSES, OPTIMIZERS, UPDATES, from_choices  # noqa: E402
+from .training.presets import PRESETS  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,12 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int)
     train.add_argument("--batch", dest="batch_size", type=int)
     train.add_argument("--latent", dest="latent_dim", type=int)
-    train.add_argument("--loss", choices=("bce_logits", "log", "lsgan", "hinge", "wgan_gp"))
-    train.add_argument("--optimizer", choices=("adam", "sgd", "rmsprop"), help="for both networks")
+    train.add_argument("--loss", choices=LOSSES)
+    train.add_argument("--optimizer", choices=OPTIMIZERS, help="for both networks")
     train.add_argument("--g-lr", type=float, help="generator learning rate")
     train.add_argument("--d-lr", type=float, help="discriminator learning rate")
     train.add_argument("--lr", type=float, help="learning rate for both networks")
-    train.add_argument("--update", choices=("alternating", "simultaneous"),
+    train.add_argument("--update", choices=UPDATES,
                        help="alternating: D then G with fresh noise; simultaneous: both from one pass (tutorial 001)")
     train.add_argument("--beta1", type=float, help="Adam beta1 for both networks")
     train.add_argument("--beta2", type=float, help="Adam beta2 for both networks")
@@ -117,51 +117,32 @@ def cmd_presets(args, argv) -> int:
         print(f"{name:14s} tutorial {preset.tutorial:5s} latent {d['latent_dim']:<4d} batch {d['batch_size']:<4d} "
               f"loss {d['loss']:<10s} {g['name']} lr {g['learning_rate']:g}"
               f"{' (conditional)' if preset.conditional else ''}")
-        print(f"{'':14s} {preset.description.get(args.lang, '')}")
+        print(f"{'':14s} " + tr(f"preset.{name}", args.lang))
     return 0
 
 
-def config_from_args(args):
-    preset = get_preset(args.preset)
-    if getattr(args, "init_from", None) == "auto":
-        args.init_from = None  # TrainConfig's "decide for me"
-    overrides = {key: getattr(args, key) for key in (
-        "dataset", "epochs", "batch_size", "latent_dim", "loss", "d_steps", "update", "label_smoothing", "seed",
-        "image_size", "max_images", "diff_augment", "metrics_every", "ema_decay", "steps_per_epoch", "clusters",
-        "init_from", "freeze_d", "max_minutes")
-        if getattr(args, key) is not None}
-    config = preset.config(**overrides)
-    for which in ("generator_optimizer", "discriminator_optimizer"):
-        optimizer: OptimizerConfig = getattr(config, which)
-        if args.optimizer:
-            optimizer.name = args.optimizer
-        specific = args.g_lr if which == "generator_optimizer" else args.d_lr
-        if args.lr is not None or specific is not None:
-            optimizer.learning_rate = specific if specific is not None else args.lr
-        if args.beta1 is not None:
-            optimizer.beta1 = args.beta1
-        if args.beta2 is not None:
-            optimizer.beta2 = args.beta2
-        if args.momentum is not None:
-            optimizer.momentum = args.momentum
-    return config
+def choices_from_args(args) -> dict:
+    """The train command's options by the names from_choices knows (the form's and exercise links')."""
+    return {name: getattr(args, name) for name in CHOICES if hasattr(args, name)}
 
 
 def cmd_train(args, argv) -> int:
+    from .server import cluster
     from .training.run import Run
 
-    config = config_from_args(args)
+    config = from_choices(args.preset, choices_from_args(args))
     command = "python -m gan_core " + " ".join(shlex.quote(a) for a in argv)
     run = Run.create(args.out, config, command=command)
-    run.start()
+    run.start(cluster.app_scheduler())
     return follow(run, args.lang)
 
 
 def cmd_resume(args, argv) -> int:
+    from .server import cluster
     from .training.run import Run
 
     run = Run.open(args.run_dir)
-    run.resume_training(from_epoch=args.epoch, extra_epochs=args.extra_epochs)
+    run.resume_training(from_epoch=args.epoch, extra_epochs=args.extra_epochs, scheduler=cluster.app_scheduler())
     return follow(run, args.lang)
 
 
@@ -169,12 +150,14 @@ def follow(run, lang: str) -> int:
     """Show a progress bar until the run ends; Ctrl-C stops it cleanly (a checkpoint is kept)."""
     from keras.utils import Progbar
 
+    from .training.run import RunState
+
     bar = None
     last_step = -1
     try:
         while not run.wait(0.5):
             snap = run.snapshot()
-            if snap.state.value == "queued":
+            if snap.state == RunState.QUEUED:
                 continue
             if bar is None and snap.steps_per_epoch:
                 bar = Progbar(snap.total_epochs * snap.steps_per_epoch, stateful_metrics=["img/s"])
@@ -194,7 +177,7 @@ def follow(run, lang: str) -> int:
           f"{snap.elapsed_seconds:.1f} s, {snap.images_per_sec:.0f} img/s, {run.directory}")
     for finding in snap.diagnosis:
         print(f"  - {finding.text(lang)}")
-    if snap.state.value == "failed":
+    if snap.state == RunState.FAILED:
         print(f"error: {snap.message.text(lang) if snap.message else ''}", file=sys.stderr)
         return 1
     return 0
@@ -214,7 +197,7 @@ def cmd_sample(args, argv) -> int:
     generated = handle.generate(latents, labels)
     columns = min(handle.num_classes, 16) if handle.conditional and args.label is None else None
     grid = imaging.make_grid(imaging.to_uint8(generated), columns)
-    imaging.save_png(grid, args.out, scale=2 if handle.image_shape[0] <= 32 else 1)
+    imaging.save_png(grid, args.out, scale=imaging.grid_scale(handle.image_shape[0]))
     print(args.out)
     return 0
 
@@ -283,7 +266,7 @@ def cmd_pretrained_export(args, argv) -> int:
     labels = np.arange(count) % handle.num_classes if handle.conditional else None
     generated = handle.generate(handle.sample_latents(count, seed=0), labels)
     imaging.save_png(imaging.make_grid(imaging.to_uint8(generated), columns), target / "sample.png",
-                     scale=2 if handle.image_shape[0] <= 32 else 1)
+                     scale=imaging.grid_scale(handle.image_shape[0]))
     print(target)
     return 0
 
@@ -313,12 +296,13 @@ def export_kept_epoch(run_dir: Path, epoch: int, target: Path) -> dict:
     import json
 
     from .explore.generators import save_generator
-    from .training.run import Run, epoch_file
-    from .training.trainer import build_gan, load_checkpoint
-    from .training.transfer import NETWORKS_FILE, save_networks
+    from .training.run import Run
+    from .training.run_folder import GENERATOR_FILE, NETWORKS_FILE, load_checkpoint
+    from .training.trainer import build_gan
+    from .training.transfer import save_networks
 
     run = Run.open(run_dir)
-    checkpoint = epoch_file(run_dir / "checkpoints", epoch, ".npz")
+    checkpoint = run.folder.checkpoint_path(epoch)
     if not checkpoint.is_file() or run.config.clusters:
         raise GanError("error.no_checkpoint", path=run.run_id)
     dataset = run.dataset()
@@ -327,7 +311,7 @@ def export_kept_epoch(run_dir: Path, epoch: int, target: Path) -> dict:
     card = json.loads((run_dir / "card.json").read_text())
     card.update(epochs=meta["epoch"], steps=meta["step"],
                 metrics=next((r for r in run.epochs if r["epoch"] == meta["epoch"]), card.get("metrics")))
-    save_generator(gan.sampling_generator, target / "generator.keras", card=card)
+    save_generator(gan.sampling_generator, target / GENERATOR_FILE, card=card)
     save_networks(gan, target / NETWORKS_FILE)
     return card
 

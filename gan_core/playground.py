@@ -23,8 +23,9 @@ from .training.config import (
     LOSSES,
     OPTIMIZERS,
     OptimizerConfig,
-    _check_int,
-    _check_number,
+    TrainConfig,
+    check_int,
+    check_number,
 )
 from .training.run import RunState
 
@@ -77,21 +78,21 @@ class PlaygroundConfig:
         if self.data not in DISTRIBUTIONS + (POINTS,):
             raise GanError("error.unknown_choice", field="data", value=self.data,
                            choices=", ".join(DISTRIBUTIONS + (POINTS,)))
-        _check_int("noise_dim", self.noise_dim, 1, 2)
+        check_int("noise_dim", self.noise_dim, 1, 2)
         _check_choice("noise", self.noise, NOISE_KINDS)
-        _check_int("g_layers", self.g_layers, 1, 4)
-        _check_int("g_width", self.g_width, 2, 128)
-        _check_int("d_layers", self.d_layers, 1, 4)
-        _check_int("d_width", self.d_width, 2, 128)
+        check_int("g_layers", self.g_layers, 1, 4)
+        check_int("g_width", self.g_width, 2, 128)
+        check_int("d_layers", self.d_layers, 1, 4)
+        check_int("d_width", self.d_width, 2, 128)
         _check_choice("activation", self.activation, ACTIVATIONS)
-        _check_int("batch_size", self.batch_size, 8, 512)
-        _check_int("seed", self.seed, 0, 2**31 - 1)
+        check_int("batch_size", self.batch_size, 8, 512)
+        check_int("seed", self.seed, 0, 2**31 - 1)
         _check_choice("loss", self.loss, LOSSES)
         _check_choice("g_optimizer", self.g_optimizer, OPTIMIZERS)
         _check_choice("d_optimizer", self.d_optimizer, OPTIMIZERS)
-        _check_number("g_lr", self.g_lr, 1e-6, 1.0)
-        _check_number("d_lr", self.d_lr, 1e-6, 1.0)
-        _check_int("d_steps", self.d_steps, 1, 10)
+        check_number("g_lr", self.g_lr, 1e-6, 1.0)
+        check_number("d_lr", self.d_lr, 1e-6, 1.0)
+        check_int("d_steps", self.d_steps, 1, 10)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -286,9 +287,10 @@ def _point_gan_class():
         """The project's GAN on 2-D points: real batches are float points as they are, and the noise is 1-D or
         2-D, uniform in [-1, 1] or standard Gaussian. Steps, losses and the gradient penalty are GAN's own."""
 
-        def __init__(self, generator, discriminator, noise_dim, noise="uniform", **kwargs):
-            super().__init__(generator, discriminator, noise_dim, **kwargs)
-            self.noise = noise
+        def __init__(self, generator, discriminator, config: PlaygroundConfig):
+            super().__init__(generator, discriminator, TrainConfig(latent_dim=config.noise_dim, loss=config.loss,
+                                                                   d_steps=config.d_steps, seed=config.seed))
+            self.noise = config.noise
 
         def prepare_real(self, data):
             return ops.cast(data, "float32"), None
@@ -328,12 +330,16 @@ class Experiment:
                               "generator")
         discriminator = build_mlp(2, 1, config.d_layers, config.d_width, config.activation, config.seed + 1000,
                                   "discriminator")
-        self.gan = _point_gan_class()(generator, discriminator, config.noise_dim, noise=config.noise,
-                                      loss=config.loss, d_steps=config.d_steps, seed=config.seed)
+        self.gan = _point_gan_class()(generator, discriminator, config)
         self._make_optimizer = make_optimizer
         self.gan.compile(self._optimizer(config.g_optimizer, config.g_lr, generator),
                          self._optimizer(config.d_optimizer, config.d_lr, discriminator))
         self._functions: dict = {}
+
+    def set_weights(self, generator_weights: list, discriminator_weights: list) -> None:
+        """Start from saved weights (playground_files checked their shapes against this config)."""
+        self.gan.generator.set_weights(generator_weights)
+        self.gan.discriminator.set_weights(discriminator_weights)
 
     def _noise(self, rng, count):
         shape = (count, self.config.noise_dim)
@@ -402,7 +408,7 @@ class Experiment:
         real = self.real_batch()
         if phase == "both":
             values = self._function("both")(real)
-            return {"d_loss": float(values["d_loss"]), "g_loss": float(values["g_loss"])}
+            return {"d_loss": float(values["batch_d_loss"]), "g_loss": float(values["batch_g_loss"])}
         if phase == "d":
             return {"d_loss": float(self._function("d")(real)), "g_loss": math.nan}
         if phase == "g":
@@ -458,7 +464,7 @@ class Experiment:
         scored = {"real": real, "fake": fake, "fake_scores": fake_scores, "real_scores": real_scores}
         yield "score", scored
         if phase == "d":
-            loss = float(gan._discriminator_loss(ops.convert_to_tensor(real_scores[:, None]),
+            loss = float(gan.discriminator_loss(ops.convert_to_tensor(real_scores[:, None]),
                                                  ops.convert_to_tensor(fake_scores[:, None]), real, fake, None))
         else:
             loss = float(losses.generator_loss(gan.loss_name, ops.convert_to_tensor(fake_scores[:, None])))
@@ -538,7 +544,7 @@ class Playground:
         self._last_touch = time.monotonic()
         self._experiment: Experiment | None = None
         self._building = True
-        self._submit(("build", self._config, points))
+        self._submit(("build", self._config, points, None))
 
     # --- control (any thread) -----------------------------------------------------------------------------
 
@@ -578,6 +584,25 @@ class Playground:
     def restart(self) -> None:
         with self._lock:
             self._restart_locked()
+
+    def load(self, saved) -> None:
+        """Continue from a saved experiment (a playground_files.SavedExperiment, already checked): its settings,
+        points, weights and step; a restart, so optimizers start afresh."""
+        with self._lock:
+            self._config = dataclasses.replace(saved.config)
+            self._points = saved.points
+            self._restart_locked(saved)
+
+    def export(self, write, timeout: float = 60.0) -> bytes:
+        """The experiment as it is now, as bytes: the worker calls `write(generator, discriminator, config, step,
+        points, js)` between two steps, so G, D and the step agree (playground_files.export_experiment)."""
+        done = {"event": threading.Event()}
+        self._submit(("export", write, done))
+        if not done["event"].wait(timeout):
+            raise GanError("error.crashed", error="export timed out")
+        if "error" in done:
+            raise done["error"]
+        return done["data"]
 
     def play(self) -> None:
         with self._lock:
@@ -664,9 +689,9 @@ class Playground:
     def _touch_version(self) -> None:
         self._version += 1
 
-    def _restart_locked(self) -> None:
+    def _restart_locked(self, saved=None) -> None:
         self._commands = collections.deque(c for c in self._commands if c[0] != "build")
-        self._commands.append(("build", dataclasses.replace(self._config), self._points))
+        self._commands.append(("build", dataclasses.replace(self._config), self._points, saved))
         self._building = True
         self._stage_sequence, self._stage, self._stage_phases = None, None, []
         self._pending.clear()
@@ -753,17 +778,35 @@ class Playground:
     def _run_command(self, command) -> None:
         kind = command[0]
         if kind == "build":
-            experiment = Experiment(command[1], command[2])
+            experiment, saved = Experiment(command[1], command[2]), command[3]
+            if saved is not None:
+                experiment.set_weights(saved.generator_weights, saved.discriminator_weights)
             view = experiment.view_arrays()
             with self._lock:
                 if self._commands and self._commands[0][0] == "build":
                     return  # a newer restart is waiting: this one is already stale
-                self._experiment, self._view, self._step = experiment, view, 0
+                self._experiment, self._view = experiment, view
+                self._step = 0 if saved is None else saved.step
                 self._history = _empty_history()
-                self._history["js_step"].append(0)
+                self._history["js_step"].append(self._step)
                 self._history["js"].append(view["js"])
                 self._applied, self._building, self._stage, self._stage_sequence = [], False, None, None
                 self._touch_version()
+        elif kind == "export":
+            write, done = command[1], command[2]
+            try:
+                experiment = self._experiment
+                if experiment is None:
+                    raise GanError("playground.no_points")
+                with self._lock:  # changes made since the last step are the settings it goes on with
+                    step, history = self._step, self._history["js"]
+                    config = dataclasses.replace(experiment.config, **self._pending)
+                done["data"] = write(experiment.gan.generator, experiment.gan.discriminator, config, step,
+                                     experiment.points, history[-1] if history else None)
+            except Exception as exc:  # noqa: BLE001 - handed to the caller, never the worker's end
+                done["error"] = exc
+            finally:
+                done["event"].set()
         elif kind == "step":
             if self._experiment is None:
                 return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from gan_ui.texts import tr
+from gan_core.i18n import tr
 
 G_COLOUR = "#1f77b4"
 D_COLOUR = "#d62728"

@@ -7,10 +7,11 @@ from urllib.parse import urlsplit, urlunsplit
 import streamlit as st
 
 from gan_core import PRESETS, GanError, Run
+from gan_core.i18n import tr
 from gan_core.server import classroom
+from gan_core.training.config import from_choices, recipe
 from gan_core.training.run import RunState
 from gan_ui import charts, state
-from gan_ui.texts import tr
 from gan_ui.widgets import BUILTIN_CHOICES, dataset_label, state_badge
 
 EXERCISE_PARAM = "ex"  # ?ex=<payload>.<signature> on the train page
@@ -73,12 +74,7 @@ def _bad(field: str, value) -> GanError:
 def check_exercise(exercise: dict, limits: classroom.ClassLimits) -> None:
     """Raise GanError unless every value is one the form itself could have sent, the whole makes a valid
     TrainConfig, and the class offers its recipe and dataset."""
-    from gan_ui.train_form import (
-        FORM_FIELDS,
-        NUMBER_RANGES,
-        config_values,
-        field_choices,
-    )
+    from gan_ui.train_form import FORM_FIELDS, NUMBER_RANGES, field_choices
 
     preset = PRESETS.get(exercise["preset"])
     if preset is None:
@@ -88,7 +84,7 @@ def check_exercise(exercise: dict, limits: classroom.ClassLimits) -> None:
     for name in exercise["locked"] + exercise["hidden"]:
         if name not in ("dataset", "preset", *FORM_FIELDS):
             raise _bad(name, "?")
-    defaults = preset.config()
+    defaults = recipe(exercise["preset"])
     for name, value in exercise["values"].items():
         if name not in FORM_FIELDS or (name == "clusters" and not preset.self_conditioning):
             raise _bad(name, value)
@@ -104,8 +100,7 @@ def check_exercise(exercise: dict, limits: classroom.ClassLimits) -> None:
         numeric = (int,) if name in INT_FIELDS else (int, float)
         if isinstance(value, bool) or not isinstance(value, numeric) or not low <= value <= high:
             raise _bad(name, value)
-    config = preset.config(**config_values(defaults, exercise["dataset"], exercise["values"]))
-    config.validate()
+    config = from_choices(exercise["preset"], {**exercise["values"], "dataset": exercise["dataset"]})
     limits.apply(config, exercise["dataset"])  # refuses a recipe or dataset the class does not offer
 
 
@@ -229,7 +224,8 @@ def limits_form(lang: str) -> None:
         presets = st.multiselect(tr("limits.presets", lang), list(PRESETS), default=limits.presets,
                                  help=tr("limits.empty_all", lang))
         chosen = st.multiselect(tr("limits.datasets", lang), datasets,
-                                default=[d for d in limits.datasets if d in datasets], help=tr("limits.empty_all", lang),
+                                default=[d for d in limits.datasets if d in datasets],
+                                help=tr("limits.empty_all", lang),
                                 format_func=lambda d: tr("limits.uploads", lang) if d == classroom.UPLOADS
                                 else dataset_label(d, lang))
         saved = st.form_submit_button(tr("limits.save", lang), icon=":material/save:", type="primary")

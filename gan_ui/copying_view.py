@@ -10,14 +10,14 @@ from gan_core.data import images as imaging
 from gan_core.data.datasets import is_builtin
 from gan_core.explore.generators import Generator
 from gan_core.explore.memorisation import nearest_training_images
-from gan_ui.texts import tr
+from gan_core.i18n import tr
 
 PAIRS = 8  # samples shown, each above its nearest training image
 
 
 def copying_panel(run, lang: str) -> None:
     """Only for runs on a student's own photos (a folder, zip or upload) that have a generator."""
-    generator_path = run.directory / "generator.keras"
+    generator_path = run.folder.generator_path
     if is_builtin(run.config.dataset) or not generator_path.exists():
         return
     with st.expander(tr("memorise.title", lang), icon=":material/content_copy:"):

@@ -10,10 +10,10 @@ import streamlit as st
 
 from gan_core import GanError, load_dataset
 from gan_core.data.datasets import PHOTO_SUFFIXES, load_saved_dataset
-from gan_core.data.images import make_grid, png_bytes
+from gan_core.data.images import grid_scale, make_grid, png_bytes
 from gan_core.data.uploads import MAX_UPLOAD_BYTES, read_photo_upload
+from gan_core.i18n import tr
 from gan_ui import charts, state
-from gan_ui.texts import tr
 from gan_ui.train_form import choose_dataset
 from gan_ui.widgets import class_label, dataset_label, uploader_note
 
@@ -45,7 +45,7 @@ def _npz_preview(path: str, modified: float) -> bytes:
 def _sample_png(images: np.ndarray, seed: int) -> bytes:
     rng = np.random.default_rng(seed)
     picked = images[np.sort(rng.choice(len(images), min(SAMPLE_SIZE, len(images)), replace=False))]
-    return png_bytes(make_grid(picked, columns=8), scale=2 if images.shape[1] <= 32 else 1)
+    return png_bytes(make_grid(picked, columns=8), scale=grid_scale(images.shape[1]))
 
 
 def builtin_section(lang: str) -> None:

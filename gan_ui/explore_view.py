@@ -13,9 +13,8 @@ from gan_core.data.uploads import MAX_MODEL_UPLOAD_BYTES
 from gan_core.explore.generators import Generator
 from gan_core.explore.latent import interpolate, principal_directions
 from gan_core.explore.pretrained import bundled_generators
-from gan_core.training.run import epoch_file
+from gan_core.i18n import TEXTS, tr
 from gan_ui import state
-from gan_ui.texts import tr
 from gan_ui.widgets import class_label, dataset_label, run_created, uploader_note
 
 LATENT_SLIDERS = 8
@@ -40,7 +39,7 @@ def file_handle(path: str, epoch: int | None, modified: float) -> Generator:
     """A run's generator (latest, or the generator of a kept epoch's checkpoint). Keyed by path and mtime (no
     leading underscore: Streamlit leaves `_`-named arguments out of the key, and a training run rewrites its
     generator.keras every epoch)."""
-    from gan_core.training.trainer import load_generator_weights
+    from gan_core.training.run_folder import RunFolder, load_generator_weights
 
     handle = Generator.load(Path(path))
     if epoch is not None:
@@ -48,7 +47,7 @@ def file_handle(path: str, epoch: int | None, modified: float) -> Generator:
         import keras
 
         model = keras.models.clone_model(handle.model)
-        checkpoint = epoch_file(Path(path).parent / "checkpoints", epoch, ".npz")
+        checkpoint = RunFolder(Path(path).parent).checkpoint_path(epoch)
         load_generator_weights(model, checkpoint)
         handle = Generator(model, handle.card, name=f"{handle.name}@{epoch}")
     return handle
@@ -86,12 +85,12 @@ def choose_generator(lang: str) -> tuple[Generator, str, dict] | None:
         if st.session_state.get("explore.bundled") not in names:  # first visit: open on the best one
             st.session_state["explore.bundled"] = best(bundled)
         name = st.selectbox(tr("explore.generator", lang), names, key="explore.bundled",
-                            format_func=lambda n: tr(f"pretrained.{n}", lang) if f"pretrained.{n}" in _TEXTS else n)
+                            format_func=lambda n: tr(f"pretrained.{n}", lang) if f"pretrained.{n}" in TEXTS else n)
         state.keep_choice("explore.bundled")
         card = next(b.card for b in bundled if b.name == name)
         return bundled_handle(name), f"bundled:{name}", card.get("quality") or {}
     if source == "runs":
-        runs = [run for run in state.session_runs() if (run.directory / "generator.keras").exists()]
+        runs = [run for run in state.session_runs() if (run.folder.generator_path).exists()]
         if not runs:
             st.info(tr("explore.no_runs", lang))
             return None
@@ -106,7 +105,7 @@ def choose_generator(lang: str) -> tuple[Generator, str, dict] | None:
                              format_func=lambda e: tr("explore.latest", lang) if e is None else str(e))
         state.keep_choice("explore.run_id")
         state.keep_choice("explore.epoch")
-        path = run.directory / "generator.keras"
+        path = run.folder.generator_path
         scored = [record for record in run.snapshot().quality if epoch is None or record.get("epoch") == epoch]
         return (file_handle(str(path), epoch, path.stat().st_mtime), f"run:{run_id}:{epoch}",
                 scored[-1] if scored else {})  # the chosen epoch's scores, not the latest's
@@ -199,8 +198,9 @@ def live_image(handle: Generator, key: str, lang: str) -> None:
             columns = st.columns(2)
             for index in range(min(LATENT_SLIDERS, handle.latent_dim)):
                 latent[index] = columns[index % 2].slider(
-                    f"z[{index}]", -SLIDER_RANGE, SLIDER_RANGE, float(np.clip(latent[index], -SLIDER_RANGE, SLIDER_RANGE)),
-                    0.05, key=f"explore.z{index}.{key}.{version}")
+                    f"z[{index}]", -SLIDER_RANGE, SLIDER_RANGE,
+                    float(np.clip(latent[index], -SLIDER_RANGE, SLIDER_RANGE)), 0.05,
+                    key=f"explore.z{index}.{key}.{version}")
         with pca_tab:
             st.caption(tr("explore.directions_help", lang))
             directions = directions_for(handle, key)
@@ -264,7 +264,8 @@ def interpolation(handle: Generator, key: str, lang: str) -> None:
         steps = col_steps.slider(tr("explore.steps", lang), 3, 16, 8, key=f"explore.steps.{key}")
         label = None
         if handle.conditional:
-            label = st.selectbox(tr("explore.class", lang), range(handle.num_classes), key=f"explore.interp_class.{key}",
+            label = st.selectbox(tr("explore.class", lang), range(handle.num_classes),
+                                 key=f"explore.interp_class.{key}",
                                  format_func=lambda c: class_label(handle.class_names[c], lang))
         keep_group = bool(handle.groups) and st.checkbox(
             tr("explore.keep_group", lang), key=f"explore.keep_group.{key}", help=tr("explore.keep_group_help", lang))
@@ -334,7 +335,7 @@ def samples(handle: Generator, key: str, lang: str) -> None:
     latents = grid_latents(handle, key)
     labels = (np.arange(SAMPLES) % handle.num_classes) if handle.conditional else None
     grid = imaging.make_grid(imaging.to_uint8(handle.generate(latents, labels)), columns)
-    st.image(imaging.png_bytes(grid, scale=2 if handle.image_shape[0] <= 32 else 1),
+    st.image(imaging.png_bytes(grid, scale=imaging.grid_scale(handle.image_shape[0])),
              caption=tr("explore.samples_caption", lang), width="stretch")
     pick = pick_col.number_input(tr("explore.pick", lang), 1, SAMPLES, 1, key=f"explore.pick.{key}")
     if use_col.button(tr("explore.use_sample", lang), icon=":material/ads_click:", key=f"explore.use.{key}"):
@@ -350,113 +351,3 @@ def quality(record: dict, lang: str) -> None:
 
     for line in metrics.describe(record, lang):
         st.write("- " + line)
-
-
-_TEXTS = {
-    "explore.title": {"es": "Explorar el espacio latente", "en": "Explore the latent space"},
-    "explore.intro": {
-        "es": "Cada punto del espacio latente es una imagen. Mueve los deslizadores y mira cómo cambia: las primeras "
-              "dimensiones una a una, o las direcciones principales que encuentra el PCA de las activaciones del "
-              "generador (como en GANSpace). Los generadores incluidos funcionan sin entrenar nada.",
-        "en": "Every point of the latent space is an image. Move the sliders and watch it change: the first "
-              "dimensions one by one, or the principal directions a PCA of the generator's activations finds "
-              "(as GANSpace does). The bundled generators work before you train anything.",
-    },
-    "explore.source": {"es": "Generador", "en": "Generator"},
-    "explore.source.bundled": {"es": "Incluidos", "en": "Bundled"},
-    "explore.source.runs": {"es": "Mis ejecuciones", "en": "My runs"},
-    "explore.source.upload": {"es": "Subir un .keras", "en": "Upload a .keras"},
-    "explore.generator": {"es": "Generador incluido", "en": "Bundled generator"},
-    "explore.no_bundled": {"es": "No hay generadores incluidos en pretrained/.", "en": "There are no bundled generators in pretrained/."},
-    "explore.no_runs": {"es": "Aún no tienes ejecuciones con un generador guardado.", "en": "You have no run with a saved generator yet."},
-    "explore.run": {"es": "Ejecución", "en": "Run"},
-    "explore.epoch": {"es": "Época", "en": "Epoch"},
-    "explore.latest": {"es": "la más reciente", "en": "latest"},
-    "explore.upload": {"es": "Tu generador (.keras, se carga en modo seguro)", "en": "Your generator (.keras, loaded in safe mode)"},
-    "explore.upload_help": {
-        "es": "Arrastra aquí el archivo .keras que descargaste de una ejecución, o pulsa el botón para buscarlo. "
-              "Como mucho {limit} MB.",
-        "en": "Drag the .keras file you downloaded from a run here, or press the button to find it. At most "
-              "{limit} MB."},
-    "explore.run_label": {"es": "{when} · {preset} · {dataset}", "en": "{when} · {preset} · {dataset}"},
-    "explore.seed": {"es": "Semilla del punto", "en": "Point seed"},
-    "explore.randomise": {"es": "Al azar", "en": "Randomise"},
-    "explore.reset": {"es": "Restablecer", "en": "Reset"},
-    "explore.class": {"es": "Clase", "en": "Class"},
-    "explore.dims": {"es": "Dimensiones latentes", "en": "Latent dimensions"},
-    "explore.dims_help": {"es": "Cada deslizador es una coordenada de z (ruido gaussiano, casi siempre entre -3 y 3).",
-                          "en": "Each slider is one coordinate of z (Gaussian noise, almost always between -3 and 3)."},
-    "explore.group_dim_help": {
-        "es": "Este generador se entrenó con {groups} grupos (autocondicionamiento): z[0] elige el grupo, así que al "
-              "moverlo la imagen salta de un tipo de dígito a otro en vez de fundirse.",
-        "en": "This generator was trained with {groups} groups (self-conditioning): z[0] picks the group, so moving "
-              "it makes the image jump from one kind of digit to another instead of blending."},
-    "explore.directions": {"es": "Direcciones principales (PCA)", "en": "Principal directions (PCA)"},
-    "explore.directions_help": {
-        "es": "Direcciones del espacio latente que más cambian la imagen, ordenadas por la varianza que explican.",
-        "en": "Latent directions that change the image most, ordered by the variance they explain."},
-    "explore.direction": {"es": "Dirección {index} ({share:.0%} de la varianza)", "en": "Direction {index} ({share:.0%} of variance)"},
-    "explore.image_caption": {"es": "La imagen de este punto", "en": "The image of this point"},
-    "explore.interp_title": {"es": "Interpolación entre dos puntos", "en": "Interpolation between two points"},
-    "explore.interp_help": {
-        "es": "La interpolación esférica (slerp) se mantiene cerca de la «cáscara» donde vive casi todo el ruido "
-              "gaussiano; la lineal pasa por el centro, donde el generador rara vez ha estado.",
-        "en": "Spherical interpolation (slerp) stays near the shell where almost all Gaussian noise lives; the "
-              "linear one passes through the centre, where the generator has rarely been."},
-    "explore.random_ends": {"es": "Extremos al azar", "en": "Random ends"},
-    "explore.end_a": {"es": "Punto A", "en": "Point A"},
-    "explore.end_b": {"es": "Punto B", "en": "Point B"},
-    "explore.end_source.seed": {"es": "Semilla", "en": "Seed"},
-    "explore.end_source.sample": {"es": "Muestra de la cuadrícula", "en": "Sample from the grid"},
-    "explore.end_source.current": {"es": "La imagen de arriba", "en": "The image above"},
-    "explore.end_number": {"es": "Semilla o nº de muestra", "en": "Seed or sample no."},
-    "explore.end_number_help": {
-        "es": "Con «Semilla», el número es la semilla del punto; con «Muestra de la cuadrícula», el número de la "
-              "muestra en la cuadrícula de más abajo (desde 1); con «La imagen de arriba» no se usa.",
-        "en": "With “Seed” the number is the point's seed; with “Sample from the grid”, the sample's number in "
-              "the grid further down (from 1); with “The image above” it is not used."},
-    "explore.keep_group": {"es": "Mantener el grupo de A (z[0] fijo)", "en": "Keep A's group (z[0] fixed)"},
-    "explore.keep_group_help": {
-        "es": "Este generador elige su grupo con z[0] (autocondicionamiento). Con z[0] fijo la tira cambia de forma "
-              "suave dentro del grupo de A. Si lo quitas, z[0] va de A a B y cruza los cortes entre grupos: el "
-              "dígito salta de un tipo a otro en vez de fundirse.",
-        "en": "This generator picks its group with z[0] (self-conditioning). With z[0] fixed the strip changes "
-              "smoothly within A's group. Untick it and z[0] goes from A to B, crossing the cuts between groups: "
-              "the digit jumps from one kind to another instead of blending."},
-    "explore.jumps_explained": {
-        "es": "¿Por qué salta? Este generador reparte z[0] entre {groups} grupos de dígitos parecidos. Al ir de A a "
-              "B, z[0] cruza varios cortes, y en cada uno G cambia de grupo de golpe: es lo que le permite no "
-              "dibujar dígitos a medio camino. Marca «Mantener el grupo de A» para ver un cambio suave.",
-        "en": "Why does it jump? This generator splits z[0] among {groups} groups of look-alike digits. Going from "
-              "A to B, z[0] crosses several cuts, and at each one G changes group at once: that is what keeps it "
-              "from drawing digits halfway between two. Tick “Keep A's group” to see a smooth change."},
-    "explore.method": {"es": "Método", "en": "Method"},
-    "explore.method.slerp": {"es": "Esférica", "en": "Spherical"},
-    "explore.method.lerp": {"es": "Lineal", "en": "Linear"},
-    "explore.steps": {"es": "Pasos", "en": "Steps"},
-    "explore.interpolate": {"es": "Interpolar", "en": "Interpolate"},
-    "explore.download_gif": {"es": "Descargar GIF", "en": "Download GIF"},
-    "explore.morph_title": {"es": "Transformar una clase en otra", "en": "Morph one class into another"},
-    "explore.morph_help": {"es": "El mismo punto latente; la etiqueta pasa poco a poco de A a B.",
-                           "en": "The same latent point; the label moves gradually from A to B."},
-    "explore.class_a": {"es": "Clase A", "en": "Class A"},
-    "explore.class_b": {"es": "Clase B", "en": "Class B"},
-    "explore.morph_button": {"es": "Transformar", "en": "Morph"},
-    "explore.samples_title": {"es": "Muestras al azar", "en": "Random samples"},
-    "explore.samples_seed": {"es": "Semilla de las muestras", "en": "Samples seed"},
-    "explore.samples_caption": {"es": "Numeradas de izquierda a derecha y de arriba abajo, desde 1.",
-                                "en": "Numbered left to right, top to bottom, from 1."},
-    "explore.pick": {"es": "Muestra nº", "en": "Sample no."},
-    "explore.use_sample": {"es": "Empezar desde esta", "en": "Start from this one"},
-    "explore.metrics_title": {"es": "Calidad de este generador", "en": "This generator's quality"},
-    "explore.no_metrics": {"es": "No hay métricas de calidad para este generador.", "en": "There are no quality metrics for this generator."},
-    "pretrained.mnist": {"es": "MNIST (dígitos)", "en": "MNIST (digits)"},
-    "pretrained.mnist-cgan": {"es": "MNIST condicional (elige el dígito)", "en": "Conditional MNIST (choose the digit)"},
-    "pretrained.fashion": {"es": "Fashion-MNIST condicional (elige la prenda)", "en": "Conditional Fashion-MNIST (choose the garment)"},
-    "pretrained.cifar-animals": {"es": "Animales CIFAR-10 en color (elige el animal)", "en": "CIFAR-10 colour animals (choose the animal)"},
-    "pretrained.birds": {"es": "Pájaros: 416 fotos, partiendo de los animales", "en": "Birds: 416 photos, starting from the animals"},
-}
-
-from gan_core.i18n import TEXTS  # noqa: E402
-
-TEXTS.update(_TEXTS)

@@ -11,10 +11,10 @@ from keras import ops
 
 from gan_core import PRESETS
 from gan_core.data.images import make_grid, png_bytes, to_uint8
-from gan_core.training.config import LOSSES
+from gan_core.i18n import tr
+from gan_core.training.config import LOSSES, recipe
 from gan_core.training.losses import discriminator_loss, generator_loss
 from gan_ui import charts
-from gan_ui.texts import tr
 
 SAMPLE_SEED_KEY = "learn.sample_seed"
 DIFFAUGMENT_DIR = Path(__file__).resolve().parents[1] / "docs" / "learn" / "diffaugment"
@@ -30,10 +30,10 @@ def untrained_sample(preset_name: str, seed: int) -> dict:
     preset = PRESETS[preset_name]
     shape = (32, 32, 3) if preset.defaults.get("dataset") == "cifar_animals" else (28, 28, 1)
     classes = 10 if preset.conditional else 0
-    generator = preset.build_generator(shape, preset.config().latent_dim, classes)
+    generator = preset.build_generator(shape, recipe(preset.name).latent_dim, classes)
     discriminator = preset.build_discriminator(shape, classes)
     rng = np.random.default_rng(seed)
-    latents = rng.standard_normal((32, preset.config().latent_dim)).astype(np.float32)
+    latents = rng.standard_normal((32, recipe(preset.name).latent_dim)).astype(np.float32)
     inputs = [latents, (np.arange(32) % 10).astype(np.int32).reshape(-1, 1)] if classes else latents
     images = ops.convert_to_numpy(generator(inputs, training=False))
     layers = [{"layer": type(layer).__name__, "shape": str(tuple(layer.output.shape[1:])),
@@ -167,8 +167,8 @@ def presets_section(lang: str) -> None:
     st.write(tr("learn.presets_intro", lang))
     name = st.selectbox(tr("learn.preset_pick", lang), list(PRESETS), key="learn.preset")
     preset = PRESETS[name]
-    config = preset.config()
-    st.markdown(f"**{name}** · {preset.description[lang]}")
+    config = recipe(preset.name)
+    st.markdown(f"**{name}** · " + tr(f"preset.{name}", lang))
     if preset.conditional:
         st.caption(tr("train.conditional", lang))
     seed = st.session_state.setdefault(SAMPLE_SEED_KEY, 0)

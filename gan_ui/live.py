@@ -17,8 +17,8 @@ import zipfile
 import streamlit as st
 
 from gan_core import GanError, Run, RunSnapshot, RunState
+from gan_core.i18n import tr
 from gan_ui import charts, state
-from gan_ui.texts import tr
 from gan_ui.widgets import dataset_label, duration, state_badge
 
 REFRESH_SECONDS = 1.0  # a training run's progress and counters
@@ -333,7 +333,7 @@ def _downloads(run: Run, snap: RunSnapshot, lang: str) -> None:
     st.markdown(f"**{tr('live.downloads', lang)}**")
     with st.container(horizontal=True):
         if snap.has_generator:
-            st.download_button(tr("live.dl_generator", lang), data=(run.directory / "generator.keras").read_bytes,
+            st.download_button(tr("live.dl_generator", lang), data=(run.folder.generator_path).read_bytes,
                                file_name=f"generator_{snap.run_id}.keras", mime="application/octet-stream",
                                on_click="ignore", key=f"{key}.generator", icon=":material/download:")
         if epochs:

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from gan_core import GanError, RunState
+from gan_core.i18n import tr
 from gan_core.playground import (
     ACTIVATIONS,
     BOX,
@@ -28,15 +29,18 @@ from gan_core.playground import (
     parse_points_csv,
     playground_scheduler,
 )
+from gan_core.playground_files import MAX_SAVED_BYTES, export_experiment, read_experiment
 from gan_core.training.config import LOSSES, OPTIMIZERS
 from gan_ui import charts, state
-from gan_ui.texts import tr
 
 REFRESH_SECONDS = 0.3  # the live view's redraw while something changes: several times a second
 OBJECT_KEY = "pg.object"
 DRAWN_KEY = "pg.drawn"
 EXAMPLE_KEY = "pg.example"
 FLASH_KEY = "pg.flash"
+LOADED_KEY = "pg.loaded"  # what the last upload of a saved experiment did: ("ok", details) or ("error", Message)
+SAVE_NAME = "aula-gan-2d.zip"
+LAST_CHANGE_KEY = "pg.last_change"  # the live setting this page changed last: its controls say when it applies
 LEARNING_RATES = (0.0001, 0.0003, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.1)
 CANVAS_CELLS = 41  # the drawing canvas: a 41x41 grid of clickable cells over the box
 REAL_COLOUR, FAKE_COLOUR = "#1a9850", "#7b3294"
@@ -77,6 +81,7 @@ def playground_page(lang: str) -> None:
         _example_buttons(playground_, lang)
         _live_controls(playground_, lang)
         _model_controls(playground_, lang)
+        _save_and_load(playground_, lang)
     with right:
         view = playground_.view()
         # Outside the fragment: a click reruns the page, and is never lost to a fragment the page just replaced
@@ -103,6 +108,8 @@ def _changed(name: str) -> None:
         st.session_state.pop(EXAMPLE_KEY, None)
         if value == POINTS:
             return  # nothing to train on until the class draws or uploads: the drawing area opens below
+    if name in LIVE_FIELDS:
+        st.session_state[LAST_CHANGE_KEY] = name
     _configure(**{name: value})
 
 
@@ -132,6 +139,15 @@ def _load_example(name: str) -> None:
 
 def _live_controls(playground_: Playground, lang: str) -> None:
     st.markdown(f"**{tr('pg.training', lang)}**")
+    # A fragment: a change here reruns only these controls and their acknowledgement, not the page's three
+    # figures (the live view redraws on its own timer); in the browser that full redraw was most of the answer time
+    st.fragment(_live_control_widgets)(lang)
+
+
+def _live_control_widgets(lang: str) -> None:
+    flash = st.session_state.pop(FLASH_KEY, None)  # a refused change: this fragment's rerun is the one to say so
+    if flash is not None:
+        st.error(flash.text(lang), icon=":material/error:")
     st.selectbox(tr("pg.loss", lang), LOSSES, key="pg.loss", on_change=_changed, args=("loss",),
                  format_func=lambda name: tr(f"loss.{name}", lang))
     for who in ("g", "d"):
@@ -142,6 +158,24 @@ def _live_controls(playground_: Playground, lang: str) -> None:
         rate.select_slider(tr(f"pg.{who}_lr", lang), LEARNING_RATES, key=f"pg.{who}_lr", on_change=_changed,
                            args=(f"{who}_lr",), format_func=lambda value: f"{value:g}")
     st.number_input(tr("pg.d_steps", lang), 1, 10, key="pg.d_steps", on_change=_changed, args=("d_steps",))
+    changed = st.session_state.get(LAST_CHANGE_KEY)
+    if changed is not None:
+        view = playground().view()
+        _change_captions(view, lang, only=changed)
+
+
+def _change_captions(view, lang: str, only: str | None = None) -> None:
+    """The live changes waiting for the next step and those applied (with their step); `only`: one field's latest."""
+    pending = {name: value for name, value in view.pending.items() if only in (None, name)}
+    applied = [entry for entry in view.applied if only in (None, entry[0])]
+    if only is not None:
+        applied = applied[-1:] if only not in pending else []
+    if pending:
+        st.caption(" · ".join(tr("pg.pending_value", lang, field=tr(f"pg.{name}", lang), value=_shown_value(value))
+                              for name, value in pending.items()))
+    if applied:
+        st.caption(" · ".join(tr("pg.applied", lang, field=tr(f"pg.{name}", lang), value=_shown_value(value),
+                                 step=step) for name, value, step in applied))
 
 
 def _model_controls(playground_: Playground, lang: str) -> None:
@@ -162,6 +196,48 @@ def _model_controls(playground_: Playground, lang: str) -> None:
                          on_change=_changed, args=("batch_size",))
 
 
+# --- saving and loading the experiment ----------------------------------------------------------------------------
+
+def _save_and_load(playground_: Playground, lang: str) -> None:
+    result = st.session_state.get(LOADED_KEY)
+    with st.expander(tr("pg.save", lang), icon=":material/save:", expanded=result is not None):
+        st.caption(tr("pg.save_help", lang))
+        scratch = state.registry().session_dir(state.session_id())
+        # Deferred: the zip is made on the click, by the worker between two steps, not on every redraw
+        st.download_button(tr("pg.download", lang), data=lambda: export_experiment(playground_, scratch), file_name=SAVE_NAME,
+                           mime="application/zip", key="pg.download", on_click="ignore", icon=":material/download:")
+        st.file_uploader(tr("pg.load", lang), type=["zip"], key="pg.load", on_change=_load_saved,
+                         help=tr("pg.load_help", lang, limit_kb=MAX_SAVED_BYTES // 1000))
+        if result is not None:
+            kind, content = result
+            if kind == "error":
+                st.error(content.text(lang), icon=":material/error:")
+            else:
+                st.success(tr("pg.loaded", lang, name=content["name"], step=content["step"],
+                              data=tr(f"pg.data.{content['data']}", lang)), icon=":material/check:")
+
+
+def _load_saved() -> None:
+    """A callback, so the controls can show the loaded settings in this very run. The page changes only once every
+    check passed."""
+    upload = st.session_state.get("pg.load")
+    if upload is None:
+        st.session_state.pop(LOADED_KEY, None)
+        return
+    try:
+        saved = read_experiment(upload.getvalue(), state.registry().session_dir(state.session_id()))
+    except GanError as exc:
+        st.session_state[LOADED_KEY] = ("error", exc.message)
+        return
+    playground_ = playground()
+    playground_.load(saved)
+    _sync_widgets(playground_)
+    st.session_state.pop(EXAMPLE_KEY, None)
+    if saved.points is not None:
+        st.session_state[DRAWN_KEY] = saved.points.tolist()
+    st.session_state[LOADED_KEY] = ("ok", {"name": upload.name, "step": saved.step, "data": saved.config.data})
+
+
 # --- drawing and uploading points ---------------------------------------------------------------------------------
 
 def canvas_cells() -> np.ndarray:
@@ -176,7 +252,8 @@ def points_from_selection(selection, cells: np.ndarray) -> np.ndarray:
     picked = []
     for point in (selection or {}).get("points", []) if isinstance(selection, dict) else []:
         index = point.get("point_index", point.get("pointIndex"))
-        if point.get("curve_number", point.get("curveNumber", 0)) == 0 and index is not None and 0 <= index < len(cells):
+        curve = point.get("curve_number", point.get("curveNumber", 0))
+        if curve == 0 and index is not None and 0 <= index < len(cells):
             picked.append(cells[index])
     return np.asarray(picked, dtype=np.float32).reshape(-1, 2)
 
@@ -250,7 +327,9 @@ def _live(lang: str, was_active: bool) -> None:
     if view.stage is not None and view.slow:
         stage = view.stage
         text = tr(f"pg.stage.{stage['phase']}.{stage['stage']}", lang, loss=stage.get("loss", math.nan))
-        st.info(f"**{tr('pg.stage_title', lang, index=stage['index'], count=stage['count'], who=tr('pg.who.' + stage['phase'], lang))}** · {text}",
+        title = tr("pg.stage_title", lang, index=stage["index"], count=stage["count"],
+                   who=tr("pg.who." + stage["phase"], lang))
+        st.info(f"**{title}** · {text}",
                 icon=":material/slow_motion_video:")
     layers = st.pills(tr("pg.layers", lang), LAYERS, selection_mode="multi", default=LAYERS, key="pg.layers",
                       format_func=lambda name: tr(f"pg.layer.{name}", lang))
@@ -295,12 +374,7 @@ def _status(view, lang: str) -> None:
     columns[2].metric(tr("pg.arrow_length", lang), f"{view.arrow_length:.3g}", help=tr("pg.arrow_help", lang))
     if view.state == RunState.QUEUED and view.queue_position:
         st.info(tr("pg.state.queued", lang, position=view.queue_position), icon=":material/hourglass_top:")
-    if view.pending:
-        st.caption(" · ".join(tr("pg.pending_value", lang, field=tr(f"pg.{name}", lang), value=_shown_value(value))
-                              for name, value in view.pending.items()))
-    if view.applied:
-        st.caption(" · ".join(tr("pg.applied", lang, field=tr(f"pg.{name}", lang), value=_shown_value(value),
-                                 step=step) for name, value, step in view.applied))
+    _change_captions(view, lang)
 
 
 def _shown_value(value) -> str:
@@ -308,6 +382,12 @@ def _shown_value(value) -> str:
 
 
 # --- figures: plain arrays in, plotly out ---------------------------------------------------------------------------
+
+def _wire(values) -> np.ndarray:
+    """float32 for the browser: plotly ships it as a base64 typed array, half float64's bytes; and an array with
+    NaN gaps in float64 goes out as a JSON list of 17-digit numbers, three times larger (plotly 6)."""
+    return np.asarray(values, dtype=np.float32)
+
 
 def _square(figure: go.Figure, height: int) -> None:
     axis = dict(range=[-BOX, BOX], showgrid=False, zeroline=False, constrain="domain")
@@ -330,23 +410,25 @@ def plane_figure(view, layers, lang: str) -> go.Figure:
     layers = set(layers or ())
     figure = go.Figure()
     if "heatmap" in layers:
-        figure.add_trace(go.Heatmap(x=view.heatmap_axis, y=view.heatmap_axis, z=view.heatmap, zmin=0, zmax=1,
+        figure.add_trace(go.Heatmap(x=_wire(view.heatmap_axis), y=_wire(view.heatmap_axis), z=_wire(view.heatmap),
+                                    zmin=0, zmax=1,
                                     colorscale=HEATMAP_SCALE, showscale=False, name=tr("pg.heat.real", lang),
                                     hovertemplate="%{z:.2f}<extra></extra>"))
     if "manifold" in layers and view.manifold is not None:
         lines = view.manifold
         gaps = np.full((lines.shape[0], 1, 2), np.nan)
         joined = np.concatenate([lines, gaps], axis=1).reshape(-1, 2)
-        figure.add_trace(go.Scatter(x=joined[:, 0], y=joined[:, 1], mode="lines", name=tr("pg.trace.manifold", lang),
+        figure.add_trace(go.Scatter(x=_wire(joined[:, 0]), y=_wire(joined[:, 1]), mode="lines",
+                                    name=tr("pg.trace.manifold", lang),
                                     line=dict(color="rgba(90,90,90,0.45)", width=1), hoverinfo="skip"))
     if "real" in layers:
-        figure.add_trace(go.Scatter(x=view.real[:, 0], y=view.real[:, 1], mode="markers",
+        figure.add_trace(go.Scatter(x=_wire(view.real[:, 0]), y=_wire(view.real[:, 1]), mode="markers",
                                     name=tr("pg.trace.real", lang), marker=dict(size=5, color=REAL_COLOUR)))
     stage = view.stage if view.slow else None
     if "arrows" in layers and stage is None:  # under the points, so every fake point stays visible
         _arrows(figure, view.fake, view.arrows, lang)
     if "fake" in layers:
-        figure.add_trace(go.Scatter(x=view.fake[:, 0], y=view.fake[:, 1], mode="markers",
+        figure.add_trace(go.Scatter(x=_wire(view.fake[:, 0]), y=_wire(view.fake[:, 1]), mode="markers",
                                     name=tr("pg.trace.fake", lang),
                                     marker=dict(size=5, color=FAKE_COLOUR, opacity=0.35 if stage else 1.0)))
     if stage is not None:
@@ -360,7 +442,7 @@ def _arrows(figure: go.Figure, starts: np.ndarray, vectors: np.ndarray, lang: st
     length = np.linalg.norm(shift, axis=1, keepdims=True)
     shift = np.where(length > ARROW_MAX, shift * ARROW_MAX / np.maximum(length, 1e-12), shift)
     xs, ys = _segments(starts, starts + shift)
-    figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=tr("pg.trace.arrows", lang),
+    figure.add_trace(go.Scatter(x=_wire(xs), y=_wire(ys), mode="lines", name=tr("pg.trace.arrows", lang),
                                 line=dict(color="#e66101", width=1.2), hoverinfo="skip"))
 
 
@@ -398,13 +480,15 @@ def loss_figure(history: dict, lang: str) -> go.Figure:
         steps, values = np.asarray(history["step"]), np.asarray(history[name], dtype=float)
         known = np.isfinite(values)
         x, y = charts.thin(steps[known], values[known])
-        figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name=tr(f"chart.{name}", lang), line=dict(color=colour)))
+        figure.add_trace(go.Scatter(x=x.astype(np.int32), y=_wire(y), mode="lines", name=tr(f"chart.{name}", lang),
+                                    line=dict(color=colour)))
     return _small(figure, tr("chart.step", lang))
 
 
 def js_figure(history: dict, lang: str) -> go.Figure:
     x, y = charts.thin(history["js_step"], history["js"])
-    figure = go.Figure(go.Scatter(x=x, y=y, mode="lines", name=tr("pg.js", lang), line=dict(color=FAKE_COLOUR)))
+    figure = go.Figure(go.Scatter(x=np.asarray(x, dtype=np.int32), y=_wire(y), mode="lines", name=tr("pg.js", lang),
+                                  line=dict(color=FAKE_COLOUR)))
     figure.update_yaxes(range=[0, 1.02])
     return _small(figure, tr("chart.step", lang))
 

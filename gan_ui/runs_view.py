@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from gan_core import Run
+from gan_core.i18n import tr
 from gan_ui import charts, state
 from gan_ui.live import REFRESH_SECONDS
-from gan_ui.texts import tr
 from gan_ui.widgets import (
     dataset_label,
     distinct,

@@ -10,11 +10,10 @@ import time
 
 import streamlit as st
 
+from gan_core.i18n import tr
 from gan_core.server import classroom
-from gan_core.server.scheduler import default_scheduler
 from gan_core.training.run import ACTIVE_STATES
 from gan_ui import state
-from gan_ui.texts import tr
 from gan_ui.widgets import dataset_label
 
 MIN_PASSWORD_CHARS = 10
@@ -151,7 +150,7 @@ def machine(lang: str) -> None:
     server.metric(tr("teacher.server_memory", lang), f"{process.memory_info().rss / 1e9:.2f} GB")
     threads.metric(tr("teacher.threads", lang), process.num_threads())
     st.caption(tr("teacher.device", lang, device=device.description(),
-                  slots=default_scheduler().max_concurrent))
+                  slots=state.registry().queue().max_concurrent))
 
 
 @st.fragment(run_every=2.0)
@@ -162,7 +161,7 @@ def jobs(lang: str) -> None:
         st.info(tr("teacher.no_jobs", lang))
         return
     now = time.time()
-    waits = {job.run_id: now - job.queued_at for job in default_scheduler().jobs()["queued"]}
+    waits = {job.run_id: now - job.queued_at for job in state.registry().queue().jobs()["queued"]}
     header = st.columns([3, 2, 2, 2, 2, 1])
     for column, key in zip(header, ("run", "student", "recipe", "state", "progress", "action")):
         column.markdown(f"**{tr('teacher.col.' + key, lang)}**")
@@ -182,41 +181,3 @@ def jobs(lang: str) -> None:
         if row[5].button(tr("teacher.stop", lang), key=f"teacher.stop.{run.run_id}", icon=":material/stop:"):
             run.stop()
             st.rerun()  # not scope="fragment": that raises whenever this runs inside a full-page run
-
-
-from gan_core.i18n import TEXTS  # noqa: E402
-
-TEXTS.update({
-    "teacher.title": {"es": "Vista del profesor", "en": "Teacher view"},
-    "teacher.intro": {"es": "Todos los trabajos del servidor, la carga de la máquina, y un botón para detener cualquiera.",
-                      "en": "Every job on the server, the machine's load, and a button to stop any of them."},
-    "teacher.disabled": {"es": "La vista del profesor está desactivada: define teacher_password en .streamlit/secrets.toml.",
-                         "en": "The teacher view is off: set teacher_password in .streamlit/secrets.toml."},
-    "teacher.password": {"es": "Contraseña", "en": "Password"},
-    "teacher.enter": {"es": "Entrar", "en": "Enter"},
-    "teacher.wrong": {"es": "Contraseña incorrecta.", "en": "Wrong password."},
-    "teacher.locked": {
-        "es": "Demasiados intentos fallidos: el acceso está bloqueado {seconds} s más para todos. Espera y vuelve a "
-              "intentarlo.",
-        "en": "Too many failed attempts: sign-in is locked for everyone for {seconds} s more. Wait and try again."},
-    "teacher.too_short": {
-        "es": "La contraseña del profesor en .streamlit/secrets.toml es demasiado corta (mínimo {minimum} caracteres): "
-              "la vista queda desactivada hasta que la cambies.",
-        "en": "The teacher password in .streamlit/secrets.toml is too short (at least {minimum} characters): the view "
-              "stays off until you change it."},
-    "teacher.cpu": {"es": "CPU", "en": "CPU"},
-    "teacher.memory": {"es": "Memoria del sistema", "en": "System memory"},
-    "teacher.server_memory": {"es": "Memoria del servidor", "en": "Server memory"},
-    "teacher.threads": {"es": "Hilos", "en": "Threads"},
-    "teacher.node": {"es": "Máquina: {node}", "en": "Machine: {node}"},
-    "teacher.device": {"es": "Dispositivo: {device} · entrenamientos simultáneos: {slots}",
-                       "en": "Device: {device} · trainings at once: {slots}"},
-    "teacher.no_jobs": {"es": "No hay trabajos en marcha ni en cola.", "en": "No job is running or queued."},
-    "teacher.col.run": {"es": "Ejecución", "en": "Run"},
-    "teacher.col.student": {"es": "Sesión", "en": "Session"},
-    "teacher.col.recipe": {"es": "Receta", "en": "Recipe"},
-    "teacher.col.state": {"es": "Estado", "en": "State"},
-    "teacher.col.progress": {"es": "Progreso", "en": "Progress"},
-    "teacher.col.action": {"es": "Acción", "en": "Action"},
-    "teacher.stop": {"es": "Detener", "en": "Stop"},
-})

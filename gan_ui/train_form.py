@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import streamlit as st
 
 from gan_core import PRESETS, GanError
 from gan_core.data.datasets import load_saved_dataset
-from gan_core.training.config import LOSSES, OPTIMIZERS, UPDATES
+from gan_core.i18n import tr
+from gan_core.training.config import AUTO, DIFF_AUGMENT_CHOICES, LOSSES, OPTIMIZERS, UPDATES, from_choices, recipe
 from gan_ui import classroom_view, state
-from gan_ui.texts import tr
 from gan_ui.widgets import dataset_choices, dataset_label, distinct
 
 DEFAULT_PRESET = "fast"  # recognisable digits in about a minute on a CPU
-PHOTO_PRESET = "fast-rgb"  # a student's own photos: our colour recipe, from the bundled animals (gan_core.training.transfer)
+PHOTO_PRESET = "fast-rgb"  # a student's photos: our colour recipe, from the bundled animals (training.transfer)
 MIN_USEFUL_STEPS = 300  # below this many G updates no recipe shows more than blobs: the form says so
-AUGMENT_CHOICES = ("auto", "on", "off")  # DiffAugment: the engine's rule (under 2000 images), or forced
-AUGMENT_VALUES = {"auto": None, "on": True, "off": False}
+AUGMENT_CHOICES = tuple(DIFF_AUGMENT_CHOICES)  # DiffAugment: the engine's rule (under 2000 images), or forced
 FLASH_KEY = "train.flash"  # a warning to show once the page has redrawn after a start
 LIMITS_FLASH_KEY = "train.limits_flash"  # the class limits that capped the run just started, in words
 BATCH_CHOICES = (8, 16, 32, 64, 128, 256, 512)
@@ -84,9 +81,10 @@ def train_form(lang: str) -> None:
             help=tr("help.preset", lang), on_change=_follow_preset, persist_state="session",
             disabled="preset" in fixed.locked)
     preset = PRESETS[preset_name]
-    right.caption(preset.description[lang] + ("  \n" + tr("train.conditional", lang) if preset.conditional else ""))
+    conditional = "  \n" + tr("train.conditional", lang) if preset.conditional else ""
+    right.caption(tr(f"preset.{preset_name}", lang) + conditional)
 
-    defaults = preset.config()
+    defaults = recipe(preset_name)
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         st.warning(flash, icon=":material/warning:")
@@ -103,11 +101,11 @@ def train_form(lang: str) -> None:
         dataset_choice = exercise["dataset"] if "dataset" in fixed.fixed else dataset_choice
         preset_name = exercise["preset"] if "preset" in fixed.fixed else preset_name
         values.update({name: exercise["values"][name] for name in fixed.fixed if name in exercise["values"]})
-        preset, defaults = PRESETS[preset_name], PRESETS[preset_name].config()
+        preset, defaults = PRESETS[preset_name], recipe(preset_name)
     if make_link:
         classroom_view.make_exercise_link(dataset_choice, preset_name, values, locks, lang)
     if submitted:
-        _start(preset, defaults, dataset_choice, values, lang, limits)
+        _start(preset_name, dataset_choice, values, lang, limits)
 
 
 class _Fixed:
@@ -204,7 +202,7 @@ def _knobs(preset_name: str, defaults, lang: str, fixed: _Fixed | None = None) -
         widget(st.number_input, "max_images", step=512, value=defaults.max_images)
     col1, col2, col3, col4 = st.columns(4)
     with col1:
-        augment = {None: "auto", True: "on", False: "off"}[defaults.diff_augment]
+        augment = {value: name for name, value in DIFF_AUGMENT_CHOICES.items()}[defaults.diff_augment]
         widget(st.selectbox, "diff_augment", options=AUGMENT_CHOICES, index=AUGMENT_CHOICES.index(augment),
                format_func=lambda name: tr(f"augment.{name}", lang))
     with col2:
@@ -221,39 +219,8 @@ def _knobs(preset_name: str, defaults, lang: str, fixed: _Fixed | None = None) -
     return values
 
 
-def config_values(recipe, dataset_name: str, values: dict) -> dict:
-    """The TrainConfig fields for the form's `values` on top of `recipe` (the preset's own config); a value the
-    form did not draw (a field an exercise hides, without a value) is the recipe's."""
-    g, d = recipe.generator_optimizer, recipe.discriminator_optimizer
-    augment = {None: "auto", True: "on", False: "off"}[recipe.diff_augment]
-    get = {"epochs": recipe.epochs, "batch_size": recipe.batch_size, "latent_dim": recipe.latent_dim,
-           "loss": recipe.loss, "d_steps": recipe.d_steps, "update": recipe.update,
-           "label_smoothing": recipe.label_smoothing, "seed": recipe.seed, "max_images": recipe.max_images,
-           "diff_augment": augment, "steps_per_epoch": recipe.steps_per_epoch, "max_minutes": recipe.max_minutes,
-           "init_from": "auto", "freeze_d": 0, "clusters": recipe.clusters, "g_name": g.name,
-           "g_lr": g.learning_rate, "g_beta1": g.beta1, "d_name": d.name, "d_lr": d.learning_rate,
-           "d_beta1": d.beta1}
-    value = {name: default if values.get(name) is None else values[name] for name, default in get.items()}
-    return {
-        "dataset": dataset_name, "epochs": int(value["epochs"]), "batch_size": int(value["batch_size"]),
-        "latent_dim": int(value["latent_dim"]), "loss": value["loss"], "d_steps": int(value["d_steps"]),
-        "update": value["update"],
-        "label_smoothing": float(value["label_smoothing"]), "seed": int(value["seed"]),
-        "max_images": int(value["max_images"]), "diff_augment": AUGMENT_VALUES[value["diff_augment"]],
-        "steps_per_epoch": int(value["steps_per_epoch"]), "max_minutes": float(value["max_minutes"]),
-        "init_from": None if value["init_from"] == "auto" else value["init_from"],
-        "freeze_d": int(value["freeze_d"]) if value["init_from"] else 0,
-        "clusters": int(value["clusters"]),
-        # what the form does not show (Adam's beta2, momentum) stays as the recipe sets it
-        "generator_optimizer": {**asdict(g), "name": value["g_name"], "learning_rate": float(value["g_lr"]),
-                                "beta1": float(value["g_beta1"])},
-        "discriminator_optimizer": {**asdict(d), "name": value["d_name"], "learning_rate": float(value["d_lr"]),
-                                    "beta1": float(value["d_beta1"])},
-    }
-
-
-def _start(preset, recipe, dataset_choice: str, values: dict, lang: str, limits=None) -> None:
-    """`recipe` is the preset's own config; the form's values go on top of it, then the class's limits."""
+def _start(preset_name: str, dataset_choice: str, values: dict, lang: str, limits=None) -> None:
+    """The form's values on top of the preset's recipe (gan_core's from_choices), then the class's limits."""
     dataset = None
     dataset_name = dataset_choice
     if dataset_choice.startswith(state.UPLOAD_PREFIX):
@@ -264,7 +231,7 @@ def _start(preset, recipe, dataset_choice: str, values: dict, lang: str, limits=
         dataset_name = str(path)
     limits = limits or classroom_view.class_limits()
     try:
-        config = preset.config(**config_values(recipe, dataset_name, values))
+        config = from_choices(preset_name, {**values, "dataset": dataset_name})
         reasons = limits.apply(config, dataset_choice)
         run = state.start_run(config, dataset)
     except GanError as exc:
@@ -289,9 +256,9 @@ def init_sources() -> list[str]:
     """What a run can start from: auto (the engine's rule), nothing, each bundled generator kept with its networks,
     and this session's finished runs that kept theirs (gan_core.training.transfer)."""
     from gan_core.explore.pretrained import bundled_generators
-    from gan_core.training.transfer import NETWORKS_FILE
+    from gan_core.training.run_folder import NETWORKS_FILE
 
-    sources = ["auto", ""]
+    sources = [AUTO, ""]
     sources += [f"pretrained/{bundled.name}" for bundled in bundled_generators()
                 if (bundled.directory / NETWORKS_FILE).is_file()]
     sources += [str(run.directory) for run in state.session_runs() if (run.directory / NETWORKS_FILE).is_file()]

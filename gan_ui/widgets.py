@@ -10,8 +10,8 @@ import streamlit as st
 
 from gan_core import RunSnapshot, RunState
 from gan_core.data.datasets import CIFAR_ANIMALS
+from gan_core.i18n import TEXTS, tr
 from gan_ui import state
-from gan_ui.texts import TEXTS, tr
 
 BUILTIN_CHOICES = ("mnist", "fashion_mnist", "cifar_animals") + tuple(f"cifar_animals:{a}" for a in CIFAR_ANIMALS)
 STATE_COLOURS = {RunState.QUEUED: "gray", RunState.RUNNING: "blue", RunState.PAUSED: "orange",

@@ -15,7 +15,6 @@ metrics.jsonl (epoch records), grids/epoch_NNN.png and checkpoints/. Back on any
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -27,11 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from gan_core import images as imaging  # noqa: E402
+from gan_core.data import images as imaging  # noqa: E402
 from gan_core.data.datasets import is_builtin, load_dataset  # noqa: E402
+from gan_core.training.config import recipe  # noqa: E402
 from gan_core.training.presets import get_preset  # noqa: E402
-from gan_core.training.run import epoch_file  # noqa: E402
-from gan_core.training.trainer import build_gan, fixed_inputs, save_checkpoint  # noqa: E402
+from gan_core.training.run_folder import RunFolder, save_checkpoint  # noqa: E402
+from gan_core.training.trainer import build_gan, fixed_inputs  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -59,21 +59,21 @@ def main(argv=None) -> int:
             class_names = [str(c) for c in data["classes"]] if "classes" in data.files else []
     preset = get_preset(args.preset)
     num_classes = len(class_names) if preset.conditional else 0
-    config = preset.config(dataset=args.dataset_name, batch_size=args.batch, steps_per_epoch=args.steps_per_epoch,
-                           epochs=args.max_epochs, diff_augment=args.diff_augment, seed=args.seed)
+    config = recipe(args.preset, dataset=args.dataset_name, batch_size=args.batch,
+                    steps_per_epoch=args.steps_per_epoch, epochs=args.max_epochs, diff_augment=args.diff_augment, seed=args.seed)
     config.validate()
     gan = build_gan(config, images.shape[1:], num_classes)
     latents, grid_labels, columns = fixed_inputs(config, num_classes, preset.conditional)
 
-    out = args.out
-    for sub in ("grids", "checkpoints"):
-        (out / sub).mkdir(parents=True, exist_ok=True)
+    folder = RunFolder(args.out)  # the engine's run layout, so `python -m gan_core resume` continues it
+    folder.make_folders()
     device = _device()
     print(f"{args.preset} on {device}: {len(images)} images, {config.batch_size} a batch", flush=True)
 
     started = time.time()
     epochs_done, step = 0, 0
-    metrics = open(out / "metrics.jsonl", "w", encoding="utf-8")
+    folder.metrics_path.unlink(missing_ok=True)
+    metrics = folder.append_metrics()
 
     class EpochEnd(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -85,14 +85,13 @@ def main(argv=None) -> int:
             seconds = time.time() - self.epoch_started
             record = {"type": "epoch", "epoch": epochs_done, "step": step, "seconds": seconds,
                       "images_per_sec": config.steps_per_epoch * config.batch_size / seconds,
-                      **{k: float(v) for k, v in (logs or {}).items()}}
-            metrics.write(json.dumps(record) + "\n")
-            metrics.flush()
+                      **{k: float(v) for k, v in (logs or {}).items() if not k.startswith("batch_")}}
+            metrics.write([record])
             generated = keras.ops.convert_to_numpy(gan.sample(latents, grid_labels))
             imaging.save_png(imaging.make_grid(imaging.to_uint8(generated), columns),
-                             epoch_file(out / "grids", epochs_done, ".png"), scale=2)
+                             folder.grid_path(epochs_done), scale=imaging.grid_scale(generated.shape[1]))
             if epochs_done % 10 == 0 or time.time() - started > args.minutes * 60:
-                save_checkpoint(gan, out / "checkpoints" / "last.npz", epochs_done, step)
+                save_checkpoint(gan, folder.checkpoint_path(), epochs_done, step)
             print(f"epoch {epochs_done} {record['images_per_sec']:.0f} img/s "
                   f"{time.time() - started:.0f} s {logs}", flush=True)
             if time.time() - started > args.minutes * 60:
@@ -102,15 +101,13 @@ def main(argv=None) -> int:
     dataset = _batches(x, config.batch_size, config.seed)
     gan.fit(dataset, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch, callbacks=[EpochEnd()], verbose=0)
     metrics.close()
-    save_checkpoint(gan, out / "checkpoints" / "last.npz", epochs_done, step)
-    save_checkpoint(gan, epoch_file(out / "checkpoints", epochs_done, ".npz"), epochs_done, step)
+    folder.save_epoch_checkpoint(gan, epochs_done, step, keep=1)
     config.epochs = epochs_done
-    (out / "config.json").write_text(config.to_json())
+    folder.write_config(config.to_json())
     seconds = time.time() - started
     command = "KERAS_BACKEND=torch python scripts/train_with_torch.py " + " ".join(argv or sys.argv[1:])
-    (out / "status.json").write_text(json.dumps({
-        "state": "finished", "device": device, "command": command, "train_seconds": seconds,
-        "steps_per_epoch": config.steps_per_epoch, "updated": time.time()}, indent=2))
+    folder.write_status({"state": "finished", "device": device, "command": command, "train_seconds": seconds,
+                         "steps_per_epoch": config.steps_per_epoch, "updated": time.time()})
     print(f"done: {epochs_done} epochs, {step} steps, {seconds:.0f} s", flush=True)
     return 0
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gan_core.explore.pretrained import PRETRAINED_DIR
+from gan_core.training.config import recipe
 
 NEEDED = ("mnist", "mnist-cgan")
 RECIPES = {"mnist": "fast", "mnist-cgan": "cgan"}  # name -> preset, trained on MNIST
@@ -28,13 +29,13 @@ def train_tiny_generators(root: Path) -> Path:
     """One epoch on 1280 MNIST images, batch 64 (20 steps) for each recipe, side by side; then each run's
     generator.keras and card.json go to <root>/pretrained/<name>, which is what pretrained-export copies (it
     also scores 2000 samples: skipped here, the explorer then shows "no quality metrics")."""
-    from gan_core import PRESETS, Run, new_run_id
+    from gan_core import Run, new_run_id
     from gan_core.server.scheduler import Scheduler
 
     scheduler = Scheduler(2)
     runs = {}
     for name, preset in RECIPES.items():
-        config = PRESETS[preset].config(dataset="mnist", epochs=1, batch_size=64, max_images=1280)
+        config = recipe(preset, dataset="mnist", epochs=1, batch_size=64, max_images=1280)
         runs[name] = Run.create(root / "runs" / new_run_id(), config, owner=f"fixture{len(runs)}")
         runs[name].start(scheduler)
     target = root / "pretrained"

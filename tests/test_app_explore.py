@@ -5,7 +5,7 @@ import streamlit as st
 from app_support import new_app
 
 from gan_core.explore.pretrained import bundled_generators
-from gan_ui.texts import TEXTS
+from gan_core.i18n import TEXTS
 
 EXPLORE = "app_pages/explore.py"
 
@@ -149,7 +149,8 @@ def test_class_names_read_alike_in_both_languages():
     for key, entry in classes.items():
         for lang, name in entry.items():
             assert name[0] == name[0].lower(), (key, lang, name)
-    assert widgets.class_label("T-shirt/top", "en") == "t-shirt/top" and widgets.class_label("Trouser", "es") == "pantalón"
+    assert widgets.class_label("T-shirt/top", "en") == "t-shirt/top"
+    assert widgets.class_label("Trouser", "es") == "pantalón"
 
 
 def test_class_morph_for_conditional_models(explorer):

@@ -9,6 +9,7 @@ import pytest
 from app_support import new_app, poll, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
 
 from gan_core import RunState, new_run_id
+from gan_core.server import housekeeping
 from gan_ui import state
 
 PAGES = ("app_pages/train.py", "app_pages/runs.py", "app_pages/data.py", "app_pages/explore.py",
@@ -84,7 +85,7 @@ def test_another_session_cannot_see_stop_or_download_a_run(sessions_dir):
         other.run()
         assert not other.exception, (params, [e.value for e in other.exception])
         b_sid = other.session_state["session_id"]
-        assert b_sid != a_sid and state.SESSION_ID_RE.fullmatch(b_sid), params
+        assert b_sid != a_sid and housekeeping.SESSION_ID_RE.fullmatch(b_sid), params
         assert other.session_state["run_ids"] == [], params
         # Every page for the first attempts; then the pages that list runs (the data and learn pages never do).
         page_text = _pages_text(other, PAGES if attempt < 3 else RUN_PAGES)

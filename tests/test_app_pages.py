@@ -16,11 +16,12 @@ import pytest
 from app_support import leftovers, new_app, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
 from PIL import Image
 
-from gan_core import PRESETS, Run, new_run_id
+from gan_core import Run, new_run_id
+from gan_core.i18n import TEXTS
 from gan_core.server import housekeeping
 from gan_core.server.scheduler import Scheduler
+from gan_core.training.config import recipe
 from gan_ui import state
-from gan_ui.texts import TEXTS
 
 PAGES = ("app_pages/train.py", "app_pages/runs.py", "app_pages/data.py", "app_pages/learn.py")
 
@@ -31,7 +32,7 @@ def _finished_runs(sessions_dir, session_id: str, learning_rates, **settings) ->
     runs = []
     for index, rate in enumerate(learning_rates):
         chosen = {"batch_size": 32, **{name: values[index] for name, values in settings.items()}}
-        config = PRESETS["fast"].config(dataset="mnist", epochs=1, max_images=64,
+        config = recipe("fast", dataset="mnist", epochs=1, max_images=64,
                                         generator_optimizer={"name": "adam", "learning_rate": rate, "beta1": 0.5},
                                         **chosen)
         run = Run.create(sessions_dir / session_id / "runs" / new_run_id(), config, owner=session_id)
@@ -156,7 +157,7 @@ def test_a_reload_shows_the_run_in_the_address_else_the_active_one(sessions_dir)
     """A session with an older run still going (here: queued) and a newer finished one."""
     session_id = uuid.uuid4().hex
     (finished,) = _finished_runs(sessions_dir, session_id, (2e-3,))
-    config = PRESETS["fast"].config(dataset="mnist", epochs=1, max_images=64, batch_size=32)
+    config = recipe("fast", dataset="mnist", epochs=1, max_images=64, batch_size=32)
     older_id = "20000101-000000-" + uuid.uuid4().hex[:12]  # made before the finished one
     active = Run.create(sessions_dir / session_id / "runs" / older_id, config, owner=session_id)
     state.registry().add(active)  # queued and never started: active, like a run waiting for its turn
@@ -290,7 +291,7 @@ def test_pressing_prepare_twice_makes_no_copy_and_a_chosen_upload_survives_a_rec
     _button(at, "Preparar el conjunto").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert list(_datasets(at)) == [dataset_id]
-    assert [i.value for i in at.info] == ["Estas fotos ya están preparadas como «mis fotos»: no se ha creado otro conjunto."]
+    assert [i.value for i in at.info] == [TEXTS["data.already"]["es"].format(name="mis fotos")]
     assert not at.success
     # The same photos at another size are another dataset; deleting one lets the same files make it again.
     at.radio(key="data.size").set_value(64).run()

@@ -8,8 +8,8 @@ import time
 from app_support import leftovers, new_app, poll, sessions_dir  # noqa: F401 - sessions_dir is a fixture
 
 from gan_core import RunState
+from gan_core.i18n import TEXTS
 from gan_ui import state
-from gan_ui.texts import TEXTS
 
 
 def _run(at):

@@ -8,8 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from gan_core import PRESETS, Dataset, GanError, Run, TrainConfig
-from gan_core.training.config import MAX_EPOCHS
+from gan_core import Dataset, GanError, Run, TrainConfig
+from gan_core.server.registry import RunRegistry
+from gan_core.training.config import MAX_EPOCHS, recipe
 
 
 def tiny_dataset(count: int = 16) -> Dataset:
@@ -18,7 +19,7 @@ def tiny_dataset(count: int = 16) -> Dataset:
 
 
 def tiny_config(**overrides) -> TrainConfig:
-    return PRESETS["fast"].config(**{"dataset": "tiny", "batch_size": 8, "epochs": 1, "clusters": 0, **overrides})
+    return recipe("fast", **{"dataset": "tiny", "batch_size": 8, "epochs": 1, "clusters": 0, **overrides})
 
 
 def both(exc: GanError) -> tuple[str, str]:
@@ -53,7 +54,7 @@ def test_an_unknown_optimizer_key_is_a_clear_error_not_a_type_error(tmp_path):
     with pytest.raises(GanError):
         TrainConfig.from_dict(data)
     with pytest.raises(GanError) as caught:
-        PRESETS["fast"].config(generator_optimizer={"nombre": "adam"})
+        recipe("fast", generator_optimizer={"nombre": "adam"})
     assert caught.value.message.key == "error.unknown_field"
     # a config file on disk with such a key: opening the run says so in words
     Run.create(tmp_path / "run", tiny_config(), dataset=tiny_dataset())
@@ -84,8 +85,8 @@ def _hold_the_only_slot(scheduler):
 
 
 def test_one_session_cannot_flood_the_queue(tmp_path):
+    from gan_core.server.registry import RunRegistry
     from gan_core.server.scheduler import Scheduler
-    from gan_ui.state import RunRegistry
 
     registry, scheduler = RunRegistry(tmp_path / "sessions"), Scheduler(1)
     finish = _hold_the_only_slot(scheduler)
@@ -123,9 +124,9 @@ def test_one_session_cannot_flood_the_queue(tmp_path):
 
 def test_the_quota_is_checked_again_while_a_run_writes(tmp_path):
     from gan_core.server import housekeeping
+    from gan_core.server.registry import RunRegistry
     from gan_core.server.scheduler import Scheduler
     from gan_core.training.run import RunState
-    from gan_ui.state import RunRegistry
 
     registry, sid = RunRegistry(tmp_path / "sessions"), "c" * 32
     folder = registry.session_dir(sid)
@@ -203,7 +204,6 @@ def test_pages_never_show_a_server_path_or_the_session_id(sessions_dir, tmp_path
     from gan_core.data.datasets import save_dataset
     from gan_core.i18n import Message
     from gan_core.server import housekeeping
-    from gan_ui import state
 
     monkeypatch.setenv("GAN_PRETRAINED_DIR", str(tmp_path / "none"))
     sid = "d" * 32
@@ -212,7 +212,7 @@ def test_pages_never_show_a_server_path_or_the_session_id(sessions_dir, tmp_path
     save_dataset(tiny_dataset(), folder / "datasets" / "0123456789abcdef.npz")
     (folder / "datasets" / "0123456789abcdef.json").write_text(
         json_module.dumps({"name": "mis fotos", "count": 16, "size": 28, "class_names": []}))
-    run = Run.create(state.RunRegistry(sessions_dir).run_dir(sid, "20260101-120000-0123456789ab"),
+    run = Run.create(RunRegistry(sessions_dir).run_dir(sid, "20260101-120000-0123456789ab"),
                      tiny_config(dataset=str(folder / "datasets" / "0123456789abcdef.npz")), tiny_dataset(), owner=sid)
     (run.directory / "generator.keras").write_bytes(small_generator_bytes())
     status = json_module.loads((run.directory / "status.json").read_text())

@@ -147,3 +147,31 @@ def test_messages_render_in_both_languages():
     assert message.text("es") == "epochs debe estar entre 1 y 10 (recibido: 0)."
     assert message.text("en") == "epochs must be between 1 and 10 (got: 0)."
     assert Message.from_dict(message.to_dict()).text("en") == message.text("en")
+
+
+def test_one_function_turns_choices_into_a_config_for_the_form_the_cli_and_links():
+    """from_choices is the one way: the CLI's options, the form's values and an exercise link's values, named alike,
+    give the same validated TrainConfig; None keeps the recipe's value; a bad or unknown choice is a GanError."""
+    from gan_core.__main__ import build_parser, choices_from_args
+    from gan_core.training.config import from_choices, recipe
+
+    args = build_parser().parse_args(["train", "--preset", "fast", "--out", "x", "--epochs", "3", "--lr", "1e-3",
+                                      "--d-lr", "5e-4", "--optimizer", "sgd", "--no-diff-augment", "--init-from", "auto"])
+    from_cli = from_choices("fast", choices_from_args(args))
+    form_values = {"epochs": 3.0, "g_name": "sgd", "d_name": "sgd", "g_lr": 1e-3, "d_lr": 5e-4, "diff_augment": "off",
+                   "init_from": "auto", "seed": None}
+    from_form = from_choices("fast", form_values)
+    assert from_cli == from_form
+    assert from_form.epochs == 3 and isinstance(from_form.epochs, int)
+    assert (from_form.generator_optimizer.name, from_form.generator_optimizer.learning_rate) == ("sgd", 1e-3)
+    assert from_form.discriminator_optimizer.learning_rate == 5e-4
+    assert from_form.diff_augment is False and from_form.init_from is None
+    fast = recipe("fast")
+    assert from_form.seed == fast.seed and from_form.generator_optimizer.beta2 == fast.generator_optimizer.beta2
+    assert from_choices("fast", {"init_from": "", "freeze_d": 2}).freeze_d == 0  # from scratch nothing is frozen
+    with pytest.raises(GanError) as unknown:
+        from_choices("fast", {"learning_rate": 1e-3})
+    assert "learning_rate" in unknown.value.text("en")
+    with pytest.raises(GanError) as bad:
+        from_choices("fast", {"g_lr": -1.0})
+    assert bad.value.text("es") == "generator.learning_rate debe estar entre 1e-08 y 10000.0 (recibido: -1.0)."

@@ -10,7 +10,9 @@ import pytest
 from gan_core import PRESETS, GanError, Run, RunState, TrainConfig
 from gan_core.explore.generators import Generator
 from gan_core.server.scheduler import Scheduler
-from gan_core.training.trainer import build_gan, load_generator_weights
+from gan_core.training.config import recipe
+from gan_core.training.run_folder import load_generator_weights
+from gan_core.training.trainer import build_gan
 
 
 def finished_run(directory, config, scheduler, timeout=300):
@@ -23,7 +25,7 @@ def finished_run(directory, config, scheduler, timeout=300):
 @pytest.mark.parametrize("preset", list(PRESETS))
 def test_every_preset_trains_50_steps_on_real_data(preset, tmp_path, scheduler):
     dataset = "cifar_animals" if preset == "rgb32" else "mnist"
-    config = PRESETS[preset].config(dataset=dataset, epochs=1, batch_size=32, max_images=32 * 50)
+    config = recipe(preset, dataset=dataset, epochs=1, batch_size=32, max_images=32 * 50)
     run = finished_run(tmp_path / "run", config, scheduler)
     snap = run.snapshot()
     assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)
@@ -48,7 +50,7 @@ def test_every_preset_trains_50_steps_on_real_data(preset, tmp_path, scheduler):
 
 @pytest.mark.parametrize("loss", ["log", "lsgan", "hinge", "wgan_gp"])
 def test_every_loss_trains_with_finite_values(loss, tmp_path, scheduler):
-    config = PRESETS["fast"].config(epochs=1, batch_size=32, max_images=32 * 12, loss=loss, d_steps=2,
+    config = recipe("fast", epochs=1, batch_size=32, max_images=32 * 12, loss=loss, d_steps=2,
                                     update="alternating")
     snap = finished_run(tmp_path / "run", config, scheduler).snapshot()
     assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)
@@ -56,7 +58,7 @@ def test_every_loss_trains_with_finite_values(loss, tmp_path, scheduler):
 
 
 def test_conditional_run_draws_one_column_per_class(tmp_path, scheduler):
-    config = PRESETS["cgan"].config(epochs=1, batch_size=32, max_images=32 * 10, grid_size=3)
+    config = recipe("cgan", epochs=1, batch_size=32, max_images=32 * 10, grid_size=3)
     run = finished_run(tmp_path / "run", config, scheduler)
     card = json.loads((run.directory / "card.json").read_text())
     assert card["num_classes"] == 10 and card["class_names"][3] == "3"
@@ -71,7 +73,7 @@ def test_conditional_run_draws_one_column_per_class(tmp_path, scheduler):
 def test_stop_mid_epoch_is_quick_and_resume_continues_metrics(tmp_path):
     scheduler = Scheduler(1)
     # 6 steps per epoch at the tutorial's batch of 256.
-    config = PRESETS["dcgan-tf"].config(epochs=3, max_images=256 * 6)
+    config = recipe("dcgan-tf", epochs=3, max_images=256 * 6)
     run = Run.create(tmp_path / "run", config)
     run.start(scheduler)
     deadline = time.time() + 240
@@ -109,7 +111,7 @@ def test_stop_mid_epoch_is_quick_and_resume_continues_metrics(tmp_path):
 
 
 def test_resume_from_a_kept_epoch_drops_later_metrics(tmp_path, scheduler):
-    config = PRESETS["fast"].config(epochs=3, batch_size=32, max_images=32 * 5, keep_checkpoints=5)
+    config = recipe("fast", epochs=3, batch_size=32, max_images=32 * 5, keep_checkpoints=5)
     run = finished_run(tmp_path / "run", config, scheduler)
     assert run.kept_epochs() == [1, 2, 3]
     run.resume_training(from_epoch=1, scheduler=scheduler)
@@ -120,7 +122,7 @@ def test_resume_from_a_kept_epoch_drops_later_metrics(tmp_path, scheduler):
 
 
 def test_pause_holds_training_and_resume_continues(tmp_path, scheduler):
-    config = PRESETS["fast"].config(epochs=2, batch_size=32, max_images=32 * 40)
+    config = recipe("fast", epochs=2, batch_size=32, max_images=32 * 40)
     run = Run.create(tmp_path / "run", config)
     run.start(scheduler)
     deadline = time.time() + 120
@@ -139,7 +141,7 @@ def test_pause_holds_training_and_resume_continues(tmp_path, scheduler):
 
 @pytest.mark.parametrize("preset, loss", [("dcgan-tf", "bce_logits"), ("mlp", "bce_logits")])
 def test_absurd_learning_rate_fails_with_a_nan_message(preset, loss, tmp_path, scheduler):
-    config = PRESETS[preset].config(epochs=1, batch_size=32, max_images=32 * 100, loss=loss)
+    config = recipe(preset, epochs=1, batch_size=32, max_images=32 * 100, loss=loss)
     config.generator_optimizer.learning_rate = 1e3
     config.discriminator_optimizer.learning_rate = 1e3
     run = finished_run(tmp_path / "run", config, scheduler, timeout=120)
@@ -155,7 +157,7 @@ def test_absurd_learning_rate_fails_with_a_nan_message(preset, loss, tmp_path, s
 
 def test_a_crash_in_the_thread_fails_the_run_keeps_the_traceback_and_frees_the_slot(tmp_path):
     scheduler = Scheduler(1)
-    config = PRESETS["fast"].config(epochs=2, batch_size=32, max_images=32 * 4, metrics_every=1)
+    config = recipe("fast", epochs=2, batch_size=32, max_images=32 * 4, metrics_every=1)
     run = Run.create(tmp_path / "run", config)
 
     def broken_quality(*_):
@@ -169,7 +171,7 @@ def test_a_crash_in_the_thread_fails_the_run_keeps_the_traceback_and_frees_the_s
     assert "ZeroDivisionError" in snap.traceback and "boom in a metric" in snap.message.text("en")
     assert not scheduler.jobs()["running"]
     # The slot is free: the next run trains.
-    other = finished_run(tmp_path / "next", PRESETS["fast"].config(epochs=1, batch_size=32, max_images=64), scheduler)
+    other = finished_run(tmp_path / "next", recipe("fast", epochs=1, batch_size=32, max_images=64), scheduler)
     assert other.snapshot().state == RunState.FINISHED
 
 
@@ -189,7 +191,7 @@ def test_a_crash_in_the_thread_fails_the_run_keeps_the_traceback_and_frees_the_s
     ({"clusters": 40, "preset": "dcgan-tf"}, "error.clusters_preset"),
 ])
 def test_bad_input_is_refused_clearly_and_leaves_nothing_behind(overrides, key, tmp_path):
-    config = TrainConfig.from_dict({**PRESETS["fast"].config().to_dict(), **overrides})
+    config = TrainConfig.from_dict({**recipe("fast").to_dict(), **overrides})
     target = tmp_path / "run"
     with pytest.raises(GanError) as caught:
         Run.create(target, config)
@@ -200,17 +202,17 @@ def test_bad_input_is_refused_clearly_and_leaves_nothing_behind(overrides, key, 
 
 
 def test_bad_optimizer_values_are_refused(tmp_path):
-    config = PRESETS["fast"].config()
+    config = recipe("fast")
     config.discriminator_optimizer.beta1 = 1.5
     with pytest.raises(GanError) as caught:
         Run.create(tmp_path / "run", config)
     assert "discriminator.beta1" in caught.value.text("en")
-    config = PRESETS["fast"].config()
+    config = recipe("fast")
     config.generator_optimizer.beta2 = 0.1
     with pytest.raises(GanError) as caught:
         Run.create(tmp_path / "run", config)
     assert "generator.beta2" in caught.value.text("en")
-    config = PRESETS["fast"].config()
+    config = recipe("fast")
     config.generator_optimizer.name = "adamw2"
     with pytest.raises(GanError):
         Run.create(tmp_path / "run2", config)
@@ -219,12 +221,12 @@ def test_bad_optimizer_values_are_refused(tmp_path):
 
 def test_conditional_preset_needs_labels(tmp_path):
     with pytest.raises(GanError) as caught:
-        Run.create(tmp_path / "run", PRESETS["cgan"].config(dataset="cifar_animals:cat"))
+        Run.create(tmp_path / "run", recipe("cgan", dataset="cifar_animals:cat"))
     assert caught.value.message.key == "error.needs_labels"
 
 
 def test_saved_generator_loads_safely_and_matches_the_checkpoint(tmp_path, scheduler):
-    config = PRESETS["dcgan-bn"].config(epochs=1, batch_size=32, max_images=32 * 10)
+    config = recipe("dcgan-bn", epochs=1, batch_size=32, max_images=32 * 10)
     run = finished_run(tmp_path / "run", config, scheduler)
     handle = Generator.load(run.directory / "generator.keras")  # safe_mode=True inside
     latents = handle.sample_latents(16, seed=3)
@@ -238,17 +240,17 @@ def test_saved_generator_loads_safely_and_matches_the_checkpoint(tmp_path, sched
 
 
 def test_diff_augment_is_on_by_default_only_for_small_data(tmp_path):
-    small = Run.create(tmp_path / "small", PRESETS["fast"].config(max_images=500))
+    small = Run.create(tmp_path / "small", recipe("fast", max_images=500))
     assert small.config.diff_augment is True
     assert json.loads((tmp_path / "small" / "config.json").read_text())["diff_augment"] is True
-    full = Run.create(tmp_path / "full", PRESETS["fast"].config())
+    full = Run.create(tmp_path / "full", recipe("fast"))
     assert full.config.diff_augment is False
-    chosen = Run.create(tmp_path / "chosen", PRESETS["fast"].config(max_images=500, diff_augment=False))
+    chosen = Run.create(tmp_path / "chosen", recipe("fast", max_images=500, diff_augment=False))
     assert chosen.config.diff_augment is False
 
 
 def test_moving_average_generator_is_what_gets_shown_and_saved(tmp_path, scheduler):
-    config = PRESETS["fast"].config(epochs=1, batch_size=32, max_images=32 * 10, ema_decay=0.9)
+    config = recipe("fast", epochs=1, batch_size=32, max_images=32 * 10, ema_decay=0.9)
     run = finished_run(tmp_path / "run", config, scheduler)
     handle = Generator.load(run.directory / "generator.keras")
     with np.load(run.directory / "checkpoints" / "last.npz") as data:
@@ -261,7 +263,7 @@ def test_moving_average_generator_is_what_gets_shown_and_saved(tmp_path, schedul
 
 def test_short_epochs_cut_an_endless_stream_and_the_recipe_reaches_the_optimizers(tmp_path, scheduler):
     # 100 images make one batch of 64 per pass; epochs of 3 batches keep drawing from a reshuffled stream.
-    config = PRESETS["fast"].config(epochs=2, max_images=100, steps_per_epoch=3, keep_checkpoints=0)
+    config = recipe("fast", epochs=2, max_images=100, steps_per_epoch=3, keep_checkpoints=0)
     run = finished_run(tmp_path / "run", config, scheduler)
     snap = run.snapshot()
     assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)
@@ -287,7 +289,7 @@ def test_finished_runs_leave_no_traced_step_behind(tmp_path, scheduler):
         custom = sum(name.startswith("CustomGradient") for name in tf_ops._gradient_registry.list())
         return custom, sum(type(o).__name__ == "FuncGraph" for o in gc.get_objects())
 
-    config = PRESETS["fast"].config(epochs=1, batch_size=32, max_images=32 * 3, keep_checkpoints=0)
+    config = recipe("fast", epochs=1, batch_size=32, max_images=32 * 3, keep_checkpoints=0)
     finished_run(tmp_path / "first", config, scheduler)  # one-off traces outside any run happen here
     custom_before, graphs_before = leftovers()
     for index in range(2):
@@ -301,9 +303,9 @@ def test_finished_runs_leave_no_traced_step_behind(tmp_path, scheduler):
 @pytest.mark.parametrize("loss", ["bce_logits", "wgan_gp"])
 def test_simultaneous_update_does_one_generator_pass_and_trains(loss, tmp_path, scheduler):
     # tutorial 001's update: G and D from one pass; dcgan-tf uses it, other recipes can ask for it
-    assert PRESETS["dcgan-tf"].config().update == "simultaneous"
-    assert PRESETS["fast"].config().update == "simultaneous" and PRESETS["dcgan-bn"].config().update == "alternating"
-    config = PRESETS["fast"].config(epochs=1, batch_size=32, max_images=32 * 12, loss=loss, update="simultaneous")
+    assert recipe("dcgan-tf").update == "simultaneous"
+    assert recipe("fast").update == "simultaneous" and recipe("dcgan-bn").update == "alternating"
+    config = recipe("fast", epochs=1, batch_size=32, max_images=32 * 12, loss=loss, update="simultaneous")
     run = finished_run(tmp_path / "run", config, scheduler)
     snap = run.snapshot()
     assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)
@@ -406,7 +408,7 @@ def test_self_conditioned_run_trains_on_groups_and_saves_an_unconditional_genera
 
     from gan_core.explore import clusters
 
-    config = PRESETS["fast"].config(epochs=2, batch_size=32, max_images=32 * 20, clusters=8)
+    config = recipe("fast", epochs=2, batch_size=32, max_images=32 * 20, clusters=8)
     run = finished_run(tmp_path / "run", config, scheduler)
     snap = run.snapshot()
     assert snap.state == RunState.FINISHED, (snap.message, snap.traceback)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from app_support import new_app, sessions_dir  # noqa: F401 - sessions_dir is a fixture
 
-from gan_core import PRESETS, RunState
+from gan_core import RunState
+from gan_core.training.config import recipe
 from gan_ui import charts, live, state
 
 
@@ -33,7 +34,7 @@ def count_work(monkeypatch):
 def test_an_unchanged_run_is_drawn_again_without_building_charts_or_reading_images(sessions_dir, monkeypatch):
     at = new_app().run()
     sid = at.session_state["session_id"]
-    config = PRESETS["fast"].config(epochs=2, batch_size=32, max_images=96, clusters=0)
+    config = recipe("fast", epochs=2, batch_size=32, max_images=96, clusters=0)
     run = state.registry().start_run(sid, config)
     assert run.wait(180) and run.snapshot().state == RunState.FINISHED
     at.session_state["run_ids"] = [run.run_id]

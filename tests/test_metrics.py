@@ -5,9 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from gan_core import Run, get_preset, load_dataset
+from gan_core import Run, load_dataset
 from gan_core.explore import metrics
 from gan_core.explore.generators import check_keras_archive
+from gan_core.training.config import recipe
 
 SAMPLES = metrics.DEFAULT_SAMPLES
 
@@ -132,7 +133,7 @@ def test_describe_puts_references_beside_every_number(mnist):
 
 
 def test_a_run_records_quality_every_epoch(tmp_path, scheduler, mnist):
-    config = get_preset("fast").config(dataset="mnist", epochs=2, max_images=1024, metrics_every=1,
+    config = recipe("fast", dataset="mnist", epochs=2, max_images=1024, metrics_every=1,
                                        keep_checkpoints=0)
     run = Run.create(tmp_path / "run", config, dataset=mnist)
     run.start(scheduler)

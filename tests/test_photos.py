@@ -15,6 +15,7 @@ from gan_core.data.datasets import load_dataset
 from gan_core.explore.memorisation import nearest_training_images
 from gan_core.explore.pretrained import pretrained_dir
 from gan_core.training import transfer
+from gan_core.training.config import recipe
 from gan_core.training.trainer import build_gan
 
 BIRDS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "birds"
@@ -40,13 +41,13 @@ def test_fast_rgb_generator_upsamples_instead_of_transposed_convolutions():
         discriminator = PRESETS["fast-rgb"].build_discriminator(shape)
         weighted = [layer for layer in discriminator.layers if layer.weights]
         assert weighted and all(type(layer).__name__ == "SpectralNormalization" for layer in weighted)
-    recipe = PRESETS["fast-rgb"].config()
-    assert (recipe.loss, recipe.ema_decay, recipe.diff_augment) == ("hinge", 0.999, None)
+    fast_rgb = recipe("fast-rgb")
+    assert (fast_rgb.loss, fast_rgb.ema_decay, fast_rgb.diff_augment) == ("hinge", 0.999, None)
 
 
 def test_a_photo_folder_run_starts_from_the_bundled_animals_and_trains(tmp_path, scheduler):
     """--init-from auto on a folder: the bundled animals' G and D, folded to the class the birds look like."""
-    config = PRESETS["fast-rgb"].config(dataset=str(BIRDS), epochs=1, steps_per_epoch=3, batch_size=32,
+    config = recipe("fast-rgb", dataset=str(BIRDS), epochs=1, steps_per_epoch=3, batch_size=32,
                                         max_images=128)
     run = finished(tmp_path / "run", config, scheduler)
     assert run.config.init_from == BASE and run.config.diff_augment is True  # both decided for a small folder
@@ -58,7 +59,7 @@ def test_a_photo_folder_run_starts_from_the_bundled_animals_and_trains(tmp_path,
     assert all(math.isfinite(v) for v in run.snapshot().steps["g_loss"])
     assert (run.directory / transfer.NETWORKS_FILE).is_file()  # it can seed another run in turn
     # The built-in datasets start from scratch unless asked.
-    scratch = PRESETS["fast-rgb-cgan"].config(dataset="cifar_animals", epochs=1)
+    scratch = recipe("fast-rgb-cgan", dataset="cifar_animals", epochs=1)
     assert transfer.resolve(scratch.init_from, "fast-rgb-cgan", load_dataset("cifar_animals"), 128, builtin=True) == ""
 
 
@@ -67,12 +68,12 @@ def test_a_conditional_source_folded_to_one_class_draws_what_it_drew_for_that_cl
     generator gives when asked for birds (inference mode): the fold loses nothing."""
     folder = pretrained_dir() / "cifar-animals"
     card = transfer.source_card(folder)
-    source_config = PRESETS[card["preset"]].config(**{k: v for k, v in card["config"].items() if k != "preset"})
+    source_config = recipe(card["preset"], **{k: v for k, v in card["config"].items() if k != "preset"})
     conditional = build_gan(source_config, (32, 32, 3), card["num_classes"])
     with np.load(folder / transfer.NETWORKS_FILE) as data:
         for variable in conditional.generator.weights:
             variable.assign(data[f"generator/{variable.path}"])
-    target = build_gan(PRESETS["fast-rgb"].config(), (32, 32, 3), 0)
+    target = build_gan(recipe("fast-rgb"), (32, 32, 3), 0)
     birds = load_dataset(str(BIRDS)).images[:200]
     info = transfer.initialise(target, BASE, birds)
     bird = card["class_names"].index("bird")
@@ -86,7 +87,7 @@ def test_a_conditional_source_folded_to_one_class_draws_what_it_drew_for_that_cl
 
 
 def test_freeze_d_keeps_the_first_layers_and_bad_sources_are_refused(tmp_path, scheduler):
-    config = PRESETS["fast-rgb"].config(dataset=str(BIRDS), epochs=1, steps_per_epoch=3, batch_size=32,
+    config = recipe("fast-rgb", dataset=str(BIRDS), epochs=1, steps_per_epoch=3, batch_size=32,
                                         max_images=96, init_from=BASE, freeze_d=2)
     run = finished(tmp_path / "run", config, scheduler)
     with np.load(pretrained_dir() / "cifar-animals" / transfer.NETWORKS_FILE) as source, \
@@ -99,7 +100,7 @@ def test_freeze_d_keeps_the_first_layers_and_bad_sources_are_refused(tmp_path, s
     for overrides, key in (({"init_from": "pretrained/nope"}, "error.init_from_missing"),
                            ({"init_from": BASE, "image_size": 64}, "error.init_from_incompatible"),
                            ({"init_from": "", "freeze_d": 1}, "error.freeze_without_init")):
-        bad = PRESETS["fast-rgb"].config(dataset=str(BIRDS), **overrides)
+        bad = recipe("fast-rgb", dataset=str(BIRDS), **overrides)
         with pytest.raises(GanError) as caught:
             Run.create(tmp_path / key, bad)
         assert caught.value.message.key == key
@@ -108,7 +109,7 @@ def test_freeze_d_keeps_the_first_layers_and_bad_sources_are_refused(tmp_path, s
 
 
 def test_a_time_budget_ends_the_run_finished_after_its_epoch(tmp_path, scheduler):
-    config = PRESETS["fast-rgb"].config(dataset=str(BIRDS), epochs=50, steps_per_epoch=2, batch_size=32,
+    config = recipe("fast-rgb", dataset=str(BIRDS), epochs=50, steps_per_epoch=2, batch_size=32,
                                         max_images=64, init_from="", max_minutes=0.001)
     run = finished(tmp_path / "run", config, scheduler)
     snap = run.snapshot()
@@ -134,7 +135,7 @@ def test_pretrained_export_of_a_kept_epoch_writes_a_transfer_source(tmp_path, sc
     """`pretrained-export RUN TARGET --epoch N`: the generator, G and D by name, and a card, from a kept epoch."""
     from gan_core.__main__ import main
 
-    config = PRESETS["fast-rgb"].config(dataset=str(BIRDS), epochs=2, steps_per_epoch=2, batch_size=32,
+    config = recipe("fast-rgb", dataset=str(BIRDS), epochs=2, steps_per_epoch=2, batch_size=32,
                                         max_images=64, init_from="")
     run = finished(tmp_path / "run", config, scheduler)
     assert main(["pretrained-export", str(run.directory), str(tmp_path / "bundle"), "--epoch", "1"]) == 0

@@ -10,6 +10,7 @@ import pytest
 from app_support import leftovers, new_app, poll, sessions_dir, wait_until  # noqa: F401 - sessions_dir is a fixture
 
 from gan_core import GanError, RunState
+from gan_core.i18n import TEXTS
 from gan_core.playground import (
     EXAMPLES,
     MAX_CSV_BYTES,
@@ -23,7 +24,6 @@ from gan_core.playground import (
     sample_distribution,
 )
 from gan_core.server.scheduler import Scheduler
-from gan_ui.texts import TEXTS
 
 RING_MODES = 0.6 * np.stack([np.cos(2 * np.pi * np.arange(8) / 8), np.sin(2 * np.pi * np.arange(8) / 8)], axis=1)
 
@@ -207,7 +207,8 @@ def test_page_chooses_data_changes_a_learning_rate_mid_run_steps_only_d_and_runs
     at.select_slider(key="pg.d_lr").set_value(0.01).run()
     poll(at, lambda at: any(name == "d_lr" for name, _, _ in _playground(at).view().applied), timeout=30,
          interval=0.3)
-    assert any(c.value.startswith(TEXTS["pg.d_lr"]["es"] + " = 0.01") for c in at.caption), [c.value for c in at.caption]
+    captions = [c.value for c in at.caption]
+    assert any(caption.startswith(TEXTS["pg.d_lr"]["es"] + " = 0.01") for caption in captions), captions
     assert float(_playground(at)._experiment.gan.d_optimizer.learning_rate) == pytest.approx(0.01)
     (_, _, applied_at), = _playground(at).view().applied
     assert applied_at > 3  # mid-run: the experiment kept its steps and weights
@@ -269,3 +270,144 @@ def test_points_drawn_on_the_canvas_become_the_data():
         assert nearest.max() < 0.12  # every real point is a drawn one, blurred a little
     finally:
         playground.close()
+
+
+# --- saving and loading an experiment ---------------------------------------------------------------------------
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _weights(playground) -> list:
+    return [w.copy() for w in playground._experiment.gan.generator.get_weights()
+            + playground._experiment.gan.discriminator.get_weights()]
+
+
+@pytest.fixture
+def deferred_downloads(monkeypatch):
+    """The callables Streamlit registers for deferred download buttons (it calls them on the click), by file name."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    found = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        found[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return found
+
+
+def test_the_download_is_a_zip_of_g_d_and_a_card_and_uploading_it_restores_the_experiment(sessions_dir,
+                                                                                           deferred_downloads):
+    import json
+
+    from gan_core.playground_files import MEMBERS
+    from gan_ui.playground_view import SAVE_NAME
+
+    at = _open()
+    poll(at, lambda at: not _playground(at).view().building, timeout=60, interval=0.3)
+    at.selectbox(key="pg.data").set_value("gaussians").run()
+    poll(at, lambda at: not _playground(at).view().building, timeout=60, interval=0.3)
+    for expected in (1, 2, 3):  # real steps
+        at.button(key="pg.step").click().run()
+        poll(at, lambda at, expected=expected: _playground(at).view().step == expected, timeout=30, interval=0.2)
+    at.select_slider(key="pg.d_lr").set_value(0.01).run()  # paused: pending, and saved as the setting to go on with
+    saved_from = _playground(at)
+    assert [b for b in at.get("download_button") if b.proto.label == TEXTS["pg.download"]["es"]
+            and b.proto.deferred_file_id], "the download button is there, its zip made on the click"
+    data = deferred_downloads[SAVE_NAME]()  # what the click downloads
+    members = _members(data)
+    assert sorted(members) == sorted(MEMBERS)
+    card = json.loads(members["card.json"])
+    assert card["step"] == 3 and card["config"]["data"] == "gaussians" and card["config"]["d_lr"] == 0.01
+    assert card["generator"]["hidden_layers"] == 2 and card["config"]["loss"] == "bce_logits"
+    weights = _weights(saved_from)
+    saved_from.close()
+
+    other = _open("en")  # another browser: a fresh playground on the defaults
+    poll(other, lambda at: not _playground(at).view().building, timeout=60, interval=0.3)
+    other.file_uploader(key="pg.load").set_value((SAVE_NAME, data, "application/zip")).run()
+    assert not other.exception, [e.value for e in other.exception]
+    poll(other, lambda at: not _playground(at).view().building, timeout=60, interval=0.3)
+    restored = _playground(other)
+    assert restored.view().step == 3 and restored.config.data == "gaussians" and restored.config.d_lr == 0.01
+    assert all(np.array_equal(a, b) for a, b in zip(weights, _weights(restored)))
+    assert other.select_slider(key="pg.d_lr").value == 0.01 and other.selectbox(key="pg.data").value == "gaussians"
+    assert any(TEXTS["pg.loaded"]["en"].split("{")[0] in s.value for s in other.success)
+    other.button(key="pg.step").click().run()  # and it goes on training from there
+    poll(other, lambda at: _playground(at).view().step == 4, timeout=30, interval=0.2)
+    assert not list(sessions_dir.rglob("*.keras")), "no scratch file left behind"
+    restored.close()
+
+
+def _hostile_experiments(valid: bytes) -> dict[str, bytes]:
+    """Saved experiments gone wrong, each with the message key it must get."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    import keras
+
+    members = _members(valid)
+    card = json.loads(members["card.json"])
+    wider = dict(card, config=dict(card["config"], g_width=64))  # the card no longer fits the files
+    lambda_model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 2), keras.layers.Dense(2)])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lambda.keras"
+        lambda_model.save(path)
+        code = path.read_bytes()
+    return {
+        "playground.saved_not_zip": b"PK\x03\x04 this is not a zip at all" * 10,
+        "playground.saved_members": _zip({**members, "../escape.py": b"import os"}),
+        "playground.saved_card": _zip({**members, "card.json": b'{"format": "something-else"}'}),
+        "error.upload_bomb": _zip({**members, "card.json": b" " * 3_000_000}),
+        "error.model_file": _zip({**members, "generator.keras": code}),
+        "playground.saved_mismatch": _zip({**members, "card.json": json.dumps(wider).encode()}),
+    }
+
+
+def test_a_hostile_or_corrupt_saved_experiment_gets_a_clear_message_in_both_languages_and_changes_nothing(
+        sessions_dir, deferred_downloads):
+    from gan_core.playground_files import read_experiment
+    from gan_ui.playground_view import SAVE_NAME
+
+    at = _open()
+    poll(at, lambda at: not _playground(at).view().building, timeout=60, interval=0.3)
+    at.button(key="pg.step").click().run()
+    poll(at, lambda at: _playground(at).view().step == 1, timeout=30, interval=0.2)
+    playground = _playground(at)
+    hostile = _hostile_experiments(deferred_downloads[SAVE_NAME]())
+    for key, data in hostile.items():  # the engine: each refusal is its own message, in both languages
+        with pytest.raises(GanError) as caught:
+            read_experiment(data, sessions_dir / "engine-check")
+        assert caught.value.message.key == key, (key, caught.value.message)
+        assert caught.value.text("es") != caught.value.text("en") and "{" not in caught.value.text("es")
+    config, weights = playground.config, _weights(playground)
+    for lang, key in (("es", "error.model_file"), ("es", "playground.saved_members"),
+                      ("en", "playground.saved_mismatch"), ("en", "playground.saved_not_zip")):
+        at.session_state["lang"] = lang  # the sidebar's language selector
+        at.file_uploader(key="pg.load").set_value(("hostile.zip", hostile[key], "application/zip")).run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown = " ".join(e.value for e in at.error)
+        assert TEXTS[key][lang].split("{")[0].strip() in shown, (lang, key, shown)
+        assert _playground(at) is playground and playground.config == config and playground.view().step == 1
+        assert all(np.array_equal(a, b) for a, b in zip(weights, _weights(playground)))
+    assert not list(sessions_dir.rglob("*.keras")), "no scratch file left behind"
+    playground.close()

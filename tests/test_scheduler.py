@@ -3,8 +3,9 @@
 import threading
 import time
 
-from gan_core import PRESETS, Run, RunState
+from gan_core import Run, RunState
 from gan_core.server.scheduler import Scheduler
+from gan_core.training.config import recipe
 
 
 class Job(threading.Thread):
@@ -82,7 +83,7 @@ def test_a_queued_job_can_be_cancelled():
 
 def test_real_runs_queue_show_their_position_and_cancel(tmp_path):
     scheduler = Scheduler(1)
-    config = PRESETS["fast"].config(epochs=1, batch_size=32, max_images=32 * 60)
+    config = recipe("fast", epochs=1, batch_size=32, max_images=32 * 60)
     first = Run.create(tmp_path / "first", config, owner="ana")
     second = Run.create(tmp_path / "second", config, owner="bea")
     third = Run.create(tmp_path / "third", config, owner="carla")
@@ -198,7 +199,7 @@ def test_the_expected_wait_adds_up_the_turns_ahead():
 
 
 def fair_config(epochs=3, steps=6):
-    return PRESETS["fast"].config(epochs=epochs, batch_size=32, max_images=32 * steps, clusters=0)
+    return recipe("fast", epochs=epochs, batch_size=32, max_images=32 * steps, clusters=0)
 
 
 def steps_on_disk(run):

@@ -138,6 +138,11 @@ def to_pil(array: np.ndarray, scale: int = 1) -> Image.Image:
     return img
 
 
+def grid_scale(side: int) -> int:
+    """How much a grid of `side`-pixel images is enlarged for people: 2 for 32 px or less, else 1."""
+    return 2 if side <= 32 else 1
+
+
 def save_png(array: np.ndarray, path: Path, scale: int = 1) -> None:
     """Write atomically, so a reader never sees half a file."""
     path = Path(path)

@@ -138,7 +138,7 @@ def save_model_upload(file_name: str, data: bytes, session_dir: Path, quota_byte
     from ..server import housekeeping
 
     if not str(file_name).lower().endswith(".keras"):
-        raise GanError("error.model_file", reason="solo se aceptan archivos .keras / only .keras files are accepted")
+        raise GanError("error.model_file.not_keras")
     if len(data) > MAX_MODEL_UPLOAD_BYTES:
         raise GanError("error.model_file", reason=f"> {MAX_MODEL_UPLOAD_BYTES // 1_000_000} MB")
     folder = Path(session_dir) / "models"

@@ -77,26 +77,17 @@ class Generator:
     @classmethod
     def load(cls, path) -> "Generator":
         """Check the archive, load it with safe_mode=True, check its shapes, and read its card if present."""
-        import keras
-
         from ..training.presets import SUPPORTED_SHAPES
 
         path = Path(path)
         check_keras_archive(path)
-        try:
-            model = keras.saving.load_model(path, safe_mode=True, compile=False)
-        except GanError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any failure to load is the file's fault
-            detail = str(exc).replace(str(path.resolve().parent), "").replace(str(path.parent), "")  # no server paths
-            raise GanError("error.model_file", reason=f"{type(exc).__name__}: {detail[:200]}") from None
+        model = _safe_load(path)
         inputs = _inputs(model)
         if len(inputs) not in (1, 2) or len(inputs[0].shape) != 2:
-            raise GanError("error.model_file",
-                           reason="la entrada debe ser (lote, latente) / input must be (batch, latent)")
+            raise GanError("error.model_file.input_shape")
         shape = tuple(int(d) for d in model.outputs[0].shape[1:])
         if shape not in SUPPORTED_SHAPES:
-            raise GanError("error.model_file", reason=f"salida {shape} no soportada / unsupported output {shape}")
+            raise GanError("error.model_file.unsupported_output", shape=str(shape))
         card = {}
         card_path = path.with_name("card.json")
         if card_path.is_file() and card_path.stat().st_size < 1_000_000:
@@ -106,7 +97,7 @@ class Generator:
                 card = {}
         generator = cls(model, card, name=path.parent.name if path.name == "generator.keras" else path.stem)
         if len(inputs) == 2 and generator.num_classes <= 0:
-            raise GanError("error.model_file", reason="modelo condicional sin número de clases / conditional model without class count")
+            raise GanError("error.model_file.conditional_classes")
         return generator
 
     @property
@@ -213,31 +204,31 @@ def check_keras_archive(path: Path) -> dict:
     """Inspect a .keras file without loading it: members, sizes and every class name. Returns its config."""
     path = Path(path)
     if path.suffix != ".keras":
-        raise GanError("error.model_file", reason="solo se aceptan archivos .keras / only .keras files are accepted")
+        raise GanError("error.model_file.not_keras")
     if path.stat().st_size > MAX_MODEL_BYTES:
         raise GanError("error.model_file", reason=f"> {MAX_MODEL_BYTES // 1_000_000} MB")
     if not zipfile.is_zipfile(path):
-        raise GanError("error.model_file", reason="no es un archivo .keras (zip) / not a .keras (zip) file")
+        raise GanError("error.model_file.not_zip")
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
         unexpected = names - ALLOWED_MEMBERS
         if unexpected or "config.json" not in names or "model.weights.h5" not in names:
-            raise GanError("error.model_file", reason=f"contenido inesperado / unexpected members: {sorted(unexpected)[:5]}")
+            raise GanError("error.model_file.unexpected_members", members=str(sorted(unexpected)[:5]))
         if sum(info.file_size for info in infos) > MAX_MODEL_BYTES * 2:
-            raise GanError("error.model_file", reason="demasiado grande al descomprimir / too large when unpacked")
+            raise GanError("error.model_file.unpacked_too_large")
         config_info = archive.getinfo("config.json")
         if config_info.file_size > MAX_CONFIG_BYTES:
             raise GanError("error.model_file", reason="config.json > 2 MB")
         try:
             config = json.loads(archive.read("config.json"))
         except (ValueError, UnicodeDecodeError):
-            raise GanError("error.model_file", reason="config.json ilegible / unreadable") from None
+            raise GanError("error.model_file.config_unreadable") from None
     for class_name, module in _class_names(config):
         if class_name == "Lambda" or class_name not in ALLOWED_CLASSES:
-            raise GanError("error.model_file", reason=f"capa no permitida (puede contener código) / layer not allowed (may carry code): {class_name}")
+            raise GanError("error.model_file.layer_not_allowed", layer=class_name)
         if module is not None and not str(module).startswith("keras"):
-            raise GanError("error.model_file", reason=f"módulo no permitido / module not allowed: {module}")
+            raise GanError("error.model_file.module_not_allowed", module=str(module))
     params, values = estimate_size(config)
     if params > MAX_GENERATOR_PARAMS:
         raise GanError("error.model_too_big", params=f"{params:,}", limit=f"{MAX_GENERATOR_PARAMS:,}")
@@ -339,10 +330,13 @@ def check_built_size(model) -> None:
                 raise GanError("error.model_too_big_layer", values=f"{values:,}", limit=f"{MAX_LAYER_VALUES:,}")
 
 
-def check_in_child(path: Path) -> dict:
+def check_in_child(path: Path, widths: tuple[int, int] | None = None, others: tuple = ()) -> dict:
     """Build the model in `path` and run it on a batch, in a fresh Python process limited to
-    CHECK_ADDRESS_SPACE_BYTES of memory and CHECK_SECONDS. Returns what the child measured ({"params", "peak_mb"});
-    raises GanError when it did not fit, took too long or failed the checks."""
+    CHECK_ADDRESS_SPACE_BYTES of memory and CHECK_SECONDS. A generator by default; with `widths` (inputs, outputs),
+    a plain model from vectors to vectors (the 2-D playground's MLPs), which must take and give those widths, and
+    `others` more such (path, widths) pairs checked by the same child, one after the other (one TensorFlow start).
+    Returns what the child measured ({"params", "peak_mb"}); raises GanError when it did not fit, took too long or
+    failed the checks."""
     project = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(project), "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "",
            # few threads and malloc arenas: each reserves address space that would count against the limit
@@ -351,7 +345,10 @@ def check_in_child(path: Path) -> dict:
            "GAN_CHECK_ADDRESS_SPACE": str(CHECK_ADDRESS_SPACE_BYTES)}
     limit_mb = CHECK_ADDRESS_SPACE_BYTES // 1_000_000
     try:
-        done = subprocess.run([sys.executable, "-m", "gan_core.explore.generators", str(path)], cwd=project, env=env,
+        command = [sys.executable, "-m", "gan_core.explore.generators", str(path)] + [str(w) for w in widths or ()]
+        for other, other_widths in others:
+            command += [str(other)] + [str(w) for w in other_widths]
+        done = subprocess.run(command, cwd=project, env=env,
                               capture_output=True, text=True, timeout=CHECK_SECONDS)
     except subprocess.TimeoutExpired:
         raise GanError("error.model_check_timeout", seconds=round(CHECK_SECONDS)) from None
@@ -367,7 +364,7 @@ def check_in_child(path: Path) -> dict:
     raise GanError("error.model_file", reason=f"exit {done.returncode}")
 
 
-def _check_main(path: str) -> None:
+def _check_main(path: str, widths: list[str]) -> None:
     """The child's side of check_in_child: limits first, then TensorFlow, the model and one batch."""
     import resource
 
@@ -375,12 +372,22 @@ def _check_main(path: str) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     report: dict
     try:
-        generator = Generator.load(path)
-        check_built_size(generator.model)
-        images = generator.generate(generator.sample_latents(CHECK_BATCH, 0))  # a conditional one draws class 0
-        if tuple(images.shape[1:]) != generator.image_shape:
-            raise GanError("error.model_file", reason=f"salida / output {tuple(images.shape[1:])}")
-        report = {"ok": True, "params": int(generator.model.count_params())}
+        if widths:  # path, inputs, outputs, then more such triples
+            items, params = [path, *widths], 0
+            for index in range(0, len(items), 3):
+                inputs, outputs = int(items[index + 1]), int(items[index + 2])
+                model = load_vector_model(Path(items[index]), inputs, outputs)
+                check_built_size(model)
+                model(np.zeros((CHECK_BATCH, inputs), np.float32), training=False)
+                params += int(model.count_params())
+        else:
+            generator = Generator.load(Path(path))
+            check_built_size(generator.model)
+            images = generator.generate(generator.sample_latents(CHECK_BATCH, 0))  # a conditional one draws class 0
+            if tuple(images.shape[1:]) != generator.image_shape:
+                raise GanError("error.model_file.output_mismatch", shape=str(tuple(images.shape[1:])))
+            params = int(generator.model.count_params())
+        report = {"ok": True, "params": params}
     except GanError as exc:
         report = {"error": {"key": exc.message.key, **exc.message.params}}
     except MemoryError:
@@ -414,6 +421,31 @@ def _class_names(node):
         yield str(found["class_name"]), found.get("module")
 
 
+def load_vector_model(path: Path, inputs: int, outputs: int):
+    """A model from (batch, inputs) to (batch, outputs) (the 2-D playground's G and D): the archive checked, loaded
+    with safe_mode=True and compile=False, its widths checked."""
+    path = Path(path)
+    check_keras_archive(path)
+    model = _safe_load(path)
+    model_inputs = model.inputs if isinstance(model.inputs, list) else [model.inputs]
+    found = (tuple(model_inputs[0].shape[1:]) if len(model_inputs) == 1 else None,
+             tuple(model.outputs[0].shape[1:]) if len(model.outputs) == 1 else None)
+    if found != ((inputs,), (outputs,)):
+        raise GanError("error.model_file.vector_shape", found=str(found), expected=str(((inputs,), (outputs,))))
+    return model
+
+
+def _safe_load(path: Path):
+    """keras.saving.load_model with safe_mode=True and compile=False; any failure is the file's, said without paths."""
+    import keras
+
+    try:
+        return keras.saving.load_model(path, safe_mode=True, compile=False)
+    except Exception as exc:  # noqa: BLE001 - any failure to load is the file's fault
+        detail = str(exc).replace(str(path.resolve().parent), "").replace(str(path.parent), "")  # no server paths
+        raise GanError("error.model_file", reason=f"{type(exc).__name__}: {detail[:200]}") from None
+
+
 def _embedding_classes(model) -> int:
     for layer in model.layers:
         if type(layer).__name__ == "Embedding":
@@ -428,4 +460,4 @@ def _json_default(value):
 
 
 if __name__ == "__main__":
-    _check_main(sys.argv[1])
+    _check_main(sys.argv[1], sys.argv[2:])

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..i18n import TEXTS, tr
+from ..i18n import tr
 
 CLASSIFIER_DIR = Path(__file__).resolve().parent / "classifiers"
 CLASSIFIER_DATASETS = ("mnist", "fashion_mnist", "cifar_animals")
@@ -265,49 +265,6 @@ def meets_bar(scores: dict, bar: dict | None = None) -> bool:
     """True when every number in `bar` (default: BAR) is reached."""
     return all(scores.get(name, -1.0) >= value for name, value in (bar or BAR).items())
 
-
-# --- words -------------------------------------------------------------------------------------
-
-TEXTS.update({
-    "quality.fd": {"es": "Distancia de Fréchet (rasgos del clasificador)", "en": "Fréchet distance (classifier features)"},
-    "quality.recognised": {"es": "Reconocidas con confianza ≥ 90 %", "en": "Recognised with confidence ≥ 90%"},
-    "quality.coverage": {"es": "Cobertura de clases", "en": "Class coverage"},
-    "quality.class_accuracy": {"es": "Clase pedida = clase reconocida", "en": "Asked-for class = recognised class"},
-    "quality.line": {
-        "es": "{name}: {value} (imágenes reales: {real}; ruido: {noise})",
-        "en": "{name}: {value} (real images: {real}; noise: {noise})",
-    },
-    "quality.help.fd": {
-        "es": "Cuánto se parecen, en conjunto, los rasgos que el clasificador ve en las imágenes generadas a los de "
-              "las imágenes reales de prueba. Más bajo es mejor; compárela con la de imágenes reales y la del ruido.",
-        "en": "How closely the features the classifier sees in the generated images match those of the real test "
-              "images, as a whole. Lower is better; compare it with the real images' and the noise's.",
-    },
-    "quality.help.recognised": {
-        "es": "Proporción de imágenes que el clasificador asigna a una clase con al menos un 90 % de confianza.",
-        "en": "Share of images the classifier puts in one class with at least 90% confidence.",
-    },
-    "quality.help.coverage": {
-        "es": "1 si el generador produce todas las clases por igual; 0 si todas sus imágenes son de una sola clase "
-              "(colapso de modo).",
-        "en": "1 when the generator produces every class equally often; 0 when all its images are one class "
-              "(mode collapse).",
-    },
-    "quality.help.class_accuracy": {
-        "es": "Proporción de imágenes en las que el clasificador reconoce la clase que se pidió al generador.",
-        "en": "Share of images in which the classifier recognises the class the generator was asked for.",
-    },
-    "quality.bar_met": {
-        "es": "Imágenes reconocibles: se alcanzó el listón ({recognised} reconocidas, cobertura {coverage}).",
-        "en": "Recognisable images: the bar is reached ({recognised} recognised, coverage {coverage}).",
-    },
-    "quality.bar_not_met": {
-        "es": "Aún no se alcanza el listón: hacen falta ≥ 90 % reconocidas y cobertura ≥ 0,95 "
-              "(ahora {recognised} y {coverage}).",
-        "en": "The bar is not reached yet: it takes ≥ 90% recognised and coverage ≥ 0.95 "
-              "(now {recognised} and {coverage}).",
-    },
-})
 
 QUALITY_FIELDS = ("fd", "recognised", "coverage", "class_accuracy")
 

@@ -1,6 +1,6 @@
 """Training on a Ray cluster (GAN_CLUSTER): each run is a named Ray actor that trains into the shared run folder.
 
-The app keeps deciding who trains (gan_core.server.scheduler: slots = the cluster's capacity, fair turns); Ray decides
+The app keeps deciding who trains (gan_core.scheduler: slots = the cluster's capacity, fair turns); Ray decides
 where. A run's driver thread in the app asks the scheduler for a slot, starts the actor, and polls it: the live
 counters and new step records come back in each poll (small), everything else (metrics.jsonl, grids,
 checkpoints, generator.keras) the actor writes into the run's folder, which every machine sees at the same path
@@ -9,7 +9,6 @@ checkpoints, generator.keras) the actor writes into the run's folder, which ever
 
 from __future__ import annotations
 
-import bisect
 import os
 import socket
 import threading
@@ -36,9 +35,38 @@ def enabled() -> bool:
     return address() is not None
 
 
+_app_scheduler = None
+
+
+def app_scheduler():
+    """The queue of this process's runs: with GAN_CLUSTER, one over the cluster's whole capacity whose jobs train
+    there (Ray places them, the app decides who trains: fair turns included); else the server's own
+    (gan_core.server.scheduler.default_scheduler)."""
+    from . import scheduler as queue
+
+    global _app_scheduler
+    if not enabled():
+        return queue.default_scheduler()
+    with _connect_lock:
+        if _app_scheduler is None:
+            seconds, epochs = queue.default_turn()
+            _app_scheduler = queue.Scheduler(capacity(), turn_seconds=seconds, turn_epochs=epochs, drive=drive)
+        return _app_scheduler
+
+
 def connect():
     """ray, initialised once per process against GAN_CLUSTER. Workers import gan_core from this checkout's path:
-    the code, like the run folders, must be at the same path on every machine."""
+    the code, like the run folders, must be at the same path on every machine.
+
+    Never a cluster of its own: ray.init() without an address, or any Ray call before init or after shutdown,
+    starts a local one inside this process, spawned from the calling thread with PR_SET_PDEATHSIG, so the kernel
+    kills it when that (run) thread ends, and 60 s later Ray ends this whole process ("Failed to connect to GCS").
+    That is how a leftover run thread took a test run down; so no address is an error and Ray's auto-connect is
+    off (read when ray is first imported, here)."""
+    where = address()
+    if where is None:
+        raise RuntimeError(f"{CLUSTER_ENV} is not set: there is no cluster to train on")
+    os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
     import ray
 
     with _connect_lock:
@@ -46,7 +74,7 @@ def connect():
             root = Path(__file__).resolve().parents[2]
             env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
-            ray.init(address=address(), namespace=NAMESPACE, logging_level="WARNING", log_to_driver=False,
+            ray.init(address=where, namespace=NAMESPACE, logging_level="WARNING", log_to_driver=False,
                      runtime_env={"env_vars": env})
     return ray
 
@@ -69,13 +97,17 @@ def actor_name(run_id: str) -> str:
 # --- the actor, on a worker ------------------------------------------------------------------------
 
 class _AppTurns:
-    """The app's scheduler as the actor's Run sees it: the app says when a turn is over (break_turn) and when
-    the next one begins (end_break); the run waits between two batches meanwhile, everything in memory."""
+    """The app's fair turns as the actor's Run sees them. On a cluster a job hands its turn over only at an epoch's
+    end, its checkpoint on disk: the actor then ends, so Ray frees its GPU or CPUs for the job that waited, and the
+    app starts a new actor from that checkpoint when the run's turn comes again. (An actor waiting in memory, as a
+    thread does on one server, keeps its resources: on a full cluster the next job could never be placed.)"""
 
-    def __init__(self):
-        self.break_asked = threading.Event()
-        self.go_on = threading.Event()
-        self.on_break = False
+    def __init__(self, turn_seconds: float | None, turn_epochs: int | None):
+        self.turn_seconds, self.turn_epochs = turn_seconds, turn_epochs
+        self.someone_waits = False  # told by the app at every poll
+        self.handed_over = False
+        self._started = time.time()
+        self._epochs_seen = 0
 
     def acquire(self, *args, **kwargs) -> bool:
         return True  # the app's scheduler gave the slot before the actor was started
@@ -84,16 +116,16 @@ class _AppTurns:
         pass
 
     def turn_over(self, run_id, epochs_this_turn) -> bool:
-        return self.break_asked.is_set()
+        from .scheduler import turn_spent
+
+        at_epoch_end = epochs_this_turn > self._epochs_seen  # asked after every batch, and once more as an epoch ends
+        self._epochs_seen = epochs_this_turn
+        return at_epoch_end and self.someone_waits and turn_spent(
+            self.turn_seconds, self.turn_epochs, epochs_this_turn, time.time() - self._started)
 
     def take_turn_break(self, run_id, cancelled) -> bool:
-        self.on_break = True
-        while not self.go_on.is_set() and not cancelled.is_set():
-            time.sleep(0.05)
-        self.break_asked.clear()
-        self.go_on.clear()
-        self.on_break = False
-        return not cancelled.is_set()
+        self.handed_over = True
+        return False  # the trainer ends here, the run stays queued; the app resumes it later from this checkpoint
 
     def position(self, run_id):
         return None
@@ -106,41 +138,29 @@ class _AppTurns:
 
 
 class TrainingJob:
-    """One run on a cluster worker: opened from the shared folder, trained by the engine's own trainer in a
+    """One turn of a run on a cluster worker: opened from the shared folder, trained by the engine's own trainer in a
     thread; the app drives it through these methods (each returns at once)."""
 
-    def __init__(self, directory: str, owner: str, resume_from: str | None, disk_quota: tuple | None, cpus: int):
-        from ..training.run import Run, RunState
+    def __init__(self, directory: str, owner: str, resume_from: str | None, disk_quota: tuple | None, cpus: int,
+                 turn: tuple = (None, None)):
+        from ..training.run import Run
 
         os.environ.setdefault("GAN_TF_THREADS", str(cpus))
         self.run = run = Run.open(directory, owner=owner)
-        self.turns = _AppTurns()
-        run._scheduler = self.turns
-        run._resume_from = Path(resume_from) if resume_from else None
+        self.turns = _AppTurns(*turn)
         run.disk_quota = (Path(disk_quota[0]), int(disk_quota[1])) if disk_quota else None
         run.node = f"{socket.gethostname()} ({_node_ip()})"
-        run.state = RunState.QUEUED
-        self.thread = threading.Thread(target=run._thread_main, name=f"train-{run.run_id}", daemon=True)
-        self.thread.start()
+        self.thread = run.start_here(self.turns, Path(resume_from) if resume_from else None)
 
     def describe(self) -> dict:
         return {"directory": str(self.run.directory), "owner": self.run.owner}
 
-    def poll(self, after_step: int) -> dict:
-        """The run's counters and state, and the step records after `after_step`."""
-        run = self.run
-        with run._lock:
-            start = bisect.bisect_right(run.steps["step"], after_step)
-            return {
-                "state": run.state.value, "message": run.message.to_dict() if run.message else None,
-                "traceback": run.traceback, "device": run.device, "node": run.node, "pid": os.getpid(),
-                "epoch": run.epoch, "step": run.step, "steps_per_epoch": run.steps_per_epoch,
-                "step_in_epoch": run.step_in_epoch, "images_per_sec": run.images_per_sec,
-                "train_seconds": run._elapsed(), "started_from": run.started_from,
-                "steps": {name: values[start:] for name, values in run.steps.items()},
-                "epochs": list(run.epochs), "quality": list(run.quality), "grid_epochs": list(run.grid_epochs),
-                "on_break": self.turns.on_break, "done": not self.thread.is_alive(),
-            }
+    def poll(self, after_step: int, someone_waits: bool = False) -> dict:
+        """The run's counters and state, and the step records after `after_step`; `someone_waits`: another job
+        waits for this one's slot (the app's queue), so this turn ends at the first epoch end past its bound."""
+        self.turns.someone_waits = someone_waits
+        return {**self.run.progress_since(after_step), "pid": os.getpid(), "handed_over": self.turns.handed_over,
+                "done": not self.thread.is_alive()}
 
     def pause(self) -> None:
         self.run.pause()
@@ -150,12 +170,6 @@ class TrainingJob:
 
     def stop(self) -> None:
         self.run.stop()
-
-    def break_turn(self) -> None:
-        self.turns.break_asked.set()
-
-    def end_break(self) -> None:
-        self.turns.go_on.set()
 
 
 def _node_ip() -> str:
@@ -186,16 +200,18 @@ class RemoteControl:
         self.actor.stop.remote()
 
 
-def launch(run):
-    """Start the run's actor: one GPU where the cluster has them, else GAN_CLUSTER_CPUS CPUs."""
+def launch(run, scheduler=None):
+    """Start the run's actor: one GPU where the cluster has them, else GAN_CLUSTER_CPUS CPUs; its turns as the
+    app's queue has them."""
     ray = connect()
     gpus = int(ray.cluster_resources().get("GPU", 0))
     resources = {"num_gpus": 1, "num_cpus": 1} if gpus else {"num_cpus": job_cpus()}
     actor_class = ray.remote(TrainingJob).options(
         name=actor_name(run.run_id), namespace=NAMESPACE, lifetime="detached", max_restarts=0, **resources)
     quota = (str(run.disk_quota[0]), run.disk_quota[1]) if run.disk_quota else None
-    resume_from = str(run._resume_from) if run._resume_from else None
-    return actor_class.remote(str(run.directory), run.owner, resume_from, quota, resources["num_cpus"])
+    resume_from = str(run.resume_checkpoint) if run.resume_checkpoint else None
+    turn = (getattr(scheduler, "turn_seconds", None), getattr(scheduler, "turn_epochs", None))
+    return actor_class.remote(str(run.directory), run.owner, resume_from, quota, resources["num_cpus"], turn)
 
 
 def find(run_id: str):
@@ -226,105 +242,79 @@ def running_jobs() -> list[tuple[object, dict]]:
 def detach(run) -> None:
     """Let go of a run's job without touching it (what a closing app does): its driver thread ends, the actor
     trains on, and another app process reattaches to it."""
-    remote = run._remote
+    remote = run.remote
     if remote is not None:
         remote.detached.set()
 
 
 def drive(run, scheduler, actor=None) -> None:
     """The run's thread in the app: a slot from the scheduler, the actor started (or the running one adopted),
-    then its progress mirrored into the Run until it ends. A lost worker fails the run with the reason and frees
-    the slot; resume_training then starts again from the last checkpoint, wherever Ray places it."""
+    then its progress mirrored into the Run until it ends. When its turn is over the actor ends at an epoch's end
+    and the run waits at the back of the queue; its next turn is a new actor from that epoch's checkpoint. A lost
+    worker fails the run with the reason and frees the slot; resume_training then starts again from the last
+    checkpoint, wherever Ray places it."""
     from ..i18n import Message
-    from ..training.run import RunState
 
     ray = connect()
     if actor is None:
-        if not scheduler.acquire(run.run_id, run.owner, run._stop, remaining=run.remaining_seconds):
-            with run._lock:
-                run.state = RunState.STOPPED
-                run._write_status()
+        if not scheduler.acquire(run.run_id, run.owner, run.stop_event, remaining=run.remaining_seconds):
+            run.mark_stopped()
             return
     else:
         scheduler.adopt(run.run_id, run.owner, remaining=run.remaining_seconds)
     remote = None
     try:
-        if actor is None:
-            if run._stop.is_set():
-                with run._lock:
-                    run.state = RunState.STOPPED
-                    run._write_status()
+        while True:
+            if actor is None:
+                if run.stop_requested:
+                    run.mark_stopped()
+                    return
+                run.save_status()  # the last word from the app: from here on the actor writes the status
+                actor = launch(run, scheduler)
+            remote = RemoteControl(actor)
+            run.connect_remote(remote)
+            if not _follow(ray, run, scheduler, actor, remote):
                 return
-            with run._lock:
-                run._write_status()  # the last word from the app: from here on the actor writes the status
-            actor = launch(run)
-        remote = RemoteControl(actor)
-        with run._lock:
-            run._remote = remote
-            if run._stop.is_set():
-                remote.stop()
-        _follow(ray, run, scheduler, actor, remote)
+            actor = None  # its turn went to another job: wait at the back of the queue, then on from the checkpoint
+            run.disconnect_remote()
+            if not scheduler.take_turn_break(run.run_id, run.stop_event):
+                run.mark_stopped()
+                return
+            run.set_resume_checkpoint(run.folder.existing_checkpoint(None))  # last.npz: where its turn ended
     except Exception as exc:  # noqa: BLE001 - a lost worker or cluster fails this run, never the app
-        with run._lock:
-            run._remote = None
-            run.state = RunState.FAILED
-            run.message = Message("error.worker_lost", error=_reason(exc))
-            run._write_status()
+        run.disconnect_remote()
+        run.fail(Message("error.worker_lost", error=_reason(exc)))
+        run.save_status()
     finally:
-        with run._lock:
-            if run._remote is remote:
-                run._remote = None
-        run._resume_from = None
+        run.disconnect_remote(remote)
+        run.set_resume_checkpoint(None)
         scheduler.release(run.run_id)
 
 
-def _follow(ray, run, scheduler, actor, remote) -> None:
-    from ..training.run import RunState
-
-    turn_started_epoch = run.epoch
+def _follow(ray, run, scheduler, actor, remote) -> bool:
+    """Mirror the actor into the Run until it ends or this app lets go; True when it ended handing its turn over."""
     timeout, after_step = FIRST_POLL_SECONDS, -1  # the first poll brings the whole history: a resumed run's
     while not remote.detached.is_set():          # steps restart at its checkpoint, an adopted one's are unknown
-        info = ray.get(actor.poll.remote(after_step), timeout=timeout)
+        info = ray.get(actor.poll.remote(after_step, scheduler.someone_waits_for(run.run_id)), timeout=timeout)
         timeout = POLL_TIMEOUT_SECONDS
-        _mirror(run, info)
+        run.apply_progress(info)
         after_step = run.step
         if info["done"]:
-            with run._lock:
-                run._remote = None
+            run.disconnect_remote()
             ray.kill(actor)
-            return
-        if info["on_break"]:  # its turn is over: wait at the back of the app's queue, then tell it to go on
-            if scheduler.take_turn_break(run.run_id, run._stop):
-                actor.end_break.remote()
-                turn_started_epoch = run.epoch
-            else:
-                actor.stop.remote()
-            continue
-        if run.state == RunState.RUNNING and scheduler.turn_over(run.run_id, run.epoch - turn_started_epoch):
-            actor.break_turn.remote()
+            if info["handed_over"]:
+                _wait_until_gone(ray, run.run_id)  # its name and resources free before the next turn's actor
+            return info["handed_over"]
         time.sleep(POLL_SECONDS)
+    return False
 
 
-def _mirror(run, info: dict) -> None:
-    from ..i18n import Message
-    from ..training.run import STEP_FIELDS, RunState
-
-    with run._lock:
-        run.state = RunState(info["state"])
-        run.message = Message.from_dict(info["message"]) if info["message"] else None
-        run.traceback = info["traceback"]
-        run.device, run.node, run.remote_pid = info["device"], info["node"], info["pid"]
-        new = info["steps"]
-        keep = bisect.bisect_right(run.steps["step"], new["step"][0] - 1) if new["step"] else len(run.steps["step"])
-        for name in ("step", *STEP_FIELDS):  # a resumed run restarts its steps from its checkpoint's
-            del run.steps[name][keep:]
-            run.steps[name].extend(new[name])
-        run.epoch, run.step = info["epoch"], info["step"]
-        run.steps_per_epoch, run.step_in_epoch = info["steps_per_epoch"], info["step_in_epoch"]
-        run.images_per_sec = info["images_per_sec"]
-        run.train_seconds, run._segment_started = info["train_seconds"], None
-        run.started_from = info["started_from"]
-        run.epochs, run.quality, run.grid_epochs = info["epochs"], info["quality"], info["grid_epochs"]
+def _wait_until_gone(ray, run_id: str, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while find(run_id) is not None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the actor of {run_id} did not end")
+        time.sleep(0.1)
 
 
 def _reason(exc: BaseException) -> str:

@@ -33,10 +33,13 @@ class Job:
 
 class Scheduler:
     """Runs call `acquire` from their own thread (it blocks while queued), `take_turn_break` between batches and
-    `release` when done."""
+    `release` when done. `drive`, when set, is how its jobs train: a function (run, scheduler[, actor]) run in the
+    run's thread in place of training in this process (gan_core.server.cluster.drive: on a Ray cluster)."""
 
-    def __init__(self, max_concurrent: int, turn_seconds: float | None = None, turn_epochs: int | None = None):
+    def __init__(self, max_concurrent: int, turn_seconds: float | None = None, turn_epochs: int | None = None,
+                 drive: Callable | None = None):
         self.max_concurrent = max(1, int(max_concurrent))
+        self.drive = drive
         self.turn_seconds = float(turn_seconds) if turn_seconds else None
         self.turn_epochs = int(turn_epochs) if turn_epochs else None
         self._cond = threading.Condition()
@@ -95,9 +98,14 @@ class Scheduler:
             job = self._running.get(run_id)
             if job is None:
                 return False
-            spent = (self.turn_epochs is not None and epochs_this_turn >= self.turn_epochs) or (
-                self.turn_seconds is not None and time.time() - job.started_at >= self.turn_seconds)
-            return spent and self._someone_could_take(job)
+            return (turn_spent(self.turn_seconds, self.turn_epochs, epochs_this_turn, time.time() - job.started_at)
+                    and self._someone_could_take(job))
+
+    def someone_waits_for(self, run_id: str) -> bool:
+        """True when another owner's queued job could take this running job's slot (its turn may not be over)."""
+        with self._cond:
+            job = self._running.get(run_id)
+            return job is not None and self._someone_could_take(job)
 
     def take_turn_break(self, run_id: str, cancelled: threading.Event) -> bool:
         """Give the slot up and wait at the back of the queue (the caller keeps its state). False if cancelled
@@ -166,6 +174,11 @@ class Scheduler:
             return {"running": list(self._running.values()), "queued": list(self._queue)}
 
 
+def turn_spent(turn_seconds: float | None, turn_epochs: int | None, epochs: int, seconds: float) -> bool:
+    """Whether a turn of `epochs` epochs and `seconds` seconds has reached either bound (None: no such bound)."""
+    return (turn_epochs is not None and epochs >= turn_epochs) or (turn_seconds is not None and seconds >= turn_seconds)
+
+
 def _left(job: Job) -> float | None:
     if job.remaining is None:
         return None
@@ -180,10 +193,6 @@ def default_slots() -> int:
     configured = int(os.environ.get("GAN_MAX_CONCURRENT", "0") or 0)
     if configured > 0:
         return configured
-    from . import cluster
-
-    if cluster.enabled():  # the app's queue over the whole cluster: Ray places, we decide who trains
-        return cluster.capacity()
     from ..training.device import gpu_count
 
     gpus = gpu_count()

@@ -10,7 +10,10 @@ from keras import ops
 
 from . import losses
 from .augment import diff_augment
-from .config import OptimizerConfig
+from .config import OptimizerConfig, TrainConfig
+
+# What every training step reports: each network's loss and how often D is right on the real and the fake batch.
+STEP_FIELDS = ("g_loss", "d_loss", "d_acc_real", "d_acc_fake")
 
 
 def make_optimizer(config: OptimizerConfig) -> keras.optimizers.Optimizer:
@@ -105,30 +108,31 @@ class GAN(keras.Model):
     `prepare_real` and `sample_latents` trains on other data with the same steps (gan_core.playground: 2-D points).
     Self-conditioned (`cluster_bounds`, see gan_core.explore.clusters): batches are (images, groups); D sees the group of
     every image, G takes only latents and draws its group from latent dimension 0 at these bounds.
-    Each step returns that step's values: g_loss, d_loss, d_acc_real, d_acc_fake.
+    The recipe (loss, updates, augmentation, moving average, seed) comes from one TrainConfig. As in keras-io's GAN
+    examples, `metrics` holds a Mean tracker per value (STEP_FIELDS), so `fit` averages each epoch: a step returns the
+    epoch's means so far under the plain names and that batch's own values as batch_<name>.
     """
 
-    def __init__(self, generator, discriminator, latent_dim, loss="bce_logits", num_classes=0, d_steps=1,
-                 simultaneous=False, label_smoothing=0.0, gp_weight=10.0, diff_augment=False, seed=0, ema_decay=0.0,
-                 cluster_bounds=None, **kwargs):
+    def __init__(self, generator, discriminator, config: TrainConfig, num_classes=0, cluster_bounds=None, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_dim = latent_dim
-        self.loss_name = loss
+        self.latent_dim = config.latent_dim
+        self.loss_name = config.loss
         self.num_classes = num_classes  # classes (or groups) D is told about; 0: none
         self.cluster_bounds = None if cluster_bounds is None else [float(b) for b in cluster_bounds]
         if self.cluster_bounds is not None and num_classes != len(self.cluster_bounds) + 1:
             raise ValueError("a self-conditioned GAN has one class per interval between its cluster bounds")
-        self.d_steps = d_steps
-        self.simultaneous = simultaneous
-        self.label_smoothing = label_smoothing
-        self.gp_weight = gp_weight
-        self.use_diff_augment = diff_augment
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.d_steps = config.d_steps
+        self.simultaneous = config.update == "simultaneous"
+        self.label_smoothing = config.label_smoothing
+        self.gp_weight = config.gp_weight
+        self.use_diff_augment = bool(config.diff_augment)
+        self.seed_generator = keras.random.SeedGenerator(config.seed)
+        self.trackers = [keras.metrics.Mean(name=name) for name in STEP_FIELDS]
         # An exponential moving average of G's weights (Karras et al.; keras-io GAN guides): smoother samples.
         # The average is a second copy of the generator; it is what grids, metrics and exports use.
-        self.ema_decay = float(ema_decay)
+        self.ema_decay = float(config.ema_decay)
         self.generator_ema = None
         if self.ema_decay > 0:
             self.generator_ema = keras.models.clone_model(generator)
@@ -139,6 +143,11 @@ class GAN(keras.Model):
         self.joint_critic = not any(isinstance(layer, keras.layers.BatchNormalization)
                                     for layer in discriminator._flatten_layers())
         self.built = True  # both networks are built: fit must not trace `call` on a batch of images to build us
+
+    @property
+    def metrics(self):
+        """fit resets these at each epoch's start: their results are the epoch's means so far."""
+        return self.trackers
 
     @property
     def conditional(self) -> bool:
@@ -207,12 +216,15 @@ class GAN(keras.Model):
         batch = ops.shape(real)[0]
         if self.simultaneous:
             real_logits, fake_logits, g_loss, d_loss = self._simultaneous_step(real, labels, batch)
-            return self._step_values(real_logits, fake_logits, g_loss, d_loss)
-
-        for _ in range(self.d_steps):
-            d_loss, real_logits, fake_logits = self.discriminator_update(real, labels, self.sample_latents(batch))
-        g_loss = self.generator_update(self.sample_latents(batch), labels)
-        return self._step_values(real_logits, fake_logits, g_loss, d_loss)
+        else:
+            for _ in range(self.d_steps):
+                d_loss, real_logits, fake_logits = self.discriminator_update(real, labels, self.sample_latents(batch))
+            g_loss = self.generator_update(self.sample_latents(batch), labels)
+        values = self._step_values(real_logits, fake_logits, g_loss, d_loss)
+        for tracker in self.trackers:
+            tracker.update_state(values[tracker.name])
+        return {**{tracker.name: tracker.result() for tracker in self.trackers},
+                **{f"batch_{name}": value for name, value in values.items()}}
 
     def discriminator_update(self, real, labels, latents):
         """One optimizer step of D on a real batch against G(latents); returns (d_loss, real_logits, fake_logits)
@@ -223,7 +235,7 @@ class GAN(keras.Model):
         def discriminator_pass():
             fake = self.generate(latents, fake_labels, training=True)
             real_logits, fake_logits = self._critic_real_and_fake(real, labels, fake, fake_labels)
-            return self._discriminator_loss(real_logits, fake_logits, real, fake, fake_labels), real_logits, fake_logits
+            return self.discriminator_loss(real_logits, fake_logits, real, fake, fake_labels), real_logits, fake_logits
 
         values, (grads,) = gradients(discriminator_pass, (0, d_weights))
         self.d_optimizer.apply_gradients(zip(grads, d_weights))
@@ -254,7 +266,7 @@ class GAN(keras.Model):
             fake = self.generate(latents, fake_labels, training=True)
             real_logits, fake_logits = self._critic_real_and_fake(real, labels, fake, fake_labels)
             g_loss = losses.generator_loss(self.loss_name, fake_logits)
-            d_loss = self._discriminator_loss(real_logits, fake_logits, real, fake, labels)
+            d_loss = self.discriminator_loss(real_logits, fake_logits, real, fake, labels)
             return real_logits, fake_logits, g_loss, d_loss
 
         values, (g_grads, d_grads) = gradients(both_passes, (2, g_weights), (3, d_weights))
@@ -263,7 +275,8 @@ class GAN(keras.Model):
         self._update_average()
         return values
 
-    def _discriminator_loss(self, real_logits, fake_logits, real, fake, labels):
+    def discriminator_loss(self, real_logits, fake_logits, real, fake, labels):
+        """D's loss for these logits, with the gradient penalty when the loss is wgan_gp."""
         d_loss = losses.discriminator_loss(self.loss_name, real_logits, fake_logits, self.label_smoothing)
         if self.loss_name == "wgan_gp":
             d_loss = d_loss + self.gp_weight * self._gradient_penalty(real, fake, labels)

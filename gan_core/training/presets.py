@@ -10,14 +10,15 @@ import keras
 from keras import layers
 
 from ..i18n import GanError
-from .config import TrainConfig
 
 SUPPORTED_SHAPES = ((28, 28, 1), (28, 28, 3), (32, 32, 1), (32, 32, 3), (64, 64, 1), (64, 64, 3))
 
 
 @dataclass(frozen=True)
 class Preset:
-    """A named recipe. Builders take (image_shape, latent_dim, num_classes) and return keras Models."""
+    """A named recipe. Builders take (image_shape, latent_dim, num_classes) and return keras Models.
+
+    Its one-line description for people is the text preset.<name> in gan_core/texts.toml."""
 
     name: str
     tutorial: str  # which seed tutorial it reproduces
@@ -25,13 +26,8 @@ class Preset:
     build_discriminator: Callable[..., keras.Model]
     defaults: dict = field(default_factory=dict)  # TrainConfig fields this recipe sets
     conditional: bool = False
-    self_conditioning: bool = False  # its builders take cluster_bounds (TrainConfig.clusters, gan_core.explore.clusters)
-    description: dict = field(default_factory=dict)  # {"es": ..., "en": ...}
-
-    def config(self, **overrides) -> TrainConfig:
-        """The preset's recipe as a TrainConfig, with `overrides` applied on top."""
-        values = {"preset": self.name, **self.defaults, **overrides}
-        return TrainConfig.from_dict(values)
+    # its builders take cluster_bounds (TrainConfig.clusters, gan_core.explore.clusters)
+    self_conditioning: bool = False
 
 
 def upsampling_plan(side: int, base_choices=(7, 8, 4)) -> tuple[int, int]:
@@ -387,70 +383,36 @@ PRESETS: dict[str, Preset] = {
         Preset("mlp", "000", mlp_generator, mlp_discriminator,
                {"latent_dim": 100, "batch_size": 32, "loss": "log",
                 "generator_optimizer": {"name": "sgd", "learning_rate": 0.01},
-                "discriminator_optimizer": {"name": "sgd", "learning_rate": 0.01}},
-               description={"es": "GAN de perceptrones (Dense 256-512-1024), SGD, lote 32: el tutorial 000.",
-                            "en": "Multilayer-perceptron GAN (Dense 256-512-1024), SGD, batch 32: tutorial 000."}),
+                "discriminator_optimizer": {"name": "sgd", "learning_rate": 0.01}}),
         Preset("dcgan-tf", "001", dcgan_tf_generator, dcgan_tf_discriminator,
                {"latent_dim": 100, "batch_size": 256, "loss": "bce_logits", "update": "simultaneous",
-                "generator_optimizer": _adam(1e-4), "discriminator_optimizer": _adam(1e-4)},
-               description={"es": "La DCGAN del tutorial de TensorFlow: Conv2DTranspose, Adam 1e-4, lote 256, "
-                                  "G y D actualizados a la vez.",
-                            "en": "TensorFlow's tutorial DCGAN: Conv2DTranspose, Adam 1e-4, batch 256, "
-                                  "G and D updated together."}),
+                "generator_optimizer": _adam(1e-4), "discriminator_optimizer": _adam(1e-4)}),
         Preset("dcgan-rivera", "002", rivera_generator, rivera_discriminator,
                {"latent_dim": 20, "batch_size": 256, "loss": "log",
-                "generator_optimizer": _adam(1e-5), "discriminator_optimizer": _adam(1e-5)},
-               description={"es": "DCGAN de M. Rivera: espacio latente 20, Adam 1e-5, pérdida logarítmica clásica.",
-                            "en": "M. Rivera's DCGAN: latent size 20, Adam 1e-5, classic log loss."}),
+                "generator_optimizer": _adam(1e-5), "discriminator_optimizer": _adam(1e-5)}),
         Preset("dcgan-bn", "003", dcgan_bn_generator, dcgan_bn_discriminator,
                {"latent_dim": 100, "batch_size": 64, "loss": "bce_logits",
-                "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
-               description={"es": "DCGAN con BatchNormalization, Adam 2e-4 y beta1 0.5 (tutorial 003).",
-                            "en": "DCGAN with BatchNormalization, Adam 2e-4 and beta1 0.5 (tutorial 003)."}),
+                "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)}),
         Preset("dcgan", "003", dcgan_generator, dcgan_discriminator,
                {"latent_dim": 100, "batch_size": 64, "loss": "bce_logits", "ema_decay": 0.999,
                 "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
-               self_conditioning=True,
-               description={"es": "El generador del tutorial 003 con un discriminador sin BatchNorm (Dropout 0.4) y "
-                                  "media móvil de G: la GAN condicional sin la etiqueta.",
-                            "en": "Tutorial 003's generator with a discriminator without BatchNorm (Dropout 0.4) and "
-                                  "a moving average of G: the conditional GAN without the label."}),
+               self_conditioning=True),
         Preset("cgan", "003", dcgan_generator, dcgan_discriminator,
                {"latent_dim": 100, "batch_size": 64, "loss": "bce_logits",
                 "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
-               conditional=True,
-               description={"es": "GAN condicional: la etiqueta (incrustada) entra en G y en D; se elige la clase a generar.",
-                            "en": "Conditional GAN: the (embedded) label enters G and D; you choose the class to generate."}),
+               conditional=True),
         Preset("rgb32", "004", rgb32_generator, rgb32_discriminator,
                {"latent_dim": 100, "batch_size": 128, "loss": "bce_logits", "dataset": "cifar_animals",
-                "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)},
-               description={"es": "Generador de animales 32x32 en color: Dense 256·4·4 y tres Conv2DTranspose (tutorial 004).",
-                            "en": "32x32 colour animal generator: Dense 256·4·4 and three Conv2DTranspose (tutorial 004)."}),
+                "generator_optimizer": _adam(2e-4, 0.5), "discriminator_optimizer": _adam(2e-4, 0.5)}),
         Preset("fast", "ours", fast_generator, fast_discriminator,
                {"latent_dim": 64, "batch_size": 64, "loss": "bce_logits", "ema_decay": 0.99, "clusters": 80,
                 "update": "simultaneous",
                 "generator_optimizer": _adam(2e-3, 0.0, 0.99), "discriminator_optimizer": _adam(1e-3, 0.0, 0.99)},
-               self_conditioning=True,
-               description={"es": "Nuestra receta rápida: redes pequeñas, pasos grandes, media móvil de G y 80 grupos "
-                                  "hallados sin etiquetas (autocondicionamiento); dígitos reconocibles en un minuto "
-                                  "en CPU.",
-                            "en": "Our fast recipe: small networks, large steps, a moving average of G and 80 groups "
-                                  "found without labels (self-conditioning); recognisable digits within a minute on "
-                                  "a CPU."}),
+               self_conditioning=True),
         Preset("fast-rgb", "ours", fast_rgb_generator, fast_rgb_discriminator, FAST_RGB_DEFAULTS,
-               self_conditioning=True,
-               description={"es": "Nuestra receta para fotos en color: G que amplía y luego convoluciona (sin "
-                                  "cuadrícula de ajedrez), D con normalización espectral, pérdida bisagra, media "
-                                  "móvil de G y DiffAugment.",
-                            "en": "Our recipe for colour photos: a G that upsamples then convolves (no "
-                                  "checkerboard), a spectrally normalised D, hinge loss, a moving average of G and "
-                                  "DiffAugment."}),
+               self_conditioning=True),
         Preset("fast-rgb-cgan", "ours", fast_rgb_generator, fast_rgb_discriminator,
-               {**FAST_RGB_DEFAULTS, "dataset": "cifar_animals"}, conditional=True,
-               description={"es": "fast-rgb condicional: la clase entra en G (incrustada junto a z) y en D "
-                                  "(proyección); se elige el animal a generar.",
-                            "en": "Conditional fast-rgb: the class enters G (embedded beside z) and D "
-                                  "(projection); you choose the animal to generate."}),
+               {**FAST_RGB_DEFAULTS, "dataset": "cifar_animals"}, conditional=True),
     )
 }
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import copy
-import json
-import math
-import re
-import shutil
 import threading
 import time
 import traceback
-import uuid
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -23,20 +19,9 @@ from ..explore.diagnosis import diagnose
 from ..i18n import GanError, Message
 from ..server import housekeeping
 from .config import SMALL_DATA_IMAGES, TrainConfig, check_extra_epochs
+from .gan import STEP_FIELDS
 from .presets import check_shape, get_preset
-
-
-def epoch_file(folder: Path, epoch: int, suffix: str) -> Path:
-    """Where a run keeps one epoch's file: grids/epoch_NNN.png, checkpoints/epoch_NNN.npz."""
-    return folder / f"epoch_{epoch:03d}{suffix}"
-
-
-def numbered_epochs(folder: Path, suffix: str) -> list[int]:
-    """The epochs of the epoch_file()s in `folder`, in order. Anything else there (a file being written as
-    epoch_NNN.tmp<suffix>, or left half-written by a crash) is not an epoch."""
-    pattern = re.compile(r"epoch_(\d+)" + re.escape(suffix))
-    names = (pattern.fullmatch(path.name) for path in folder.glob(f"epoch_*{suffix}"))
-    return sorted(int(match.group(1)) for match in names if match)
+from .run_folder import RunFolder, atomic_write_bytes, new_run_id
 
 
 class RunState(str, Enum):
@@ -49,7 +34,6 @@ class RunState(str, Enum):
 
 
 ACTIVE_STATES = (RunState.QUEUED, RunState.RUNNING, RunState.PAUSED)
-STEP_FIELDS = ("g_loss", "d_loss", "d_acc_real", "d_acc_fake")
 
 
 @dataclass(frozen=True)
@@ -99,7 +83,8 @@ class Run:
 
     def __init__(self, directory: Path, config: TrainConfig, dataset: Dataset | None = None, owner: str = "local",
                  command: str = ""):
-        self.directory = Path(directory)
+        self.folder = RunFolder(directory)
+        self.directory = self.folder.directory
         self.run_id = self.directory.name
         self.config = config
         self.owner = owner
@@ -163,25 +148,25 @@ class Run:
                                    builtin=is_builtin(config.dataset))
         if config.freeze_d and not config.init_from:
             raise GanError("error.freeze_without_init")
-        if directory.exists() and any(directory.iterdir()):
+        folder = RunFolder(directory)
+        if not folder.is_empty():
             raise GanError("error.run_exists", path=str(directory) if owner == "local" else directory.name)
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / "config.json").write_text(config.to_json())
+        folder.write_config(config.to_json())
         run = cls(directory, config, dataset, owner, command)
         run.state = RunState.QUEUED
-        run._write_status()
+        run.save_status()
         return run
 
     @classmethod
     def open(cls, directory, owner: str = "local") -> "Run":
         """Load a run from disk. One that was active when its process died is marked stopped: resumable."""
-        directory = Path(directory)
-        config_path = directory / "config.json"
-        if not config_path.is_file():
+        folder = RunFolder(directory)
+        if not folder.is_run():
             raise GanError("error.not_a_run", path=str(directory))
-        config = TrainConfig.from_dict(json.loads(config_path.read_text()))
+        config = TrainConfig.from_dict(folder.read_config())
         run = cls(directory, config, owner=owner)
-        status = _read_json(directory / "status.json") or {}
+        status = folder.read_status()
         run.state = RunState(status.get("state", RunState.STOPPED.value))
         run.message = Message.from_dict(status["message"]) if status.get("message") else None
         run.traceback = status.get("traceback")
@@ -195,24 +180,13 @@ class Run:
             run.was_active = True
             run.state = RunState.STOPPED
         run._load_metrics()
-        run.grid_epochs = numbered_epochs(directory / "grids", ".png")
+        run.grid_epochs = folder.grid_epochs()
         return run
 
     def _load_metrics(self, max_step: int | None = None) -> None:
         self.steps = {"step": [], **{name: [] for name in STEP_FIELDS}}
         self.epochs, self.quality = [], []
-        path = self.directory / "metrics.jsonl"
-        if not path.exists():
-            return
-        kept = []
-        for line in path.read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut by a crash
-            if max_step is not None and record.get("step", 0) > max_step:
-                continue
-            kept.append(line)
+        for record in self.folder.read_metrics(max_step):
             kind = record.get("type")
             if kind == "step":
                 self.steps["step"].append(record["step"])
@@ -222,8 +196,6 @@ class Run:
                 self.epochs.append(record)
             elif kind == "quality":
                 self.quality.append(record)
-        if max_step is not None:
-            _atomic_write(path, "".join(line + "\n" for line in kept))
         self.step = self.steps["step"][-1] if self.steps["step"] else 0
         self.epoch = self.epochs[-1]["epoch"] if self.epochs else 0
         if self.epochs:
@@ -232,28 +204,36 @@ class Run:
     # --- control (any thread) ---------------------------------------------------------
 
     def start(self, scheduler=None) -> None:
-        """Queue the run and train in a background thread: here, or on the cluster's worker (GAN_CLUSTER)."""
-        from ..server import cluster
-
+        """Queue the run and train in a background thread: in this process, or as the scheduler's `drive` has its
+        jobs train (gan_core.server.cluster: on a Ray worker)."""
         with self._lock:
             if self._launched(scheduler, RunState.QUEUED):
                 return
             self.message = None
             self.traceback = None
-            self._write_status()
-            if cluster.enabled():
-                self._launch(cluster.drive, (self, self._scheduler), "drive")
+            self.save_status()
+            drive = getattr(self._scheduler, "drive", None)
+            if drive is not None:
+                self._launch(drive, (self, self._scheduler), "drive")
             else:
-                self._launch(self._thread_main, (), "train")
+                self._launch(self._train_here, (), "train")
 
-    def attach(self, actor, scheduler=None) -> None:
-        """Follow a job already training on the cluster (an app that started again): it takes a slot at once."""
-        from ..server import cluster
+    def start_here(self, scheduler, resume_from: Path | None = None) -> threading.Thread:
+        """Train in a thread of this process whatever `scheduler` would drive: a cluster worker's own job, from
+        `resume_from` (a checkpoint) or from the start."""
+        with self._lock:
+            self._launched(scheduler, RunState.QUEUED)
+            self._resume_from = resume_from
+            self._launch(self._train_here, (), "train")
+            return self._thread
 
+    def attach(self, actor, scheduler) -> None:
+        """Follow a job already training elsewhere (an app that started again finds it on the cluster): it takes a
+        slot at once. `scheduler` is one whose `drive` follows such jobs."""
         with self._lock:
             if self._launched(scheduler, RunState.RUNNING):
                 return
-            self._launch(cluster.drive, (self, self._scheduler, actor), "drive")
+            self._launch(self._scheduler.drive, (self, self._scheduler, actor), "drive")
 
     def _launched(self, scheduler, state: RunState) -> bool:
         """Under the lock: True if a thread already runs this run; else take the scheduler, clear pause and stop and
@@ -280,7 +260,7 @@ class Run:
                 self._pause.set()
                 self.state = RunState.PAUSED
                 self._end_segment()
-                self._write_status()
+                self.save_status()
 
     def resume(self) -> None:
         """Continue a paused run."""
@@ -291,7 +271,7 @@ class Run:
                 self._pause.clear()
                 self.state = RunState.RUNNING
                 self._segment_started = time.time()
-                self._write_status()
+                self.save_status()
 
     def stop(self) -> None:
         """Stop within one batch (or cancel while queued); a checkpoint keeps the work done."""
@@ -317,12 +297,12 @@ class Run:
             check_extra_epochs(extra_epochs, self.config.epochs)
             if from_epoch is not None and (isinstance(from_epoch, bool) or not isinstance(from_epoch, int)):
                 raise GanError("error.not_integer", field="epoch", value=from_epoch)
-            checkpoint = self._checkpoint_path(from_epoch)
+            checkpoint = self.folder.existing_checkpoint(from_epoch)
             if checkpoint is None:
                 raise GanError("error.no_checkpoint", path=self.shown_name)
             if extra_epochs:
                 self.config.epochs += extra_epochs
-                (self.directory / "config.json").write_text(self.config.to_json())
+                self.folder.write_config(self.config.to_json())
             self._resume_from = checkpoint
         self.start(scheduler)
 
@@ -364,19 +344,19 @@ class Run:
                 steps={k: list(v) if history else [] for k, v in self.steps.items()},
                 epochs=copy.deepcopy(self.epochs) if history else [],
                 grid_epochs=list(self.grid_epochs), images_per_sec=self.images_per_sec, eta_seconds=eta,
-                elapsed_seconds=self._elapsed(), diagnosis=diagnose(self.steps, self.epochs) if history else [],
+                elapsed_seconds=self.elapsed(), diagnosis=diagnose(self.steps, self.epochs) if history else [],
                 device=self.device, queue_position=position,
-                has_generator=(self.directory / "generator.keras").exists(),
+                has_generator=self.folder.generator_path.exists(),
                 quality=copy.deepcopy(self.quality) if history else [],
                 turn_in_seconds=turn_in, queue_length=queue_length, training_now=training_now, node=self.node,
             )
 
     def grid_path(self, epoch: int) -> Path:
-        return epoch_file(self.directory / "grids", epoch, ".png")
+        return self.folder.grid_path(epoch)
 
     def kept_epochs(self) -> list[int]:
         """Epochs with a full checkpoint to resume from or explore."""
-        return numbered_epochs(self.directory / "checkpoints", ".npz")
+        return self.folder.kept_epochs()
 
     def progress_gif(self, duration_ms: int = 400) -> Path:
         """Animate every kept epoch grid into progress.gif and return its path."""
@@ -386,11 +366,12 @@ class Run:
         if not frames:
             raise GanError("error.no_checkpoint", path=self.shown_name)
         data = imaging.gif_bytes(frames, duration_ms, labels=[f"epoch {e}" for e in self.grid_epochs])
-        path = self.directory / "progress.gif"
-        _atomic_write_bytes(path, data)
+        path = self.folder.progress_gif_path
+        atomic_write_bytes(path, data)
         return path
 
-    def _elapsed(self) -> float:
+    def elapsed(self) -> float:
+        """Seconds spent training, pauses and waits in the queue excluded."""
         extra = time.time() - self._segment_started if self._segment_started else 0.0
         return self.train_seconds + extra
 
@@ -401,7 +382,12 @@ class Run:
 
     # --- persistence ------------------------------------------------------------------
 
-    def _write_status(self) -> None:
+    def save_status(self) -> None:
+        """status.json: what a reader (another page, a restarted app) needs to know about the run now."""
+        with self._lock:
+            self._save_status()
+
+    def _save_status(self) -> None:
         if self._remote is not None:
             return  # its actor writes the status while it trains
         status = {
@@ -412,42 +398,39 @@ class Run:
             "node": self.node,
             "command": self.command,
             "owner": self.owner,
-            "train_seconds": self._elapsed(),
+            "train_seconds": self.elapsed(),
             "steps_per_epoch": self.steps_per_epoch,
             "started_from": self.started_from,
             "updated": time.time(),
         }
-        _atomic_write(self.directory / "status.json", json.dumps(status, indent=2))
-
-    def _checkpoint_path(self, epoch: int | None) -> Path | None:
-        folder = self.directory / "checkpoints"
-        path = folder / "last.npz" if epoch is None else epoch_file(folder, epoch, ".npz")
-        return path if path.exists() else None
+        self.folder.write_status(status)
 
     # --- the training thread ----------------------------------------------------------
 
-    def _thread_main(self) -> None:
+    def _train_here(self) -> None:
         scheduler = self._scheduler
         if not scheduler.acquire(self.run_id, self.owner, self._stop, remaining=self.remaining_seconds):
             with self._lock:
                 self.state = RunState.STOPPED
-                self._write_status()
+                self.save_status()
             return
         try:
             with self._lock:
                 if self._stop.is_set():
                     self.state = RunState.STOPPED
-                    self._write_status()
+                    self.save_status()
                     return
                 self.state = RunState.RUNNING
                 self._segment_started = time.time()
                 self._turn_started_epoch = self.epoch
-                self._write_status()
+                self.save_status()
             from .trainer import train
 
             train(self)
             with self._lock:
-                if self.state != RunState.FAILED:
+                # a job on a cluster ends its turn by ending its actor (gan_core.server.cluster): still queued, it goes on later
+                handed_over = self.state == RunState.QUEUED and not self._stop.is_set()
+                if self.state != RunState.FAILED and not handed_over:
                     complete = self.epoch >= self.config.epochs  # a stop during the last export changes nothing
                     self.state = RunState.STOPPED if self._stop.is_set() and not complete else RunState.FINISHED
         except GanError as exc:
@@ -463,12 +446,87 @@ class Run:
             with self._lock:
                 self._end_segment()
                 self._pause.clear()
-                self._write_status()
+                self.save_status()
             self._resume_from = None
             scheduler.release(self.run_id)
 
     _resume_from: Path | None = None
     _turn_started_epoch = 0
+
+    @property
+    def resume_checkpoint(self) -> Path | None:
+        """The checkpoint the training thread starts from (resume_training), or None for a fresh start."""
+        return self._resume_from
+
+    def set_resume_checkpoint(self, path: Path | None) -> None:
+        """Where the next training thread starts from (a cluster's next turn: the checkpoint its last one left)."""
+        self._resume_from = path
+
+    # --- driven from elsewhere (gan_core.server.cluster): the job trains on a worker, this Run mirrors it --------
+
+    @property
+    def stop_event(self) -> threading.Event:
+        """Set when a stop was asked for: what a queue waiting on this run's behalf watches."""
+        return self._stop
+
+    @property
+    def remote(self):
+        """While a job elsewhere trains this run: what pause, resume and stop are forwarded to (else None)."""
+        return self._remote
+
+    def connect_remote(self, remote) -> None:
+        """From now on pause, resume and stop go to `remote`; one already asked for is passed on at once."""
+        with self._lock:
+            self._remote = remote
+            if self._stop.is_set():
+                remote.stop()
+            elif self._pause.is_set():  # paused while it waited for its turn
+                remote.pause()
+
+    def disconnect_remote(self, remote=None) -> None:
+        """Forget the remote job (only if it is still `remote`, when given)."""
+        with self._lock:
+            if remote is None or self._remote is remote:
+                self._remote = None
+
+    def mark_stopped(self) -> None:
+        with self._lock:
+            self.state = RunState.STOPPED
+            self._save_status()
+
+    def progress_since(self, after_step: int) -> dict:
+        """Everything a mirror of this run needs (apply_progress), with only the step records after `after_step`."""
+        with self._lock:
+            start = bisect.bisect_right(self.steps["step"], after_step)
+            return {
+                "state": self.state.value, "message": self.message.to_dict() if self.message else None,
+                "traceback": self.traceback, "device": self.device, "node": self.node,
+                "epoch": self.epoch, "step": self.step, "steps_per_epoch": self.steps_per_epoch,
+                "step_in_epoch": self.step_in_epoch, "images_per_sec": self.images_per_sec,
+                "train_seconds": self.elapsed(), "started_from": self.started_from,
+                "steps": {name: values[start:] for name, values in self.steps.items()},
+                "epochs": list(self.epochs), "quality": list(self.quality), "grid_epochs": list(self.grid_epochs),
+            }
+
+    def apply_progress(self, info: dict) -> None:
+        """Take a job's progress_since() as this run's own: a resumed job restarts its steps at its checkpoint's."""
+        with self._lock:
+            self.state = RunState(info["state"])
+            self.message = Message.from_dict(info["message"]) if info["message"] else None
+            self.traceback = info["traceback"]
+            self.device, self.node = info["device"], info["node"]
+            self.remote_pid = info.get("pid", self.remote_pid)
+            new = info["steps"]
+            keep = bisect.bisect_right(self.steps["step"], new["step"][0] - 1) if new["step"] else len(self.steps["step"])
+            for name in ("step", *STEP_FIELDS):
+                del self.steps[name][keep:]
+                self.steps[name].extend(new[name])
+            self.epoch, self.step = info["epoch"], info["step"]
+            self.steps_per_epoch, self.step_in_epoch = info["steps_per_epoch"], info["step_in_epoch"]
+            self.images_per_sec = info["images_per_sec"]
+            self.train_seconds, self._segment_started = info["train_seconds"], None
+            self.started_from = info["started_from"]
+            self.epochs, self.quality, self.grid_epochs = info["epochs"], info["quality"], info["grid_epochs"]
 
     def remaining_seconds(self) -> float | None:
         """Training time this run still needs at its last speed; None before it has one."""
@@ -494,14 +552,14 @@ class Run:
         with self._lock:
             self._end_segment()
             self.state = RunState.QUEUED
-            self._write_status()
+            self.save_status()
         granted = scheduler.take_turn_break(self.run_id, self._stop)
         with self._lock:
             if granted:
                 self.state = RunState.RUNNING
                 self._segment_started = time.time()
                 self._turn_started_epoch = self.epoch
-                self._write_status()
+                self.save_status()
         return granted and not self._stop.is_set()
 
     def dataset(self) -> Dataset:
@@ -511,12 +569,40 @@ class Run:
 
     # Called by the trainer (training thread) ----------------------------------------------
 
+    def set_device(self, description: str) -> None:
+        """The device this session trains on; a bare export of a finished run keeps the one it trained on."""
+        with self._lock:
+            if self._resume_from is None or not self.device or self.epoch < self.config.epochs:
+                self.device = description
+
+    def rewind(self, epoch: int, step: int) -> None:
+        """Back to a checkpoint made after `epoch` at `step`: later records and grids are forgotten."""
+        self._load_metrics(max_step=step)
+        with self._lock:
+            self.epoch, self.step = epoch, step
+            self.grid_epochs = [e for e in self.grid_epochs if e <= epoch]
+
+    def begin_epochs(self, steps_per_epoch: int) -> None:
+        with self._lock:
+            self.steps_per_epoch = steps_per_epoch
+            self.step_in_epoch = 0
+
+    def begin_epoch(self) -> None:
+        with self._lock:
+            self.step_in_epoch = 0
+
     def fail(self, message: Message) -> None:
         with self._lock:
             self.state = RunState.FAILED
             self.message = message
 
-    def record_steps(self, records: list[dict]) -> None:
+    @property
+    def failed(self) -> bool:
+        return self.state == RunState.FAILED
+
+    def record_steps(self, records: list[dict], step_in_epoch: int | None = None,
+                     images_per_sec: float | None = None) -> None:
+        """New "step" records (STEP_FIELDS and "step"), with where the epoch stands and the speed so far."""
         with self._lock:
             for record in records:
                 self.steps["step"].append(record["step"])
@@ -524,6 +610,33 @@ class Run:
                     self.steps[name].append(record[name])
             if records:
                 self.step = records[-1]["step"]
+            if step_in_epoch is not None:
+                self.step_in_epoch = step_in_epoch
+            if images_per_sec is not None:
+                self.images_per_sec = images_per_sec
+
+    def record_epoch(self, record: dict) -> None:
+        """An "epoch" record: the epoch is complete."""
+        with self._lock:
+            self.epochs.append(record)
+            self.epoch = record["epoch"]
+            self.images_per_sec = record["images_per_sec"]
+
+    def record_quality(self, record: dict) -> None:
+        with self._lock:
+            self.quality.append(record)
+
+    def add_grid(self, epoch: int) -> None:
+        with self._lock:
+            if epoch not in self.grid_epochs:
+                self.grid_epochs.append(epoch)
+
+    def end_early(self, epoch: int, message: Message) -> None:
+        """The run ends after `epoch` (a time budget): its epochs are cut to the ones it trained."""
+        with self._lock:
+            self.config.epochs = epoch
+            self.message = message
+            self.folder.write_config(self.config.to_json())
 
     def check_disk(self) -> None:
         """GanError('error.quota') when the folder the quota covers is already over it (called before each epoch's
@@ -531,6 +644,10 @@ class Run:
         if self.disk_quota is not None:
             folder, limit = self.disk_quota
             housekeeping.check_quota(folder, 0, limit)
+
+    @property
+    def pause_requested(self) -> bool:
+        return self._pause.is_set()
 
     def wait_while_paused(self) -> None:
         while self._pause.is_set() and not self._stop.is_set():
@@ -541,35 +658,8 @@ class Run:
         return self._stop.is_set()
 
 
-def new_run_id(prefix: str = "") -> str:
-    """Unguessable and path-safe: never built from a user's string."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    return f"{prefix}{stamp}-{uuid.uuid4().hex[:12]}"
-
-
 def remove_run(directory: Path) -> None:
-    shutil.rmtree(directory, ignore_errors=True)
+    RunFolder(directory).remove()
 
 
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    _atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-
-
-def is_finite(value: float) -> bool:
-    return math.isfinite(value)
-
-
-__all__ = ["Run", "RunSnapshot", "RunState", "new_run_id", "is_builtin"]
+__all__ = ["Run", "RunSnapshot", "RunState", "new_run_id", "remove_run", "ACTIVE_STATES", "STEP_FIELDS"]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -13,11 +11,10 @@ import numpy as np
 from ..data import images as imaging
 from ..i18n import Message
 from . import device
-from .gan import GAN, make_optimizer
+from .gan import GAN, STEP_FIELDS, make_optimizer
 from .presets import get_preset
-from .run import epoch_file, numbered_epochs
+from .run_folder import load_checkpoint, save_checkpoint
 
-CHECKPOINT_FORMAT = 1
 DIVERGED_LOSS = 1e6  # no loss we offer reaches this while training is sane: treat it like NaN
 
 
@@ -36,10 +33,7 @@ def build_gan(config, image_shape, num_classes: int, cluster_bounds=None) -> GAN
         from .transfer import freeze_discriminator_layers
 
         freeze_discriminator_layers(discriminator, config.freeze_d)
-    gan = GAN(generator, discriminator, config.latent_dim, loss=config.loss, num_classes=classes,
-              d_steps=config.d_steps, simultaneous=config.update == "simultaneous",
-              label_smoothing=config.label_smoothing, gp_weight=config.gp_weight, diff_augment=config.diff_augment,
-              seed=config.seed, ema_decay=config.ema_decay, cluster_bounds=extra.get("cluster_bounds"))
+    gan = GAN(generator, discriminator, config, num_classes=classes, cluster_bounds=extra.get("cluster_bounds"))
     gan.compile(make_optimizer(config.generator_optimizer), make_optimizer(config.discriminator_optimizer))
     gan.g_optimizer.build(generator.trainable_variables)
     gan.d_optimizer.build(discriminator.trainable_variables)
@@ -77,31 +71,22 @@ def make_tf_dataset(dataset, config, conditional: bool, groups=None):
 def train(run) -> None:
     """Train `run` until its epochs are done, it is stopped, or it fails. Runs in the run's thread."""
     config = run.config
-    info = device.configure()
-    with run._lock:
-        if run._resume_from is None or not run.device or run.epoch < config.epochs:  # a bare export keeps its trainer's
-            run.device = info["description"]
+    run.set_device(device.configure()["description"])
     dataset = run.dataset()
     preset = get_preset(config.preset)
     conditional = preset.conditional
     groups, bounds = self_conditioning_groups(run, dataset) if config.clusters else (None, None)
     gan = build_gan(config, dataset.shape, dataset.num_classes, bounds)
-    for sub in ("grids", "checkpoints"):
-        (run.directory / sub).mkdir(exist_ok=True)
+    run.folder.make_folders()
 
     start_epoch = 0
-    resume_from = run._resume_from
+    resume_from = run.resume_checkpoint
     if resume_from is not None:
         meta = load_checkpoint(gan, resume_from)
         start_epoch = meta["epoch"]
-        run._load_metrics(max_step=meta["step"])
-        with run._lock:
-            run.epoch, run.step = start_epoch, meta["step"]
-            run.grid_epochs = [e for e in run.grid_epochs if e <= start_epoch]
+        run.rewind(start_epoch, meta["step"])
     steps_per_epoch = config.steps_per_epoch or len(dataset.images) // config.batch_size
-    with run._lock:
-        run.steps_per_epoch = steps_per_epoch
-        run.step_in_epoch = 0
+    run.begin_epochs(steps_per_epoch)
 
     if resume_from is None and config.init_from:
         from .transfer import initialise
@@ -120,19 +105,19 @@ def train(run) -> None:
     gan.fit(batches, epochs=config.epochs, initial_epoch=start_epoch,
             steps_per_epoch=steps_per_epoch, callbacks=[callback], verbose=0, shuffle=False)
     callback.flush()
-    if run.state.value == "failed":
+    if run.failed:
         return
     if run.stop_requested and callback.steps_since_checkpoint:
-        save_checkpoint(gan, run.directory / "checkpoints" / "last.npz", run.epoch, run.step)
+        save_checkpoint(gan, run.folder.checkpoint_path(), run.epoch, run.step)
     callback.export_generator()
     _save_transfer_source(gan, run)
 
 
 def _save_transfer_source(gan, run) -> None:
     """G and D by name (gan_core.training.transfer): a finished run can seed another (`init_from` = its folder)."""
-    from .transfer import NETWORKS_FILE, save_networks
+    from .transfer import save_networks
 
-    save_networks(gan, run.directory / NETWORKS_FILE)
+    save_networks(gan, run.folder.networks_path)
 
 
 def self_conditioning_groups(run, dataset) -> tuple[np.ndarray, list[float]]:
@@ -140,7 +125,7 @@ def self_conditioning_groups(run, dataset) -> tuple[np.ndarray, list[float]]:
     MNIST), kept in the run's folder so a resumed run trains on the very same groups."""
     from ..explore import clusters
 
-    path = run.directory / "clusters.npz"
+    path = run.folder.clusters_path
     groups = None
     if path.exists():
         with np.load(path) as saved:
@@ -172,12 +157,12 @@ class RunCallback(keras.callbacks.Callback):
         import tensorflow as tf  # here, not at the top: build_gan and the checkpoints serve any Keras backend
 
         self.summary = tf.summary
-        self.writer = tf.summary.create_file_writer(str(run.directory / "tb"))
+        self.writer = tf.summary.create_file_writer(str(run.folder.tensorboard))
         sample = dataset.images[np.random.default_rng(config.seed).choice(len(dataset.images),
                                                                              min(64, len(dataset.images)), replace=False)]
         self.real_diversity = batch_diversity(sample.astype(np.float32) / 127.5 - 1.0)
-        self.metrics_file = open(run.directory / "metrics.jsonl", "a", encoding="utf-8")
-        self.elapsed_at_start = run._elapsed()  # the time budget (config.max_minutes) counts this session only
+        self.metrics_file = run.folder.append_metrics()
+        self.elapsed_at_start = run.elapsed()  # the time budget (config.max_minutes) counts this session only
 
     # --- batches ---------------------------------------------------------------------------
 
@@ -185,12 +170,11 @@ class RunCallback(keras.callbacks.Callback):
         self.epoch_started = time.time()
         self.epoch_paused = 0.0
         self.epoch_records = []
-        with self.run._lock:
-            self.run.step_in_epoch = 0
+        self.run.begin_epoch()
 
     def on_train_batch_end(self, batch, logs=None):
         run = self.run
-        values = {name: float(logs[name]) for name in ("g_loss", "d_loss", "d_acc_real", "d_acc_fake")}
+        values = {name: float(logs[f"batch_{name}"]) for name in STEP_FIELDS}  # this batch's own (GAN.train_step)
         step = run.step + 1
         for which in ("g_loss", "d_loss"):
             if not math.isfinite(values[which]) or abs(values[which]) > DIVERGED_LOSS:
@@ -202,15 +186,12 @@ class RunCallback(keras.callbacks.Callback):
         self.pending.append(record)
         self.epoch_records.append(record)
         self.steps_since_checkpoint += 1
-        run.record_steps([record])
-        with run._lock:
-            run.step_in_epoch = batch + 1
-            elapsed = time.time() - self.epoch_started - self.epoch_paused
-            if elapsed > 0:
-                run.images_per_sec = (batch + 1) * run.config.batch_size / elapsed
+        elapsed = time.time() - self.epoch_started - self.epoch_paused
+        run.record_steps([record], step_in_epoch=batch + 1,
+                         images_per_sec=(batch + 1) * run.config.batch_size / elapsed if elapsed > 0 else None)
         if len(self.pending) >= 50:
             self.flush()
-        if run._pause.is_set():
+        if run.pause_requested:
             paused_at = time.time()
             run.wait_while_paused()
             self.epoch_paused += time.time() - paused_at
@@ -230,7 +211,7 @@ class RunCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         run = self.run
-        if run.state.value == "failed" or not self.epoch_records:
+        if run.failed or not self.epoch_records:
             return
         if run.stop_requested and len(self.epoch_records) < run.steps_per_epoch:
             return  # a partial epoch: the trainer saves `last` and no epoch grid
@@ -238,23 +219,19 @@ class RunCallback(keras.callbacks.Callback):
         number = epoch + 1
         seconds = time.time() - self.epoch_started - self.epoch_paused
         grid_images = self.save_grid(number)
-        means = {name: float(np.mean([r[name] for r in self.epoch_records]))
-                 for name in ("g_loss", "d_loss", "d_acc_real", "d_acc_fake")}
+        means = {name: float(logs[name]) for name in STEP_FIELDS}  # the epoch's means: GAN.metrics, kept by fit
         record = {"type": "epoch", "epoch": number, "step": run.step, **means, "seconds": seconds,
                   "images_per_sec": len(self.epoch_records) * run.config.batch_size / max(seconds, 1e-9),
                   "diversity": batch_diversity(grid_images) / max(self.real_diversity, 1e-9)}
         self.pending.append(record)
-        with run._lock:
-            run.epochs.append(record)
-            run.epoch = number
-            run.images_per_sec = record["images_per_sec"]
+        run.record_epoch(record)
         self._quality(number)
         self.flush()
         self._tensorboard(record, grid_images)
-        self._checkpoint(number)
+        run.folder.save_epoch_checkpoint(self.gan, number, run.step, run.config.keep_checkpoints)
+        self.steps_since_checkpoint = 0
         self.export_generator()
-        with run._lock:
-            run._write_status()
+        run.save_status()
         self._end_if_out_of_time(number)
         if not self.model.stop_training and number < run.config.epochs:
             self._take_turn_break()  # a turn of whole epochs ends here, its grid and checkpoint saved
@@ -263,12 +240,9 @@ class RunCallback(keras.callbacks.Callback):
         """config.max_minutes: the run ends here, finished, its epochs cut to the ones it trained."""
         run = self.run
         budget = run.config.max_minutes * 60
-        if not budget or epoch >= run.config.epochs or run._elapsed() - self.elapsed_at_start < budget:
+        if not budget or epoch >= run.config.epochs or run.elapsed() - self.elapsed_at_start < budget:
             return
-        with run._lock:
-            run.config.epochs = epoch
-            run.message = Message("run.time_budget_reached", minutes=f"{run.config.max_minutes:g}", epoch=epoch)
-            (run.directory / "config.json").write_text(run.config.to_json())
+        run.end_early(epoch, Message("run.time_budget_reached", minutes=f"{run.config.max_minutes:g}", epoch=epoch))
         self.model.stop_training = True
 
     def _quality(self, epoch: int) -> None:
@@ -288,29 +262,17 @@ class RunCallback(keras.callbacks.Callback):
         scores = quality_fn(self, self.dataset)
         record = {"type": "quality", "epoch": epoch, "step": run.step, **scores}
         self.pending.append(record)
-        with run._lock:
-            run.quality.append(record)
-
-    def _checkpoint(self, epoch: int) -> None:
-        folder = self.run.directory / "checkpoints"
-        path = epoch_file(folder, epoch, ".npz")
-        save_checkpoint(self.gan, path, epoch, self.run.step)
-        _link_or_copy(path, folder / "last.npz")
-        self.steps_since_checkpoint = 0
-        keep = self.run.config.keep_checkpoints
-        kept = numbered_epochs(folder, ".npz")
-        for old in kept[:-keep] if keep else kept:
-            epoch_file(folder, old, ".npz").unlink(missing_ok=True)
+        run.record_quality(record)
 
     def _tensorboard(self, record: dict, grid_images: np.ndarray) -> None:
         with self.writer.as_default(step=record["epoch"]):
-            for name in ("g_loss", "d_loss", "d_acc_real", "d_acc_fake", "images_per_sec", "diversity"):
+            for name in (*STEP_FIELDS, "images_per_sec", "diversity"):
                 self.summary.scalar(f"epoch/{name}", record[name])
             grid = imaging.make_grid(imaging.to_uint8(grid_images), self.grid_columns)
             self.summary.image("fixed_latent_grid", grid[None], max_outputs=1)
         with self.writer.as_default():
             for step_record in self.epoch_records:
-                for name in ("g_loss", "d_loss", "d_acc_real", "d_acc_fake"):
+                for name in STEP_FIELDS:
                     self.summary.scalar(f"step/{name}", step_record[name], step=step_record["step"])
         self.writer.flush()
 
@@ -323,11 +285,8 @@ class RunCallback(keras.callbacks.Callback):
     def save_grid(self, epoch: int) -> np.ndarray:
         generated = self.generate(self.fixed_latents, self.fixed_labels)
         grid = imaging.make_grid(imaging.to_uint8(generated), self.grid_columns)
-        scale = 2 if generated.shape[1] <= 32 else 1
-        imaging.save_png(grid, self.run.grid_path(epoch), scale=scale)
-        with self.run._lock:
-            if epoch not in self.run.grid_epochs:
-                self.run.grid_epochs.append(epoch)
+        imaging.save_png(grid, self.run.grid_path(epoch), scale=imaging.grid_scale(generated.shape[1]))
+        self.run.add_grid(epoch)
         return generated
 
     def export_generator(self) -> None:
@@ -336,13 +295,13 @@ class RunCallback(keras.callbacks.Callback):
         run = self.run
         dataset = self.dataset
         save_generator(
-            self.gan.sampling_generator, run.directory / "generator.keras",
+            self.gan.sampling_generator, run.folder.generator_path,
             card={
                 "preset": run.config.preset, "dataset": run.config.dataset, "epochs": run.epoch,
                 "steps": run.step, "latent_dim": run.config.latent_dim,
                 "num_classes": dataset.num_classes if self.conditional else 0,
                 "class_names": list(dataset.class_names) if self.conditional and dataset.class_names else [],
-                "image_shape": list(dataset.shape), "training_seconds": round(run._elapsed(), 1),
+                "image_shape": list(dataset.shape), "training_seconds": round(run.elapsed(), 1),
                 "hardware": run.device, "command": run.command,
                 "metrics": {k: v for k, v in (run.epochs[-1] if run.epochs else {}).items() if k != "type"},
                 "quality": {k: v for k, v in (run.quality[-1] if run.quality else {}).items() if k != "type"},
@@ -352,10 +311,8 @@ class RunCallback(keras.callbacks.Callback):
         )
 
     def flush(self) -> None:
-        if self.pending:
-            self.metrics_file.write("".join(json.dumps(r) + "\n" for r in self.pending))
-            self.metrics_file.flush()
-            self.pending = []
+        self.metrics_file.write(self.pending)
+        self.pending = []
 
     def on_train_end(self, logs=None):
         self.flush()
@@ -366,56 +323,3 @@ class RunCallback(keras.callbacks.Callback):
 def batch_diversity(images: np.ndarray) -> float:
     """Mean per-pixel standard deviation across a batch: near 0 when every image is the same."""
     return float(np.mean(np.std(np.asarray(images, np.float32), axis=0)))
-
-
-# --- checkpoints: every variable of both networks and both optimizers, in a fixed order -----------
-
-def _variable_groups(gan: GAN) -> dict[str, list]:
-    return {
-        "generator": gan.generator.weights,
-        "discriminator": gan.discriminator.weights,
-        "g_optimizer": gan.g_optimizer.variables,
-        "d_optimizer": gan.d_optimizer.variables,
-        "seed": [gan.seed_generator.state],
-        **({"generator_ema": gan.generator_ema.weights} if gan.generator_ema is not None else {}),
-    }
-
-
-def save_checkpoint(gan: GAN, path: Path, epoch: int, step: int) -> None:
-    arrays = {}
-    for group, variables in _variable_groups(gan).items():
-        for index, variable in enumerate(variables):
-            arrays[f"{group}/{index:04d}"] = keras.ops.convert_to_numpy(variable.value)
-    meta = {"format": CHECKPOINT_FORMAT, "epoch": epoch, "step": step, "saved": time.time()}
-    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    tmp = path.with_name(path.stem + ".tmp.npz")
-    np.savez(tmp, **arrays)
-    tmp.replace(path)  # atomic: a kill -9 leaves the previous checkpoint intact
-
-
-def load_checkpoint(gan: GAN, path: Path) -> dict:
-    with np.load(path, allow_pickle=False) as data:
-        meta = json.loads(bytes(data["meta"]).decode())
-        for group, variables in _variable_groups(gan).items():
-            for index, variable in enumerate(variables):
-                variable.assign(data[f"{group}/{index:04d}"])
-    return meta
-
-
-def load_generator_weights(generator, path: Path) -> None:
-    """The generator that was shown and saved (its moving average, if the run kept one) from a full
-    checkpoint: the explorer's 'any kept epoch'."""
-    with np.load(path, allow_pickle=False) as data:
-        group = "generator_ema" if "generator_ema/0000" in data.files else "generator"
-        for index, variable in enumerate(generator.weights):
-            variable.assign(data[f"{group}/{index:04d}"])
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    tmp = target.with_name(target.stem + ".tmp.npz")
-    tmp.unlink(missing_ok=True)
-    try:
-        tmp.hardlink_to(source)
-    except OSError:
-        tmp.write_bytes(source.read_bytes())
-    tmp.replace(target)

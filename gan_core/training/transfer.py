@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from ..i18n import GanError
+from .config import AUTO  # init_from "auto": the bundled animals for a photo folder when the shapes allow, else nothing
+from .run_folder import NETWORKS_FILE
 
-NETWORKS_FILE = "networks.npz"
-AUTO = "auto"  # TrainConfig.init_from: the bundled animals for a photo folder when the shapes allow, else nothing
 AUTO_BASE = "cifar-animals"
 
 

@@ -1,0 +1,244 @@
+"""A run's folder, the one owner of its layout, its atomic writes and its checkpoint format.
+
+    config.json        the TrainConfig (TrainConfig.to_json)
+    status.json        state, message, device, time trained ... (Run writes it; a restarted app reads it)
+    metrics.jsonl      one JSON record a line: "step", "epoch" and "quality" records, appended as they come
+    grids/epoch_NNN.png            the fixed-latent grid after each epoch (000: before training)
+    checkpoints/epoch_NNN.npz      full checkpoints (both networks, both optimizers, the seed, G's average)
+    checkpoints/last.npz           the newest checkpoint (a hard link to the last epoch's, or a stop's own)
+    generator.keras, card.json     the exported generator (gan_core.explore.generators)
+    networks.npz       G and D by layer path, for transfer learning (gan_core.training.transfer)
+    clusters.npz       self-conditioning groups (gan_core.explore.clusters), kept so a resumed run uses them
+    tb/                TensorBoard scalars and grids
+    progress.gif       every grid animated, made on request
+
+A reader never sees half a file: everything but the append-only metrics is written to a temporary name and
+renamed over the old one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+CHECKPOINT_FORMAT = 1
+NETWORKS_FILE = "networks.npz"
+GENERATOR_FILE = "generator.keras"
+
+
+RUN_ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{12}")  # what new_run_id makes (without a prefix)
+
+
+def new_run_id(prefix: str = "") -> str:
+    """Unguessable and path-safe: never built from a user's string."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return f"{prefix}{stamp}-{uuid.uuid4().hex[:12]}"
+
+
+def epoch_file(folder: Path, epoch: int, suffix: str) -> Path:
+    """Where a run keeps one epoch's file: grids/epoch_NNN.png, checkpoints/epoch_NNN.npz."""
+    return Path(folder) / f"epoch_{epoch:03d}{suffix}"
+
+
+def numbered_epochs(folder: Path, suffix: str) -> list[int]:
+    """The epochs of the epoch_file()s in `folder`, in order. Anything else there (a file being written as
+    epoch_NNN.tmp<suffix>, or left half-written by a crash) is not an epoch."""
+    pattern = re.compile(r"epoch_(\d+)" + re.escape(suffix))
+    names = (pattern.fullmatch(path.name) for path in Path(folder).glob(f"epoch_*{suffix}"))
+    return sorted(int(match.group(1)) for match in names if match)
+
+
+class RunFolder:
+    """The paths of one run's files, and reading and writing them."""
+
+    def __init__(self, directory):
+        self.directory = Path(directory)
+        self.config_path = self.directory / "config.json"
+        self.status_path = self.directory / "status.json"
+        self.metrics_path = self.directory / "metrics.jsonl"
+        self.grids = self.directory / "grids"
+        self.checkpoints = self.directory / "checkpoints"
+        self.tensorboard = self.directory / "tb"
+        self.generator_path = self.directory / GENERATOR_FILE
+        self.networks_path = self.directory / NETWORKS_FILE
+        self.clusters_path = self.directory / "clusters.npz"
+        self.progress_gif_path = self.directory / "progress.gif"
+
+    def make_folders(self) -> None:
+        for folder in (self.grids, self.checkpoints):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def is_run(self) -> bool:
+        return self.config_path.is_file()
+
+    def is_empty(self) -> bool:
+        return not self.directory.exists() or not any(self.directory.iterdir())
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    # --- config and status ---------------------------------------------------------------------
+
+    def write_config(self, config_json: str) -> None:
+        atomic_write_text(self.config_path, config_json)
+
+    def read_config(self) -> dict:
+        return json.loads(self.config_path.read_text())
+
+    def write_status(self, status: dict) -> None:
+        atomic_write_text(self.status_path, json.dumps(status, indent=2))
+
+    def read_status(self) -> dict:
+        """The last status written, or {} when there is none (or it cannot be read)."""
+        return read_json(self.status_path) or {}
+
+    # --- metrics -------------------------------------------------------------------------------
+
+    def read_metrics(self, max_step: int | None = None) -> list[dict]:
+        """Every record, in order; a line cut by a crash is left out. With max_step (a resume from a checkpoint
+        made at that step) the records after it are dropped from the file too, so no step is counted twice."""
+        if not self.metrics_path.exists():
+            return []
+        kept_lines, records = [], []
+        for line in self.metrics_path.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if max_step is not None and record.get("step", 0) > max_step:
+                continue
+            kept_lines.append(line)
+            records.append(record)
+        if max_step is not None:
+            atomic_write_text(self.metrics_path, "".join(line + "\n" for line in kept_lines))
+        return records
+
+    def append_metrics(self):
+        """The metrics file opened for appending records (MetricsWriter)."""
+        return MetricsWriter(self.metrics_path)
+
+    # --- grids and checkpoints -----------------------------------------------------------------
+
+    def grid_path(self, epoch: int) -> Path:
+        return epoch_file(self.grids, epoch, ".png")
+
+    def grid_epochs(self) -> list[int]:
+        return numbered_epochs(self.grids, ".png")
+
+    def kept_epochs(self) -> list[int]:
+        """Epochs with a full checkpoint to resume from or explore."""
+        return numbered_epochs(self.checkpoints, ".npz")
+
+    def checkpoint_path(self, epoch: int | None = None) -> Path:
+        """A kept epoch's checkpoint, or the newest one (epoch None)."""
+        return self.checkpoints / "last.npz" if epoch is None else epoch_file(self.checkpoints, epoch, ".npz")
+
+    def existing_checkpoint(self, epoch: int | None = None) -> Path | None:
+        path = self.checkpoint_path(epoch)
+        return path if path.exists() else None
+
+    def save_epoch_checkpoint(self, gan, epoch: int, step: int, keep: int) -> None:
+        """The epoch's checkpoint, `last` pointing at it, and only the newest `keep` epochs kept (0: none)."""
+        path = self.checkpoint_path(epoch)
+        save_checkpoint(gan, path, epoch, step)
+        _link_or_copy(path, self.checkpoint_path())
+        kept = self.kept_epochs()
+        for old in kept[:-keep] if keep else kept:
+            self.checkpoint_path(old).unlink(missing_ok=True)
+
+
+class MetricsWriter:
+    """Appends records to metrics.jsonl, a line each, flushed per call."""
+
+    def __init__(self, path: Path):
+        self._file = open(path, "a", encoding="utf-8")
+
+    def write(self, records: list[dict]) -> None:
+        if records:
+            self._file.write("".join(json.dumps(record) + "\n" for record in records))
+            self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+# --- checkpoints: every variable of both networks and both optimizers, in a fixed order -----------------------
+
+def _variable_groups(gan) -> dict[str, list]:
+    return {
+        "generator": gan.generator.weights,
+        "discriminator": gan.discriminator.weights,
+        "g_optimizer": gan.g_optimizer.variables,
+        "d_optimizer": gan.d_optimizer.variables,
+        "seed": [gan.seed_generator.state],
+        **({"generator_ema": gan.generator_ema.weights} if gan.generator_ema is not None else {}),
+    }
+
+
+def save_checkpoint(gan, path: Path, epoch: int, step: int) -> None:
+    import keras
+
+    arrays = {}
+    for group, variables in _variable_groups(gan).items():
+        for index, variable in enumerate(variables):
+            arrays[f"{group}/{index:04d}"] = keras.ops.convert_to_numpy(variable.value)
+    meta = {"format": CHECKPOINT_FORMAT, "epoch": epoch, "step": step, "saved": time.time()}
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    tmp = path.with_name(path.stem + ".tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.replace(path)  # atomic: a kill -9 leaves the previous checkpoint intact
+
+
+def load_checkpoint(gan, path: Path) -> dict:
+    """Restore every variable saved by save_checkpoint; returns its meta ({"epoch", "step", ...})."""
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(bytes(data["meta"]).decode())
+        for group, variables in _variable_groups(gan).items():
+            for index, variable in enumerate(variables):
+                variable.assign(data[f"{group}/{index:04d}"])
+    return meta
+
+
+def load_generator_weights(generator, path: Path) -> None:
+    """The generator that was shown and saved (its moving average, if the run kept one) from a full
+    checkpoint: the explorer's 'any kept epoch'."""
+    with np.load(path, allow_pickle=False) as data:
+        group = "generator_ema" if "generator_ema/0000" in data.files else "generator"
+        for index, variable in enumerate(generator.weights):
+            variable.assign(data[f"{group}/{index:04d}"])
+
+
+# --- atomic files --------------------------------------------------------------------------------------------
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_json(path: Path):
+    """The JSON in `path`, or None when it is missing or unreadable."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    tmp = target.with_name(target.stem + ".tmp.npz")
+    tmp.unlink(missing_ok=True)
+    try:
+        tmp.hardlink_to(source)
+    except OSError:
+        tmp.write_bytes(source.read_bytes())
+    tmp.replace(target)

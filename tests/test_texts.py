@@ -1,0 +1,94 @@
+"""The one translation table (gan_core/texts.toml): complete, consistent, and the only place sentences live."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from gan_core.i18n import LANGUAGES, TEXTS, GanError, Message, tr
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted([*ROOT.glob("gan_core/**/*.py"), *ROOT.glob("gan_ui/**/*.py"), *ROOT.glob("app_pages/**/*.py"),
+                  ROOT / "app.py"])
+# tr("key", ...), Message("key", ...), GanError("key", ...) with the whole key one literal; f"..." keys and
+# "prefix." + name are built at run time and skipped.
+LITERAL_KEY = re.compile(r"""\b(?:tr|Message|GanError)\(\s*(["'])([\w.\-]+)\1\s*[,)]""")
+
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+def source_files() -> list[Path]:
+    assert SOURCES and all(path.is_file() for path in SOURCES)
+    return SOURCES
+
+
+def test_the_table_is_read_from_texts_toml_and_is_read_only():
+    assert (ROOT / "gan_core" / "texts.toml").is_file()
+    assert len(TEXTS) > 600
+    with pytest.raises(TypeError):
+        TEXTS["new.key"] = {"es": "nueva", "en": "new"}  # type: ignore[index]
+    assert not hasattr(TEXTS, "update"), "sentences are added to texts.toml, not at import time"
+
+
+@pytest.mark.parametrize("key", sorted(TEXTS))
+def test_every_key_has_both_languages_with_the_same_placeholders(key):
+    entry = TEXTS[key]
+    assert set(entry) == set(LANGUAGES), (key, sorted(entry))
+    assert all(isinstance(entry[lang], str) and entry[lang].strip() for lang in LANGUAGES), key
+    assert placeholders(entry["es"]) == placeholders(entry["en"]), key
+
+
+def test_every_literal_key_in_the_code_is_in_the_table():
+    used: dict[str, str] = {}
+    for path in source_files():
+        for match in LITERAL_KEY.finditer(path.read_text(encoding="utf-8")):
+            used.setdefault(match.group(2), str(path.relative_to(ROOT)))
+    assert len(used) > 300, "the scan found the keys the code uses"
+    missing = {key: where for key, where in used.items() if key not in TEXTS}
+    assert missing == {}
+
+
+def test_every_preset_and_run_state_has_its_text():
+    from gan_core import PRESETS, RunState
+
+    missing = [f"preset.{name}" for name in PRESETS] + [f"state.{state.value}" for state in RunState]
+    assert [key for key in missing if key not in TEXTS] == []
+
+
+def test_no_module_holds_translations_of_its_own():
+    """No {"es": ..., "en": ...} dict and no `lang == "es"` branch outside texts.toml (the language picker's names
+    in i18n.LANGUAGE_NAMES excepted: each is written in its own language, not translated)."""
+    found = []
+    for path in source_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        allowed = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "LANGUAGE_NAMES" for t in node.targets):
+                allowed.add(id(node.value))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Dict) and id(node) not in allowed:
+                keys = {key.value for key in node.keys if isinstance(key, ast.Constant)}
+                if keys & set(LANGUAGES):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} dict keyed by language")
+            elif isinstance(node, ast.Compare):
+                constants = {c.value for c in [node.left, *node.comparators] if isinstance(c, ast.Constant)}
+                if constants & set(LANGUAGES):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} compares with a language code")
+    assert found == []
+
+
+def test_tr_message_and_error_render_from_the_table():
+    assert tr("state.running", "en") == TEXTS["state.running"]["en"]
+    assert tr("state.running", "fr") == TEXTS["state.running"]["es"]  # an unknown language falls back to Spanish
+    assert tr("no.such.key", "en") == "no.such.key"
+    error = GanError("error.model_file.layer_not_allowed", layer="Lambda")
+    assert "Lambda" in error.text("en") and error.text("en").startswith("The model file is not valid")
+    assert str(error) == error.text("es")
+    message = Message("error.out_of_range", field="epochs", low=1, high=9, value=12)
+    assert Message.from_dict(message.to_dict()).text("en") == message.text("en")

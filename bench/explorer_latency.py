@@ -1,6 +1,6 @@
 """Explorer latency: server-side time for one slider change (one image), ours vs Keras' predict, side by side.
 
-Ours: GeneratorHandle.generate (a compiled tf.function, called directly). Tutorial habit: model.predict.
+Ours: Generator.generate (a compiled tf.function, called directly). Tutorial habit: model.predict.
 Prints p50/p95 per 28x28 generator and the ratio predict/ours from the same run.
 `python bench/explorer_latency.py [--calls 300]`
 """
@@ -19,13 +19,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from bench.common import header  # noqa: E402
-from gan_core.explore.latent import GeneratorHandle  # noqa: E402
+from gan_core.explore.generators import Generator  # noqa: E402
 from gan_core.explore.pretrained import bundled_generators  # noqa: E402
 
 
 def generators_28():
     """Bundled 28x28 generators; where none is bundled yet, freshly built preset generators (same cost)."""
-    found = [(b.name, GeneratorHandle.from_file(b.path)) for b in bundled_generators()]
+    found = [(b.name, Generator.load(b.path)) for b in bundled_generators()]
     found = [(name, handle) for name, handle in found if handle.image_shape[0] == 28]
     if found:
         return found
@@ -36,7 +36,7 @@ def generators_28():
         p = PRESETS[preset]
         classes = 10 if p.conditional else 0
         model = p.build_generator((28, 28, 1), p.defaults["latent_dim"], classes)
-        built.append((f"{preset} (untrained)", GeneratorHandle(model, p.defaults["latent_dim"], classes)))
+        built.append((f"{preset} (untrained)", Generator(model, name=preset)))
     return built
 
 

@@ -21,7 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from bench.common import header  # noqa: E402
 from gan_core import Run, load_dataset  # noqa: E402
 from gan_core.explore import metrics  # noqa: E402
-from gan_core.explore.modelio import load_generator  # noqa: E402
+from gan_core.explore.generators import Generator  # noqa: E402
 from gan_core.server.scheduler import Scheduler  # noqa: E402
 from gan_core.training.config import recipe  # noqa: E402
 
@@ -36,7 +36,7 @@ def train_for(preset: str, seconds: float, dataset, directory: str, epoch_steps:
     run.start(Scheduler(1))
     run.wait()
     snap = run.snapshot()
-    loaded = load_generator(run.directory / "generator.keras")
+    loaded = Generator.load(run.directory / "generator.keras")
     scores = metrics.evaluate_generator(lambda z, _labels: loaded.model(z, training=False).numpy(),
                                         "cifar_animals", config.latent_dim)
     return {"preset": preset, "train_seconds": snap.elapsed_seconds, "wall_seconds": time.time() - started,

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 from bench.common import header  # noqa: E402
 from gan_core import Run, get_preset, load_dataset  # noqa: E402
 from gan_core.explore import metrics  # noqa: E402
-from gan_core.explore.modelio import load_generator  # noqa: E402
+from gan_core.explore.generators import Generator  # noqa: E402
 from gan_core.server.scheduler import Scheduler  # noqa: E402
 from gan_core.training.config import recipe  # noqa: E402
 
@@ -66,7 +66,7 @@ def train_to_bar(preset: str, budget: float, directory: str, dataset, score_ever
         raise RuntimeError(f"{preset} failed: {snapshot.message} {snapshot.traceback}")
     met = next((point for point in timeline if metrics.meets_bar(point)), None)
     if met is None:  # scored once more where the budget ran out (the trainer exported the generator there)
-        loaded = load_generator(os.path.join(directory, "generator.keras"))
+        loaded = Generator.load(os.path.join(directory, "generator.keras"))
         scores = metrics.evaluate_generator(lambda z, y: np.asarray(loaded.model(z, training=False)), "mnist",
                                             config.latent_dim, seed=config.seed + 2)
         point = {"epoch": snapshot.epoch + snapshot.step_in_epoch / max(snapshot.steps_per_epoch, 1),

@@ -187,9 +187,9 @@ def cmd_sample(args, argv) -> int:
     import numpy as np
 
     from .data import images as imaging
-    from .explore.latent import GeneratorHandle
+    from .explore.generators import Generator
 
-    handle = GeneratorHandle.from_file(args.generator)
+    handle = Generator.load(args.generator)
     latents = handle.sample_latents(args.n, args.seed)
     labels = None
     if handle.conditional:
@@ -205,9 +205,9 @@ def cmd_sample(args, argv) -> int:
 def evaluate_file(path: Path, dataset: str | None, samples: int) -> dict | None:
     """Score a generator file with its dataset's classifier; None where there is no classifier."""
     from .explore import metrics
-    from .explore.latent import GeneratorHandle
+    from .explore.generators import Generator
 
-    handle = GeneratorHandle.from_file(path)
+    handle = Generator.load(path)
     dataset = dataset or handle.card.get("dataset", "")
     if not metrics.has_classifier(dataset, handle.image_shape):
         return None
@@ -243,7 +243,7 @@ def cmd_pretrained_export(args, argv) -> int:
     import numpy as np
 
     from .data import images as imaging
-    from .explore.latent import GeneratorHandle
+    from .explore.generators import Generator
 
     target: Path = args.target
     target.mkdir(parents=True, exist_ok=True)
@@ -260,7 +260,7 @@ def cmd_pretrained_export(args, argv) -> int:
     elif (card.get("started_from") or {}).get("source_dataset"):  # a photo folder: what its source's classifier sees
         card["as_seen_by"] = classes_seen(target / "generator.keras", card["started_from"]["source_dataset"])
     (target / "card.json").write_text(json.dumps(card, indent=2))
-    handle = GeneratorHandle.from_file(target / "generator.keras")
+    handle = Generator.load(target / "generator.keras")
     columns = min(handle.num_classes, 10) if handle.conditional else 8
     count = columns * (8 if not handle.conditional else 6)
     labels = np.arange(count) % handle.num_classes if handle.conditional else None
@@ -278,9 +278,9 @@ def classes_seen(path: Path, classifier_dataset: str, samples: int = 500, seed: 
 
     from .data.datasets import load_dataset
     from .explore import metrics
-    from .explore.latent import GeneratorHandle
+    from .explore.generators import Generator
 
-    handle = GeneratorHandle.from_file(path)
+    handle = Generator.load(path)
     if not metrics.has_classifier(classifier_dataset, handle.image_shape):
         return None
     _, probabilities = metrics.load_classifier(classifier_dataset).features_and_probabilities(
@@ -295,7 +295,7 @@ def export_kept_epoch(run_dir: Path, epoch: int, target: Path) -> dict:
     """generator.keras (its moving average, if any), networks.npz and the card of a run's kept epoch `epoch`."""
     import json
 
-    from .explore.modelio import save_generator
+    from .explore.generators import save_generator
     from .training.run import Run
     from .training.run_folder import GENERATOR_FILE, NETWORKS_FILE, load_checkpoint
     from .training.trainer import build_gan

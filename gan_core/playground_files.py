@@ -100,7 +100,7 @@ def pack_experiment(generator, discriminator, card: dict, scratch_root: Path) ->
 def read_experiment(data: bytes, session_dir: Path, quota_bytes: int | None = None) -> SavedExperiment:
     """Check and read a saved experiment. Raises GanError, and leaves nothing behind, for anything wrong: not a
     zip, other members, sizes, a card that is not ours or not valid, a model that fails the model checks
-    (modelio: members, class allow-list, safe_mode, the memory- and time-limited child build) or whose weights do
+    (gan_core.explore.generators: members, class allow-list, safe_mode, the memory- and time-limited child build) or whose weights do
     not have the card's shapes."""
     from .data.datasets import UploadBudget, open_zip
     from .server import housekeeping
@@ -180,9 +180,9 @@ def _read_card(raw: bytes):
 
 
 def _checked_weights(files: dict[str, bytes], shapes: dict[str, list], session_dir: Path) -> dict[str, list]:
-    """The weights of the .keras members, after modelio's checks (both models in one child) on scratch copies in
+    """The weights of the .keras members, after the generator checks (both models in one child) on scratch copies in
     the session's folder, removed before returning."""
-    from .explore.modelio import check_in_child, check_keras_archive, load_vector_model
+    from .explore.generators import check_in_child, check_keras_archive, load_vector_model
 
     folder = session_dir / SCRATCH
     folder.mkdir(parents=True, exist_ok=True)

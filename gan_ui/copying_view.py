@@ -8,7 +8,7 @@ import streamlit as st
 
 from gan_core.data import images as imaging
 from gan_core.data.datasets import is_builtin
-from gan_core.explore.latent import GeneratorHandle
+from gan_core.explore.generators import Generator
 from gan_core.explore.memorisation import nearest_training_images
 from gan_core.i18n import tr
 
@@ -38,7 +38,7 @@ def copying_panel(run, lang: str) -> None:
 def _pairs(generator_path: str, _mtime: float, _run) -> tuple[np.ndarray, str, float, str]:
     """(two-row image: samples above, nearest training images below; verdict; share of near copies; space).
     Keyed by the generator file and its time: a new epoch's generator is checked anew."""
-    handle = GeneratorHandle.from_file(generator_path)
+    handle = Generator.load(generator_path)
     latents = handle.sample_latents(64, seed=0)
     generated = handle.generate(latents)
     training = _run.dataset().images

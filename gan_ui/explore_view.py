@@ -10,7 +10,8 @@ import streamlit as st
 from gan_core import GanError
 from gan_core.data import images as imaging
 from gan_core.data.uploads import MAX_MODEL_UPLOAD_BYTES
-from gan_core.explore.latent import GeneratorHandle, class_morph, interpolate
+from gan_core.explore.generators import Generator
+from gan_core.explore.latent import interpolate, principal_directions
 from gan_core.explore.pretrained import bundled_generators
 from gan_core.i18n import TEXTS, tr
 from gan_ui import state
@@ -25,22 +26,22 @@ PREVIEW_PIXELS = 256
 # --- generators, loaded once per server (bundled) or per file version (a run's) --------------------
 
 @st.cache_resource(show_spinner=False)
-def bundled_handle(name: str) -> GeneratorHandle:
+def bundled_handle(name: str) -> Generator:
     """A bundled generator, loaded once for the whole server with safe_mode=True."""
     for bundled in bundled_generators():
         if bundled.name == name:
-            return GeneratorHandle.from_file(bundled.path)
+            return Generator.load(bundled.path)
     raise KeyError(name)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def file_handle(path: str, epoch: int | None, modified: float) -> GeneratorHandle:
+def file_handle(path: str, epoch: int | None, modified: float) -> Generator:
     """A run's generator (latest, or the generator of a kept epoch's checkpoint). Keyed by path and mtime (no
     leading underscore: Streamlit leaves `_`-named arguments out of the key, and a training run rewrites its
     generator.keras every epoch)."""
     from gan_core.training.run_folder import RunFolder, load_generator_weights
 
-    handle = GeneratorHandle.from_file(Path(path))
+    handle = Generator.load(Path(path))
     if epoch is not None:
         # A private copy: the latest generator's handle may be in use by another page at the same time.
         import keras
@@ -48,15 +49,14 @@ def file_handle(path: str, epoch: int | None, modified: float) -> GeneratorHandl
         model = keras.models.clone_model(handle.model)
         checkpoint = RunFolder(Path(path).parent).checkpoint_path(epoch)
         load_generator_weights(model, checkpoint)
-        handle = GeneratorHandle(model, handle.latent_dim, handle.num_classes, handle.class_names, handle.card,
-                                 source=f"{path}@{epoch}")
+        handle = Generator(model, handle.card, name=f"{handle.name}@{epoch}")
     return handle
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def directions_for(_handle: GeneratorHandle, key: str):
+def directions_for(_handle: Generator, key: str):
     """GANSpace directions, computed once per generator (key names it)."""
-    return _handle.principal_directions(DIRECTION_SLIDERS)
+    return principal_directions(_handle, DIRECTION_SLIDERS)
 
 
 def best(bundled) -> str:
@@ -70,7 +70,7 @@ def best(bundled) -> str:
     return min(bundled, key=ratio).name
 
 
-def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
+def choose_generator(lang: str) -> tuple[Generator, str, dict] | None:
     """The source picker. Returns (handle, cache key, quality record or {})."""
     sources = ["bundled", "runs", "upload"]
     source = st.radio(tr("explore.source", lang), sources, horizontal=True, key="explore.source",
@@ -133,7 +133,7 @@ def choose_generator(lang: str) -> tuple[GeneratorHandle, str, dict] | None:
 
 # --- the live image ----------------------------------------------------------------------------------
 
-def _latent_state(handle: GeneratorHandle, key: str) -> dict:
+def _latent_state(handle: Generator, key: str) -> dict:
     """Per session and generator: the base latent, its seed, and a version that renames the sliders on reset."""
     store = st.session_state.setdefault("explore.latents", {})
     if key not in store or store[key]["base"].shape[0] != handle.latent_dim:
@@ -141,7 +141,7 @@ def _latent_state(handle: GeneratorHandle, key: str) -> dict:
     return store[key]
 
 
-def set_base(handle: GeneratorHandle, key: str, latent: np.ndarray, seed: int | None = None) -> None:
+def set_base(handle: Generator, key: str, latent: np.ndarray, seed: int | None = None) -> None:
     latent_state = _latent_state(handle, key)
     latent_state["base"] = np.asarray(latent, np.float32)
     if seed is not None:
@@ -159,7 +159,7 @@ def _rerun_live_image() -> None:
         st.rerun()
 
 
-def latent_controls(handle: GeneratorHandle, key: str, lang: str) -> None:
+def latent_controls(handle: Generator, key: str, lang: str) -> None:
     latent_state = _latent_state(handle, key)
     seed_col, random_col, reset_col = st.columns([2, 1, 1], vertical_alignment="bottom")
     seed = seed_col.number_input(tr("explore.seed", lang), 0, 2**31 - 1, int(latent_state["seed"]),
@@ -177,7 +177,7 @@ def latent_controls(handle: GeneratorHandle, key: str, lang: str) -> None:
 
 
 @st.fragment
-def live_image(handle: GeneratorHandle, key: str, lang: str) -> None:
+def live_image(handle: Generator, key: str, lang: str) -> None:
     """Sliders and the image they drive. A fragment: moving a slider reruns only this part of the page."""
     latent_controls(handle, key, lang)
     latent_state = _latent_state(handle, key)
@@ -230,7 +230,7 @@ def _random_ends(key: str) -> None:
         st.session_state[f"explore.seed_{end}.{key}"] = int(rng.integers(0, 2**31 - 1))
 
 
-def end_latent(handle: GeneratorHandle, key: str, source: str, number: int) -> np.ndarray:
+def end_latent(handle: Generator, key: str, source: str, number: int) -> np.ndarray:
     """An interpolation's end: the latent of a seed, of sample no. `number` in the grid below, or of the live image."""
     if source == "sample":
         latents = grid_latents(handle, key)
@@ -241,7 +241,7 @@ def end_latent(handle: GeneratorHandle, key: str, source: str, number: int) -> n
     return handle.sample_latents(1, int(number))[0]
 
 
-def interpolation(handle: GeneratorHandle, key: str, lang: str) -> None:
+def interpolation(handle: Generator, key: str, lang: str) -> None:
     for end, default in (("a", 1), ("b", 2)):  # set here, not as widget defaults, so the dice can change them
         st.session_state.setdefault(f"explore.source_{end}.{key}", "seed")
         st.session_state.setdefault(f"explore.seed_{end}.{key}", default)
@@ -286,7 +286,7 @@ def interpolation(handle: GeneratorHandle, key: str, lang: str) -> None:
         st.caption(tr("explore.jumps_explained", lang, groups=handle.groups))
 
 
-def morph(handle: GeneratorHandle, key: str, lang: str) -> None:
+def morph(handle: Generator, key: str, lang: str) -> None:
     for end, default in (("a", 0), ("b", 1)):  # in session state, not as widget defaults: kept across languages
         st.session_state.setdefault(f"explore.class_{end}.{key}", default)
     with st.form(f"explore.morph.{key}", border=False):
@@ -303,7 +303,7 @@ def morph(handle: GeneratorHandle, key: str, lang: str) -> None:
     if submitted:
         latent = _latent_state(handle, key)["base"]
         st.session_state[f"explore.morph_strip.{key}"] = imaging.to_uint8(
-            class_morph(handle, latent, class_a, class_b, steps))
+            handle.class_morph(latent, class_a, class_b, steps))
     _show_strip(st.session_state.get(f"explore.morph_strip.{key}"), f"morph-{key}", lang)
 
 
@@ -323,12 +323,12 @@ def _show_strip(frames, name: str, lang: str) -> None:
 SAMPLES = 32  # the grid of random samples: a starting point for the sliders or an interpolation's end
 
 
-def grid_latents(handle: GeneratorHandle, key: str) -> np.ndarray:
+def grid_latents(handle: Generator, key: str) -> np.ndarray:
     """The latents of the samples grid, numbered from 1; its seed is the grid's own seed box."""
     return handle.sample_latents(SAMPLES, int(st.session_state.get(f"explore.samples_seed.{key}", 0)) + 1000)
 
 
-def samples(handle: GeneratorHandle, key: str, lang: str) -> None:
+def samples(handle: Generator, key: str, lang: str) -> None:
     columns = 8
     seed_col, pick_col, use_col = st.columns([1, 1, 1], vertical_alignment="bottom")
     seed_col.number_input(tr("explore.samples_seed", lang), 0, 2**31 - 1, 0, key=f"explore.samples_seed.{key}")

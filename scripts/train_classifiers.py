@@ -42,7 +42,7 @@ TRAINING_FIELDS = ("test_accuracy", "epochs", "settings", "trained", "train_seco
 
 def build_classifier(shape, num_classes: int, widths, features: int) -> keras.Model:
     """Five 3x3 convolutions (three with stride 2), a dense feature layer, softmax. Only layer classes that
-    modelio's allow-list accepts, so the file is checked like any uploaded model."""
+    gan_core.explore.generators' allow-list accepts, so the file is checked like any uploaded model."""
     image = keras.Input(shape, name="image")
     x = image
     for filters, stride in ((widths[0], 1), (widths[0], 2), (widths[1], 1), (widths[1], 2), (widths[2], 2)):

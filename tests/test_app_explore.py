@@ -77,7 +77,7 @@ def test_interpolation_ends_come_from_a_grid_sample_the_live_image_or_the_dice(e
     import numpy as np
 
     from gan_core.data import images as imaging
-    from gan_core.explore.latent import GeneratorHandle
+    from gan_core.explore.generators import Generator
 
     key = "bundled:mnist"
     at = choose(explorer, "mnist")
@@ -91,7 +91,7 @@ def test_interpolation_ends_come_from_a_grid_sample_the_live_image_or_the_dice(e
     at.button(key=f"FormSubmitter:explore.interp.{key}-Interpolar").click().run()
     assert not at.exception, [e.value for e in at.exception]
     strip = at.session_state[f"explore.strip.{key}"]
-    handle = GeneratorHandle.from_file(next(b.path for b in bundled_generators() if b.name == "mnist"))
+    handle = Generator.load(next(b.path for b in bundled_generators() if b.name == "mnist"))
     grid = imaging.to_uint8(handle.generate(handle.sample_latents(32, 1000)))  # the grid below, seed 0
     live = at.session_state["explore.latents"][key]["current"]
     assert live[3] == pytest.approx(2.5)
@@ -110,7 +110,8 @@ def test_a_self_conditioned_generator_morphs_within_its_group_by_default_and_exp
     import numpy as np
 
     from gan_core.data import images as imaging
-    from gan_core.explore.latent import GeneratorHandle, interpolate
+    from gan_core.explore.generators import Generator
+    from gan_core.explore.latent import interpolate
 
     key = "bundled:mnist"
     at = choose(explorer, "mnist")
@@ -121,7 +122,7 @@ def test_a_self_conditioned_generator_morphs_within_its_group_by_default_and_exp
     at.button(key=f"FormSubmitter:explore.interp.{key}-Interpolar").click().run()
     assert not at.exception, [e.value for e in at.exception]
     strip = at.session_state[f"explore.strip.{key}"]
-    handle = GeneratorHandle.from_file(next(b.path for b in bundled_generators() if b.name == "mnist"))
+    handle = Generator.load(next(b.path for b in bundled_generators() if b.name == "mnist"))
     a, b = handle.sample_latents(1, 1)[0], handle.sample_latents(1, 2)[0]  # the default ends: seeds 1 and 2
     within, across = (imaging.to_uint8(handle.generate(interpolate(a, b, 4, "lerp", keep))) for keep in (True, False))
     assert np.abs(strip.astype(int) - within).max() <= 2

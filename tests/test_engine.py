@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gan_core import PRESETS, GanError, Run, RunState, TrainConfig
-from gan_core.explore.latent import GeneratorHandle
+from gan_core.explore.generators import Generator
 from gan_core.server.scheduler import Scheduler
 from gan_core.training.config import recipe
 from gan_core.training.run_folder import load_generator_weights
@@ -62,7 +62,7 @@ def test_conditional_run_draws_one_column_per_class(tmp_path, scheduler):
     run = finished_run(tmp_path / "run", config, scheduler)
     card = json.loads((run.directory / "card.json").read_text())
     assert card["num_classes"] == 10 and card["class_names"][3] == "3"
-    handle = GeneratorHandle.from_file(run.directory / "generator.keras")
+    handle = Generator.load(run.directory / "generator.keras")
     assert handle.conditional and handle.num_classes == 10
     latents = handle.sample_latents(4, seed=1)
     same = handle.generate(latents, [2, 2, 2, 2])
@@ -228,7 +228,7 @@ def test_conditional_preset_needs_labels(tmp_path):
 def test_saved_generator_loads_safely_and_matches_the_checkpoint(tmp_path, scheduler):
     config = recipe("dcgan-bn", epochs=1, batch_size=32, max_images=32 * 10)
     run = finished_run(tmp_path / "run", config, scheduler)
-    handle = GeneratorHandle.from_file(run.directory / "generator.keras")  # safe_mode=True inside
+    handle = Generator.load(run.directory / "generator.keras")  # safe_mode=True inside
     latents = handle.sample_latents(16, seed=3)
     from_file = handle.generate(latents)
     gan = build_gan(config, (28, 28, 1), 10)
@@ -252,7 +252,7 @@ def test_diff_augment_is_on_by_default_only_for_small_data(tmp_path):
 def test_moving_average_generator_is_what_gets_shown_and_saved(tmp_path, scheduler):
     config = recipe("fast", epochs=1, batch_size=32, max_images=32 * 10, ema_decay=0.9)
     run = finished_run(tmp_path / "run", config, scheduler)
-    handle = GeneratorHandle.from_file(run.directory / "generator.keras")
+    handle = Generator.load(run.directory / "generator.keras")
     with np.load(run.directory / "checkpoints" / "last.npz") as data:
         averaged = [data[f"generator_ema/{i:04d}"] for i in range(len(handle.model.weights))]
         raw = [data[f"generator/{i:04d}"] for i in range(len(handle.model.weights))]
@@ -415,7 +415,7 @@ def test_self_conditioned_run_trains_on_groups_and_saves_an_unconditional_genera
     with np.load(run.directory / "clusters.npz") as saved:
         groups = saved["groups"]
     assert groups.shape == (640,) and groups.max() == 7
-    handle = GeneratorHandle.from_file(run.directory / "generator.keras")  # safe_mode=True, allow-listed layers
+    handle = Generator.load(run.directory / "generator.keras")  # safe_mode=True, allow-listed layers
     assert not handle.conditional and len(handle.model.inputs) == 1
     assert json.loads((run.directory / "card.json").read_text())["config"]["clusters"] == 8
     # Latent dimension 0 picks the group, exactly where the trainer told D it would.

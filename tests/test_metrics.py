@@ -7,7 +7,7 @@ import pytest
 
 from gan_core import Run, load_dataset
 from gan_core.explore import metrics
-from gan_core.explore.modelio import check_keras_archive
+from gan_core.explore.generators import check_keras_archive
 from gan_core.training.config import recipe
 
 SAMPLES = metrics.DEFAULT_SAMPLES

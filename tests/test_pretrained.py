@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gan_core.explore import metrics
-from gan_core.explore.latent import GeneratorHandle
+from gan_core.explore.generators import Generator
 from gan_core.explore.pretrained import bundled_generators, pretrained_dir
 
 EXPECTED = {"mnist", "mnist-cgan", "fashion", "cifar-animals", "birds"}
@@ -27,7 +27,7 @@ def test_every_bundled_generator_is_there_and_pretrained_stays_small():
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_bundled_generators_load_safely_with_their_shapes(name):
-    handle = GeneratorHandle.from_file(BUNDLED[name].path)
+    handle = Generator.load(BUNDLED[name].path)
     card = BUNDLED[name].card
     assert list(handle.image_shape) == card["image_shape"] and handle.latent_dim == card["latent_dim"]
     assert handle.conditional == (name in CONDITIONAL)
@@ -51,7 +51,7 @@ def test_card_metrics_recomputed_on_1000_samples_match(name):
     card_quality = bundled.card["quality"]
     assert card_quality.get("classifier_sha256") == metrics.load_classifier(bundled.card["dataset"]).sha256, (
         "the card was scored with another classifier: run `python -m gan_core evaluate --update-card` on it")
-    handle = GeneratorHandle.from_file(bundled.path)
+    handle = Generator.load(bundled.path)
     scores = metrics.evaluate_generator(handle.generate, bundled.card["dataset"], handle.latent_dim,
                                         handle.num_classes, samples=1000)
     assert scores["recognised"] == pytest.approx(card_quality["recognised"], abs=0.04)
@@ -79,7 +79,7 @@ def test_bundled_mnist_generator_draws_its_group_from_z0():
     several groups, sweeping z[1] stays in one, and the generator still takes only z."""
     import keras
 
-    handle = GeneratorHandle.from_file(pretrained_dir() / "mnist" / "generator.keras")
+    handle = Generator.load(pretrained_dir() / "mnist" / "generator.keras")
     assert not handle.conditional and handle.card["config"]["clusters"] >= 2
     group = keras.Model(handle.model.inputs[0], handle.model.get_layer("group").output)
     for dim, expected in ((0, lambda n: n >= 5), (1, lambda n: n == 1)):
@@ -107,7 +107,7 @@ def test_bundled_birds_started_from_the_animals_and_read_as_birds():
     CIFAR-animals classifier calls most of its samples birds (recomputed here on 500 samples)."""
     card = BUNDLED["birds"].card
     assert card["started_from"]["from"] == "pretrained/cifar-animals" and card["started_from"]["class"] == "bird"
-    handle = GeneratorHandle.from_file(BUNDLED["birds"].path)
+    handle = Generator.load(BUNDLED["birds"].path)
     classifier = metrics.load_classifier("cifar_animals")
     _, probabilities = classifier.features_and_probabilities(handle.generate(handle.sample_latents(500, 1)))
     birds = float(np.mean(probabilities.argmax(axis=1) == 0))  # class 0 of CIFAR animals: bird

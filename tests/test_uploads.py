@@ -459,21 +459,21 @@ def test_a_model_with_huge_activations_is_built_only_in_a_memory_limited_child(s
     assert result["key"] == "error.model_too_big_layer", result
     assert "205,520,896 valores por imagen" in result["es"] and "205,520,896 values per image" in result["en"]
     assert measured["grew_mb"] < 50, measured  # the process serving pages never built it
-    from gan_core.explore.modelio import CHECK_ADDRESS_SPACE_BYTES
+    from gan_core.explore.generators import CHECK_ADDRESS_SPACE_BYTES
 
     assert measured["child_peak_mb"] * 1024 * 1024 < CHECK_ADDRESS_SPACE_BYTES, measured
     assert not any(session_dir.rglob("*.keras"))
 
 
 def test_a_check_that_runs_out_of_its_memory_limit_refuses_the_model(session_dir, tmp_path, monkeypatch):
-    from gan_core.explore import modelio
+    from gan_core.explore import generators
 
     path = session_dir / "clean.keras"
     path.write_bytes(saved_bytes(small_generator(), tmp_path))
-    assert modelio.check_in_child(path)["params"] == 8 * 49 + 49  # with the normal limit it passes
-    monkeypatch.setattr(modelio, "CHECK_ADDRESS_SPACE_BYTES", 200_000_000)  # below what TensorFlow alone needs
+    assert generators.check_in_child(path)["params"] == 8 * 49 + 49  # with the normal limit it passes
+    monkeypatch.setattr(generators, "CHECK_ADDRESS_SPACE_BYTES", 200_000_000)  # below what TensorFlow alone needs
     with pytest.raises(GanError) as caught:
-        modelio.check_in_child(path)
+        generators.check_in_child(path)
     assert caught.value.message.key == "error.model_check_memory"
     assert "límite de memoria de la comprobación (200 MB)" in caught.value.text("es")
     assert "the check's memory limit (200 MB)" in caught.value.text("en")
@@ -484,17 +484,17 @@ def test_the_size_estimate_counts_what_the_config_declares(tmp_path):
 
     from hostile import giant_dense, small_generator_bytes
 
-    from gan_core.explore import modelio
+    from gan_core.explore import generators
 
     clean = small_generator_bytes()
     with zipfile.ZipFile(io.BytesIO(clean)) as archive:
-        assert modelio.estimate_size(json.loads(archive.read("config.json"))) == (8 * 49 + 49, 49)
+        assert generators.estimate_size(json.loads(archive.read("config.json"))) == (8 * 49 + 49, 49)
     with zipfile.ZipFile(io.BytesIO(giant_dense(clean, 1000))) as archive:
-        assert modelio.estimate_size(json.loads(archive.read("config.json")))[0] == 9 * 1000
+        assert generators.estimate_size(json.loads(archive.read("config.json")))[0] == 9 * 1000
     for bundled in sorted((PROJECT / "pretrained").glob("*/generator.keras")):  # ours pass, with room to spare
         with zipfile.ZipFile(bundled) as archive:
-            params, values = modelio.estimate_size(json.loads(archive.read("config.json")))
-        assert params < modelio.MAX_GENERATOR_PARAMS / 5 and values < modelio.MAX_LAYER_VALUES / 5, bundled
+            params, values = generators.estimate_size(json.loads(archive.read("config.json")))
+        assert params < generators.MAX_GENERATOR_PARAMS / 5 and values < generators.MAX_LAYER_VALUES / 5, bundled
 
 
 def test_uploaded_models_count_against_the_quota_and_only_the_newest_is_kept(session_dir, tmp_path):

@@ -132,10 +132,9 @@ def _looks_like_zip(stream) -> bool:
 def save_model_upload(file_name: str, data: bytes, session_dir: Path, quota_bytes: int | None = None):
     """Check an uploaded generator and keep it in the session directory under a generated name, in place of the
     session's previous upload (one kept: the newest). The file counts against the session's disk quota; it is
-    built and run first in a memory- and time-limited child process (modelio.check_in_child).
-    Returns a latent.GeneratorHandle; a file that fails any check is deleted and GanError raised."""
-    from ..explore.latent import GeneratorHandle
-    from ..explore.modelio import check_in_child, check_keras_archive
+    built and run first in a memory- and time-limited child process (generators.check_in_child).
+    Returns a generators.Generator; a file that fails any check is deleted and GanError raised."""
+    from ..explore.generators import Generator, check_in_child, check_keras_archive
     from ..server import housekeeping
 
     if not str(file_name).lower().endswith(".keras"):
@@ -153,7 +152,7 @@ def save_model_upload(file_name: str, data: bytes, session_dir: Path, quota_byte
     try:
         check_keras_archive(target)  # members, classes and declared size: cheap, before any process starts
         check_in_child(target)
-        handle = GeneratorHandle.from_file(target)
+        handle = Generator.load(target)
     except GanError:
         target.unlink(missing_ok=True)
         raise

@@ -66,6 +66,8 @@ def _pixels(unit: np.ndarray) -> np.ndarray:
 def nearest_training_images(generated: np.ndarray, training: np.ndarray, dataset_name: str = "",
                             max_training: int = 2000, seed: int = 0) -> Neighbours:
     """Nearest training image of each generated one (up to `max_training` training images, a seeded sample)."""
+    from sklearn.neighbors import NearestNeighbors
+
     if len(training) > max_training:
         keep = np.sort(np.random.default_rng(seed).choice(len(training), max_training, replace=False))
         training, index_map = training[keep], keep
@@ -73,15 +75,10 @@ def nearest_training_images(generated: np.ndarray, training: np.ndarray, dataset
         index_map = np.arange(len(training))
     train_features, space = embed(training, dataset_name)
     sample_features, _ = embed(generated, dataset_name)
-    distances = _pairwise(sample_features, train_features)
-    nearest = distances.argmin(axis=1)
-    own = _pairwise(train_features, train_features)
-    np.fill_diagonal(own, np.inf)
-    spacing = float(np.median(own.min(axis=1))) if len(train_features) > 1 else 0.0
-    return Neighbours(index_map[nearest], distances[np.arange(len(nearest)), nearest], spacing, space)
-
-
-def _pairwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Euclidean distances (len(a), len(b))."""
-    squared = (a * a).sum(axis=1)[:, None] + (b * b).sum(axis=1)[None, :] - 2.0 * a @ b.T
-    return np.sqrt(np.maximum(squared, 0.0))
+    index = NearestNeighbors(n_neighbors=1).fit(train_features)
+    distance, nearest = index.kneighbors(sample_features)
+    spacing = 0.0
+    if len(train_features) > 1:
+        own, _ = index.kneighbors()  # without a query, each training image's nearest *other* one
+        spacing = float(np.median(own[:, 0]))
+    return Neighbours(index_map[nearest[:, 0]], distance[:, 0], spacing, space)

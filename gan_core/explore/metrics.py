@@ -89,7 +89,7 @@ _load_lock = threading.RLock()  # re-entrant: the test statistics load the class
 def _load_cached(dataset_name: str) -> Classifier:
     import keras
 
-    from .modelio import check_keras_archive
+    from .generators import check_keras_archive
 
     path = classifier_path(dataset_name)
     check_keras_archive(path)  # the same allow-list as a student's upload: no code in the file

@@ -6,7 +6,7 @@
     grids/epoch_NNN.png            the fixed-latent grid after each epoch (000: before training)
     checkpoints/epoch_NNN.npz      full checkpoints (both networks, both optimizers, the seed, G's average)
     checkpoints/last.npz           the newest checkpoint (a hard link to the last epoch's, or a stop's own)
-    generator.keras, card.json     the exported generator (gan_core.explore.modelio)
+    generator.keras, card.json     the exported generator (gan_core.explore.generators)
     networks.npz       G and D by layer path, for transfer learning (gan_core.training.transfer)
     clusters.npz       self-conditioning groups (gan_core.explore.clusters), kept so a resumed run uses them
     tb/                TensorBoard scalars and grids

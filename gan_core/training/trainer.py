@@ -290,7 +290,7 @@ class RunCallback(keras.callbacks.Callback):
         return generated
 
     def export_generator(self) -> None:
-        from ..explore.modelio import save_generator
+        from ..explore.generators import save_generator
 
         run = self.run
         dataset = self.dataset

@@ -1,4 +1,5 @@
-"""Saving and safely loading generators: a .keras file with a JSON card beside it."""
+"""Generators: the one interface the explorer, the checks and the CLI use, and the file they live in (a .keras file
+with a JSON card beside it, checked before it is loaded with safe_mode=True)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,19 +40,152 @@ CHECK_SECONDS = float(os.environ.get("GAN_MODEL_CHECK_SECONDS", "120"))
 CHECK_BATCH = 32
 
 
-@dataclass
-class LoadedGenerator:
-    """A generator and what is known about it. Output images are in [-1, 1], (n, h, w, c)."""
+class Generator:
+    """Any generator behind one small interface (as GANSpace keeps): sample latents, latents (and labels) to images
+    in [-1, 1], what it is conditioned on, its name. NumPy in and out: latents (n, latent_dim) float32, labels (n,)
+    int for a conditional generator, images (n, h, w, c) float32.
 
-    model: object
-    card: dict
-    latent_dim: int
-    num_classes: int
-    image_shape: tuple[int, int, int]
+    Built from a Keras model and its card (what the trainer wrote beside it); `Generator.load` reads both from a
+    file, checked. `model` stays public for tests and benchmarks that look inside.
+    """
+
+    def __init__(self, model, card: dict | None = None, name: str = ""):
+        import tensorflow as tf
+
+        self.model = model
+        self.card = dict(card or {})
+        self.name = name
+        inputs = _inputs(model)
+        self.latent_dim = int(inputs[0].shape[1])
+        self.image_shape = tuple(int(d) for d in model.outputs[0].shape[1:])
+        self.num_classes = 0
+        if len(inputs) == 2:  # latents and labels: the card says how many classes, else the label embedding does
+            self.num_classes = int(self.card.get("num_classes") or _embedding_classes(model) or 0)
+        self.class_names = list(self.card.get("class_names") or [str(i) for i in range(self.num_classes)])
+        self._lock = threading.Lock()  # Keras models are not re-entrant across threads for graph tracing
+        latent_spec = tf.TensorSpec((None, self.latent_dim), tf.float32)
+        if self.conditional:
+            label_spec = tf.TensorSpec((None, 1), tf.int32)
+            self._forward = tf.function(lambda z, y: model([z, y], training=False),
+                                        input_signature=[latent_spec, label_spec], reduce_retracing=True)
+        else:
+            self._forward = tf.function(lambda z: model(z, training=False), input_signature=[latent_spec],
+                                        reduce_retracing=True)
+        self._features_model = None  # built on first use: activations()
+        self._morph_model = None  # built on first use: class_morph()
+
+    @classmethod
+    def load(cls, path) -> "Generator":
+        """Check the archive, load it with safe_mode=True, check its shapes, and read its card if present."""
+        from ..training.presets import SUPPORTED_SHAPES
+
+        path = Path(path)
+        check_keras_archive(path)
+        model = _safe_load(path)
+        inputs = _inputs(model)
+        if len(inputs) not in (1, 2) or len(inputs[0].shape) != 2:
+            raise GanError("error.model_file.input_shape")
+        shape = tuple(int(d) for d in model.outputs[0].shape[1:])
+        if shape not in SUPPORTED_SHAPES:
+            raise GanError("error.model_file.unsupported_output", shape=str(shape))
+        card = {}
+        card_path = path.with_name("card.json")
+        if card_path.is_file() and card_path.stat().st_size < 1_000_000:
+            try:
+                card = json.loads(card_path.read_text())
+            except ValueError:
+                card = {}
+        generator = cls(model, card, name=path.parent.name if path.name == "generator.keras" else path.stem)
+        if len(inputs) == 2 and generator.num_classes <= 0:
+            raise GanError("error.model_file.conditional_classes")
+        return generator
 
     @property
     def conditional(self) -> bool:
         return self.num_classes > 0
+
+    @property
+    def groups(self) -> int:
+        """Self-conditioning groups it was trained with (gan_core.explore.clusters; z[0] picks one), from its card;
+        0: none."""
+        return int((self.card.get("config") or {}).get("clusters") or 0)
+
+    def sample_latents(self, n: int, seed: int) -> np.ndarray:
+        """(n, latent_dim) float32 from N(0, I), the same for the same seed."""
+        return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
+
+    def generate(self, latents, labels=None) -> np.ndarray:
+        """Images (n, h, w, c) in [-1, 1]; a conditional generator without labels draws class 0."""
+        latents = np.asarray(latents, np.float32).reshape(-1, self.latent_dim)
+        with self._lock:
+            if self.conditional:
+                if labels is None:
+                    labels = np.zeros(len(latents), np.int32)
+                labels = np.asarray(labels, np.int32).reshape(-1, 1)
+                out = self._forward(latents, labels)
+            else:
+                out = self._forward(latents)
+        return out.numpy()
+
+    @property
+    def feature_layer(self) -> str:
+        """The layer `activations` reads: the first nonlinearity after the latent projection (GANSpace reads an
+        early layer too), else the first Dense layer."""
+        return _early_layer(self.model).name
+
+    def activations(self, latents, labels=None) -> np.ndarray:
+        """(n, features) float32: `feature_layer`'s output for these latents (labels: a conditional generator's)."""
+        import keras
+
+        latents = np.asarray(latents, np.float32).reshape(-1, self.latent_dim)
+        with self._lock:
+            if self._features_model is None:
+                self._features_model = keras.Model(self.model.inputs, _early_layer(self.model).output)
+            if self.conditional:
+                labels = np.zeros(len(latents), np.int32) if labels is None else labels
+                inputs = [latents, np.asarray(labels, np.int32).reshape(-1, 1)]
+            else:
+                inputs = latents
+            out = self._features_model.predict(inputs, batch_size=500, verbose=0)
+        return out.reshape(len(latents), -1).astype(np.float32)
+
+    def class_morph(self, latent: np.ndarray, class_a: int, class_b: int, steps: int) -> np.ndarray:
+        """(steps, h, w, c): this conditional generator's images as its class embedding slides from class_a to
+        class_b, latent fixed. Works on a private copy of the model whose label-0 embedding row is replaced by each
+        mixture in turn, so `generate` is never disturbed."""
+        import keras
+
+        if not self.conditional:
+            raise ValueError("class morph needs a conditional generator")
+        with self._lock:
+            if self._morph_model is None:
+                self._morph_model = keras.models.clone_model(self.model)
+                self._morph_model.set_weights(self.model.get_weights())
+            embedding = next(layer for layer in self._morph_model.layers if type(layer).__name__ == "Embedding")
+            table = keras.ops.convert_to_numpy(embedding.embeddings)
+            original = table.copy()
+            frames = []
+            try:
+                for t in np.linspace(0.0, 1.0, steps):
+                    table[0] = (1.0 - t) * original[class_a] + t * original[class_b]
+                    embedding.embeddings.assign(table)
+                    out = self._morph_model([np.asarray(latent, np.float32).reshape(1, -1),
+                                             np.zeros((1, 1), np.int32)], training=False)
+                    frames.append(keras.ops.convert_to_numpy(out)[0])
+            finally:
+                embedding.embeddings.assign(original)
+        return np.stack(frames)
+
+
+def _inputs(model) -> list:
+    return model.inputs if isinstance(model.inputs, list) else [model.inputs]
+
+
+def _early_layer(model):
+    for layer in model.layers:
+        if type(layer).__name__ in ("LeakyReLU", "ReLU", "Activation"):
+            return layer
+    return next(layer for layer in model.layers if type(layer).__name__ == "Dense")
 
 
 def save_generator(generator, path: Path, card: dict) -> None:
@@ -211,7 +345,7 @@ def check_in_child(path: Path, widths: tuple[int, int] | None = None, others: tu
            "GAN_CHECK_ADDRESS_SPACE": str(CHECK_ADDRESS_SPACE_BYTES)}
     limit_mb = CHECK_ADDRESS_SPACE_BYTES // 1_000_000
     try:
-        command = [sys.executable, "-m", "gan_core.explore.modelio", str(path)] + [str(w) for w in widths or ()]
+        command = [sys.executable, "-m", "gan_core.explore.generators", str(path)] + [str(w) for w in widths or ()]
         for other, other_widths in others:
             command += [str(other)] + [str(w) for w in other_widths]
         done = subprocess.run(command, cwd=project, env=env,
@@ -247,18 +381,12 @@ def _check_main(path: str, widths: list[str]) -> None:
                 model(np.zeros((CHECK_BATCH, inputs), np.float32), training=False)
                 params += int(model.count_params())
         else:
-            loaded = load_generator(Path(path))
-            model = loaded.model
-            check_built_size(model)
-            latents = np.random.default_rng(0).standard_normal((CHECK_BATCH, loaded.latent_dim)).astype(np.float32)
-            if loaded.conditional:
-                labels = np.zeros((CHECK_BATCH, 1), np.int32)
-                images = model([latents, labels], training=False)
-            else:
-                images = model(latents, training=False)
-            if tuple(images.shape[1:]) != loaded.image_shape:
+            generator = Generator.load(Path(path))
+            check_built_size(generator.model)
+            images = generator.generate(generator.sample_latents(CHECK_BATCH, 0))  # a conditional one draws class 0
+            if tuple(images.shape[1:]) != generator.image_shape:
                 raise GanError("error.model_file.output_mismatch", shape=str(tuple(images.shape[1:])))
-            params = int(model.count_params())
+            params = int(generator.model.count_params())
         report = {"ok": True, "params": params}
     except GanError as exc:
         report = {"error": {"key": exc.message.key, **exc.message.params}}
@@ -276,7 +404,6 @@ def _check_main(path: str, widths: list[str]) -> None:
     print("@@" + json.dumps(report, default=str), flush=True)
 
 
-
 def _objects(node):
     """Every dict with a class_name in a config tree (layers, models, initializers, policies), depth first."""
     if isinstance(node, dict):
@@ -292,36 +419,6 @@ def _objects(node):
 def _class_names(node):
     for found in _objects(node):
         yield str(found["class_name"]), found.get("module")
-
-
-def load_generator(path: Path) -> LoadedGenerator:
-    """Check the archive, load it with safe_mode=True, check its shapes, and read its card if present."""
-
-    from ..training.presets import SUPPORTED_SHAPES
-
-    path = Path(path)
-    check_keras_archive(path)
-    model = _safe_load(path)
-    inputs = model.inputs if isinstance(model.inputs, list) else [model.inputs]
-    if len(inputs) not in (1, 2) or len(inputs[0].shape) != 2:
-        raise GanError("error.model_file.input_shape")
-    latent_dim = int(inputs[0].shape[1])
-    shape = tuple(int(d) for d in model.outputs[0].shape[1:])
-    if shape not in SUPPORTED_SHAPES:
-        raise GanError("error.model_file.unsupported_output", shape=str(shape))
-    card = {}
-    card_path = path.with_name("card.json")
-    if card_path.is_file() and card_path.stat().st_size < 1_000_000:
-        try:
-            card = json.loads(card_path.read_text())
-        except ValueError:
-            card = {}
-    num_classes = 0
-    if len(inputs) == 2:
-        num_classes = int(card.get("num_classes") or _embedding_classes(model) or 0)
-        if num_classes <= 0:
-            raise GanError("error.model_file.conditional_classes")
-    return LoadedGenerator(model, card, latent_dim, num_classes, shape)
 
 
 def load_vector_model(path: Path, inputs: int, outputs: int):

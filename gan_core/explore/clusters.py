@@ -55,7 +55,7 @@ def kmeans(images: np.ndarray, groups: int, seed: int = 0, strokes: bool = False
 def kmeans_centres(pixels: np.ndarray, groups: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(centres, nearest centre of every row) for uint8 rows: a k-means++ start and ITERATIONS Lloyd steps on a
     seeded FIT_SAMPLE of them. Written here rather than taken from scikit-learn: on MNIST its KMeans was 1.7-2.2x
-    slower and grouped no better (bench/sklearn_numerics.py, bench/RESULTS.md)."""
+    slower and grouped only marginally better (bench/sklearn_numerics.py, bench/RESULTS.md)."""
     rng = np.random.default_rng(seed)
     fit = _floats(pixels[np.sort(rng.permutation(len(pixels))[:FIT_SAMPLE])])
     centres = _kmeans_plus_plus(fit, groups, rng)

@@ -10,7 +10,7 @@ import streamlit as st
 from keras import ops
 
 from gan_core import PRESETS
-from gan_core.data.images import make_grid, png_bytes, to_uint8
+from gan_core.data.images import grid_scale, make_grid, png_bytes, to_uint8
 from gan_core.i18n import tr
 from gan_core.training.config import LOSSES, recipe
 from gan_core.training.losses import discriminator_loss, generator_loss
@@ -38,7 +38,7 @@ def untrained_sample(preset_name: str, seed: int) -> dict:
     images = ops.convert_to_numpy(generator(inputs, training=False))
     layers = [{"layer": type(layer).__name__, "shape": str(tuple(layer.output.shape[1:])),
                "params": layer.count_params()} for layer in generator.layers if type(layer).__name__ != "InputLayer"]
-    return {"grid": png_bytes(make_grid(to_uint8(images), columns=8), scale=2), "layers": layers,
+    return {"grid": png_bytes(make_grid(to_uint8(images), columns=8), scale=grid_scale(images.shape[1])), "layers": layers,
             "g_params": generator.count_params(), "d_params": discriminator.count_params()}
 
 
@@ -147,7 +147,7 @@ def _latent_sweeps(name: str, path: str, modified: float, seed: int) -> dict | N
         latents = np.repeat(handle.sample_latents(1, seed), SWEEP_STEPS, axis=0)
         latents[:, dim] = np.linspace(-2.5, 2.5, SWEEP_STEPS)
         images = to_uint8(handle.generate(latents))
-        strips[dim] = png_bytes(make_grid(images, SWEEP_STEPS), scale=2)
+        strips[dim] = png_bytes(make_grid(images, SWEEP_STEPS), scale=grid_scale(images.shape[1]))
     return {"groups": handle.groups, "strips": strips}
 
 

@@ -96,7 +96,7 @@ def _live_src(page) -> str:
     return image.get_attribute("src")
 
 
-def _pick(page, wire, combobox, option: str, reruns: bool = True) -> None:
+def pick(page, wire, combobox, option: str, reruns: bool = True) -> None:
     """Choose an option; wait for the rerun it causes (none inside a form, or when it is already chosen)."""
     if combobox.input_value() == option:
         return
@@ -120,7 +120,7 @@ def test_explorer_sliders_gif_and_classes(app_url, browser, tmp_path, pretrained
     wire.settle(page, since)
 
     generator = page.get_by_role("combobox", name="Generador incluido")
-    _pick(page, wire, generator, "MNIST (dígitos)")
+    pick(page, wire, generator, "MNIST (dígitos)")
     assert generator.input_value() == "MNIST (dígitos)"
 
     # --- a latent slider, moved with the keyboard: only the fragment reruns ------------------------------
@@ -172,14 +172,14 @@ def test_explorer_sliders_gif_and_classes(app_url, browser, tmp_path, pretrained
     page.screenshot(path=ARTIFACTS / "explore_es_mnist.png")
 
     # --- the conditional generator: the class picks the digit ----------------------------------------------
-    _pick(page, wire, generator, "MNIST condicional (elige el dígito)")
+    pick(page, wire, generator, "MNIST condicional (elige el dígito)")
     assert _live_src(page) != after
     live_class = page.get_by_role("combobox", name="Clase").first
     assert live_class.input_value() == "0"
     sources = {"0": _live_src(page)}
     since = wire.mark()
     for digit in ("7", "3"):
-        _pick(page, wire, live_class, digit)
+        pick(page, wire, live_class, digit)
         assert live_class.input_value() == digit
         sources[digit] = _live_src(page)
     assert len(set(sources.values())) == 3, f"the class does not change the image: {sources}"
@@ -196,7 +196,7 @@ def _docs_screenshot(page, wire, pretrained_dir: Path) -> None:
     """The README's picture: the conditional generator drawing a 3, and a slerp between two 3s below it."""
     assert "tiny-generators" not in str(pretrained_dir), "refresh the README's picture from real generators"
     page.set_viewport_size({"width": 1400, "height": 1800})
-    _pick(page, wire, page.get_by_role("combobox", name="Clase").nth(1), "3", reruns=False)  # in the form
+    pick(page, wire, page.get_by_role("combobox", name="Clase").nth(1), "3", reruns=False)  # in the form
     since = wire.mark()
     page.get_by_role("button", name="Interpolar").click()
     page.get_by_role("button", name="Descargar GIF").wait_for(timeout=60_000)

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 from pretrained_support import pretrained_dir  # noqa: F401 - pretrained_dir is a fixture
-from test_browser_explore import ARTIFACTS, Wire, _pick
+from test_browser_explore import ARTIFACTS, Wire, pick
 
 from bench.app_server import free_port, server_env, start_server, stop_server
 
@@ -56,7 +56,7 @@ def test_first_use_language_offline_images_and_console(served, browser):
     generator = page.get_by_role("combobox", name="Generador incluido")
     for name in ("MNIST condicional (elige el dígito)", "Fashion-MNIST condicional (elige la prenda)",
                  "MNIST (dígitos)", "MNIST condicional (elige el dígito)"):
-        _pick(page, wire, generator, name)
+        pick(page, wire, generator, name)
     page.get_by_role("button", name="Interpolar").click()
     page.get_by_role("button", name="Descargar GIF").wait_for(timeout=60_000)
 
@@ -67,7 +67,7 @@ def test_first_use_language_offline_images_and_console(served, browser):
     wire.settle(page, since)
     assert page.get_by_role("combobox", name="Bundled generator").input_value() == "Conditional MNIST (choose the digit)"
     page.wait_for_function("document.title === 'Explore · GAN classroom'", timeout=30_000)
-    _pick(page, wire, page.get_by_role("combobox", name="Bundled generator"), "MNIST (digits)")
+    pick(page, wire, page.get_by_role("combobox", name="Bundled generator"), "MNIST (digits)")
     page.wait_for_timeout(1000)  # any image still loading reports in this second
 
     assert outside == [], f"fetched from outside the class server: {outside}"

@@ -32,30 +32,26 @@ PLANE = """() => {
 }"""
 
 
-def _wait(condition, timeout: float, what: str):
-    """Poll until `condition()` is truthy; the page's own pace decides how long that takes, up to `timeout`."""
-    return wait_until(condition, timeout, what, interval=0.1)
-
 
 def test_the_playground_heatmap_and_points_change_live_without_a_reload(app_url, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 1500}, locale="es-ES")
     page.goto(f"{app_url}/playground")
     play = page.get_by_role("button", name="Entrenar", exact=True)
     play.wait_for(timeout=90_000)
-    before = _wait(lambda: (v := page.evaluate(PLANE)) and v["heat"] and v["fake"] and v, 90, "the plane")
+    before = wait_until(lambda: (v := page.evaluate(PLANE)) and v["heat"] and v["fake"] and v, 90, "the plane", interval=0.1)
     assert before["step"] == 0
     page.evaluate("window.__notReloaded = true")  # gone if the page ever reloads
 
     play.click()
-    changed = _wait(lambda: (v := page.evaluate(PLANE)) and v["step"] > 0 and v["heat"] != before["heat"]
-                    and v["fake"] != before["fake"] and v, 90, "a new heatmap and new fake points")
+    changed = wait_until(lambda: (v := page.evaluate(PLANE)) and v["step"] > 0 and v["heat"] != before["heat"]
+                    and v["fake"] != before["fake"] and v, 90, "a new heatmap and new fake points", interval=0.1)
     # and again: the view keeps moving while it trains, not just once
-    _wait(lambda: (v := page.evaluate(PLANE)) and v["step"] > changed["step"] and v["heat"] != changed["heat"]
-          and v["fake"] != changed["fake"], 90, "a second redraw")
+    wait_until(lambda: (v := page.evaluate(PLANE)) and v["step"] > changed["step"] and v["heat"] != changed["heat"]
+          and v["fake"] != changed["fake"], 90, "a second redraw", interval=0.1)
     assert page.evaluate("window.__notReloaded === true")
 
     if UPDATE_DOCS:  # the README's picture: well into the run, the fake points spreading over the ring
-        _wait(lambda: (v := page.evaluate(PLANE)) and v["step"] >= 700, 180, "step 700")
+        wait_until(lambda: (v := page.evaluate(PLANE)) and v["step"] >= 700, 180, "step 700", interval=0.1)
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "playground_es.png"
     page.screenshot(path=str(shot))  # the viewport as it is: a full-page shot resizes it and plotly redraws

@@ -8,7 +8,8 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from test_browser_train import ARTIFACTS, REPO, UPDATE_DOCS, _wait
+from app_support import wait_until
+from test_browser_train import ARTIFACTS, REPO, UPDATE_DOCS
 
 from bench.app_server import free_port, server_env, start_server, stop_server
 
@@ -49,7 +50,7 @@ def test_an_exercise_link_opens_filled_in_a_new_context_and_starts(served, brows
     teacher = browser.new_context(viewport={"width": 1400, "height": 1800}, locale="es-ES").new_page()
     teacher.goto(f"{app_url}/teacher")
     teacher.get_by_role("button", name="Entrar").wait_for(timeout=120_000)
-    password = _wait(lambda: re.search(r"Teacher password: (\S+)", log.read_text()), 30, "the printed password")[1]
+    password = wait_until(lambda: re.search(r"Teacher password: (\S+)", log.read_text()), 30, "the printed password", interval=0.5)[1]
     teacher.get_by_label("Contraseña").fill(password)
     teacher.get_by_role("button", name="Entrar").click()
     teacher.get_by_role("tab", name="Límites").wait_for(timeout=60_000)
@@ -75,7 +76,7 @@ def test_an_exercise_link_opens_filled_in_a_new_context_and_starts(served, brows
     student.goto(link)
     student.get_by_text("Has abierto un ejercicio").wait_for(timeout=120_000)
     epochs = student.get_by_role("spinbutton", name="Épocas 🔒", exact=True)
-    _wait(lambda: epochs.input_value() == "3", 30, f"the exercise's epochs in the form: {_exercise(link)}")
+    wait_until(lambda: epochs.input_value() == "3", 30, f"the exercise's epochs in the form: {_exercise(link)}", interval=0.5)
     assert epochs.is_disabled()
     assert student.get_by_role("spinbutton", name="Semilla", exact=True).input_value() == "42"
     assert student.get_by_role("spinbutton", name="Máximo de imágenes (0 = todas)", exact=True).input_value() == images

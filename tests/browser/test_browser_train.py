@@ -34,9 +34,6 @@ def _newest_epoch(page) -> int | None:
     return None
 
 
-def _wait(condition, timeout: float, what: str):
-    return wait_until(condition, timeout, what, interval=0.5)
-
 
 def test_training_updates_live_and_stops(app_url, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 2200}, locale="es-ES")
@@ -55,8 +52,8 @@ def test_training_updates_live_and_stops(app_url, browser):
         box.press("Tab")
     page.get_by_role("button", name="Entrenar", exact=True).click()
 
-    first = _wait(lambda: page.evaluate(CHART_POINTS), 180, "the loss chart")
-    grown = _wait(lambda: (n := page.evaluate(CHART_POINTS)) > first and n, 120, "the loss chart to grow")
+    first = wait_until(lambda: page.evaluate(CHART_POINTS), 180, "the loss chart", interval=0.5)
+    grown = wait_until(lambda: (n := page.evaluate(CHART_POINTS)) > first and n, 120, "the loss chart to grow", interval=0.5)
     seen_epochs = set()
 
     def epoch_grids():
@@ -65,7 +62,7 @@ def test_training_updates_live_and_stops(app_url, browser):
             seen_epochs.add(epoch)
         return len(seen_epochs) >= (3 if UPDATE_DOCS else 2)
 
-    _wait(epoch_grids, 600 if UPDATE_DOCS else 240, "epoch grids")
+    wait_until(epoch_grids, 600 if UPDATE_DOCS else 240, "epoch grids", interval=0.5)
     assert page.evaluate(CHART_POINTS) > grown
     assert page.evaluate("window.__notReloaded === true")
 
@@ -90,7 +87,7 @@ def test_training_updates_live_and_stops(app_url, browser):
     run_id = RUN_ID.search(page.locator('[data-testid="stMain"]').inner_text()).group(0)
     page.get_by_role("link", name="Mis ejecuciones").click()
     page.get_by_role("heading", name="Mis ejecuciones").wait_for(timeout=30_000)
-    _wait(lambda: "s=" in page.url, 10, "the session id back in the URL")
+    wait_until(lambda: "s=" in page.url, 10, "the session id back in the URL", interval=0.5)
     page.reload()
     page.get_by_text(run_id).wait_for(timeout=60_000)
     # The card's caption is drawn before its button (Streamlit sends elements one by one): wait for the button.

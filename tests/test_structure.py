@@ -1,0 +1,96 @@
+"""The shape of the code, read from the source (nothing is imported or run): gan_core's modules import each other
+without circles (imports inside functions count too), no module imports another's private (_) names, the engine
+never imports Streamlit, and the README's map names every package and module of gan_core."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("gan_core", "gan_ui", "app_pages", "bench", "scripts", "tests")
+
+
+def _python_files():
+    yield ROOT / "app.py"
+    for package in PACKAGES:
+        yield from sorted((ROOT / package).rglob("*.py"))
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path):
+    """(imported module, imported name or None) for every import statement in the file, at any depth."""
+    module = _module_name(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, None
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            for alias in node.names:
+                yield source, alias.name
+
+
+def test_gan_core_has_no_import_circles():
+    modules = {_module_name(path): path for path in (ROOT / "gan_core").rglob("*.py")}
+    edges = {}
+    for name, path in modules.items():
+        targets = set()
+        for source, imported in _imports(path):
+            full = f"{source}.{imported}" if imported else source
+            target = full if full in modules else source
+            if target in modules and target != name and target != "gan_core":  # the package's own re-exports
+                targets.add(target)
+        edges[name] = targets
+
+    def circle_from(start):
+        stack, seen = [(start, [start])], set()
+        while stack:
+            node, path = stack.pop()
+            for target in edges[node]:
+                if target == start:
+                    return path + [start]
+                if target not in seen:
+                    seen.add(target)
+                    stack.append((target, path + [target]))
+        return None
+
+    circles = [circle for circle in map(circle_from, sorted(edges)) if circle]
+    assert not circles, "import circles: " + "; ".join(" -> ".join(c) for c in circles)
+
+
+def test_no_module_imports_another_modules_private_names():
+    private = [(str(path.relative_to(ROOT)), source, name) for path in _python_files()
+               for source, name in _imports(path)
+               if name and name.startswith("_") and not name.startswith("__")]
+    assert not private, private
+
+
+def test_the_engine_never_imports_streamlit():
+    found = [(str(path.relative_to(ROOT)), source) for path in (ROOT / "gan_core").rglob("*.py")
+             for source, _ in _imports(path) if source.split(".")[0] == "streamlit"]
+    assert not found, found
+
+
+def test_the_readme_map_names_every_package_and_module_of_the_engine():
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("## What is in it")
+    table = readme[start:readme.index("\n## ", start + 1)]
+    missing = []
+    for package in sorted(p for p in (ROOT / "gan_core").iterdir() if (p / "__init__.py").is_file()):
+        if f"`gan_core/{package.name}/`" not in table:
+            missing.append(f"gan_core/{package.name}/")
+        missing += [f"{package.name}/{m.name}" for m in sorted(package.glob("*.py"))
+                    if m.name != "__init__.py" and f"`{m.name}`" not in table]
+    missing += [m.name for m in sorted((ROOT / "gan_core").glob("*.py"))
+                if m.name not in ("__init__.py", "__main__.py") and m.name not in table]
+    assert not missing, f"not in the README's map: {missing}"

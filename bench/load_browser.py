@@ -167,7 +167,22 @@ class BrowserStudent:
                 self.stats.error(self.index, "timeout", str(exc).splitlines()[0])
             else:
                 self.stats.error(self.index, "driver", f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+            await self._keep_evidence()
             await self._recover()
+
+    async def _keep_evidence(self) -> None:
+        """What the page showed when a step failed: a screenshot and its text, beside the run's records
+        (plan["evidence"]), named by session and seconds since the start."""
+        folder = self.plan.get("evidence")
+        if not folder:
+            return
+        try:
+            name = Path(folder) / f"browser{self.index:02d}-{time.time() - self.plan['t0']:06.1f}s"
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            await self.page.screenshot(path=f"{name}.png", full_page=True, timeout=10_000)
+            Path(f"{name}.txt").write_text(await self.page.evaluate("() => document.body.innerText") or "")
+        except Exception:  # noqa: BLE001 - evidence is a help, never a new failure
+            pass
 
     async def _check_exception(self) -> None:
         texts = await self.page.evaluate(EXCEPTION_TEXT)

@@ -333,7 +333,8 @@ def main() -> None:
         t0 = time.time() + 5.0  # the workers' start-up (Chromium's launch) happens before it
         starts = {str(i): t0 + i * args.ramp / max(args.sessions - 1, 1) for i in range(args.sessions)}
         plan = {"url": url, "t0": t0, "deadline": t0 + args.minutes * 60.0, "starts": starts,
-                "texts": page_texts(), "zips": str(work / "zips")}
+                "texts": page_texts(), "zips": str(work / "zips"),
+                "evidence": str(out.with_suffix(".evidence"))}  # browsers' screenshots of a failed step
         for name, members in (("protocol", [i for i in range(args.sessions) if i not in browsers]),
                               ("browser", sorted(browsers))):
             if not members:
@@ -380,7 +381,7 @@ def main() -> None:
     out.write_text(json.dumps({"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
                                "summary": summary, "server_tracebacks": tracebacks, "samples": samples, **records},
                               indent=1, default=float))
-    print(f"raw records: {out}; server log: {log_path}")
+    print(f"raw records: {out}; server log: {log_path}; screenshots of failed browser steps: {out.with_suffix('.evidence')}")
 
 
 if __name__ == "__main__":

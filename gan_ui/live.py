@@ -217,9 +217,9 @@ def _draw_charts(run: Run, snap: RunSnapshot | None, lang: str) -> None:
     """The per-step charts. Without a snapshot (the chart ticker) the steps are copied only if there are new
     ones."""
     source = (run.step, len(run.steps["step"]), lang)
-    kept = _drawn(run.run_id).get("loss_steps")
-    if kept is not None and kept[0] == source:
-        steps = None  # unchanged: the figures kept are drawn again
+    drawn = _drawn(run.run_id)
+    if all(name in drawn and drawn[name][0] == source for name in ("loss_steps", "accuracy")):
+        steps = None  # unchanged: the figures kept are drawn again (both: a rerun cut short may have kept one)
     else:
         steps = snap.steps if snap is not None else run.snapshot().steps
         if not steps["step"]:

@@ -62,6 +62,14 @@ def test_an_unchanged_run_is_drawn_again_without_building_charts_or_reading_imag
     at.run()
     assert tally["png_reads"] == 1 and tally["charts"] == 2
 
+    # A rerun cut short between the two step charts (a click, a newer rerun) kept the losses but not the accuracy:
+    # the next draw builds the missing one instead of drawing a figure it never made (the 40-session load test
+    # found it: a TypeError on the page).
+    del at.session_state[live.CACHE_KEY]["accuracy"]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert tally["charts"] == 3 and len(at.get("plotly_chart")) == 4
+
 
 def test_the_panel_asks_for_a_full_redraw_at_once_for_a_new_state_and_at_most_every_few_seconds_for_epochs():
     import time

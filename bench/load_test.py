@@ -174,7 +174,7 @@ def summarise(records: dict, samples: list[dict], tracebacks: list[str], left: l
         outcomes[training["outcome"] or "unfinished"] = outcomes.get(training["outcome"] or "unfinished", 0) + 1
     students = sorted({t["session"] for t in trainings} | set(range(args.sessions)))
     with_grid = {t["session"] for t in trainings if t["first_grid_s"] is not None}
-    started = {t["session"] for t in trainings if t["queue_wait_s"] is not None}
+    started = {t["session"] for t in trainings if t["queue_wait_s"] is not None or t["first_grid_s"] is not None}
     errors = len(records["errors"]) + len(tracebacks) + len(left)
     memory = memory_levels(samples, args)
     browser_ms = [s["loaded_ms"] for s in slider if s["client"] == "browser"]

@@ -1,7 +1,7 @@
 """Training on a Ray cluster (GAN_CLUSTER): each run is a named Ray actor that trains into the shared run folder.
 
-The app keeps deciding who trains (gan_core.scheduler: slots = the cluster's capacity, fair turns); Ray decides
-where. A run's driver thread in the app asks the scheduler for a slot, starts the actor, and polls it: the live
+The app keeps deciding who trains (app_scheduler(): a gan_core.server.scheduler.Scheduler over the cluster's
+capacity, fair turns included, whose `drive` is this module's); Ray decides where. A run's driver thread in the app asks the scheduler for a slot, starts the actor, and polls it: the live
 counters and new step records come back in each poll (small), everything else (metrics.jsonl, grids,
 checkpoints, generator.keras) the actor writes into the run's folder, which every machine sees at the same path
 (a shared filesystem). Without GAN_CLUSTER none of this is imported and runs train in threads as before.

@@ -9,6 +9,7 @@ measured apart):
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import random
@@ -109,6 +110,54 @@ EXCEPTION_TEXT = """
 
 # --- one student ------------------------------------------------------------------------------------------
 
+def wire_summary(frames: list, since: float) -> list[str]:
+    """The websocket's messages after `since`, one line each, decoded with the streamlit package's own classes:
+    what the page asked (reruns, with the widgets whose values or triggers they carry) and what the server said
+    (script runs started and finished, how many elements). Tells a click that never left the browser from a rerun
+    the server ran without its trigger."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    lines = []
+    deltas = 0
+    for at, way, payload in frames:
+        if at < since or not isinstance(payload, (bytes, bytearray)):
+            continue
+        stamp = time.strftime("%H:%M:%S", time.localtime(at)) + f".{int(at * 1000) % 1000:03d}"
+        try:
+            if way == "sent":
+                message = BackMsg.FromString(bytes(payload))
+                kind = message.WhichOneof("type")
+                detail = ""
+                if kind == "rerun_script":
+                    rerun = message.rerun_script
+                    widgets = [f"{w.id.split('-')[-1][:40]}={w.WhichOneof('value')}"
+                               + ("!" if w.WhichOneof("value") == "trigger_value" and w.trigger_value else "")
+                               for w in rerun.widget_states.widgets]
+                    detail = f" fragment={rerun.fragment_id or '-'} widgets={widgets}"
+                lines.append(f"{stamp} -> {kind}{detail}")
+            else:
+                message = ForwardMsg.FromString(bytes(payload))
+                kind = message.WhichOneof("type")
+                if kind == "delta":
+                    deltas += 1
+                    continue
+                if deltas:
+                    lines.append(f"{stamp} <- {deltas} deltas")
+                    deltas = 0
+                detail = ""
+                if kind == "script_finished":
+                    detail = f" {message.script_finished}"
+                elif kind == "session_status_changed":
+                    detail = f" running={message.session_status_changed.script_is_running}"
+                lines.append(f"{stamp} <- {kind}{detail}")
+        except Exception as exc:  # noqa: BLE001 - a frame this decoder does not know is said, not fatal
+            lines.append(f"{stamp} {way} undecoded ({type(exc).__name__})")
+    if deltas:
+        lines.append(f"<- {deltas} deltas")
+    return lines
+
+
 class BrowserStudent:
     def __init__(self, index: int, browser, plan: dict, stats: Records):
         self.index, self.browser, self.plan, self.stats = index, browser, plan, stats
@@ -120,6 +169,7 @@ class BrowserStudent:
         self.last_run: str | None = None  # the newest run id this session has seen on the train page
         self.active_run: str | None = None  # a run this session started and has not seen end yet
         self.rng = random.Random(1000 + index)
+        self.frames: collections.deque = collections.deque(maxlen=400)  # (time, way, payload): the evidence's wire
 
     def left(self) -> float:
         return self.deadline - time.time()
@@ -153,6 +203,8 @@ class BrowserStudent:
         socket.on("close", closed)
         socket.on("socketerror", lambda error: None if self.closing else
                   self.stats.error(self.index, "websocket", f"socket error {error}"))
+        socket.on("framesent", lambda payload: self.frames.append((time.time(), "sent", payload)))
+        socket.on("framereceived", lambda payload: self.frames.append((time.time(), "received", payload)))
 
     async def _guard(self, step) -> None:
         """Run one step; count what goes wrong and put the session back on its feet (a reload of Explorar)."""
@@ -181,6 +233,7 @@ class BrowserStudent:
             Path(folder).mkdir(parents=True, exist_ok=True)
             await self.page.screenshot(path=f"{name}.png", full_page=True, timeout=10_000)
             Path(f"{name}.txt").write_text(await self.page.evaluate("() => document.body.innerText") or "")
+            Path(f"{name}.wire.txt").write_text("\n".join(wire_summary(list(self.frames), time.time() - 90)))
         except Exception:  # noqa: BLE001 - evidence is a help, never a new failure
             pass
 

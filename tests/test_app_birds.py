@@ -68,7 +68,9 @@ def test_the_birds_folder_uploads_and_trains_rgb32_for_an_epoch(sessions_dir, tm
         snap = run.snapshot()
         return snap.state, snap.step, snap.message and snap.message.text("en"), snap.traceback
 
-    poll(at, lambda at: not run.snapshot().active, timeout=300, interval=1.0, describe=describe)
+    # Until the page, rerun after the run ended, says so (a run may end between a rerun and the check after it).
+    poll(at, lambda at: not run.snapshot().active and any("Entrenamiento terminado" in s.value for s in at.success),
+         timeout=300, interval=1.0, describe=describe)
     snap = run.snapshot()
     assert snap.state == RunState.FINISHED, describe()
     assert snap.epoch == 1 and snap.step == PHOTOS // 64, describe()  # whole batches only

@@ -370,10 +370,15 @@ class BrowserStudent:
         now = await page.evaluate(TRAIN_STATE)
         self.last_run = now["id"] or self.last_run
         epochs = page.get_by_role("spinbutton", name=self.texts["epochs"], exact=True)
-        if not await epochs.is_visible():
-            await page.get_by_test_id("stExpander").filter(has_text=self.texts["form"]).locator("summary").click(
-                timeout=self.timeout_ms)
-            await epochs.wait_for(state="visible", timeout=self.timeout_ms)
+        # Open or folded, read off the expander itself: its fields may not be drawn yet right after the page switch,
+        # and a click on an open form folds it (a 60-s timeout in an earlier run).
+        form = page.get_by_test_id("stMain").get_by_test_id("stExpander").filter(has_text=self.texts["form"])
+        details = form.locator("details").first
+        await details.wait_for(timeout=self.timeout_ms)
+        if await details.get_attribute("open") is None:
+            await form.locator("summary").first.click(timeout=self.timeout_ms)
+        await epochs.wait_for(state="visible", timeout=self.timeout_ms)
+        await asyncio.sleep(self.rng.uniform(*THINK))  # a person reads the form before pressing Entrenar
         for label, value in ((self.texts["epochs"], TRAINING["epochs"]),
                              (self.texts["max_images"], TRAINING["max_images"])):
             box = page.get_by_role("spinbutton", name=label, exact=True)

@@ -624,6 +624,8 @@ class Playground:
             self._cancel_queue.set()
             self._lock.notify_all()
             self._touch_version()
+        if self._scheduler is not None:
+            self._scheduler.wake()  # a wait for a slot ends now
 
     def step(self, phase: str = "both") -> None:
         """One step of both networks, only D or only G; in slow motion, the next stage of such a step."""

@@ -73,6 +73,7 @@ def test_a_queued_job_can_be_cancelled():
     scheduler, log = Scheduler(1), []
     jobs = start_in_order(scheduler, [("r0", "x"), ("r1", "y"), ("r2", "z")], log)
     jobs[1].cancel.set()
+    scheduler.wake()  # what Run.stop does: the queue looks again at once, not at its next safety look
     wait_until(lambda: not jobs[1].is_alive())
     assert jobs[1].granted is False and scheduler.position("r1") is None and scheduler.position("r2") == 1
     jobs[0].finish.set()
@@ -196,6 +197,7 @@ def test_the_expected_wait_adds_up_the_turns_ahead():
     assert 39 <= scheduler.expected_wait("r2") <= 40  # ... and r1's whole run, shorter than a turn
     assert scheduler.expected_wait("r0") is None
     cancel.set()
+    scheduler.wake()
 
 
 def fair_config(epochs=3, steps=6):

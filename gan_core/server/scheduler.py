@@ -19,6 +19,7 @@ TURN_SECONDS_ENV = "GAN_TURN_SECONDS"
 TURN_EPOCHS_ENV = "GAN_TURN_EPOCHS"
 DEFAULT_TURN_SECONDS = 60.0
 DEFAULT_TURN_EPOCHS = 1
+WAIT_SAFETY_SECONDS = 30.0  # a waiting run looks at the queue at least this often, even if nobody wakes it
 
 
 @dataclass
@@ -47,6 +48,11 @@ class Scheduler:
         self._running: dict[str, Job] = {}
         self.history: deque = deque(maxlen=2000)  # (time, event, run_id): "start", "yield", "end"
 
+    def wake(self) -> None:
+        """Let every waiting run look again at once (one of them was stopped: it leaves the queue)."""
+        with self._cond:
+            self._cond.notify_all()
+
     @property
     def fair(self) -> bool:
         return bool(self.turn_seconds or self.turn_epochs)
@@ -66,7 +72,10 @@ class Scheduler:
                     self._queue.remove(job)
                     self._cond.notify_all()
                     return False
-                self._cond.wait(0.2)
+                # Woken by every change of the queue and by wake() (a run stopped while it waits); the timeout is only
+                # a safety net. A short one cost the training thread dearly: 29 runs waiting on 0.2-s polls took
+                # the interpreter lock from it ~145 times a second (bench/RESULTS.md, fair turns).
+                self._cond.wait(WAIT_SAFETY_SECONDS)
             self._queue.remove(job)
             job.started_at = time.time()
             job.turns += 1

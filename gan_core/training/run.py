@@ -280,6 +280,10 @@ class Run:
                 self._remote.stop()
             self._stop.set()
             self._pause.clear()
+            scheduler = self._scheduler
+        wake = getattr(scheduler, "wake", None)
+        if wake is not None:  # queued: leave the queue now, not at the queue's next look
+            wake()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the training thread to end; True if it has."""

@@ -15,20 +15,20 @@ import json
 import random
 import re
 import shutil
-import sys
 import time
 from pathlib import Path
 
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from bench.app_server import CHROMIUM_FLAGS
-from bench.load_common import (
+from bench.load_common import (  # noqa: I001
     MOVES,
     THINK,
     TRAINING,
     ZIPS_PER_SESSION,
     Records,
     SessionError,
+    worker_main,
 )
 
 PAGE_TIMEOUT_S = 60.0  # a page that does not answer in this long is an error
@@ -506,15 +506,5 @@ async def run_all(plan: dict, records: Records) -> None:
         await browser.close()
 
 
-def main() -> None:
-    plan_path, out_path = Path(sys.argv[1]), Path(sys.argv[2])
-    plan = json.loads(plan_path.read_text())
-    records = Records(plan["t0"], "browser")
-    try:
-        asyncio.run(run_all(plan, records))
-    finally:
-        records.dump(out_path)
-
-
 if __name__ == "__main__":
-    main()
+    worker_main("browser", run_all)

@@ -104,3 +104,20 @@ def write_zips(folder: Path, sessions: int) -> None:
                     label = dataset.class_names[int(dataset.labels[index])]
                     archive.writestr(f"digits/{label}/{order:03d}.png", png.getvalue())
             (folder / f"zip_{session}_{number}.zip").write_bytes(buffer.getvalue())
+
+
+def worker_main(kind: str, run_all) -> None:
+    """A load-test worker process: `python -m bench.load_<kind> PLAN OUT` runs `run_all(plan, records)` and writes
+    the records to OUT, whatever happened."""
+    import asyncio
+    import json
+    import sys
+    from pathlib import Path
+
+    plan_path, out_path = Path(sys.argv[1]), Path(sys.argv[2])
+    plan = json.loads(plan_path.read_text())
+    records = Records(plan["t0"], kind)
+    try:
+        asyncio.run(run_all(plan, records))
+    finally:
+        records.dump(out_path)

@@ -9,20 +9,19 @@ texts and the folder of zips to upload. OUT: what was measured (bench.load_commo
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import re
-import sys
 import time
 from pathlib import Path
 
-from bench.load_common import (
+from bench.load_common import (  # noqa: I001
     MOVES,
     THINK,
     TRAINING,
     ZIPS_PER_SESSION,
     Records,
     SessionError,
+    worker_main,
 )
 from bench.st_client import Page
 
@@ -282,15 +281,5 @@ async def run_all(plan: dict, records: Records) -> None:
     await asyncio.gather(*(student.run() for student in students))
 
 
-def main() -> None:
-    plan_path, out_path = Path(sys.argv[1]), Path(sys.argv[2])
-    plan = json.loads(plan_path.read_text())
-    records = Records(plan["t0"], "protocol")
-    try:
-        asyncio.run(run_all(plan, records))
-    finally:
-        records.dump(out_path)
-
-
 if __name__ == "__main__":
-    main()
+    worker_main("protocol", run_all)

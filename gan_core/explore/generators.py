@@ -290,14 +290,8 @@ def _declared_input_width(layer: dict) -> int:
 
 
 def _tensors(node):
-    if isinstance(node, dict):
-        if node.get("class_name") == "__keras_tensor__":
-            yield node
-        for value in node.values():
-            yield from _tensors(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _tensors(value)
+    """The Keras tensors a config tree names (layer inputs and outputs)."""
+    return (item for item in _objects(node) if item["class_name"] == "__keras_tensor__")
 
 
 def _positive(value) -> int:
@@ -427,7 +421,7 @@ def load_vector_model(path: Path, inputs: int, outputs: int):
     path = Path(path)
     check_keras_archive(path)
     model = _safe_load(path)
-    model_inputs = model.inputs if isinstance(model.inputs, list) else [model.inputs]
+    model_inputs = _inputs(model)
     found = (tuple(model_inputs[0].shape[1:]) if len(model_inputs) == 1 else None,
              tuple(model.outputs[0].shape[1:]) if len(model.outputs) == 1 else None)
     if found != ((inputs,), (outputs,)):

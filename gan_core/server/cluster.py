@@ -50,8 +50,7 @@ def app_scheduler():
         return queue.default_scheduler()
     with _app_scheduler_lock:  # not _connect_lock: capacity() connects
         if _app_scheduler is None:
-            seconds, epochs = queue.default_turn()
-            _app_scheduler = queue.Scheduler(capacity(), turn_seconds=seconds, turn_epochs=epochs, drive=drive)
+            _app_scheduler = queue.Scheduler(capacity(), *queue.default_turn(), drive=drive)
         return _app_scheduler
 
 

@@ -29,9 +29,11 @@ def healthy(url: str) -> bool:
         return False
 
 
-def server_env(sessions_dir: Path) -> dict:
-    """A throw-away sessions folder and no dataset downloads."""
-    return {**os.environ, "GAN_SESSIONS_DIR": str(sessions_dir), "GAN_NO_DOWNLOAD": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+def server_env(sessions_dir: Path, train_in: str = "worker") -> dict:
+    """A throw-away sessions folder, no dataset downloads, and runs trained where a class's server trains them (the
+    worker process, gan_core.server.worker; "thread": the server's own threads)."""
+    return {**os.environ, "GAN_SESSIONS_DIR": str(sessions_dir), "GAN_NO_DOWNLOAD": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+            "GAN_TRAIN_IN": train_in}
 
 
 def checkout(revision: str, folder: Path) -> Path:

@@ -296,6 +296,8 @@ def main() -> None:
                                                                   "each, at most 60)")
     parser.add_argument("--warmup", type=float, default=2.0, help="minutes before the memory warm-up window")
     parser.add_argument("--sample-every", type=float, default=5.0, help="seconds between samples")
+    parser.add_argument("--train-in", choices=("worker", "thread"), default="worker",
+                        help="where the server trains: its worker process (default, as a class's server) or its threads")
     parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
     parser.add_argument("--out", type=Path, default=None,
                         help="JSON with every raw record (default /tmp/gan-load-<time>.json; the server's log beside it)")
@@ -312,7 +314,7 @@ def main() -> None:
            f"Chromium) for {args.minutes:g} min")
     work = Path(tempfile.mkdtemp(prefix="gan-load-"))
     sessions_dir = work / "sessions"
-    env = server_env(sessions_dir)
+    env = server_env(sessions_dir, args.train_in)
     os.environ.update({k: v for k, v in env.items() if k.startswith("GAN_")})
     from gan_core.server.scheduler import default_slots, default_turn
 
@@ -320,7 +322,7 @@ def main() -> None:
     write_zips(work / "zips", args.sessions)
     port = args.port or free_port()
     url = f"http://127.0.0.1:{port}"
-    print(f"server: streamlit run app.py on {url}; {counts['slots']} training slot(s), turns {default_turn()} "
+    print(f"server: streamlit run app.py on {url}; runs train in its {args.train_in}; {counts['slots']} training slot(s), turns {default_turn()} "
           f"(s, epochs); log in {log_path}", flush=True)
     server = start_server(port, env, log_path)
     samples: list[dict] = []

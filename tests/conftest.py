@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("GAN_NO_DOWNLOAD", "1")  # tests never reach for the network
+# AppTest pages run in this process: their runs train in its threads, where a test can reach them. The real servers
+# of the browser tests train in the worker process, as a class's does (bench.app_server.server_env).
+os.environ.setdefault("GAN_TRAIN_IN", "thread")
 
 import pytest
 

@@ -3,7 +3,10 @@
 import threading
 import time
 
+import pytest
+
 from gan_core import Run, RunState
+from gan_core.server import worker
 from gan_core.server.scheduler import Scheduler
 from gan_core.training.config import recipe
 
@@ -82,8 +85,14 @@ def test_a_queued_job_can_be_cancelled():
     jobs[2].finish.set()
 
 
-def test_real_runs_queue_show_their_position_and_cancel(tmp_path):
-    scheduler = Scheduler(1)
+@pytest.fixture(params=["thread", "worker"])
+def drive(request):
+    """Where real runs train: threads of this process, or the app's worker process (gan_core.server.worker)."""
+    return worker.drive if request.param == "worker" else None
+
+
+def test_real_runs_queue_show_their_position_and_cancel(tmp_path, drive):
+    scheduler = Scheduler(1, drive=drive)
     config = recipe("fast", epochs=1, batch_size=32, max_images=32 * 60)
     first = Run.create(tmp_path / "first", config, owner="ana")
     second = Run.create(tmp_path / "second", config, owner="bea")
@@ -228,8 +237,8 @@ def start_first_paused(scheduler, run):
     run.pause()  # takes hold after the batch under way
 
 
-def test_real_runs_take_turns_an_epoch_each_and_lose_nothing(tmp_path):
-    scheduler = Scheduler(1, turn_epochs=1)
+def test_real_runs_take_turns_an_epoch_each_and_lose_nothing(tmp_path, drive):
+    scheduler = Scheduler(1, turn_epochs=1, drive=drive)
     ana, bea = (Run.create(tmp_path / name, fair_config(), owner=name) for name in ("ana", "bea"))
     start_first_paused(scheduler, ana)
     bea.start(scheduler)
@@ -242,8 +251,8 @@ def test_real_runs_take_turns_an_epoch_each_and_lose_nothing(tmp_path):
         assert_nothing_lost_or_doubled(run, 3)
 
 
-def test_a_turn_of_seconds_ends_mid_epoch_and_resumes_at_the_next_batch(tmp_path):
-    scheduler = Scheduler(1, turn_seconds=0.2)
+def test_a_turn_of_seconds_ends_mid_epoch_and_resumes_at_the_next_batch(tmp_path, drive):
+    scheduler = Scheduler(1, turn_seconds=0.2, drive=drive)
     ana, bea = (Run.create(tmp_path / name, fair_config(2, steps=30), owner=name) for name in ("ana", "bea"))
     start_first_paused(scheduler, ana)
     bea.start(scheduler)
@@ -258,8 +267,8 @@ def test_a_turn_of_seconds_ends_mid_epoch_and_resumes_at_the_next_batch(tmp_path
         assert_nothing_lost_or_doubled(run, 2, per_epoch=30)
 
 
-def test_a_run_stopped_while_waiting_for_its_next_turn_leaves_the_queue(tmp_path):
-    scheduler = Scheduler(1, turn_epochs=1)
+def test_a_run_stopped_while_waiting_for_its_next_turn_leaves_the_queue(tmp_path, drive):
+    scheduler = Scheduler(1, turn_epochs=1, drive=drive)
     ana, bea, carla = (Run.create(tmp_path / name, fair_config(), owner=name) for name in ("ana", "bea", "carla"))
     start_first_paused(scheduler, ana)
     for run in (bea, carla):

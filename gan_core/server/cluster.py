@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+from .jobs import TrainingJob
+
 CLUSTER_ENV = "GAN_CLUSTER"  # unset: threads in this process; "auto", "host:port" or "ray://host:port": Ray
 CPUS_ENV = "GAN_CLUSTER_CPUS"  # CPUs one job asks for on a cluster without GPUs (default 1)
 NAMESPACE = "aula-gan"
@@ -96,80 +98,11 @@ def actor_name(run_id: str) -> str:
 
 # --- the actor, on a worker ------------------------------------------------------------------------
 
-class _AppTurns:
-    """The app's fair turns as the actor's Run sees them. On a cluster a job hands its turn over only at an epoch's
-    end, its checkpoint on disk: the actor then ends, so Ray frees its GPU or CPUs for the job that waited, and the
-    app starts a new actor from that checkpoint when the run's turn comes again. (An actor waiting in memory, as a
-    thread does on one server, keeps its resources: on a full cluster the next job could never be placed.)"""
+class ClusterJob(TrainingJob):
+    """A run's job as a Ray actor: it ends its turn at an epoch's end (gan_core.server.jobs.JobTurns)."""
 
-    def __init__(self, turn_seconds: float | None, turn_epochs: int | None):
-        self.turn_seconds, self.turn_epochs = turn_seconds, turn_epochs
-        self.someone_waits = False  # told by the app at every poll
-        self.handed_over = False
-        self._started = time.time()
-        self._epochs_seen = 0
-
-    def acquire(self, *args, **kwargs) -> bool:
-        return True  # the app's scheduler gave the slot before the actor was started
-
-    def release(self, run_id) -> None:
-        pass
-
-    def turn_over(self, run_id, epochs_this_turn) -> bool:
-        from .scheduler import turn_spent
-
-        at_epoch_end = epochs_this_turn > self._epochs_seen  # asked after every batch, and once more as an epoch ends
-        self._epochs_seen = epochs_this_turn
-        return at_epoch_end and self.someone_waits and turn_spent(
-            self.turn_seconds, self.turn_epochs, epochs_this_turn, time.time() - self._started)
-
-    def take_turn_break(self, run_id, cancelled) -> bool:
-        self.handed_over = True
-        return False  # the trainer ends here, the run stays queued; the app resumes it later from this checkpoint
-
-    def position(self, run_id):
-        return None
-
-    def expected_wait(self, run_id):
-        return None
-
-    def jobs(self):
-        return {"running": [], "queued": []}
-
-
-class TrainingJob:
-    """One turn of a run on a cluster worker: opened from the shared folder, trained by the engine's own trainer in a
-    thread; the app drives it through these methods (each returns at once)."""
-
-    def __init__(self, directory: str, owner: str, resume_from: str | None, disk_quota: tuple | None, cpus: int,
-                 turn: tuple = (None, None)):
-        from ..training.run import Run
-
-        os.environ.setdefault("GAN_TF_THREADS", str(cpus))
-        self.run = run = Run.open(directory, owner=owner)
-        self.turns = _AppTurns(*turn)
-        run.disk_quota = (Path(disk_quota[0]), int(disk_quota[1])) if disk_quota else None
-        run.node = f"{socket.gethostname()} ({_node_ip()})"
-        self.thread = run.start_here(self.turns, Path(resume_from) if resume_from else None)
-
-    def describe(self) -> dict:
-        return {"directory": str(self.run.directory), "owner": self.run.owner}
-
-    def poll(self, after_step: int, someone_waits: bool = False) -> dict:
-        """The run's counters and state, and the step records after `after_step`; `someone_waits`: another job
-        waits for this one's slot (the app's queue), so this turn ends at the first epoch end past its bound."""
-        self.turns.someone_waits = someone_waits
-        return {**self.run.progress_since(after_step), "pid": os.getpid(), "handed_over": self.turns.handed_over,
-                "done": not self.thread.is_alive()}
-
-    def pause(self) -> None:
-        self.run.pause()
-
-    def resume(self) -> None:
-        self.run.resume()
-
-    def stop(self) -> None:
-        self.run.stop()
+    def node_label(self) -> str:
+        return f"{socket.gethostname()} ({_node_ip()})"
 
 
 def _node_ip() -> str:
@@ -206,12 +139,13 @@ def launch(run, scheduler=None):
     ray = connect()
     gpus = int(ray.cluster_resources().get("GPU", 0))
     resources = {"num_gpus": 1, "num_cpus": 1} if gpus else {"num_cpus": job_cpus()}
-    actor_class = ray.remote(TrainingJob).options(
+    actor_class = ray.remote(ClusterJob).options(
         name=actor_name(run.run_id), namespace=NAMESPACE, lifetime="detached", max_restarts=0, **resources)
     quota = (str(run.disk_quota[0]), run.disk_quota[1]) if run.disk_quota else None
     resume_from = str(run.resume_checkpoint) if run.resume_checkpoint else None
     turn = (getattr(scheduler, "turn_seconds", None), getattr(scheduler, "turn_epochs", None))
-    return actor_class.remote(str(run.directory), run.owner, resume_from, quota, resources["num_cpus"], turn)
+    return actor_class.remote(str(run.directory), run.owner, resume_from, quota, turn, keep_in_memory=False,
+                              cpus=resources["num_cpus"])
 
 
 def find(run_id: str):

@@ -13,7 +13,7 @@ from ..i18n import GanError
 from ..training.config import TrainConfig
 from ..training.run import Run
 from ..training.run_folder import RUN_ID_RE, RunFolder, new_run_id
-from . import cluster, housekeeping
+from . import cluster, housekeeping, worker
 from .housekeeping import SESSION_ID_RE
 
 CLEANUP_EVERY_SECONDS = 600  # how often idle sessions' folders are looked for (housekeeping decides which go)
@@ -28,14 +28,17 @@ class RunRegistry:
         self._starting = threading.Lock()
         self._runs: dict[str, Run] = {}
         self._last_cleanup = 0.0
-        self.scheduler = None  # the queue of this server's runs (None: cluster.app_scheduler(), decided at first use)
+        self.scheduler = None  # the queue of this server's runs (None: decided at first use, see queue())
 
     def queue(self, scheduler=None):
-        """The queue a run goes to: `scheduler` when given, else this server's."""
+        """The queue a run goes to: `scheduler` when given, else this server's: on the cluster with GAN_CLUSTER,
+        else in the worker process (gan_core.server.worker) unless GAN_TRAIN_IN=thread asks for this process's
+        threads."""
         if scheduler is not None:
             return scheduler
         if self.scheduler is None:
-            self.scheduler = cluster.app_scheduler()
+            self.scheduler = (worker.worker_scheduler() if worker.wanted() and not cluster.enabled()
+                              else cluster.app_scheduler())
         return self.scheduler
 
     def session_dir(self, session_id: str) -> Path:

@@ -1,0 +1,97 @@
+"""The app's worker process (gan_core.server.worker): runs train there, the app mirrors them; pause and resume reach
+it, a crash there fails only that run, a lost worker fails its runs and frees their slots, and a worker whose app
+went away stops its jobs with their work kept and exits."""
+
+import time
+
+from gan_core import Run, RunState
+from gan_core.data.datasets import load_dataset, save_dataset
+from gan_core.server import worker
+from gan_core.server.scheduler import Scheduler
+from gan_core.training.config import recipe
+
+
+def wait_until(condition, timeout=120, what="condition"):
+    deadline = time.time() + timeout
+    while not condition():
+        assert time.time() < deadline, f"{what} never came"
+        time.sleep(0.05)
+
+
+def config(epochs=2, steps=6):
+    return recipe("fast", epochs=epochs, batch_size=32, max_images=32 * steps, clusters=0)
+
+
+def test_a_run_trains_in_the_worker_and_pauses_and_resumes_there(tmp_path):
+    scheduler = Scheduler(1, drive=worker.drive)
+    run = Run.create(tmp_path / "ana", config(epochs=3, steps=40), owner="ana")
+    run.start(scheduler)
+    wait_until(lambda: run.snapshot().step > 0, what="a first step")
+    assert run.remote_pid == worker.worker().process.pid and run.remote_pid != __import__("os").getpid()
+    run.pause()
+    time.sleep(3 * worker.POLL_SECONDS)  # the batch under way ends, and a poll or two bring its step
+    paused_at = run.snapshot().step
+    time.sleep(3 * worker.POLL_SECONDS)
+    assert run.snapshot().state == RunState.PAUSED and run.snapshot().step == paused_at < 120
+    run.resume()
+    assert run.wait(180)
+    snap = run.snapshot()
+    assert snap.state == RunState.FINISHED and snap.steps["step"] == list(range(1, 121))
+    assert snap.grid_epochs == [0, 1, 2, 3] and (run.directory / "generator.keras").is_file()
+    assert scheduler.jobs() == {"running": [], "queued": []}
+    # what the worker wrote is what a reader of the folder finds (the app's Run only mirrored it)
+    again = Run.open(run.directory)
+    assert again.state == RunState.FINISHED and again.steps["step"] == snap.steps["step"]
+
+
+def test_a_crash_in_the_worker_fails_that_run_only(tmp_path):
+    scheduler = Scheduler(1, drive=worker.drive)
+    photos = tmp_path / "photos.npz"  # a session's prepared photos, deleted before its run trains
+    save_dataset(load_dataset("mnist").subset(64), photos)
+    broken = Run.create(tmp_path / "broken", recipe("fast", dataset=str(photos), epochs=2, batch_size=32, clusters=0),
+                        owner="ana")
+    photos.unlink()
+    fine = Run.create(tmp_path / "fine", config(), owner="bea")
+    broken.start(scheduler)
+    fine.start(scheduler)
+    assert broken.wait(120) and fine.wait(180)
+    assert broken.snapshot().state == RunState.FAILED and broken.snapshot().message.key != "error.training_process_lost"
+    assert fine.snapshot().state == RunState.FINISHED
+    assert scheduler.jobs() == {"running": [], "queued": []}
+
+
+def test_a_lost_worker_fails_its_run_frees_the_slot_and_the_next_run_gets_a_new_one(tmp_path):
+    scheduler = Scheduler(1, drive=worker.drive)
+    run = Run.create(tmp_path / "ana", config(epochs=50, steps=40), owner="ana")
+    run.start(scheduler)
+    wait_until(lambda: run.snapshot().epoch >= 1, what="a first epoch and its checkpoint")
+    lost = worker.worker().process
+    lost.kill()
+    assert run.wait(60)
+    snap = run.snapshot()
+    assert snap.state == RunState.FAILED and snap.message.key == "error.training_process_lost"
+    assert scheduler.jobs() == {"running": [], "queued": []}
+    assert Run.open(run.directory).state == RunState.FAILED  # its status says so too, for a restarted app
+    after = Run.create(tmp_path / "bea", config(epochs=1), owner="bea")
+    after.start(scheduler)
+    assert after.wait(180) and after.snapshot().state == RunState.FINISHED
+    assert after.remote_pid not in (None, lost.pid)
+    run.resume_training(scheduler=scheduler)  # on from its last checkpoint in the new worker
+    wait_until(lambda: run.snapshot().state == RunState.RUNNING, what="running again")
+    run.stop()
+    assert run.wait(60) and run.snapshot().state == RunState.STOPPED
+
+
+def test_a_worker_whose_app_went_away_stops_its_jobs_keeping_their_work_and_exits(tmp_path):
+    handle = worker.Worker()
+    try:
+        directory = tmp_path / "ana"
+        Run.create(directory, config(epochs=50, steps=40), owner="ana")
+        handle.call("start", "r1", directory=str(directory), owner="ana", resume_from=None, disk_quota=None)
+        wait_until(lambda: handle.call("poll", "r1", after_step=0)["step"] > 3, what="training in the worker")
+    finally:
+        handle.close()  # what the app's end looks like from the worker: its socket closes
+    assert handle.process.returncode == 0
+    left = Run.open(directory)
+    assert left.step > 3 and left.state == RunState.STOPPED
+    assert (directory / "checkpoints" / "last.npz").is_file() or left.kept_epochs()

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +56,16 @@ def _ray_start(args, temp_dir) -> subprocess.Popen:
                             stderr=subprocess.STDOUT, start_new_session=True, env=os.environ.copy())
 
 
+def _start_logs(temp_dir) -> str:
+    """The last lines of each `ray start` log, and of Ray's own session logs for the raylets and the GCS."""
+    parts = []
+    for path in sorted(Path(temp_dir).glob("start-*.log")) + sorted(Path(temp_dir).glob("session_latest/logs/*")):
+        if path.is_file() and (path.name.startswith("start-") or path.name.startswith(("raylet", "gcs_server"))):
+            lines = path.read_text(errors="replace").splitlines()[-15:]
+            parts.append(f"--- {path.name}\n" + "\n".join(lines))
+    return "\n".join(parts)
+
+
 @pytest.fixture(scope="module")
 def local_cluster():
     temp_dir = tempfile.mkdtemp(prefix="rayg_", dir="/tmp")  # short: Ray's socket paths have a length limit
@@ -76,7 +87,10 @@ def local_cluster():
                                     temp_dir))
         os.environ[cluster.CLUSTER_ENV] = address
         cluster.connect()
-        wait_until(lambda: ray.cluster_resources().get("CPU", 0) >= 1, 180, "the worker joining")
+        try:
+            wait_until(lambda: ray.cluster_resources().get("CPU", 0) >= 1, 180, "the worker joining")
+        except AssertionError:
+            raise AssertionError(f"the worker did not join; what the nodes said:\n{_start_logs(temp_dir)}") from None
         yield address
     finally:
         if ray.is_initialized():

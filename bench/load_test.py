@@ -128,7 +128,8 @@ def sample(server, workers: dict, t0: float) -> dict:
         except psutil.Error:
             pass
     row = {"t": round(time.time() - t0, 1), "rss_mb": round(rss / 2**20, 1), "load": round(os.getloadavg()[0], 2),
-           "server_cpu_s": round(cpu_seconds(members), 2)}
+           "server_cpu_s": round(cpu_seconds(members), 2),
+           "app_cpu_s": round(cpu_seconds(members[:1]), 2)}  # the app's own process; the rest: its training worker
     for name, process in workers.items():
         row[f"{name}_cpu_s"] = round(cpu_seconds(tree(process.pid)), 2)
     return row
@@ -180,7 +181,7 @@ def summarise(records: dict, samples: list[dict], tracebacks: list[str], left: l
     browser_ms = [s["loaded_ms"] for s in slider if s["client"] == "browser"]
     duration = samples[-1]["t"] - samples[0]["t"] if len(samples) > 1 else math.nan
     cpu = {}
-    for who in ("server", "protocol", "browser"):
+    for who in ("server", "app", "protocol", "browser"):
         series = cores(samples, who)
         if series:
             used = samples[-1][f"{who}_cpu_s"] - samples[0][f"{who}_cpu_s"]
@@ -261,7 +262,8 @@ def report(s: dict, records: dict, samples: list[dict], tracebacks: list[str], l
               f"{m['growth']:+.1%}; peak {m['peak_mb']:.0f} MB")
     c = s["cpu"]
     parts = [f"{who} {c[who]['cores']:.2f} (peak {c[who]['max_cores_30s']:.2f})" for who in c]
-    print(f"CPU, cores on average over the run (of {os.cpu_count()}): " + ", ".join(parts))
+    print(f"CPU, cores on average over the run (of {os.cpu_count()}): " + ", ".join(parts)
+          + " (server: streamlit and its training worker; app: streamlit's own process)")
     for who in ("protocol", "browser"):
         if who in c and "per_session_cores" in c[who]:
             print(f"  one {who} session: {c[who]['per_session_cores']:.4f} cores")

@@ -31,6 +31,7 @@ def sessions_root() -> Path:
 def registry() -> RunRegistry:
     reg = RunRegistry(sessions_root())
     reg.reattach_cluster_jobs()
+    reg.start_worker()
     return reg
 
 

@@ -7,6 +7,7 @@ import time
 from gan_core import Run, RunState
 from gan_core.data.datasets import load_dataset, save_dataset
 from gan_core.server import worker
+from gan_core.server.registry import RunRegistry
 from gan_core.server.scheduler import Scheduler
 from gan_core.training.config import recipe
 
@@ -95,3 +96,13 @@ def test_a_worker_whose_app_went_away_stops_its_jobs_keeping_their_work_and_exit
     left = Run.open(directory)
     assert left.step > 3 and left.state == RunState.STOPPED
     assert (directory / "checkpoints" / "last.npz").is_file() or left.kept_epochs()
+
+
+def test_a_class_server_trains_in_the_worker_and_starts_it_before_the_first_training(tmp_path, monkeypatch):
+    monkeypatch.delenv(worker.TRAIN_IN_ENV)  # what `streamlit run app.py` gets (the tests' own pages use threads)
+    registry = RunRegistry(tmp_path)
+    assert registry.queue().drive is worker.drive and registry.queue() is worker.worker_scheduler()
+    registry.start_worker()
+    assert worker.worker().alive
+    monkeypatch.setenv(worker.TRAIN_IN_ENV, "thread")
+    assert RunRegistry(tmp_path).queue().drive is None

@@ -41,6 +41,12 @@ class RunRegistry:
                               else cluster.app_scheduler())
         return self.scheduler
 
+    def start_worker(self) -> None:
+        """When this server's runs train in the worker process (gan_core.server.worker), start it now: it imports
+        TensorFlow while nobody waits, not when the first student presses Train."""
+        if self.queue().drive is worker.drive:
+            worker.worker()
+
     def session_dir(self, session_id: str) -> Path:
         if not SESSION_ID_RE.fullmatch(session_id):
             raise ValueError("bad session id")

@@ -94,3 +94,47 @@ def test_training_updates_live_and_stops(app_url, browser):
     page.get_by_role("button", name="Abrir").first.wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Abrir").count() == 1
     page.close()
+
+
+def _main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def _run_ids(page) -> set[str]:
+    return set(RUN_ID.findall(_main_text(page)))
+
+
+def _let_it_end(page) -> None:
+    """The run on show ends: finished by itself, or stopped."""
+    ended = ("Entrenamiento terminado.", "Ejecución detenida")
+    stop = page.get_by_role("button", name="Detener", exact=True)
+    wait_until(lambda: any(e in _main_text(page) for e in ended) or stop.is_visible(), 180, "the run going or done",
+               interval=0.3)
+    if not any(e in _main_text(page) for e in ended):
+        stop.click()
+    wait_until(lambda: any(e in _main_text(page) for e in ended), 120, "the run ended", interval=0.3)
+
+
+def test_entrenar_pressed_the_moment_the_folded_form_opens_starts_a_run(app_url, browser):
+    """The load test's lost presses (bench/RESULTS.md): a student unfolds the form and presses Entrenar at once, inside
+    the expander's own rerun. Every press must start a run."""
+    page = browser.new_page(viewport={"width": 1400, "height": 2200}, locale="es-ES")
+    page.goto(app_url)
+    train = page.get_by_role("button", name="Entrenar", exact=True)
+    train.wait_for(timeout=60_000)
+    for label, value in (("Épocas", "1"), ("Máximo de imágenes (0 = todas)", "64")):
+        box = page.get_by_role("spinbutton", name=label, exact=True)
+        box.fill(value)
+        box.press("Tab")
+    train.click()
+    wait_until(lambda: _run_ids(page), 120, "the first run on the page", interval=0.3)
+    _let_it_end(page)
+    seen = _run_ids(page)
+    for attempt in range(3):
+        wait_until(lambda: not train.is_visible(), 30, "the form folded after the run started", interval=0.3)
+        page.get_by_text("Nueva ejecución", exact=True).click()
+        train.click()  # as soon as it can be clicked: no wait for the expander's rerun to end
+        new = wait_until(lambda: _run_ids(page) - seen, 60, f"a new run after press {attempt + 1}", interval=0.3)
+        seen |= new
+        _let_it_end(page)
+    page.close()

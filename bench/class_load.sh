@@ -10,7 +10,7 @@ SESSIONS="${SESSIONS:-40}"; BROWSERS="${BROWSERS:-3}"; MINUTES="${MINUTES:-10}"
 OUT="${OUT:-/tmp/gan-class-load-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$OUT"
 nice -n 10 python3 -m bench.live_cost --viewers 8 --seconds 20 --warmup 60 --before main 2>"$OUT/live_cost.stderr" | tee "$OUT/live_cost.txt"
-nice -n 10 python3 -m bench.fair_turns --students 30 --epochs 3 2>"$OUT/fair_turns.stderr" | tee "$OUT/fair_turns.txt"
+nice -n 10 python3 -m bench.fair_turns --students 30 --epochs 3 --train-in thread worker 2>"$OUT/fair_turns.stderr" | tee "$OUT/fair_turns.txt"
 nice -n 10 python3 -m bench.load_test --sessions "$SESSIONS" --browsers "$BROWSERS" --minutes "$MINUTES" \
     --out "$OUT/load_test.json" 2>"$OUT/load_test.stderr" | tee "$OUT/load_test.txt"
 echo "outputs in $OUT"

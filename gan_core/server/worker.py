@@ -34,6 +34,7 @@ TRAIN_IN_ENV = "GAN_TRAIN_IN"  # where the app's runs train: "worker" (default) 
 NICE_ENV = "GAN_WORKER_NICE"
 DEFAULT_NICE = 5
 POLL_SECONDS = 0.5
+POLL_SECONDS_WHEN_AWAITED = 0.1  # someone waits for this run's slot: its turn's end is noticed sooner
 FIRST_REPLY_SECONDS = 600.0  # the first request waits for the worker to import TensorFlow: slow on a busy machine
 REPLY_SECONDS = 120.0  # a worker that answers nothing for this long is lost
 EXIT_STOP_SECONDS = 30.0  # how long the worker gives its jobs to stop when the app went away
@@ -281,8 +282,8 @@ def drive(run, scheduler, actor=None) -> None:
         run.connect_remote(remote)
         after_step = -1  # the first poll brings the whole history: a resumed run's steps restart at its checkpoint
         while True:
-            info = handle.call("poll", run.run_id, after_step=after_step,
-                               someone_waits=scheduler.someone_waits_for(run.run_id))
+            awaited = scheduler.someone_waits_for(run.run_id)
+            info = handle.call("poll", run.run_id, after_step=after_step, someone_waits=awaited)
             run.apply_progress(info)
             after_step = run.step
             if info["done"]:
@@ -291,7 +292,7 @@ def drive(run, scheduler, actor=None) -> None:
                 if scheduler.take_turn_break(run.run_id, run.stop_event):  # False: stopped while it waited
                     handle.send("go", run.run_id, someone_waits=scheduler.someone_waits_for(run.run_id))
                 continue
-            time.sleep(POLL_SECONDS)
+            time.sleep(POLL_SECONDS_WHEN_AWAITED if awaited else POLL_SECONDS)
     except (WorkerLost, RuntimeError) as exc:  # a lost worker fails this run, never the app
         run.disconnect_remote()
         run.fail(Message("error.training_process_lost", error=str(exc)[:300]))

@@ -1,6 +1,6 @@
 """Training in a worker process on this machine, so that the app's pages keep its Python interpreter to themselves.
 
-One long-lived child process (`python -m gan_core.server.worker`, started at the first training) holds every job
+One long-lived child process (BOOTSTRAP, started with the class server) holds every job
 of this server (gan_core.server.jobs.TrainingJob, each a thread there, as it was in the app), and answers the app's
 requests over a socket pair. The app's queue (gan_core.server.scheduler.Scheduler, whose `drive` is this module's)
 still decides who trains; a run's thread in the app asks it for a slot, starts the job in the worker, and polls it:
@@ -40,6 +40,24 @@ REPLY_SECONDS = 120.0  # a worker that answers nothing for this long is lost
 EXIT_STOP_SECONDS = 30.0  # how long the worker gives its jobs to stop when the app went away
 
 ROOT = Path(__file__).resolve().parents[2]
+# The worker's main: TensorFlow imported first, its start-up lines kept off the console as the app keeps its own
+# (app.py: at TF_CPP_MIN_LOG_LEVEL 3 they ignore the level and go straight to stderr, so that is closed for the
+# import); a teacher who set another level gets them all. Then the loop, on the socket whose number is argv[1].
+BOOTSTRAP = """
+import logging, os, sys
+if os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "3":
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+from gan_core.server.worker import serve
+serve(int(sys.argv[1]))
+"""
 
 
 class WorkerLost(RuntimeError):
@@ -107,7 +125,7 @@ class Worker:
         ours, theirs = socket.socketpair()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gan_core.server.worker", str(theirs.fileno())],
+            [sys.executable, "-c", BOOTSTRAP, str(theirs.fileno())],
             pass_fds=(theirs.fileno(),), cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
         theirs.close()
         self._socket = ours  # kept for close(): only a shutdown ends a recv() that another thread is blocked in
@@ -307,6 +325,3 @@ def drive(run, scheduler, actor=None) -> None:
             except WorkerLost:
                 pass
 
-
-if __name__ == "__main__":
-    serve(int(sys.argv[1]))

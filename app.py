@@ -1,31 +1,10 @@
 """GAN classroom: `streamlit run app.py`. Session, language and navigation; each page lives in app_pages/."""
 
-import logging
 import os
-import sys
 
-
-def _quiet_tensorflow() -> None:
-    """TensorFlow's C++ start-up chatter (CUDA probing, oneDNN, CPU features, the graph remapper) is not for a
-    teacher's console, which should show the address, the teacher hint and errors. Level 3 keeps its C++ log to
-    fatal errors; the lines it writes while loading, before its logging starts, ignore that level and go straight
-    to the process's stderr, so that is closed for the import. A teacher who sets TF_CPP_MIN_LOG_LEVEL gets it all."""
-    if "TF_CPP_MIN_LOG_LEVEL" in os.environ or "tensorflow" in sys.modules:
-        return
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # its Python side: retracing notices and the like
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-_quiet_tensorflow()  # before anything imports TensorFlow
+# TensorFlow's start-up lines stay off the teacher's console (gan_core.training.device.import_tensorflow_quietly, run
+# when gan_core is first imported, here and in the training worker); a teacher who sets a level gets what it lets by.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import streamlit as st  # noqa: E402
 

@@ -2,7 +2,10 @@
 it, a crash there fails only that run, a lost worker fails its runs and frees their slots, and a worker whose app
 went away stops its jobs with their work kept and exits."""
 
+import os
 import time
+
+from app_support import wait_until
 
 from gan_core import Run, RunState
 from gan_core.data.datasets import load_dataset, save_dataset
@@ -10,13 +13,6 @@ from gan_core.server import worker
 from gan_core.server.registry import RunRegistry
 from gan_core.server.scheduler import Scheduler
 from gan_core.training.config import recipe
-
-
-def wait_until(condition, timeout=120, what="condition"):
-    deadline = time.time() + timeout
-    while not condition():
-        assert time.time() < deadline, f"{what} never came"
-        time.sleep(0.05)
 
 
 def config(epochs=2, steps=6):
@@ -27,8 +23,8 @@ def test_a_run_trains_in_the_worker_and_pauses_and_resumes_there(tmp_path):
     scheduler = Scheduler(1, drive=worker.drive)
     run = Run.create(tmp_path / "ana", config(epochs=3, steps=40), owner="ana")
     run.start(scheduler)
-    wait_until(lambda: run.snapshot().step > 0, what="a first step")
-    assert run.remote_pid == worker.worker().process.pid and run.remote_pid != __import__("os").getpid()
+    wait_until(lambda: run.snapshot().step > 0, 120, "a first step", interval=0.05)
+    assert run.remote_pid == worker.worker().process.pid and run.remote_pid != os.getpid()
     run.pause()
     time.sleep(3 * worker.POLL_SECONDS)  # the batch under way ends, and a poll or two bring its step
     paused_at = run.snapshot().step
@@ -65,7 +61,7 @@ def test_a_lost_worker_fails_its_run_frees_the_slot_and_the_next_run_gets_a_new_
     scheduler = Scheduler(1, drive=worker.drive)
     run = Run.create(tmp_path / "ana", config(epochs=50, steps=40), owner="ana")
     run.start(scheduler)
-    wait_until(lambda: run.snapshot().epoch >= 1, what="a first epoch and its checkpoint")
+    wait_until(lambda: run.snapshot().epoch >= 1, 120, "a first epoch and its checkpoint", interval=0.05)
     lost = worker.worker().process
     lost.kill()
     assert run.wait(60)
@@ -78,7 +74,7 @@ def test_a_lost_worker_fails_its_run_frees_the_slot_and_the_next_run_gets_a_new_
     assert after.wait(180) and after.snapshot().state == RunState.FINISHED
     assert after.remote_pid not in (None, lost.pid)
     run.resume_training(scheduler=scheduler)  # on from its last checkpoint in the new worker
-    wait_until(lambda: run.snapshot().state == RunState.RUNNING, what="running again")
+    wait_until(lambda: run.snapshot().state == RunState.RUNNING, 120, "running again", interval=0.05)
     run.stop()
     assert run.wait(60) and run.snapshot().state == RunState.STOPPED
 
@@ -89,7 +85,7 @@ def test_a_worker_whose_app_went_away_stops_its_jobs_keeping_their_work_and_exit
         directory = tmp_path / "ana"
         Run.create(directory, config(epochs=50, steps=40), owner="ana")
         handle.call("start", "r1", directory=str(directory), owner="ana", resume_from=None, disk_quota=None)
-        wait_until(lambda: handle.call("poll", "r1", after_step=0)["step"] > 3, what="training in the worker")
+        wait_until(lambda: handle.call("poll", "r1", after_step=0)["step"] > 3, 120, "training in the worker", interval=0.05)
     finally:
         handle.close()  # what the app's end looks like from the worker: its socket closes
     assert handle.process.returncode == 0

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from .jobs import TrainingJob
+from .jobs import TrainingJob, job_arguments
 
 CLUSTER_ENV = "GAN_CLUSTER"  # unset: threads in this process; "auto", "host:port" or "ray://host:port": Ray
 CPUS_ENV = "GAN_CLUSTER_CPUS"  # CPUs one job asks for on a cluster without GPUs (default 1)
@@ -141,11 +141,7 @@ def launch(run, scheduler=None):
     resources = {"num_gpus": 1, "num_cpus": 1} if gpus else {"num_cpus": job_cpus()}
     actor_class = ray.remote(ClusterJob).options(
         name=actor_name(run.run_id), namespace=NAMESPACE, lifetime="detached", max_restarts=0, **resources)
-    quota = (str(run.disk_quota[0]), run.disk_quota[1]) if run.disk_quota else None
-    resume_from = str(run.resume_checkpoint) if run.resume_checkpoint else None
-    turn = (getattr(scheduler, "turn_seconds", None), getattr(scheduler, "turn_epochs", None))
-    return actor_class.remote(str(run.directory), run.owner, resume_from, quota, turn, keep_in_memory=False,
-                              cpus=resources["num_cpus"])
+    return actor_class.remote(**job_arguments(run, scheduler), keep_in_memory=False, cpus=resources["num_cpus"])
 
 
 def find(run_id: str):

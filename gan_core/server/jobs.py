@@ -119,3 +119,12 @@ class TrainingJob:
 
     def stop(self) -> None:
         self.run.stop()
+
+
+def job_arguments(run, scheduler) -> dict:
+    """What TrainingJob needs to open and train `run` elsewhere (plain values: they cross a socket or Ray): its
+    folder, owner, starting checkpoint and disk quota, and the turns of the app's `scheduler`."""
+    return {"directory": str(run.directory), "owner": run.owner,
+            "resume_from": str(run.resume_checkpoint) if run.resume_checkpoint else None,
+            "disk_quota": (str(run.disk_quota[0]), run.disk_quota[1]) if run.disk_quota else None,
+            "turn": (getattr(scheduler, "turn_seconds", None), getattr(scheduler, "turn_epochs", None))}

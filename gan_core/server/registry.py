@@ -15,6 +15,7 @@ from ..training.run import Run
 from ..training.run_folder import RUN_ID_RE, RunFolder, new_run_id
 from . import cluster, housekeeping, worker
 from .housekeeping import SESSION_ID_RE
+from .scheduler import default_scheduler
 
 CLEANUP_EVERY_SECONDS = 600  # how often idle sessions' folders are looked for (housekeeping decides which go)
 
@@ -37,8 +38,12 @@ class RunRegistry:
         if scheduler is not None:
             return scheduler
         if self.scheduler is None:
-            self.scheduler = (worker.worker_scheduler() if worker.wanted() and not cluster.enabled()
-                              else cluster.app_scheduler())
+            if cluster.enabled():
+                self.scheduler = cluster.app_scheduler()
+            elif worker.wanted():
+                self.scheduler = worker.worker_scheduler()
+            else:
+                self.scheduler = default_scheduler()
         return self.scheduler
 
     def start_worker(self) -> None:

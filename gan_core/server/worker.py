@@ -1,6 +1,6 @@
 """Training in a worker process on this machine, so that the app's pages keep its Python interpreter to themselves.
 
-One long-lived child process (BOOTSTRAP, started with the class server) holds every job
+One long-lived child process (`python -m gan_core.server.worker`, started with the class server) holds every job
 of this server (gan_core.server.jobs.TrainingJob, each a thread there, as it was in the app), and answers the app's
 requests over a socket pair. The app's queue (gan_core.server.scheduler.Scheduler, whose `drive` is this module's)
 still decides who trains; a run's thread in the app asks it for a slot, starts the job in the worker, and polls it:
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +30,8 @@ import time
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from pathlib import Path
+
+from .jobs import TrainingJob, job_arguments
 
 TRAIN_IN_ENV = "GAN_TRAIN_IN"  # where the app's runs train: "worker" (default) or "thread" (the app's own threads)
 NICE_ENV = "GAN_WORKER_NICE"
@@ -40,24 +43,6 @@ REPLY_SECONDS = 120.0  # a worker that answers nothing for this long is lost
 EXIT_STOP_SECONDS = 30.0  # how long the worker gives its jobs to stop when the app went away
 
 ROOT = Path(__file__).resolve().parents[2]
-# The worker's main: TensorFlow imported first, its start-up lines kept off the console as the app keeps its own
-# (app.py: at TF_CPP_MIN_LOG_LEVEL 3 they ignore the level and go straight to stderr, so that is closed for the
-# import); a teacher who set another level gets them all. Then the loop, on the socket whose number is argv[1].
-BOOTSTRAP = """
-import logging, os, sys
-if os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "3":
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        import tensorflow
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-from gan_core.server.worker import serve
-serve(int(sys.argv[1]))
-"""
 
 
 class WorkerLost(RuntimeError):
@@ -69,10 +54,6 @@ class WorkerLost(RuntimeError):
 def serve(fd: int) -> None:
     """The worker's main loop: one request at a time from the app, each answered at once; training happens in the
     jobs' threads. Ends when the app closes its end of the socket."""
-    import signal
-
-    from .jobs import TrainingJob
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the app reaches us too: we end when the app does
     nice = int(os.environ.get(NICE_ENV, DEFAULT_NICE) or 0)
     if nice > 0:
@@ -125,7 +106,7 @@ class Worker:
         ours, theirs = socket.socketpair()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self.process = subprocess.Popen(
-            [sys.executable, "-c", BOOTSTRAP, str(theirs.fileno())],
+            [sys.executable, "-m", "gan_core.server.worker", str(theirs.fileno())],
             pass_fds=(theirs.fileno(),), cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
         theirs.close()
         self._socket = ours  # kept for close(): only a shutdown ends a recv() that another thread is blocked in
@@ -276,7 +257,7 @@ class WorkerControl:
             pass  # the run's thread in the app hears it at its next poll and fails the run
 
 
-def drive(run, scheduler, actor=None) -> None:
+def drive(run, scheduler) -> None:
     """The run's thread in the app: a slot from the scheduler, the job started in the worker, then its progress
     mirrored into the Run until it ends. A turn that is over waits in the app's queue (the job in the worker's
     memory), then goes on. A lost worker fails the run with the reason and frees the slot."""
@@ -292,10 +273,7 @@ def drive(run, scheduler, actor=None) -> None:
             return
         run.save_status()  # the last word from the app: from here on the job writes the status
         handle = worker()
-        quota = (str(run.disk_quota[0]), run.disk_quota[1]) if run.disk_quota else None
-        resume_from = str(run.resume_checkpoint) if run.resume_checkpoint else None
-        handle.call("start", run.run_id, directory=str(run.directory), owner=run.owner, resume_from=resume_from,
-                    disk_quota=quota, turn=(scheduler.turn_seconds, scheduler.turn_epochs), keep_in_memory=True)
+        handle.call("start", run.run_id, **job_arguments(run, scheduler), keep_in_memory=True)
         remote = WorkerControl(handle, run.run_id)
         run.connect_remote(remote)
         after_step = -1  # the first poll brings the whole history: a resumed run's steps restart at its checkpoint
@@ -325,3 +303,6 @@ def drive(run, scheduler, actor=None) -> None:
             except WorkerLost:
                 pass
 
+
+if __name__ == "__main__":  # the worker process: the socket's number is its argument
+    serve(int(sys.argv[1]))

@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
+import sys
 import threading
+
+QUIET_LEVEL = "3"  # TF_CPP_MIN_LOG_LEVEL at which TensorFlow's start-up lines stay off the console
+
+
+def import_tensorflow_quietly() -> None:
+    """TensorFlow's C++ start-up chatter (CUDA probing, oneDNN, CPU features, the graph remapper) is not for a
+    teacher's console, which should show the address, the teacher hint and errors. At TF_CPP_MIN_LOG_LEVEL 3 (the
+    app sets it unless the teacher set a level) its C++ log keeps to fatal errors; but the lines it writes while
+    loading, before its logging starts, ignore that level and go straight to the process's stderr, so that is closed
+    for the import. gan_core imports TensorFlow here first, so every process that uses it (the app, its training
+    worker) starts the same way; at any other level nothing changes."""
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") != QUIET_LEVEL or "tensorflow" in sys.modules:
+        return
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # its Python side: retracing notices and the like
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
 
 _configured = threading.Lock()
 _state: dict = {}

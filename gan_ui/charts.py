@@ -4,34 +4,38 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from scipy.signal import lfilter
 
 from gan_core.i18n import tr
 
 G_COLOUR = "#1f77b4"
 D_COLOUR = "#d62728"
-MAX_POINTS = 1500  # per trace: enough to see the shape, light enough to redraw every second
+MAX_POINTS = 400  # per trace: min and max of 200 buckets keep every spike, and a redraw stays light
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
 
 def smooth(values, weight: float = 0.9) -> np.ndarray:
-    """Exponential moving average, bias-corrected like TensorBoard's, so the start is not dragged to 0."""
+    """Exponential moving average, bias-corrected like TensorBoard's, so the start is not dragged to 0
+    (out[i] = EMA[i] / (1 - weight**(i+1)); one pass of scipy's linear filter, not a Python loop)."""
     values = np.asarray(values, dtype=np.float64)
-    out = np.empty_like(values)
-    last, correction = 0.0, 0.0
-    for index, value in enumerate(values):
-        last = weight * last + (1.0 - weight) * value
-        correction = weight * correction + (1.0 - weight)
-        out[index] = last / correction
-    return out
+    if not len(values):
+        return values
+    ema = lfilter([1.0 - weight], [1.0, -weight], values)
+    return ema / -np.expm1(np.arange(1, len(values) + 1) * np.log(weight))
 
 
-def thin(x, y) -> tuple[np.ndarray, np.ndarray]:
-    """At most MAX_POINTS evenly spaced points, always keeping the newest."""
+def thin(x, y, points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """At most `points` points: the series cut into points/2 buckets of consecutive x, each drawn by its lowest and
+    highest value in x order, so spikes survive decimation; the first and the newest points are always kept."""
     x, y = np.asarray(x), np.asarray(y)
-    if len(x) <= MAX_POINTS:
+    if len(x) <= points:
         return x, y
-    keep = np.unique(np.linspace(0, len(x) - 1, MAX_POINTS).round().astype(int))
-    return x[keep], y[keep]
+    bucket = np.arange(len(x)) * (points // 2) // len(x)
+    order = np.lexsort((y, bucket))  # by bucket, then by value (NaN last): each bucket's first is its min
+    starts = np.flatnonzero(np.r_[True, bucket[order][1:] != bucket[order][:-1]])
+    ends = np.r_[starts[1:], len(order)] - 1
+    index = np.unique(np.r_[0, order[starts], order[ends], len(x) - 1])
+    return x[index], y[index]
 
 
 def _layout(fig: go.Figure, x_title: str, y_title: str, height: int = 320) -> go.Figure:
@@ -58,6 +62,17 @@ def losses_per_step(steps: dict, lang: str) -> go.Figure:
         _line(fig, steps["step"], smooth(steps[field]), tr("chart.smoothed", lang, name=name), colour,
               line=dict(width=2.5))
     return _layout(fig, tr("chart.step", lang), tr("chart.loss", lang))
+
+
+def losses_compact(steps: dict, lang: str) -> go.Figure:
+    """The smoothed G and D losses only, with the legend above the plot: for the small charts of the gallery and
+    the projector, where the raw points would be noise and a legend below would cover the axis's title."""
+    fig = go.Figure()
+    for field, colour in (("g_loss", G_COLOUR), ("d_loss", D_COLOUR)):
+        _line(fig, steps["step"], smooth(steps[field]), tr(f"chart.{field}", lang), colour, line=dict(width=2.5))
+    _layout(fig, tr("chart.step", lang), tr("chart.loss", lang), height=220)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), margin=dict(l=10, r=10, t=30, b=10))
+    return fig
 
 
 def losses_per_epoch(epochs: list[dict], lang: str) -> go.Figure:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
@@ -10,7 +14,7 @@ from gan_core import PRESETS, GanError, Run
 from gan_core.i18n import tr
 from gan_core.server import classroom
 from gan_core.training.config import from_choices, recipe
-from gan_core.training.run import RunState
+from gan_core.training.run import ACTIVE_STATES, RunState
 from gan_ui import charts, state
 from gan_ui.widgets import BUILTIN_CHOICES, dataset_label, state_badge
 
@@ -21,8 +25,11 @@ EXERCISE_TOKEN_KEY = "exercise.token"  # the link already handled in this sessio
 EXERCISE_ERROR_KEY = "exercise.error"
 LINK_KEY = "exercise.link"  # the link the teacher just made, or the reason it could not be made
 PAGE_PATHS = ("train", "runs", "data", "explore", "learn", "gallery", "projector", "teacher")  # app.py's url_paths
-GALLERY_REFRESH_SECONDS = 2.0
-PROJECTOR_REFRESH_SECONDS = 1.0
+GALLERY_WATCH_SECONDS = 10.0  # while a shared run is active: whether cards came, went or started or ended (no drawing)
+GALLERY_IDLE_WATCH_SECONDS = 30.0  # while none is: only whether shares came or went, so a new one shows up
+CARD_SECONDS = 5.0  # a card whose run is active
+CARD_REBUILD_SECONDS = 15.0  # a training run's card content is made again for new steps at most this often
+PROJECTOR_REFRESH_SECONDS = 1.0  # while the projected run is active
 FLOAT_FIELDS = {"g_lr", "d_lr", "g_beta1", "d_beta1", "label_smoothing", "max_minutes"}
 INT_FIELDS = {"epochs", "batch_size", "latent_dim", "d_steps", "seed", "max_images", "steps_per_epoch", "freeze_d",
               "clusters"}
@@ -249,7 +256,8 @@ def share_panel(run: Run, lang: str) -> None:
         st.markdown(f"**{tr('share.title', lang)}**")
         if share is None:
             with st.form(f"share.{run.run_id}", border=False):
-                nickname = st.text_input(tr("share.nickname", lang), max_chars=classroom.MAX_NICKNAME,
+                # The browser stops at twice the limit: up to there, a long name gets the message instead of a cut.
+                nickname = st.text_input(tr("share.nickname", lang), max_chars=2 * classroom.MAX_NICKNAME,
                                          help=tr("share.nickname_help", lang), key=f"share.nick.{run.run_id}")
                 if st.form_submit_button(tr("share.button", lang), icon=":material/groups:"):
                     try:
@@ -259,7 +267,9 @@ def share_panel(run: Run, lang: str) -> None:
                     else:
                         st.rerun()
         else:
-            st.write(tr("share.shared", lang, nickname=share.nickname))
+            with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+                st.write(tr("share.shared", lang))
+                st.text(share.nickname)  # what a person wrote is shown as text, never as markdown
             if share.hidden:
                 st.caption(tr("share.hidden_by_teacher", lang))
             if st.button(tr("share.stop", lang), key=f"share.stop.{run.run_id}", icon=":material/visibility_off:"):
@@ -268,48 +278,113 @@ def share_panel(run: Run, lang: str) -> None:
 
 
 # --- the gallery --------------------------------------------------------------------------------------------
+#
+# Forty students may keep the gallery open while ten shared runs train. Each card is a fragment of its own, with a
+# timer only while its run is active; a finished or stopped run's card is drawn once and costs nothing after. What a
+# card shows that costs something to make (the loss figure, the grid's bytes) is made once per visible change of
+# the run for every viewer (CardCache), from a history decimated to a few hundred points. One watcher per page,
+# which draws nothing, redraws the page when shares come, go, are renamed or hidden, or a run starts or ends.
 
 def _shared_run(share: classroom.Share) -> Run | None:
     return state.registry().get(share.session_id, share.run_id)
 
 
+def _active(run: Run | None) -> bool:
+    return run is not None and run.version()[0] in ACTIVE_STATES
+
+
+class CardContent(NamedTuple):
+    figure: object  # a plotly figure of the run's losses, or None before the first step
+    grid: bytes | None  # the newest grid's PNG
+    grid_epoch: int | None
+
+
+class CardCache:
+    """Server-wide: a shared run's card content per language, made again only when the run shows something new
+    (another state, epoch or grid; new steps at most every CARD_REBUILD_SECONDS), whoever is watching."""
+
+    def __init__(self, size: int = 256):
+        self._size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict = OrderedDict()  # (run folder, lang) -> (version, step, made at, CardContent)
+
+    def content(self, run: Run, lang: str) -> CardContent:
+        run_state, step, epoch, grids, _ = run.version()
+        key, version = (str(run.directory), lang), (run_state, epoch, grids)
+        with self._lock:
+            kept = self._items.get(key)
+            if kept is not None and kept[0] == version \
+                    and (kept[1] == step or time.monotonic() - kept[2] < CARD_REBUILD_SECONDS):
+                self._items.move_to_end(key)
+                return kept[3]
+        content = _card_content(run, lang)  # outside the lock: two viewers may both make it once, harmlessly
+        with self._lock:
+            self._items[key] = (version, step, time.monotonic(), content)
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return content
+
+
+@st.cache_resource(show_spinner=False)
+def card_cache() -> CardCache:
+    return CardCache()
+
+
+def _card_content(run: Run, lang: str) -> CardContent:
+    snap = run.snapshot()
+    figure = charts.losses_compact(snap.steps, lang) if snap.steps["step"] else None
+    epochs = [e for e in snap.grid_epochs if run.grid_path(e).is_file()]
+    grid = run.grid_path(epochs[-1]).read_bytes() if epochs else None
+    return CardContent(figure, grid, epochs[-1] if epochs else None)
+
+
+def _gallery_signature(shares: list[classroom.Share]) -> tuple:
+    """What the page's layout depends on: which cards, under which names, hidden or not, with a timer or not."""
+    return tuple((s.share_id, s.nickname, s.hidden, _active(_shared_run(s))) for s in shares)
+
+
 def gallery_view(lang: str, teacher: bool = False) -> None:
-    """Every shared run's newest grid and loss curves side by side, refreshed while any is active. The teacher's
-    copy also lists hidden runs, with a button to hide or show each."""
-    st.fragment(_gallery, run_every=GALLERY_REFRESH_SECONDS)(lang, teacher)
-
-
-def _gallery(lang: str, teacher: bool) -> None:
+    """Every shared run's newest grid and loss curves side by side, live while it trains. The teacher's copy also
+    lists hidden runs, with a button to hide or show each."""
     shares = gallery().shares(include_hidden=teacher)
+    drawn = _gallery_signature(shares)
+    watch_every = GALLERY_WATCH_SECONDS if any(active for *_, active in drawn) else GALLERY_IDLE_WATCH_SECONDS
+    st.fragment(_watch_gallery, run_every=watch_every)(teacher, drawn)
     if not shares:
         st.info(tr("gallery.empty", lang), icon=":material/groups:")
         return
     for row_start in range(0, len(shares), 3):
         columns = st.columns(3)
-        for column, share in zip(columns, shares[row_start:row_start + 3]):
-            run = _shared_run(share)
-            if run is None:
-                continue
+        for column, share, (*_, active) in zip(columns, shares[row_start:row_start + 3], drawn[row_start:]):
             with column.container(border=True):
-                _gallery_card(share, run, lang, teacher)
+                st.fragment(_gallery_card, run_every=CARD_SECONDS if active else None)(share.share_id, lang, teacher)
 
 
-def _gallery_card(share: classroom.Share, run: Run, lang: str, teacher: bool) -> None:
-    snap = run.snapshot()
+def _watch_gallery(teacher: bool, drawn: tuple) -> None:
+    if _gallery_signature(gallery().shares(include_hidden=teacher)) != drawn:
+        st.rerun()
+
+
+def _gallery_card(share_id: str, lang: str, teacher: bool) -> None:
+    share = gallery().get(share_id)
+    run = _shared_run(share) if share is not None else None
+    if run is None or (share.hidden and not teacher):  # unshared, hidden or removed since the page was drawn
+        return
+    snap = run.snapshot(history=False)
+    content = card_cache().content(run, lang)
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.markdown(f"**{share.nickname}**")
+        st.text(share.nickname)  # what a student wrote is shown as text, never as markdown
         state_badge(snap.state, lang)
         if share.hidden:
             st.badge(tr("gallery.hidden", lang), color="red")
     st.caption(tr("gallery.recipe", lang, preset=snap.config["preset"],
                   dataset=dataset_label(snap.config["dataset"], lang), epoch=snap.epoch, total=snap.total_epochs))
-    epochs = [e for e in snap.grid_epochs if run.grid_path(e).is_file()]
-    if epochs:
-        st.image(str(run.grid_path(epochs[-1])), caption=tr("live.grid_newest", lang, epoch=epochs[-1]),
-                 width="stretch")
-    if snap.steps["step"]:
-        st.plotly_chart(charts.losses_per_step(snap.steps, lang), key=f"gallery.{share.share_id}.losses",
-                        height=220)
+    if content.grid is not None:
+        st.image(content.grid, caption=tr("live.grid_newest", lang, epoch=content.grid_epoch), width="stretch")
+    if content.figure is not None:
+        st.plotly_chart(content.figure, key=f"gallery.{share.share_id}.losses", height=220,
+                        config={"displayModeBar": False})
     with st.container(horizontal=True):
         st.page_link("app_pages/projector.py", label=tr("gallery.project", lang), icon=":material/present_to_all:",
                      query_params={SHOW_PARAM: share.share_id})
@@ -324,8 +399,8 @@ def _gallery_card(share: classroom.Share, run: Run, lang: str, teacher: bool) ->
 # --- the projector ---------------------------------------------------------------------------------------------
 
 def projector_view(lang: str) -> None:
-    """One run, large and without controls, for the front of the room: a shared run (?show=) or one of this
-    session's own."""
+    """One run, large and without controls, for the front of the room: a shared run (?show=<share id>: the address
+    on the room's screen names the share, never the session, see state.session_id) or one of this session's own."""
     options = {f"share:{share.share_id}": share.nickname for share in gallery().shares()}
     options.update({f"own:{run.run_id}": tr("projector.own", lang, run_id=run.run_id) for run in state.session_runs()})
     if not options:
@@ -341,27 +416,32 @@ def projector_view(lang: str) -> None:
         share = gallery().get(ident)
         run, title = (_shared_run(share), share.nickname) if share else (None, "")
     else:
+        st.query_params.pop(SHOW_PARAM, None)
         run, title = state.get_run(ident), tr("projector.own", lang, run_id=ident)
     if run is None:
         return
-    st.fragment(_projected, run_every=PROJECTOR_REFRESH_SECONDS)(run, title, lang)
+    active = _active(run)
+    st.fragment(_projected, run_every=PROJECTOR_REFRESH_SECONDS if active else None)(run, title, lang, active)
 
 
-def _projected(run: Run, title: str, lang: str) -> None:
-    snap = run.snapshot()
-    st.markdown(f"## {title} · {snap.config['preset']} · {dataset_label(snap.config['dataset'], lang)}")
-    epochs = [e for e in snap.grid_epochs if run.grid_path(e).is_file()]
+def _projected(run: Run, title: str, lang: str, drawn_active: bool) -> None:
+    snap = run.snapshot(history=False)
+    if snap.active != drawn_active:
+        st.rerun()  # started or ended: the page again, with or without a timer
+    content = card_cache().content(run, lang)
+    st.text(title)  # a nickname is text, never markdown
+    st.subheader(f"{snap.config['preset']} · {dataset_label(snap.config['dataset'], lang)}")
     grid, side = st.columns([3, 2])
     with grid:
-        if epochs:
-            st.image(str(run.grid_path(epochs[-1])), width="stretch")
+        if content.grid is not None:
+            st.image(content.grid, width="stretch")
         else:
             st.info(tr("live.waiting", lang))
     with side:
         state_badge(snap.state, lang)
         st.metric(tr("live.epoch", lang), f"{snap.epoch} / {snap.total_epochs}")
         st.metric(tr("live.step", lang), f"{snap.step}")
-        if snap.steps["step"]:
-            st.plotly_chart(charts.losses_per_step(snap.steps, lang), key=f"projector.{snap.run_id}.losses")
+        if content.figure is not None:
+            st.plotly_chart(content.figure, key=f"projector.{snap.run_id}.losses", config={"displayModeBar": False})
     if snap.state == RunState.FINISHED:
         st.success(tr("live.finished", lang), icon=":material/check_circle:")

@@ -37,23 +37,38 @@ def registry() -> RunRegistry:
 
 # --- the browser session ----------------------------------------------------------------------
 
-def session_id() -> str:
+SESSION_PARAM = "s"  # ?s=<id>.<hmac>: the session's key
+KEYLESS_PAGES = ("projector",)  # pages whose address is shown to the room: never the key in it
+
+
+IN_URL_KEY = "session.in_url"  # whether this page run keeps the key in the address (app.py decides per page)
+
+
+def session_id(in_url: bool | None = None) -> str:
     """This browser session's id: kept in session state and mirrored, signed, in the URL (?s=<id>.<hmac>) so a reload
-    or a bookmark reattaches. The address is the session's key."""
+    or a bookmark reattaches. The address is the session's key: app.py passes in_url=False on a page whose address is
+    shown to the room (the projector), which takes it out of the address for the rest of that page's runs while the
+    session goes on in this tab as before; None keeps what app.py chose."""
+    if in_url is None:
+        in_url = st.session_state.get(IN_URL_KEY, True)
+    st.session_state[IN_URL_KEY] = in_url
     reg = registry()
     sid = st.session_state.get("session_id")
     if sid is None:
         # Only an id this server issued and signed, whose session has written something, reattaches; anything
         # else (a made-up or tampered id, a link to a session that never existed) is a fresh session.
-        sid = housekeeping.session_from_token(reg.root, st.query_params.get("s", "")) or housekeeping.new_session_id()
+        sid = housekeeping.session_from_token(reg.root, st.query_params.get(SESSION_PARAM, "")) \
+            or housekeeping.new_session_id()
         st.session_state["session_id"] = sid
         st.session_state["run_ids"] = reg.run_ids(sid)
         if st.session_state["run_ids"]:
             st.session_state["current_run"] = _run_to_show(sid, st.session_state["run_ids"])
     token = st.session_state.get("session_token") or housekeeping.session_token(reg.root, sid)
     st.session_state["session_token"] = token
-    if st.query_params.get("s") != token:
-        st.query_params["s"] = token  # page switches clear the URL's parameters: put it back every run
+    if not in_url:
+        st.query_params.pop(SESSION_PARAM, None)
+    elif st.query_params.get(SESSION_PARAM) != token:
+        st.query_params[SESSION_PARAM] = token  # page switches clear the URL's parameters: put it back every run
     housekeeping.touch_session(reg.session_dir(sid))  # seen now: idle clean-up leaves it alone
     reg.cleanup_idle()
     return sid

@@ -15,6 +15,7 @@ import re
 import secrets
 import threading
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,12 @@ GALLERY_FILE = "gallery.json"
 IMAGE_SIZE_LIMITS = (0, 32, 64)  # 0: no limit
 UPLOADS = "upload"  # in ClassLimits.datasets: the students' own photo sets
 MAX_NICKNAME = 24
+NICKNAME_PUNCTUATION = " -'."  # besides letters and digits; nothing markdown or HTML gives a meaning to on its own
+# Words a nickname may not contain, compared without case or accents: the teacher's and the app's own voice.
+RESERVED_IN_NICKNAMES = ("profesor", "teacher", "docente", "admin", "moderador", "moderator", "instructor")
+RESERVED_NICKNAME_WORDS = ("profe", "profa", "tutor", "tutora", "staff", "sistema", "system", "aula")
+# Writing systems a name may mix: Japanese writes one name in kanji and kana.
+SCRIPT_FAMILIES = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "CJK": "CJK"}
 EXERCISE_VERSION = 1
 MAX_EXERCISE_CHARS = 4000  # a link's payload; far above what a real exercise needs
 
@@ -155,39 +162,83 @@ class Share:
     hidden: bool = False  # by the teacher: off the students' gallery, still on the teacher's
 
 
+def _script(character: str) -> str:
+    """The writing system of a letter, from its Unicode name ("LATIN SMALL LETTER A" -> "LATIN")."""
+    first = unicodedata.name(character, "UNKNOWN").split(" ")[0]
+    return SCRIPT_FAMILIES.get(first, first)
+
+
+def nickname_skeleton(nickname: str) -> str:
+    """What two nicknames are compared by: without case, accents or spaces ("Jósé  Luis" and "jose luis" match)."""
+    decomposed = unicodedata.normalize("NFKD", nickname)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def check_nickname(text: str) -> str:
-    """The nickname as it will be shown; GanError when empty, too long, not printable or looking like a key."""
-    nickname = " ".join(str(text or "").split())
-    if not 1 <= len(nickname) <= MAX_NICKNAME or not nickname.isprintable():
-        raise GanError("error.nickname", limit=MAX_NICKNAME)
+    """The nickname as it will be shown, or GanError: it must be plain text a classmate cannot mistake for anything
+    else. 1 to MAX_NICKNAME characters (checked before anything is cut, so a long one gets the message); letters of
+    one writing system (a Latin name with a Cyrillic "Р" looks like another name), ASCII digits and " -'." only (no
+    markdown or HTML: pages show it as text anyway); not a pasted key; not the teacher's or the app's own words."""
+    nickname = " ".join(unicodedata.normalize("NFKC", str(text or "")).split())
     if re.search(r"[0-9a-fA-F]{16}", nickname):  # a pasted session id or address: refuse, it would be public
         raise GanError("error.nickname_key")
+    if not 1 <= len(nickname) <= MAX_NICKNAME:
+        raise GanError("error.nickname", limit=MAX_NICKNAME)
+    for character in nickname:
+        if not (character.isalpha() or unicodedata.category(character).startswith("M")
+                or character in "0123456789" or character in NICKNAME_PUNCTUATION):
+            raise GanError("error.nickname", limit=MAX_NICKNAME)
+    if len({_script(c) for c in nickname if c.isalpha()}) > 1:
+        raise GanError("error.nickname_scripts")
+    skeleton = nickname_skeleton(nickname)
+    words = re.split(r"[ \-'.]+", skeleton)
+    if any(word in skeleton.replace(" ", "") for word in RESERVED_IN_NICKNAMES) \
+            or any(word in RESERVED_NICKNAME_WORDS for word in words):
+        raise GanError("error.nickname_reserved")
     return nickname
 
 
 class Gallery:
-    """share_id -> Share, kept in root/gallery.json. A share whose run is gone (deleted, idle clean-up) drops out."""
+    """share_id -> Share, kept in root/gallery.json. A share whose run is gone (deleted, idle clean-up) drops out.
+
+    What the teacher hides stays hidden until the teacher shows it: the run (its session and run id) and the
+    nickname (by nickname_skeleton) are remembered, so unsharing and sharing again, or sharing another run under
+    the same name, comes back hidden."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
         self._path = self.root / GALLERY_FILE
         self._lock = threading.Lock()
         self._shares: dict[str, Share] = {}
+        self._hidden_runs: set[tuple[str, str]] = set()
+        self._hidden_nicknames: set[str] = set()
         try:
-            for item in json.loads(self._path.read_text()):
+            saved = json.loads(self._path.read_text())
+            if isinstance(saved, list):  # the format before hidden runs and names were kept
+                saved = {"shares": saved}
+            for item in saved.get("shares", []):
                 share = Share(**item)
                 self._shares[share.share_id] = share
-        except (OSError, ValueError, TypeError):
+            self._hidden_runs = {tuple(pair) for pair in saved.get("hidden_runs", [])}
+            self._hidden_nicknames = set(saved.get("hidden_nicknames", []))
+        except (OSError, ValueError, TypeError, AttributeError):
             pass
 
     def _save(self) -> None:
-        _write_private(self._path, json.dumps([dataclasses.asdict(s) for s in self._shares.values()], indent=1))
+        _write_private(self._path, json.dumps({
+            "shares": [dataclasses.asdict(s) for s in self._shares.values()],
+            "hidden_runs": sorted(self._hidden_runs), "hidden_nicknames": sorted(self._hidden_nicknames)}, indent=1))
 
     def _exists(self, share: Share) -> bool:
         return (self.root / share.session_id / "runs" / share.run_id / "config.json").is_file()
 
+    def _kept_hidden(self, share: Share) -> bool:
+        return (share.session_id, share.run_id) in self._hidden_runs \
+            or nickname_skeleton(share.nickname) in self._hidden_nicknames
+
     def share(self, session_id: str, run_id: str, nickname: str) -> Share:
-        """Show the session's run under `nickname` (a second call renames it)."""
+        """Show the session's run under `nickname` (a second call renames it); hidden if the teacher hid this run
+        or this nickname."""
         nickname = check_nickname(nickname)
         with self._lock:
             current = self._find(session_id, run_id)
@@ -196,6 +247,7 @@ class Gallery:
             else:
                 current = Share(secrets.token_hex(8), session_id, run_id, nickname, time.time())
                 self._shares[current.share_id] = current
+            current.hidden = current.hidden or self._kept_hidden(current)
             self._save()
             return dataclasses.replace(current)
 
@@ -212,10 +264,21 @@ class Gallery:
             return dataclasses.replace(current) if current else None
 
     def set_hidden(self, share_id: str, hidden: bool) -> None:
+        """The teacher hides (or shows again) a share: its run and its nickname, from now on."""
         with self._lock:
-            if share_id in self._shares:
-                self._shares[share_id].hidden = bool(hidden)
-                self._save()
+            share = self._shares.get(share_id)
+            if share is None:
+                return
+            run, name = (share.session_id, share.run_id), nickname_skeleton(share.nickname)
+            if hidden:
+                self._hidden_runs.add(run)
+                self._hidden_nicknames.add(name)
+            else:
+                self._hidden_runs.discard(run)
+                self._hidden_nicknames.discard(name)
+            for other in self._shares.values():
+                other.hidden = self._kept_hidden(other)
+            self._save()
 
     def get(self, share_id: str) -> Share | None:
         with self._lock:

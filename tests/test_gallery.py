@@ -1,0 +1,256 @@
+"""The class gallery and projector under a real class (issue 25): what a redraw costs, nicknames that stay plain
+text, a teacher's "hide" that holds, and a projector address without the session's key. Real runs, real pages."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import numpy as np
+import pytest
+import streamlit
+from app_support import new_app, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
+
+from gan_core import GanError, Run
+from gan_core.server import classroom, housekeeping
+from gan_core.server.scheduler import Scheduler
+from gan_core.training.config import recipe
+from gan_core.training.run_folder import new_run_id
+from gan_ui import charts, classroom_view, state
+
+
+@pytest.fixture(autouse=True)
+def _no_bundled_generators(tmp_path, monkeypatch):
+    empty = tmp_path / "no-generators"
+    empty.mkdir()
+    monkeypatch.setenv("GAN_PRETRAINED_DIR", str(empty))
+
+
+def _finished_run(sessions_dir, session_id: str) -> Run:
+    """A tiny real run (64 MNIST images, 2 steps), finished, in the session's folder."""
+    config = recipe("fast", dataset="mnist", epochs=1, max_images=64, batch_size=32)
+    run = Run.create(sessions_dir / session_id / "runs" / new_run_id(), config, owner=session_id)
+    run.start(Scheduler(1))
+    assert run.wait(180) and run.snapshot().state.value == "finished", run.snapshot().message
+    return run
+
+
+def _app(lang: str = "es", **query):
+    at = new_app()
+    at.secrets["unrelated"] = "x"
+    for name, value in {"lang": lang, **query}.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+class FragmentRecorder:
+    """Stands in for the streamlit module inside classroom_view: records every fragment's timer."""
+
+    def __init__(self):
+        self.timers: list[tuple[str, float | None]] = []
+
+    def __getattr__(self, name):
+        return getattr(streamlit, name)
+
+    def fragment(self, function, run_every=None):
+        self.timers.append((function.__name__, run_every))
+        return streamlit.fragment(function, run_every=run_every)
+
+
+# --- what the gallery costs the server --------------------------------------------------------------------
+
+def test_decimation_keeps_every_spike_in_a_few_hundred_points():
+    rng = np.random.default_rng(0)
+    values = rng.normal(1.0, 0.1, 12_000)
+    values[[17, 5_000, 11_998]] = [9.0, -7.0, 8.0]  # spikes a plain subsample would miss
+    x, y = charts.thin(np.arange(12_000), values)
+    assert len(x) <= charts.MAX_POINTS + 2 and np.all(np.diff(x) > 0)
+    assert {17, 5_000, 11_998, 0, 11_999} <= set(x.tolist())
+    assert y.max() == 9.0 and y.min() == -7.0
+    short = np.arange(50.0)
+    assert charts.thin(short, short)[0].tolist() == short.tolist()  # short histories are drawn whole
+
+
+def test_smoothing_is_tensorboards_bias_corrected_average():
+    values = np.array([4.0, 2.0, 6.0, 1.0])
+    expected, last, correction = [], 0.0, 0.0
+    for value in values:
+        last, correction = 0.9 * last + 0.1 * value, 0.9 * correction + 0.1
+        expected.append(last / correction)
+    assert np.allclose(charts.smooth(values), expected)
+    assert charts.smooth([]).size == 0
+
+
+def test_a_card_is_made_once_per_change_for_every_viewer(sessions_dir, monkeypatch):
+    run = _finished_run(sessions_dir, uuid.uuid4().hex)
+    made = []
+    real = classroom_view._card_content
+    monkeypatch.setattr(classroom_view, "_card_content", lambda run, lang: made.append(lang) or real(run, lang))
+    cache = classroom_view.CardCache()
+    first = cache.content(run, "es")
+    for _ in range(40):  # forty viewers of an unchanged run: no figure built, no image read
+        assert cache.content(run, "es") is first
+    assert made == ["es"] and first.grid is not None and first.figure is not None
+    cache.content(run, "en")
+    assert made == ["es", "en"], "one per language"
+    run.resume_training(extra_epochs=1, scheduler=Scheduler(1))
+    assert run.wait(180)
+    again = cache.content(run, "es")
+    assert again is not first and made == ["es", "en", "es"], "a new epoch makes it again, once"
+    assert cache.content(run, "es") is again
+
+
+def test_no_timer_ticks_on_a_gallery_where_nothing_trains(sessions_dir, monkeypatch):
+    """Thirty finished shared runs: every card is drawn once and has no timer; one slow watcher, which draws
+    nothing, notices new shares. While one run trains, only its card ticks."""
+    session_id = uuid.uuid4().hex
+    run = _finished_run(sessions_dir, session_id)
+    shared = classroom.Gallery(sessions_dir)
+    shared.share(session_id, run.run_id, "Ada")
+    recorder = FragmentRecorder()
+    monkeypatch.setattr(classroom_view, "st", recorder)
+    viewer = _app()
+    viewer.switch_page("app_pages/gallery.py").run()
+    assert not viewer.exception and "Ada" in "\n".join(texts(viewer))
+    assert recorder.timers == [("_watch_gallery", classroom_view.GALLERY_IDLE_WATCH_SECONDS), ("_gallery_card", None)]
+
+    recorder.timers.clear()
+    run = state.registry().get(session_id, run.run_id)  # the server's own copy of the run, which the page reads
+    run.resume_training(extra_epochs=400, scheduler=Scheduler(1))
+    try:
+        viewer.run()
+        assert recorder.timers == [("_watch_gallery", classroom_view.GALLERY_WATCH_SECONDS),
+                                   ("_gallery_card", classroom_view.CARD_SECONDS)]
+    finally:
+        run.stop()
+        assert run.wait(120)
+
+
+# --- nicknames are plain text ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("attack, key", [
+    ("![](//evil.example/x)", "error.nickname"),  # every viewer's browser would fetch it
+    ("[Pincha](//evil.example)", "error.nickname"),
+    (":red[Ana]", "error.nickname"),
+    (":rainbow[Ana]", "error.nickname"),
+    ("**", "error.nickname"),
+    ("<b>Ana</b>", "error.nickname"),
+    ("Ana_", "error.nickname"),
+    ("# Ana", "error.nickname"),
+    ("x" * 25, "error.nickname"),
+    ("", "error.nickname"),
+    ("Рrofesor", "error.nickname_scripts"),  # a Cyrillic Р
+    ("Ana Μaría", "error.nickname_scripts"),  # a Greek Μ
+    ("Profesor", "error.nickname_reserved"),
+    ("la profesora", "error.nickname_reserved"),
+    ("PROFÉSOR", "error.nickname_reserved"),
+    ("Teacher Bob", "error.nickname_reserved"),
+    ("Profe", "error.nickname_reserved"),
+    ("0123456789abcdef0", "error.nickname_key"),
+])
+def test_a_nickname_that_could_be_read_as_something_else_is_refused(attack, key):
+    with pytest.raises(GanError) as caught:
+        classroom.check_nickname(attack)
+    assert caught.value.message.key == key
+    assert caught.value.text("es") != caught.value.text("en")
+
+
+@pytest.mark.parametrize("name", ["Ada", "María José", "O'Neill", "Ana-Luz 2", "Иван", "さくら", "山田はな", "J.R."])
+def test_ordinary_nicknames_in_any_one_alphabet_are_kept(name):
+    assert classroom.check_nickname(f"  {name} ") == name
+
+
+def test_a_long_nickname_gets_the_message_in_the_page(sessions_dir):
+    student = _app()
+    run_id = _shared_run_in_page(student, sessions_dir, "Ada Lovelace de la Mancha Sur")  # 29 characters
+    assert [e.value for e in student.error] == [
+        "Escribe un apodo de 1 a 24 caracteres: letras, cifras, espacios, guiones, apóstrofos o puntos."]
+    assert classroom.Gallery(sessions_dir).shares() == [] and run_id
+
+
+def _shared_run_in_page(at, sessions_dir, nickname: str) -> str:
+    run = _finished_run(sessions_dir, at.session_state["session_id"])
+    at.session_state["run_ids"] = [run.run_id]
+    at.session_state["current_run"] = run.run_id
+    at.run()
+    at.text_input(key=f"share.nick.{run.run_id}").set_value(nickname)
+    at.button(key=f"FormSubmitter:share.{run.run_id}-Compartir esta ejecución").click().run()
+    assert not at.exception
+    return run.run_id
+
+
+def test_nicknames_written_before_the_rules_are_shown_as_text_on_every_page(sessions_dir):
+    """A gallery file from before these rules, with the attacks in it: every surface shows them as text."""
+    session_id = uuid.uuid4().hex
+    run = _finished_run(sessions_dir, session_id)
+    hostile = "![](//evil.example/x) :red[**P**]"
+    (sessions_dir / classroom.GALLERY_FILE).write_text(json.dumps([{
+        "share_id": "a" * 16, "session_id": session_id, "run_id": run.run_id, "nickname": hostile,
+        "shared_at": 1.0, "hidden": False}]))
+    viewer = _app()
+    viewer.switch_page("app_pages/gallery.py").run()
+    assert hostile in [t.value for t in viewer.text]
+    assert not any("evil.example" in m.value for m in viewer.markdown), "never inside markdown"
+    viewer.switch_page("app_pages/projector.py").run()
+    assert not viewer.exception
+    assert hostile in [t.value for t in viewer.text]
+    assert not any("evil.example" in m.value for m in [*viewer.markdown, *viewer.subheader, *viewer.header])
+
+    owner = _app(s=housekeeping.session_token(sessions_dir, session_id))
+    assert hostile in [t.value for t in owner.text], "the share panel under the owner's run"
+    assert not any("evil.example" in m.value for m in owner.markdown)
+
+
+# --- what the teacher hides stays hidden ---------------------------------------------------------------------
+
+def test_hidden_stays_hidden_by_run_and_by_nickname_until_the_teacher_shows_it(sessions_dir):
+    ana, bea = uuid.uuid4().hex, uuid.uuid4().hex
+    ana_run, bea_run = _finished_run(sessions_dir, ana), _finished_run(sessions_dir, bea)
+    shared = classroom.Gallery(sessions_dir)
+    share = shared.share(ana, ana_run.run_id, "Ana")
+    shared.set_hidden(share.share_id, True)
+
+    shared.unshare(ana, ana_run.run_id)
+    assert shared.share(ana, ana_run.run_id, "Ana").hidden, "unshare and share again"
+    shared.unshare(ana, ana_run.run_id)
+    assert shared.share(ana, ana_run.run_id, "Otra").hidden, "the same run under another name"
+    assert shared.share(bea, bea_run.run_id, "  ana ").hidden, "the same name on another run"
+    assert shared.shares() == []
+    reopened = classroom.Gallery(sessions_dir)  # a restart keeps it
+    assert reopened.shares() == [] and len(reopened.shares(include_hidden=True)) == 2
+
+    viewer = _app()
+    viewer.switch_page("app_pages/gallery.py").run()
+    assert "Ana" not in "\n".join(texts(viewer)) and "ana" not in [t.value for t in viewer.text]
+
+    (first, second) = reopened.shares(include_hidden=True)
+    reopened.set_hidden(first.share_id, False)  # the teacher shows Ana's run: the name "ana" stays hidden
+    assert [s.nickname for s in reopened.shares()] == ["Otra"]
+    reopened.set_hidden(second.share_id, False)
+    assert {s.nickname for s in reopened.shares()} == {"Otra", "ana"}
+
+
+# --- the projector's address -------------------------------------------------------------------------------------
+
+def test_the_projector_address_names_the_share_never_the_session(sessions_dir):
+    session_id = uuid.uuid4().hex
+    run = _finished_run(sessions_dir, session_id)
+    share = classroom.Gallery(sessions_dir).share(session_id, run.run_id, "Ada")
+    token = housekeeping.session_token(sessions_dir, session_id)
+
+    owner = _app(s=token)
+    assert owner.query_params["s"] == token
+    owner.switch_page("app_pages/projector.py")
+    owner.query_params["show"] = share.share_id
+    owner.query_params["s"] = token  # as a bookmark or a link would bring it
+    owner.run()
+    assert not owner.exception
+    assert "s" not in owner.query_params and owner.query_params["show"] == share.share_id
+    assert "Ada" in [t.value for t in owner.text]
+    assert token not in "\n".join(texts(owner)) and session_id not in "\n".join(texts(owner))
+    assert any(run.run_id in o for o in owner.selectbox[0].options), "own runs still offered in this tab"
+    owner.switch_page("app_pages/train.py").run()
+    assert owner.query_params["s"] == token, "the key comes back on the student's own pages"
+    assert state.registry().get(session_id, run.run_id) is not None

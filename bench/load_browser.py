@@ -163,7 +163,7 @@ class BrowserStudent:
         self.index, self.browser, self.plan, self.stats = index, browser, plan, stats
         self.base_url, self.texts, self.deadline = plan["url"], plan["texts"], plan["deadline"]  # time.time()
         self.uploads = 0
-        self.context = self.page = None
+        self.context = self.page = self.gallery_tab = None
         self.session_id: str | None = None
         self.closing = False  # a websocket closing now is expected (a reload, the end)
         self.last_run: str | None = None  # the newest run id this session has seen on the train page
@@ -271,6 +271,12 @@ class BrowserStudent:
         self.stats.add("navigation", self.index, to=f"load {page_name}",
                        ms=round((time.monotonic() - started) * 1000.0, 1))
         await self._learn_session_id()
+        if self.plan.get("gallery") and self.gallery_tab is None and self.session_id:
+            # --gallery: the class gallery in a second tab of the same session, open until the end.
+            self.gallery_tab = await self.context.new_page()
+            self.gallery_tab.on("pageerror", lambda error: self.stats.error(self.index, "javascript", str(error)))
+            await self.gallery_tab.goto(f"{self.base_url}/gallery?lang=es&s={self.session_id}",
+                                        wait_until="domcontentloaded", timeout=self.timeout_ms)
 
     async def _learn_session_id(self) -> None:
         for _ in range(20):

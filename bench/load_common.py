@@ -34,6 +34,7 @@ def page_texts(lang: str = "es") -> dict[str, str]:
         "nav_explore": tr("nav.explore", lang), "nav_data": tr("nav.data", lang), "nav_train": tr("nav.train", lang),
         "tab_upload": tr("data.tab_upload", lang), "train_title": tr("train.title", lang),
         "explore_title": tr("explore.title", lang), "data_title": tr("data.title", lang),
+        "share": tr("share.button", lang),
         "epochs": tr("hp.epochs", lang), "max_images": tr("hp.max_images", lang), "form": tr("train.new", lang),
     }
 

@@ -33,6 +33,8 @@ class ProtocolStudent:
         self.deadline = plan["deadline"]
         self.token = ""  # the signed session id (?s=), kept across reconnections
         self.page: Page | None = None
+        self.gallery: Page | None = None  # with --gallery: a second tab on the class gallery, open all along
+        self.shared = False  # with --gallery: the session's first run is shared with the class
         self.active_run: str | None = None
         self.uploads = 0
         self.rng = random.Random(index)
@@ -71,6 +73,9 @@ class ProtocolStudent:
         found = re.search(r"(?:^|&)s=([0-9a-f]{32}\.[0-9a-f]{32})", self.page.query)
         if found:
             self.token = found.group(1)
+        if self.plan.get("gallery") and self.gallery is None and self.token:
+            self.gallery = Page(self.plan["url"], f"lang=es&s={self.token}")
+            await self.gallery.open("gallery")
 
     async def _switch(self, path: str) -> None:
         """Change page through the sidebar (same websocket, same session)."""
@@ -80,9 +85,11 @@ class ProtocolStudent:
         self.records.add("navigation", self.index, to=path, ms=round((time.perf_counter() - started) * 1000, 1))
 
     def _check(self) -> None:
-        if self.page.errors:
-            errors, self.page.errors = self.page.errors, []
-            raise SessionError("exception" if errors[0].startswith("exception") else "protocol", " | ".join(errors))
+        """Raise what the student's tabs (the lesson's, and the gallery's with --gallery) received as errors."""
+        for page in (self.page, self.gallery):
+            if page is not None and page.errors:
+                errors, page.errors = page.errors, []
+                raise SessionError("exception" if errors[0].startswith("exception") else "protocol", " | ".join(errors))
 
     async def _guard(self, step) -> None:
         try:
@@ -208,6 +215,9 @@ class ProtocolStudent:
         run_id = await self._until(lambda: (self._run_id() or before) != before and self._run_id(), 60,
                                    "a new run after Entrenar")
         self.active_run = run_id
+        if self.plan.get("gallery") and not self.shared:
+            self.shared = True
+            await self.page.set_values({f"share.nick.{run_id}": f"Alumno {self.index}"}, click=self.texts["share"])
         record = self.records.add("trainings", self.index, run_id=run_id, outcome=None, queue_wait_s=None,
                                   position=None, first_grid_s=None, stop_s=None)
         record["t"] = round(pressed - self.records.t0, 3)
@@ -272,8 +282,9 @@ class ProtocolStudent:
                 await self._stop(self.active_run, {})
             except Exception as exc:  # noqa: BLE001
                 self.records.error(self.index, "leaving", f"could not stop run {self.active_run}: {exc}")
-        if self.page is not None:
-            await self.page.close()
+        for page in (self.page, self.gallery):
+            if page is not None:
+                await page.close()
 
 
 async def run_all(plan: dict, records: Records) -> None:

@@ -300,6 +300,8 @@ def main() -> None:
     parser.add_argument("--sample-every", type=float, default=5.0, help="seconds between samples")
     parser.add_argument("--train-in", choices=("worker", "thread"), default="worker",
                         help="where the server trains: its worker process (default, as a class's server) or its threads")
+    parser.add_argument("--gallery", action="store_true",
+                        help="every student also keeps the class gallery open in a second tab, and shares its first run")
     parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
     parser.add_argument("--out", type=Path, default=None,
                         help="JSON with every raw record (default /tmp/gan-load-<time>.json; the server's log beside it)")
@@ -313,7 +315,7 @@ def main() -> None:
     from bench.load_common import page_texts, write_zips
 
     header(f"Load test: {args.sessions} sessions ({args.sessions - args.browsers} protocol clients, {args.browsers} "
-           f"Chromium) for {args.minutes:g} min")
+           f"Chromium) for {args.minutes:g} min" + (", the gallery open in every one" if args.gallery else ""))
     work = Path(tempfile.mkdtemp(prefix="gan-load-"))
     sessions_dir = work / "sessions"
     env = server_env(sessions_dir, args.train_in)
@@ -338,7 +340,7 @@ def main() -> None:
         starts = {str(i): t0 + i * args.ramp / max(args.sessions - 1, 1) for i in range(args.sessions)}
         plan = {"url": url, "t0": t0, "deadline": t0 + args.minutes * 60.0, "starts": starts,
                 "texts": page_texts(), "zips": str(work / "zips"),
-                "evidence": str(out.with_suffix(".evidence"))}  # browsers' screenshots of a failed step
+                "evidence": str(out.with_suffix(".evidence")), "gallery": args.gallery}  # browsers' screenshots of a failed step
         for name, members in (("protocol", [i for i in range(args.sessions) if i not in browsers]),
                               ("browser", sorted(browsers))):
             if not members:

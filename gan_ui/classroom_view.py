@@ -152,7 +152,12 @@ def lock_choices(fields: list[str], lang: str) -> tuple[list[str], list[str]]:
 
 
 def make_exercise_link(dataset_choice: str, preset_name: str, values: dict, locks, lang: str) -> None:
-    """Sign the form's values as an exercise link (after the same checks a student's browser will make)."""
+    """Sign the form's values as an exercise link (after the same checks a student's browser will make). Only the
+    signed-in teacher may: anyone else gets the reason and no link (the form shows the button to the teacher only,
+    and this holds whoever calls it)."""
+    if not teacher_signed_in():
+        st.session_state[LINK_KEY] = GanError("error.exercise_teacher_only").message
+        return
     locked, hidden = locks
     exercise = {"dataset": dataset_choice, "preset": preset_name, "values": dict(values), "locked": list(locked),
                 "hidden": list(hidden)}

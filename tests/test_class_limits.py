@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import streamlit as st
@@ -120,6 +121,31 @@ def test_the_form_offers_no_more_than_the_class_limits(sessions_dir):
     run = _start(student)
     assert (run.config.epochs, run.config.max_minutes, run.minutes_limit) == (4, 2.0, 2.0)
     assert run.snapshot().limit_notes == [] and "profesor limita" not in _infos(student)
+
+
+def test_an_exercise_link_made_before_a_limit_is_capped_and_the_panel_says_why(sessions_dir):
+    teacher = _teacher(sessions_dir)
+    teacher.switch_page("app_pages/train.py").run()
+    teacher.number_input(key="hp.fast.epochs").set_value(50)
+    teacher.number_input(key="hp.fast.max_images").set_value(256)
+    teacher.select_slider(key="hp.fast.batch_size").set_value(32)
+    teacher.multiselect(key="exercise.lock_fields").set_value(["epochs"])
+    teacher.button(key=MAKE_LINK).click().run()
+    (link,) = [code.value for code in teacher.code]
+    teacher.switch_page("app_pages/teacher.py").run()
+    _set_limits(teacher, epochs=4)
+
+    student = _app(ex=parse_qs(urlsplit(link).query)["ex"][0])
+    epochs = student.number_input(key="hp.fast.epochs")
+    assert epochs.disabled and (epochs.max, epochs.value) == (4, 4), "the locked 50 is shown as the class allows"
+    student.button(key=START).click().run()
+    assert not student.exception and not student.error, [e.value for e in student.error]
+    run = state.registry().get(student.session_state["session_id"], student.session_state["run_ids"][-1])
+    assert run.config.epochs == 4
+    reason = "Épocas: pediste 50, pero tu profesor limita cada ejecución a 4 en esta clase."
+    assert reason in _infos(student), "where the student looks after pressing: the run's panel"
+    assert reason in _infos(_reload(student, run)), "kept with the run: a reload still says why"
+    assert "Epochs: you asked for 50, but your teacher limits each run to 4" in _infos(_reload(student, run, "en"))
 
 
 def test_train_more_stays_within_the_epoch_limit_and_the_panel_says_why(sessions_dir):

@@ -67,7 +67,6 @@ class RunSnapshot:
     queue_length: int = 0  # queued: how many wait in all
     training_now: int = 0  # queued: how many train now
     limit_notes: list = field(default_factory=list)  # Messages: what the class limits cut at its last start
-    minutes_limit: float = 0.0  # the class's bound on its training minutes, every continue counted (0: none)
 
     @property
     def active(self) -> bool:
@@ -324,9 +323,9 @@ class Run:
         self.start(scheduler)
 
     def set_class_limits(self, minutes: float, notes: list[Message], total_epochs: int | None = None) -> None:
-        """What the class's limits decided as this (stopped) run starts or continues: the bound on its whole training
-        time in minutes (0: none), the reasons for what they cut (shown with the run, kept in its status) and, when
-        given, its total epochs (never below the epochs it has done)."""
+        """What the class's limits decided as this run starts or continues (never while it trains): the bound on its
+        whole training time in minutes (0: none), the reasons for what they cut (shown with the run, kept in its
+        status) and, when given, its total epochs (never below the epochs it has done)."""
         with self._lock:
             if self.state in (RunState.RUNNING, RunState.PAUSED):
                 raise GanError("error.cannot_resume_state", state=self.state.value)
@@ -392,7 +391,7 @@ class Run:
                 has_generator=self.folder.generator_path.exists(),
                 quality=copy.deepcopy(self.quality) if history else [],
                 turn_in_seconds=turn_in, queue_length=queue_length, training_now=training_now, node=self.node,
-                limit_notes=list(self.limit_notes), minutes_limit=self.minutes_limit,
+                limit_notes=list(self.limit_notes),
             )
 
     def grid_path(self, epoch: int) -> Path:

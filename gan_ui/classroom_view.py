@@ -159,7 +159,12 @@ def lock_choices(fields: list[str], lang: str) -> tuple[list[str], list[str]]:
 
 
 def make_exercise_link(dataset_choice: str, preset_name: str, values: dict, locks, lang: str) -> None:
-    """Sign the form's values as an exercise link (after the same checks a student's browser will make)."""
+    """Sign the form's values as an exercise link (after the same checks a student's browser will make). Only the
+    signed-in teacher may: anyone else gets the reason and no link (the form shows the button to the teacher only,
+    and this holds whoever calls it)."""
+    if not teacher_signed_in():
+        st.session_state[LINK_KEY] = GanError("error.exercise_teacher_only").message
+        return
     locked, hidden = locks
     exercise = {"dataset": dataset_choice, "preset": preset_name, "values": dict(values), "locked": list(locked),
                 "hidden": list(hidden)}
@@ -216,23 +221,26 @@ def limits_caption(limits: classroom.ClassLimits, lang: str) -> None:
 
 
 def limits_form(lang: str) -> None:
-    """The teacher's class limits, saved server-side for every new run."""
+    """The teacher's class limits, saved server-side for every new run. Every control has a key: without one a
+    control's identity includes its default, which a save changes, so the next change in the same visit was lost
+    (the form showed the saved value again and saved it once more)."""
     limits = class_limits()
     datasets = list(BUILTIN_CHOICES) + [classroom.UPLOADS]
     with st.form("teacher.limits"):
         left, middle, right = st.columns(3)
         max_epochs = left.number_input(tr("limits.max_epochs", lang), 0, 10_000, int(limits.max_epochs),
-                                       help=tr("limits.zero_none", lang))
+                                       help=tr("limits.zero_none", lang), key="teacher.limits.max_epochs")
         max_minutes = middle.number_input(tr("limits.max_minutes", lang), 0.0, 24 * 60.0, float(limits.max_minutes),
-                                          step=1.0, help=tr("limits.zero_none", lang))
+                                          step=1.0, help=tr("limits.zero_none", lang), key="teacher.limits.max_minutes")
         image_size = right.selectbox(tr("limits.image_size", lang), classroom.IMAGE_SIZE_LIMITS,
                                      index=classroom.IMAGE_SIZE_LIMITS.index(limits.image_size),
-                                     format_func=lambda size: f"{size}×{size}" if size else tr("limits.none", lang))
+                                     format_func=lambda size: f"{size}×{size}" if size else tr("limits.none", lang),
+                                     key="teacher.limits.image_size")
         presets = st.multiselect(tr("limits.presets", lang), list(PRESETS), default=limits.presets,
-                                 help=tr("limits.empty_all", lang))
+                                 help=tr("limits.empty_all", lang), key="teacher.limits.presets")
         chosen = st.multiselect(tr("limits.datasets", lang), datasets,
                                 default=[d for d in limits.datasets if d in datasets],
-                                help=tr("limits.empty_all", lang),
+                                help=tr("limits.empty_all", lang), key="teacher.limits.datasets",
                                 format_func=lambda d: tr("limits.uploads", lang) if d == classroom.UPLOADS
                                 else dataset_label(d, lang))
         saved = st.form_submit_button(tr("limits.save", lang), icon=":material/save:", type="primary")

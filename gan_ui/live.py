@@ -17,8 +17,8 @@ import zipfile
 import streamlit as st
 
 from gan_core import GanError, Run, RunSnapshot, RunState
-from gan_core.i18n import tr
-from gan_ui import charts, state
+from gan_core.i18n import Message, tr
+from gan_ui import charts, classroom_view, state
 from gan_ui.widgets import dataset_label, duration, state_badge
 
 REFRESH_SECONDS = 1.0  # a training run's progress and counters
@@ -27,6 +27,8 @@ QUEUE_SECONDS = 2.0  # a queued run's place in the queue
 WATCH_SECONDS = 3.0  # a paused run: only whether it changed
 EPOCH_REDRAW_SECONDS = 5.0  # a training run's new epochs redraw the page at most this often (short epochs)
 FLASH_KEY = "live.flash"  # a Message a button callback wants shown on the next draw
+MAX_EXTRA_EPOCHS = 500  # "train more" at once, where the class's limits allow more
+LIMIT_REACHED = ("error.limit_epochs_reached", "error.limit_minutes_reached")  # said by the controls, not twice
 CACHE_KEY = "live.drawn"  # per session: the charts and grid bytes last drawn, with what they were drawn from
 
 
@@ -42,8 +44,9 @@ def _panel(run_id: str, lang: str) -> None:
     drawn = (*run.version(), time.monotonic())
     snap = run.snapshot()
     _header(snap, lang)
+    _limit_notes(snap, lang)
     flash = st.session_state.pop(FLASH_KEY, None)
-    if flash is not None:
+    if flash is not None and flash.key not in LIMIT_REACHED:
         st.error(state.say(flash, lang), icon=":material/error:")
     _controls(run, snap, lang)
     if snap.state == RunState.RUNNING:
@@ -105,10 +108,19 @@ def _header(snap: RunSnapshot, lang: str) -> None:
 
 
 
+def _limit_notes(snap: RunSnapshot, lang: str) -> None:
+    """What the class's limits cut when the run last started or continued, and why: kept with the run, so the
+    student reads it where they look after pressing, after a reload too."""
+    for note in snap.limit_notes:
+        st.info(note.text(lang), icon=":material/school:")
+
+
 # --- controls ---------------------------------------------------------------------------------
 
 def _controls(run: Run, snap: RunSnapshot, lang: str) -> None:
     key = f"live.{snap.run_id}"
+    ended = snap.state in (RunState.STOPPED, RunState.FAILED, RunState.FINISHED)
+    at_limit = class_limit_reached(snap) if ended else None
     with st.container(horizontal=True, vertical_alignment="bottom"):
         if snap.state == RunState.RUNNING:
             st.button(tr("live.pause", lang), key=f"{key}.pause", on_click=run.pause, icon=":material/pause:")
@@ -117,21 +129,47 @@ def _controls(run: Run, snap: RunSnapshot, lang: str) -> None:
                       type="primary")
         if snap.active:
             st.button(tr("live.stop", lang), key=f"{key}.stop", on_click=run.stop, icon=":material/stop:")
-        if snap.state in (RunState.STOPPED, RunState.FAILED):
+        if snap.state in (RunState.STOPPED, RunState.FAILED) and at_limit is None:
             label = "live.continue" if snap.step else "live.restart"
             st.button(tr(label, lang), key=f"{key}.continue", on_click=_continue, args=(run, 0),
                       icon=":material/play_arrow:", type="primary")
-        if snap.state == RunState.FINISHED:
-            extra = st.number_input(tr("live.extra_epochs", lang), 1, 500, 2, key=f"{key}.extra", width=160)
+        if snap.state == RunState.FINISHED and at_limit is None:
+            room = extra_epochs_allowed(snap)
+            extra_key = f"{key}.extra"
+            if st.session_state.get(extra_key, 0) > room:
+                st.session_state[extra_key] = room  # the teacher lowered a limit since it was drawn
+            default = {} if extra_key in st.session_state else {"value": min(2, room)}
+            extra = st.number_input(tr("live.extra_epochs", lang), 1, room, key=extra_key, width=160, **default)
             st.button(tr("live.train_more", lang), key=f"{key}.more", on_click=_continue, args=(run, extra),
                       icon=":material/fast_forward:")
+    if at_limit is not None:
+        st.info(at_limit.text(lang), icon=":material/school:")
+
+
+def class_limit_reached(snap: RunSnapshot) -> Message | None:
+    """Why the class's limits let this ended run train no further (its epochs or minutes are spent), or None. Said
+    in place of Continue or Train more: the registry would refuse them anyway."""
+    more = 1 if snap.state == RunState.FINISHED else 0
+    try:
+        classroom_view.class_limits().allow_more(snap.epoch, snap.total_epochs, more, snap.elapsed_seconds)
+    except GanError as exc:
+        return exc.message
+    return None
+
+
+def extra_epochs_allowed(snap: RunSnapshot) -> int:
+    """The most "train more" offers: MAX_EXTRA_EPOCHS, or what the class's epoch limit leaves (at least 1: a run at
+    its limit shows class_limit_reached instead)."""
+    limit = classroom_view.class_limits().max_epochs
+    return max(1, min(MAX_EXTRA_EPOCHS, limit - snap.total_epochs)) if limit else MAX_EXTRA_EPOCHS
 
 
 def _continue(run: Run, extra_epochs: int) -> None:
     """Resume a stopped, failed or finished run from its last checkpoint; one stopped before its first step
-    has none and simply starts."""
+    has none and simply starts. The registry applies the class's limits (a run at one is refused, in words)."""
     try:
-        state.registry().resume_run(state.session_id(), run, extra_epochs=int(extra_epochs))
+        state.registry().resume_run(state.session_id(), run, extra_epochs=int(extra_epochs),
+                                    address=state.client_address())
     except GanError as exc:
         st.session_state[FLASH_KEY] = exc.message
 

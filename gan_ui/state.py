@@ -164,10 +164,21 @@ def session_runs() -> list[Run]:
     return [run for run in runs if run is not None]
 
 
-def start_run(config: TrainConfig, dataset: Dataset | None = None) -> Run:
-    """Create (validates; raises GanError leaving nothing behind), register and queue a run for this session; refused
-    while the session has another run queued, running or paused."""
-    run = registry().start_run(session_id(), config, dataset)
+def client_address() -> str | None:
+    """This browser's address as the server sees it (None on the server's own machine): for the per-address cap on
+    queued runs only. The registry keeps it in memory; it is never written to disk nor shown to students."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no connection to ask (a script run without a browser)
+        return None
+    return address if isinstance(address, str) and address else None
+
+
+def start_run(config: TrainConfig, dataset: Dataset | None = None, dataset_choice: str | None = None) -> Run:
+    """Create (validates; raises GanError leaving nothing behind), register and queue a run for this session, under
+    the class's limits (`dataset_choice` as the form names it); refused while the session has another run queued,
+    running or paused, or its address as many as the server allows one address."""
+    run = registry().start_run(session_id(), config, dataset, dataset_choice=dataset_choice, address=client_address())
     st.session_state["run_ids"] = session_run_ids() + [run.run_id]
     set_current_run(run.run_id)
     return run

@@ -155,6 +155,9 @@ def machine(lang: str) -> None:
 
 @st.fragment(run_every=2.0)
 def jobs(lang: str) -> None:
+    """Every queued, running or paused job, grouped by session (RunRegistry.by_session: the sessions of one client
+    address next to each other, so one person with many sessions stands out), with a button that cancels a whole
+    session and a stop button per job."""
     machine(lang)
     runs = [run for run in state.registry().all_runs() if run.snapshot(history=False).state in ACTIVE_STATES]
     if not runs:
@@ -162,22 +165,49 @@ def jobs(lang: str) -> None:
         return
     now = time.time()
     waits = {job.run_id: now - job.queued_at for job in state.registry().queue().jobs()["queued"]}
-    header = st.columns([3, 2, 2, 2, 2, 1])
+    sessions = state.registry().by_session(runs)
+    per_address = {}
+    for _, address, _ in sessions:
+        per_address[address] = per_address.get(address, 0) + 1
+    header = st.columns(JOB_COLUMNS)
     for column, key in zip(header, ("run", "student", "recipe", "state", "progress", "action")):
         column.markdown(f"**{tr('teacher.col.' + key, lang)}**")
-    for run in sorted(runs, key=lambda r: r.run_id):
-        snap = run.snapshot()
-        row = st.columns([3, 2, 2, 2, 2, 1], vertical_alignment="center")
-        row[0].code(run.run_id, language=None)
-        row[1].write(run.owner[:8])
-        row[2].write(f"{run.config.preset} · {dataset_label(run.config.dataset, lang)}")
-        status = tr(f"state.{snap.state.value}", lang)
-        if snap.queue_position:
-            status += f" #{snap.queue_position} ({waits.get(run.run_id, 0):.0f} s)"
-        row[3].write(status)
-        if snap.node:
-            row[3].caption(tr("teacher.node", lang, node=snap.node))
-        row[4].progress(snap.progress, text=f"{snap.epoch}/{snap.total_epochs}")
-        if row[5].button(tr("teacher.stop", lang), key=f"teacher.stop.{run.run_id}", icon=":material/stop:"):
-            run.stop()
+    for owner, address, session_runs in sessions:
+        _session_header(owner, address, per_address[address], lang)
+        for run in session_runs:
+            _job_row(run, waits, lang)
+
+
+JOB_COLUMNS = [3, 2, 2, 2, 2, 1]
+
+
+def _session_header(owner: str, address: str | None, sessions_at_address: int, lang: str) -> None:
+    """A session's line: its short name, where it connects from (for the teacher only: the address stays in the
+    server's memory) and a button that cancels every job of that session, and only those."""
+    registry = state.registry()
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown(f"**{tr('teacher.session', lang, session=owner[:8])}**")
+        if address:
+            st.caption(tr("teacher.address", lang, address=address, sessions=sessions_at_address))
+        if st.button(tr("teacher.cancel_session", lang), key=f"teacher.cancel.{registry.session_tag(owner)}",
+                     icon=":material/cancel:", help=tr("teacher.cancel_session_help", lang)):
+            registry.stop_session(owner)
             st.rerun()  # not scope="fragment": that raises whenever this runs inside a full-page run
+
+
+def _job_row(run, waits: dict, lang: str) -> None:
+    snap = run.snapshot()
+    row = st.columns(JOB_COLUMNS, vertical_alignment="center")
+    row[0].code(run.run_id, language=None)
+    row[1].write(run.owner[:8])
+    row[2].write(f"{run.config.preset} · {dataset_label(run.config.dataset, lang)}")
+    status = tr(f"state.{snap.state.value}", lang)
+    if snap.queue_position:
+        status += f" #{snap.queue_position} ({waits.get(run.run_id, 0):.0f} s)"
+    row[3].write(status)
+    if snap.node:
+        row[3].caption(tr("teacher.node", lang, node=snap.node))
+    row[4].progress(snap.progress, text=f"{snap.epoch}/{snap.total_epochs}")
+    if row[5].button(tr("teacher.stop", lang), key=f"teacher.stop.{run.run_id}", icon=":material/stop:"):
+        run.stop()
+        st.rerun()  # not scope="fragment": that raises whenever this runs inside a full-page run

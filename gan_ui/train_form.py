@@ -16,7 +16,6 @@ PHOTO_PRESET = "fast-rgb"  # a student's photos: our colour recipe, from the bun
 MIN_USEFUL_STEPS = 300  # below this many G updates no recipe shows more than blobs: the form says so
 AUGMENT_CHOICES = tuple(DIFF_AUGMENT_CHOICES)  # DiffAugment: the engine's rule (under 2000 images), or forced
 FLASH_KEY = "train.flash"  # a warning to show once the page has redrawn after a start
-LIMITS_FLASH_KEY = "train.limits_flash"  # the class limits that capped the run just started, in words
 BATCH_CHOICES = (8, 16, 32, 64, 128, 256, 512)
 LEARNING_RATES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
 DATASET_KEY = "train.dataset"
@@ -88,15 +87,13 @@ def train_form(lang: str) -> None:
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         st.warning(flash, icon=":material/warning:")
-    for reason in st.session_state.pop(LIMITS_FLASH_KEY, []):
-        st.info(reason, icon=":material/school:")
     with st.form("train.form", border=True):
-        values = _knobs(preset_name, defaults, lang, fixed)
+        values = _knobs(preset_name, defaults, lang, fixed, limits)
         locks = classroom_view.lock_choices(["dataset", "preset", *FORM_FIELDS], lang)
         with st.container(horizontal=True):
             submitted = st.form_submit_button(tr("train.start", lang), type="primary", icon=":material/play_arrow:")
-            make_link = st.form_submit_button(tr("exercise.make", lang), icon=":material/link:",
-                                              help=tr("exercise.make_help", lang))
+            make_link = classroom_view.teacher_signed_in() and st.form_submit_button(
+                tr("exercise.make", lang), icon=":material/link:", help=tr("exercise.make_help", lang))
     if exercise is not None:  # what the exercise fixes wins over anything the page sent for it
         dataset_choice = exercise["dataset"] if "dataset" in fixed.fixed else dataset_choice
         preset_name = exercise["preset"] if "preset" in fixed.fixed else preset_name
@@ -105,7 +102,7 @@ def train_form(lang: str) -> None:
     if make_link:
         classroom_view.make_exercise_link(dataset_choice, preset_name, values, locks, lang)
     if submitted:
-        _start(preset_name, dataset_choice, values, lang, limits)
+        _start(preset_name, dataset_choice, values, lang)
 
 
 class _Fixed:
@@ -144,6 +141,27 @@ NUMBER_RANGES = {
 }
 
 
+def limited_range(name: str, limits) -> tuple:
+    """A number widget's range as the form draws it: NUMBER_RANGES, with the top of epochs and minutes brought down
+    to the class's limits, so the form never offers what starting would cut (an exercise link is still checked
+    against NUMBER_RANGES: the limits cap it when it starts)."""
+    low, high = NUMBER_RANGES[name]
+    cap = {"epochs": limits.max_epochs, "max_minutes": limits.max_minutes}.get(name) if limits is not None else None
+    return (low, type(high)(min(high, cap))) if cap else (low, high)
+
+
+def limited_default(name: str, value, limits):
+    """A recipe's default for a field, within the class's limits: at most its epochs, and its minutes when the
+    recipe has no time budget or a longer one (what pressing Train without touching anything then starts)."""
+    if limits is None:
+        return value
+    if name == "epochs" and limits.max_epochs:
+        return min(value, int(limits.max_epochs))
+    if name == "max_minutes" and limits.max_minutes and not 0 < value <= limits.max_minutes:
+        return float(limits.max_minutes)
+    return value
+
+
 def field_choices(name: str, defaults) -> tuple | None:
     """The options of a choice widget, or None for a number."""
     optimizers = {"g": defaults.generator_optimizer, "d": defaults.discriminator_optimizer}
@@ -154,9 +172,10 @@ def field_choices(name: str, defaults) -> tuple | None:
             "init_from": tuple(init_sources())}.get(name)
 
 
-def _knobs(preset_name: str, defaults, lang: str, fixed: _Fixed | None = None) -> dict:
+def _knobs(preset_name: str, defaults, lang: str, fixed: _Fixed | None = None, limits=None) -> dict:
     """One widget per TrainConfig field a student may turn; each recipe remembers its own values. A field an
-    exercise locks is drawn disabled and marked; one it hides is not drawn (the caller uses the exercise's value)."""
+    exercise locks is drawn disabled and marked; one it hides is not drawn (the caller uses the exercise's value).
+    The class's limits (`limits`) bound the epochs and minutes offered and their defaults."""
     fixed = fixed or _Fixed(None)
     values = {}
 
@@ -165,7 +184,12 @@ def _knobs(preset_name: str, defaults, lang: str, fixed: _Fixed | None = None) -
             return None
         key = f"hp.{preset_name}.{name}"
         if name in NUMBER_RANGES:
-            kwargs.update(min_value=NUMBER_RANGES[name][0], max_value=NUMBER_RANGES[name][1])
+            low, high = limited_range(name, limits)
+            kwargs.update(min_value=low, max_value=high)
+            if value is not None:
+                value = limited_default(name, value, limits)
+            if st.session_state.get(key) is not None and st.session_state[key] > high:
+                st.session_state[key] = high  # chosen before the teacher set a limit: its top, not the minimum
         default = {"value": value} if value is not None else {"index": index} if index is not None else {}
         values[name] = factory(fixed.label(label or tr(f"hp.{name}", lang), name), key=key,
                                help=tr(f"help.{HELP_KEYS.get(name, name)}", lang),
@@ -219,8 +243,9 @@ def _knobs(preset_name: str, defaults, lang: str, fixed: _Fixed | None = None) -
     return values
 
 
-def _start(preset_name: str, dataset_choice: str, values: dict, lang: str, limits=None) -> None:
-    """The form's values on top of the preset's recipe (gan_core's from_choices), then the class's limits."""
+def _start(preset_name: str, dataset_choice: str, values: dict, lang: str) -> None:
+    """The form's values on top of the preset's recipe (gan_core's from_choices); the registry applies the class's
+    limits and the run keeps the reasons for what they cut (its panel shows them, after a reload too)."""
     dataset = None
     dataset_name = dataset_choice
     if dataset_choice.startswith(state.UPLOAD_PREFIX):
@@ -229,15 +254,12 @@ def _start(preset_name: str, dataset_choice: str, values: dict, lang: str, limit
             st.rerun()  # the upload vanished (another tab?): redraw the choices
         dataset = load_saved_dataset(path)
         dataset_name = str(path)
-    limits = limits or classroom_view.class_limits()
     try:
         config = from_choices(preset_name, {**values, "dataset": dataset_name})
-        reasons = limits.apply(config, dataset_choice)
-        run = state.start_run(config, dataset)
+        run = state.start_run(config, dataset, dataset_choice=dataset_choice)
     except GanError as exc:
         st.error(state.say(exc, lang), icon=":material/error:")
         return
-    st.session_state[LIMITS_FLASH_KEY] = [reason.text(lang) for reason in reasons]
     steps = planned_steps(config, len(run.dataset().images))
     if steps < MIN_USEFUL_STEPS:
         st.session_state[FLASH_KEY] = tr("train.too_short", lang, steps=steps, useful=MIN_USEFUL_STEPS)

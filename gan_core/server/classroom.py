@@ -126,6 +126,25 @@ class ClassLimits:
             config.image_size = int(self.image_size)
         return reasons
 
+    def allow_more(self, epochs_done: int, total_epochs: int, extra_epochs: int,
+                   trained_seconds: float) -> tuple[int, list[Message]]:
+        """Training a run further (continue, start again, train more, after a server restart) under the limits, which
+        bound the run's total over all its continues, epochs and minutes alike. Returns the run's total epochs from
+        now on and the reason for anything cut; GanError when the run is already at a limit: nothing may be queued."""
+        if self.max_minutes and trained_seconds >= self.max_minutes * 60:
+            raise GanError("error.limit_minutes_reached", limit=f"{self.max_minutes:g}")
+        wanted = total_epochs + extra_epochs
+        if not self.max_epochs or wanted <= self.max_epochs:
+            return wanted, []
+        if epochs_done >= self.max_epochs:
+            raise GanError("error.limit_epochs_reached", epochs=epochs_done, limit=self.max_epochs)
+        if extra_epochs and total_epochs < self.max_epochs:
+            reason = Message("limit.extra_epochs", asked=extra_epochs, limit=self.max_epochs,
+                             granted=self.max_epochs - total_epochs)
+        else:  # a run that asked for more than a limit set after it started
+            reason = Message("limit.epochs", asked=wanted, limit=self.max_epochs)
+        return int(self.max_epochs), [reason]
+
     @classmethod
     def from_dict(cls, data: dict) -> "ClassLimits":
         known = {f.name for f in dataclasses.fields(cls)}

@@ -4,20 +4,34 @@ session's thread. The app keeps one (gan_ui.state.registry)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from ..data.datasets import Dataset
 from ..i18n import GanError
-from ..training.config import TrainConfig
+from ..training.config import TrainConfig, check_extra_epochs
 from ..training.run import Run
 from ..training.run_folder import RUN_ID_RE, RunFolder, new_run_id
-from . import cluster, housekeeping, worker
+from . import classroom, cluster, housekeeping, worker
 from .housekeeping import SESSION_ID_RE
 from .scheduler import default_scheduler
 
 CLEANUP_EVERY_SECONDS = 600  # how often idle sessions' folders are looked for (housekeeping decides which go)
+ADDRESS_CAP_ENV = "GAN_MAX_QUEUED_PER_ADDRESS"  # runs queued or training at once from one client address; 0: off
+
+
+def address_cap() -> int:
+    """GAN_MAX_QUEUED_PER_ADDRESS: how many runs one client address may have queued or training at once (one person
+    opening many sessions). 0, unset or unreadable: no cap, the default, since a class behind one NAT shares one
+    address."""
+    try:
+        return max(0, int(os.environ.get(ADDRESS_CAP_ENV, "0") or 0))
+    except ValueError:
+        return 0
 
 
 class RunRegistry:
@@ -28,6 +42,9 @@ class RunRegistry:
         self._lock = threading.Lock()
         self._starting = threading.Lock()
         self._runs: dict[str, Run] = {}
+        # run id -> the client address that last started or continued it: in memory only, never written to disk,
+        # for the per-address cap and the teacher's view
+        self._addresses: dict[str, str] = {}
         self._last_cleanup = 0.0
         self.scheduler = None  # the queue of this server's runs (None: decided at first use, see queue())
 
@@ -73,40 +90,111 @@ class RunRegistry:
                         None)
 
     def start_run(self, session_id: str, config: TrainConfig, dataset: Dataset | None = None,
-                  quota_bytes: int | None = None, scheduler=None) -> Run:
+                  quota_bytes: int | None = None, scheduler=None, dataset_choice: str | None = None,
+                  address: str | None = None) -> Run:
         """Create, register and queue a run for the session: refused (GanError) while the session has a run queued,
-        running or paused, or when its folder is over the quota; the quota is checked again every epoch."""
+        running or paused, while its client `address` has as many as GAN_MAX_QUEUED_PER_ADDRESS allows, when its
+        folder is over the quota (checked again every epoch) or when the class does not offer its recipe or dataset
+        (`dataset_choice` as the form names it: "upload:<id>" for a student's photos). The class's limits cap
+        `config` (in place); the run keeps the reasons (Run.limit_notes) and the bound on its minutes."""
         quota_bytes = housekeeping.DEFAULT_QUOTA_BYTES if quota_bytes is None else quota_bytes
         with self._starting:  # two tabs of one session pressing Train at once: one run
             self._refuse_if_busy(session_id)
+            self._refuse_if_address_busy(address)
             housekeeping.check_quota(self.session_dir(session_id), 0, quota_bytes)
+            limits = classroom.load_limits(self.root)
+            notes = limits.apply(config, dataset_choice or config.dataset)
             run = Run.create(self.run_dir(session_id, new_run_id()), config, dataset=dataset, owner=session_id,
                              command="app")
+            run.set_class_limits(limits.max_minutes, notes)
             run.disk_quota = (self.session_dir(session_id), quota_bytes)
             self.add(run)
+            self._remember_address(run.run_id, address)
             run.start(self.queue(scheduler))
             return run
 
     def resume_run(self, session_id: str, run: Run, extra_epochs: int = 0,
-                   quota_bytes: int | None = None, scheduler=None) -> None:
+                   quota_bytes: int | None = None, scheduler=None, address: str | None = None) -> None:
         """Continue one of the session's runs (Run.resume_training; one stopped before its first step starts over),
-        under the same rules as start_run."""
+        under the same rules as start_run. The class's limits bound the run's total, every continue counted: more
+        epochs than they allow are cut (the run keeps the reason), and a run already at its epochs or minutes is
+        refused (GanError) with nothing queued. The same holds for a run reopened after a server restart."""
         quota_bytes = housekeeping.DEFAULT_QUOTA_BYTES if quota_bytes is None else quota_bytes
         with self._starting:
             self._refuse_if_busy(session_id)
+            self._refuse_if_address_busy(address)
             housekeeping.check_quota(self.session_dir(session_id), 0, quota_bytes)
+            check_extra_epochs(extra_epochs, run.config.epochs)
+            limits = classroom.load_limits(self.root)
+            done = run.snapshot(history=False)
+            total, notes = limits.allow_more(done.epoch, done.total_epochs, extra_epochs, done.elapsed_seconds)
+            extra = max(0, total - done.total_epochs)
+            run.set_class_limits(limits.max_minutes, notes, total_epochs=min(total, done.total_epochs))
             run.disk_quota = (self.session_dir(session_id), quota_bytes)
             try:
-                run.resume_training(extra_epochs=extra_epochs, scheduler=self.queue(scheduler))
+                run.resume_training(extra_epochs=extra, scheduler=self.queue(scheduler))
             except GanError as exc:
                 if exc.message.key != "error.no_checkpoint" or run.snapshot().step:
                     raise
                 run.start(self.queue(scheduler))
+            self._remember_address(run.run_id, address)
 
     def _refuse_if_busy(self, session_id: str) -> None:
         busy = self.active_run(session_id)
         if busy is not None:
             raise GanError("error.session_busy", run=busy.run_id)
+
+    def _refuse_if_address_busy(self, address: str | None) -> None:
+        """One person opening session after session: GanError once their address has address_cap() runs queued or
+        training (no cap, or an unknown address: nothing to refuse)."""
+        cap = address_cap()
+        if not cap or not address:
+            return
+        with self._lock:
+            count = sum(1 for run_id, run in self._runs.items()
+                        if self._addresses.get(run_id) == address and run.snapshot(history=False).active)
+        if count >= cap:
+            raise GanError("error.address_busy", limit=cap)
+
+    def _remember_address(self, run_id: str, address: str | None) -> None:
+        with self._lock:
+            if address:
+                self._addresses[run_id] = address
+            else:
+                self._addresses.pop(run_id, None)
+
+    def address_of(self, run_id: str) -> str | None:
+        """The client address that last started or continued the run, while this server runs (never on disk)."""
+        with self._lock:
+            return self._addresses.get(run_id)
+
+    def by_session(self, runs: list[Run]) -> list[tuple[str, str | None, list[Run]]]:
+        """`runs` grouped for the teacher: (session id, its client address or None, its runs by id) for every session
+        among them, the sessions of the address with the most of them first and an address's sessions together, so
+        one person with many sessions stands out."""
+        by_owner: dict[str, list[Run]] = {}
+        for run in sorted(runs, key=lambda r: r.run_id):
+            by_owner.setdefault(run.owner, []).append(run)
+        sessions = []
+        for owner, owned in by_owner.items():
+            address = next((a for a in map(self.address_of, (run.run_id for run in owned)) if a), None)
+            sessions.append((owner, address, owned))
+        per_address = Counter(address for _, address, _ in sessions if address)
+        return sorted(sessions, key=lambda s: (-per_address.get(s[1], 0), s[1] or "", s[2][0].run_id))
+
+    @staticmethod
+    def session_tag(session_id: str) -> str:
+        """A short stable name for a session that is not its key (a widget key reaches the browser)."""
+        return hashlib.sha256(session_id.encode()).hexdigest()[:16]
+
+    def stop_session(self, session_id: str) -> list[str]:
+        """Stop every queued, running or paused run of one session (the teacher's button); returns their ids."""
+        with self._lock:
+            runs = [run for run in self._runs.values() if run.owner == session_id]
+        stopped = [run for run in runs if run.snapshot(history=False).active]
+        for run in stopped:
+            run.stop()
+        return [run.run_id for run in stopped]
 
     def get(self, session_id: str, run_id: str) -> Run | None:
         """The session's run: the live object if this server has it, else reopened from disk; None if not theirs."""
@@ -162,6 +250,7 @@ class RunRegistry:
     def forget(self, run_id: str) -> None:
         with self._lock:
             self._runs.pop(run_id, None)
+            self._addresses.pop(run_id, None)
 
     def cleanup_idle(self, force: bool = False) -> list[str]:
         """Every CLEANUP_EVERY_SECONDS: delete the folders of sessions idle past housekeeping's limit that have no
@@ -175,4 +264,5 @@ class RunRegistry:
         with self._lock:
             for run_id in [i for i, run in self._runs.items() if run.owner in removed]:
                 del self._runs[run_id]
+                self._addresses.pop(run_id, None)
         return removed

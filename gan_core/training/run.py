@@ -66,6 +66,7 @@ class RunSnapshot:
     turn_in_seconds: float | None = None  # queued: about how long until its turn (None: no estimate yet)
     queue_length: int = 0  # queued: how many wait in all
     training_now: int = 0  # queued: how many train now
+    limit_notes: list = field(default_factory=list)  # Messages: what the class limits cut at its last start
 
     @property
     def active(self) -> bool:
@@ -113,6 +114,13 @@ class Run:
         self.grid_epochs: list[int] = []
         self.train_seconds = 0.0  # time spent training, summed over sessions, pauses excluded
         self._segment_started: float | None = None
+        # The run's own time budget (config.max_minutes) counts from this much training time: 0, or where "train
+        # more" last gave it more epochs. A continue of a stopped run goes on with the same budget.
+        self.budget_from = 0.0
+        # The class's limits (gan_core.server.classroom.ClassLimits, applied by gan_core.server.registry at every
+        # start and continue): its minutes bound the run's whole training time, and the reasons for what they cut.
+        self.minutes_limit = 0.0
+        self.limit_notes: list[Message] = []
         self.images_per_sec = 0.0
         self.started_from: dict | None = None  # transfer learning (gan_core.training.transfer): what the networks came from
         self.quality_fn = None  # optional: callable(generator_fn, dataset) -> dict, every config.metrics_every epochs
@@ -174,6 +182,9 @@ class Run:
         run.node = status.get("node", "")
         run.command = status.get("command", "")
         run.train_seconds = float(status.get("train_seconds", 0.0))
+        run.budget_from = float(status.get("budget_from", 0.0))
+        run.minutes_limit = float(status.get("minutes_limit", 0.0))
+        run.limit_notes = [Message.from_dict(note) for note in status.get("limit_notes", [])]
         run.steps_per_epoch = int(status.get("steps_per_epoch", 0))
         run.started_from = status.get("started_from")
         if run.state in ACTIVE_STATES:  # gan_core.server.cluster may still find its job training: RunRegistry.get
@@ -307,8 +318,35 @@ class Run:
             if extra_epochs:
                 self.config.epochs += extra_epochs
                 self.folder.write_config(self.config.to_json())
+                self.budget_from = self.elapsed()  # more epochs asked for: the run's own budget starts again
             self._resume_from = checkpoint
         self.start(scheduler)
+
+    def set_class_limits(self, minutes: float, notes: list[Message], total_epochs: int | None = None) -> None:
+        """What the class's limits decided as this run starts or continues (never while it trains): the bound on its
+        whole training time in minutes (0: none), the reasons for what they cut (shown with the run, kept in its
+        status) and, when given, its total epochs (never below the epochs it has done)."""
+        with self._lock:
+            if self.state in (RunState.RUNNING, RunState.PAUSED):
+                raise GanError("error.cannot_resume_state", state=self.state.value)
+            self.minutes_limit = float(minutes)
+            self.limit_notes = list(notes)
+            if total_epochs is not None and max(total_epochs, self.epoch) != self.config.epochs:
+                self.config.epochs = max(int(total_epochs), self.epoch)
+                self.folder.write_config(self.config.to_json())
+            self._save_status()
+
+    def over_time(self) -> Message | None:
+        """Why the run must end after the epoch it just completed, or None: the class's bound on its whole training
+        time, then its own budget (config.max_minutes, counted from budget_from)."""
+        with self._lock:
+            elapsed = self.elapsed()
+            if self.minutes_limit and elapsed >= self.minutes_limit * 60:
+                return Message("run.class_time_reached", minutes=f"{self.minutes_limit:g}", epoch=self.epoch)
+            budget = self.config.max_minutes * 60
+            if budget and elapsed - self.budget_from >= budget:
+                return Message("run.time_budget_reached", minutes=f"{self.config.max_minutes:g}", epoch=self.epoch)
+            return None
 
     # --- reading (any thread) ---------------------------------------------------------
 
@@ -353,6 +391,7 @@ class Run:
                 has_generator=self.folder.generator_path.exists(),
                 quality=copy.deepcopy(self.quality) if history else [],
                 turn_in_seconds=turn_in, queue_length=queue_length, training_now=training_now, node=self.node,
+                limit_notes=list(self.limit_notes),
             )
 
     def grid_path(self, epoch: int) -> Path:
@@ -403,6 +442,9 @@ class Run:
             "command": self.command,
             "owner": self.owner,
             "train_seconds": self.elapsed(),
+            "budget_from": self.budget_from,
+            "minutes_limit": self.minutes_limit,
+            "limit_notes": [note.to_dict() for note in self.limit_notes],
             "steps_per_epoch": self.steps_per_epoch,
             "started_from": self.started_from,
             "updated": time.time(),
@@ -506,6 +548,7 @@ class Run:
                 "state": self.state.value, "message": self.message.to_dict() if self.message else None,
                 "traceback": self.traceback, "device": self.device, "node": self.node,
                 "epoch": self.epoch, "step": self.step, "steps_per_epoch": self.steps_per_epoch,
+                "total_epochs": self.config.epochs,  # a time bound may cut them where the job trains (end_early)
                 "step_in_epoch": self.step_in_epoch, "images_per_sec": self.images_per_sec,
                 "train_seconds": self.elapsed(), "started_from": self.started_from,
                 "steps": {name: values[start:] for name, values in self.steps.items()},
@@ -526,6 +569,7 @@ class Run:
                 del self.steps[name][keep:]
                 self.steps[name].extend(new[name])
             self.epoch, self.step = info["epoch"], info["step"]
+            self.config.epochs = info.get("total_epochs", self.config.epochs)
             self.steps_per_epoch, self.step_in_epoch = info["steps_per_epoch"], info["step_in_epoch"]
             self.images_per_sec = info["images_per_sec"]
             self.train_seconds, self._segment_started = info["train_seconds"], None

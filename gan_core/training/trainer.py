@@ -162,7 +162,6 @@ class RunCallback(keras.callbacks.Callback):
                                                                              min(64, len(dataset.images)), replace=False)]
         self.real_diversity = batch_diversity(sample.astype(np.float32) / 127.5 - 1.0)
         self.metrics_file = run.folder.append_metrics()
-        self.elapsed_at_start = run.elapsed()  # the time budget (config.max_minutes) counts this session only
 
     # --- batches ---------------------------------------------------------------------------
 
@@ -237,13 +236,15 @@ class RunCallback(keras.callbacks.Callback):
             self._take_turn_break()  # a turn of whole epochs ends here, its grid and checkpoint saved
 
     def _end_if_out_of_time(self, epoch: int) -> None:
-        """config.max_minutes: the run ends here, finished, its epochs cut to the ones it trained."""
+        """Past the class's bound on the run's training time or its own budget (Run.over_time): the run ends here,
+        finished, its epochs cut to the ones it trained."""
         run = self.run
-        budget = run.config.max_minutes * 60
-        if not budget or epoch >= run.config.epochs or run.elapsed() - self.elapsed_at_start < budget:
+        if epoch >= run.config.epochs:
             return
-        run.end_early(epoch, Message("run.time_budget_reached", minutes=f"{run.config.max_minutes:g}", epoch=epoch))
-        self.model.stop_training = True
+        reason = run.over_time()
+        if reason is not None:
+            run.end_early(epoch, reason)
+            self.model.stop_training = True
 
     def _quality(self, epoch: int) -> None:
         """Every `metrics_every` epochs: run.quality_fn if one was set, else the dataset's shipped classifier

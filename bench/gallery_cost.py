@@ -71,7 +71,7 @@ async def start_and_share(url: str, index: int) -> str:
     owner = Page(url)
     await owner.open("train")
     await owner.set_values({"hp.fast.max_images": 1024, "hp.fast.epochs": 500}, click="Entrenar")
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # the first one waits for the server to warm up, on a busy machine
     while not (nick := next((wid for wid in owner.widgets if "share.nick." in wid), None)):
         if time.monotonic() > deadline:
             raise TimeoutError(f"no share form; errors {owner.errors}")

@@ -31,6 +31,8 @@ UPLOADS = "upload"  # in ClassLimits.datasets: the students' own photo sets
 MAX_NICKNAME = 24
 EXERCISE_VERSION = 1
 MAX_EXERCISE_CHARS = 4000  # a link's payload; far above what a real exercise needs
+MAX_RETENTION_DAYS = 3650
+MAX_DISK_BUDGET_GB = 1_000_000
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -64,20 +66,28 @@ def generated_password(root: Path) -> tuple[str, Path]:
 
 @dataclass
 class ClassLimits:
-    """What the teacher allows for new runs. Zero or empty means no limit."""
+    """What the teacher allows for new runs (zero or empty: no limit), and what the server keeps for the class (zero:
+    the server's default, gan_core.server.retention)."""
 
     max_epochs: int = 0
     max_minutes: float = 0.0  # every run gets a time budget of at most this
     presets: list = field(default_factory=list)  # recipe names offered; empty: all
     datasets: list = field(default_factory=list)  # built-in dataset choices offered, and/or UPLOADS; empty: all
     image_size: int = 0  # photo sets are trained at most this size (32 or 64)
+    retention_days: int = 0  # a session's files are kept this many days after its last visit; 0: the server's default
+    disk_budget_gb: float = 0.0  # what all sessions together may keep on disk; 0: the server's default
 
     def validate(self) -> None:
         from ..training.presets import PRESETS
 
-        for name, value, high in (("max_epochs", self.max_epochs, 10_000), ("max_minutes", self.max_minutes, 24 * 60)):
+        for name, value, high in (("max_epochs", self.max_epochs, 10_000), ("max_minutes", self.max_minutes, 24 * 60),
+                                  ("retention_days", self.retention_days, MAX_RETENTION_DAYS),
+                                  ("disk_budget_gb", self.disk_budget_gb, MAX_DISK_BUDGET_GB)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= high:
                 raise GanError("error.out_of_range", field=name, value=value, low=0, high=high)
+        if not isinstance(self.retention_days, int):
+            raise GanError("error.out_of_range", field="retention_days", value=self.retention_days, low=0,
+                           high=MAX_RETENTION_DAYS)
         if self.image_size not in IMAGE_SIZE_LIMITS:
             raise GanError("error.unknown_choice", field="image_size", value=self.image_size,
                            choices=", ".join(map(str, IMAGE_SIZE_LIMITS)))
@@ -89,7 +99,8 @@ class ClassLimits:
 
     @property
     def active(self) -> bool:
-        return self != ClassLimits()
+        """Whether any limit on runs is set (what the server keeps is not a limit a student is told about)."""
+        return dataclasses.replace(self, retention_days=0, disk_budget_gb=0.0) != ClassLimits()
 
     def allows_preset(self, name: str) -> bool:
         return not self.presets or name in self.presets

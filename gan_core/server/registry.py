@@ -13,20 +13,22 @@ from ..i18n import GanError
 from ..training.config import TrainConfig
 from ..training.run import Run
 from ..training.run_folder import RUN_ID_RE, RunFolder, new_run_id
-from . import cluster, housekeeping, worker
+from . import classroom, cluster, housekeeping, retention, worker
 from .housekeeping import SESSION_ID_RE
 from .scheduler import default_scheduler
 
-CLEANUP_EVERY_SECONDS = 600  # how often idle sessions' folders are looked for (housekeeping decides which go)
+CLEANUP_EVERY_SECONDS = 600  # how often sessions past the retention or the disk budget are looked for (retention.sweep)
 
 
 class RunRegistry:
     """run_id -> Run for the whole server. Every method may be called from any session's thread."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, clock=time.time):
         self.root = Path(root)
+        self.clock = clock  # what retention and the disk budget call "now" (a test's fake clock)
         self._lock = threading.Lock()
         self._starting = threading.Lock()
+        self._disk = threading.Lock()  # one decision on what to remove at a time
         self._runs: dict[str, Run] = {}
         self._last_cleanup = 0.0
         self.scheduler = None  # the queue of this server's runs (None: decided at first use, see queue())
@@ -75,11 +77,13 @@ class RunRegistry:
     def start_run(self, session_id: str, config: TrainConfig, dataset: Dataset | None = None,
                   quota_bytes: int | None = None, scheduler=None) -> Run:
         """Create, register and queue a run for the session: refused (GanError) while the session has a run queued,
-        running or paused, or when its folder is over the quota; the quota is checked again every epoch."""
+        running or paused, when its folder is over the quota, or when the server's disk budget is reached and no
+        session may go to make room (make_room); the quota and the disk's reserve are checked again every epoch."""
         quota_bytes = housekeeping.DEFAULT_QUOTA_BYTES if quota_bytes is None else quota_bytes
         with self._starting:  # two tabs of one session pressing Train at once: one run
             self._refuse_if_busy(session_id)
             housekeeping.check_quota(self.session_dir(session_id), 0, quota_bytes)
+            self.make_room(session_id)
             run = Run.create(self.run_dir(session_id, new_run_id()), config, dataset=dataset, owner=session_id,
                              command="app")
             run.disk_quota = (self.session_dir(session_id), quota_bytes)
@@ -95,6 +99,7 @@ class RunRegistry:
         with self._starting:
             self._refuse_if_busy(session_id)
             housekeeping.check_quota(self.session_dir(session_id), 0, quota_bytes)
+            self.make_room(session_id)
             run.disk_quota = (self.session_dir(session_id), quota_bytes)
             try:
                 run.resume_training(extra_epochs=extra_epochs, scheduler=self.queue(scheduler))
@@ -163,16 +168,60 @@ class RunRegistry:
         with self._lock:
             self._runs.pop(run_id, None)
 
+    # --- what the server keeps (gan_core.server.retention) -------------------------------------------------------
+
+    def limits(self) -> classroom.ClassLimits:
+        return classroom.load_limits(self.root)
+
+    def retention_seconds(self) -> float:
+        return retention.retention_seconds(self.limits())
+
+    def kept_until(self, session_id: str) -> float:
+        """When this session's files may be removed at the earliest, as of now: its last visit plus the retention."""
+        return retention.kept_until(self.session_dir(session_id), self.retention_seconds(), self.clock())
+
+    def touch(self, session_id: str) -> None:
+        """The session is seen now (by this registry's clock)."""
+        housekeeping.touch_session(self.session_dir(session_id), now=self.clock())
+
+    def spared_sessions(self, asking: str | None = None) -> set[str]:
+        """Sessions nothing may remove: those with an active run here, those with a run in the class gallery, and the
+        session asking for room."""
+        with self._lock:
+            busy = {run.owner for run in self._runs.values() if run.snapshot(history=False).active}
+        return busy | retention.shared_sessions(self.root) | ({asking} if asking else set())
+
+    def disk_state(self) -> retention.DiskState:
+        """The sessions against the disk budget, and which would go next (the teacher's view)."""
+        return retention.disk_state(self.root, self.limits(), self.spared_sessions(), self.clock())
+
+    def make_room(self, session_id: str, incoming_bytes: int = 0) -> list[str]:
+        """Before the session writes incoming_bytes: keep every session within the server's disk budget, removing the
+        least recently seen sessions that may go (retention.make_room) and forgetting their runs.
+        GanError('error.disk_budget') when even that would not make room: nothing is removed then, and the caller
+        writes nothing."""
+        with self._disk:
+            removed = retention.make_room(self.root, incoming_bytes, self.limits(), self.spared_sessions(session_id),
+                                          self.clock())
+        self._forget_sessions(removed)
+        return removed
+
     def cleanup_idle(self, force: bool = False) -> list[str]:
-        """Every CLEANUP_EVERY_SECONDS: delete the folders of sessions idle past housekeeping's limit that have no
-        active run here, and forget their runs. Returns the session ids removed."""
+        """Every CLEANUP_EVERY_SECONDS (and at start, forced): delete the folders of sessions past the retention and,
+        while the sessions are over the disk budget, of the least recently seen that may go (retention.sweep); sessions
+        with an active or shared run stay. Their runs are forgotten. Returns the session ids removed."""
         with self._lock:
             if not force and time.time() - self._last_cleanup < CLEANUP_EVERY_SECONDS:
                 return []
             self._last_cleanup = time.time()
-            busy = {run.owner for run in self._runs.values() if run.snapshot(history=False).active}
-        removed = housekeeping.cleanup_idle_sessions(self.root, busy)  # deleting files: not under the lock
-        with self._lock:
-            for run_id in [i for i, run in self._runs.items() if run.owner in removed]:
-                del self._runs[run_id]
+        with self._disk:  # deleting files: not under the registry's lock
+            removed = retention.sweep(self.root, self.limits(), self.spared_sessions(), self.clock())
+        self._forget_sessions(removed)
         return removed
+
+    def _forget_sessions(self, session_ids: list[str]) -> None:
+        if not session_ids:
+            return
+        with self._lock:
+            for run_id in [i for i, run in self._runs.items() if run.owner in session_ids]:
+                del self._runs[run_id]

@@ -25,7 +25,9 @@ def format_date(timestamp: float, lang: str) -> str:
 
 def duration(seconds: float, lang: str) -> str:
     """A retention in words: whole days, or hours below a day."""
-    if seconds >= retention.DAY_SECONDS:
+    if seconds == retention.DAY_SECONDS:
+        return tr("app.one_day", lang)
+    if seconds > retention.DAY_SECONDS:
         return tr("app.days", lang, count=f"{seconds / retention.DAY_SECONDS:.3g}")
     return tr("app.hours", lang, count=f"{seconds / 3600:.3g}")
 

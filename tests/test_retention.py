@@ -4,6 +4,7 @@ sidebar's date, every run in one zip, and what a restart finds. Time is a fake c
 
 from __future__ import annotations
 
+import collections
 import io
 import os
 import shutil
@@ -369,3 +370,18 @@ def test_the_teacher_sets_retention_and_budget_and_sees_the_disk(sessions_dir, t
     page = "\n".join(texts(teacher))
     assert "Used by the sessions" in page and "What would go next to make room" in page and "14 days" in page
     assert leftovers(teacher, "en", "es", TEXTS, allowed={"Español"}) == []
+
+
+def test_a_roomy_disk_makes_room_without_walking_every_session(tmp_path, trained_run, monkeypatch):
+    root = tmp_path / "sessions"
+    registry = RunRegistry(root, clock=lambda: NOW)
+    old = make_session(root, trained_run, seen=NOW - 20 * DAY)
+    walked = []
+    real_usage = retention.session_usage
+    monkeypatch.setattr(retention, "session_usage", lambda folder: walked.append(folder.name) or real_usage(folder))
+    roomy = collections.namedtuple("usage", "total used free")(total=10**12, used=10**10, free=99 * 10**10)
+    monkeypatch.setattr(housekeeping, "disk_usage", lambda path: roomy)
+    assert registry.make_room(housekeeping.new_session_id(), 1000) == [] and walked == []
+
+    set_limits(root, disk_budget_gb=housekeeping.directory_bytes(root / old) / 2 / 1e9)  # below the disk's used bytes
+    assert registry.make_room(housekeeping.new_session_id(), 1000) == [old] and walked == [old]

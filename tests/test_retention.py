@@ -196,9 +196,37 @@ def test_a_full_budget_refuses_a_new_run_and_removes_nothing(tmp_path, trained_r
     assert not (root / newcomer).exists() and registry.all_runs() == []
 
 
-def test_a_full_budget_refuses_an_upload_on_the_data_page(sessions_dir, trained_run):
-    from test_app_pages import _button, _photo_zip
+def photo_zip() -> bytes:
+    """Eight small photos, as a student would upload them."""
+    from PIL import Image
 
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for index, pixels in enumerate(np.random.default_rng(0).integers(0, 255, (8, 40, 40, 3), dtype=np.uint8)):
+            encoded = io.BytesIO()
+            Image.fromarray(pixels).save(encoded, format="PNG")
+            archive.writestr(f"fotos/foto_{index}.png", encoded.getvalue())
+    return buffer.getvalue()
+
+
+def press(at, label: str):
+    (button,) = [b for b in at.button if b.label == label]
+    return button.click().run()
+
+
+def teacher_app(sessions_dir):
+    """The teacher, signed in with the password this server made (no teacher_password in the app's secrets)."""
+    at = new_app()
+    at.secrets["unrelated"] = "x"
+    at.run()
+    at.switch_page("app_pages/teacher.py").run()
+    at.text_input[0].set_value(classroom.generated_password(sessions_dir)[0])
+    at.button(key="FormSubmitter:teacher.login-Entrar").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    return at
+
+
+def test_a_full_budget_refuses_an_upload_on_the_data_page(sessions_dir, trained_run):
     sessions_dir.mkdir(parents=True, exist_ok=True)
     make_session(sessions_dir, trained_run, seen=time.time())  # a classmate in class: may not go
     set_limits(sessions_dir, disk_budget_gb=housekeeping.directory_bytes(sessions_dir) / 2 / 1e9)
@@ -209,9 +237,9 @@ def test_a_full_budget_refuses_an_upload_on_the_data_page(sessions_dir, trained_
         at.run()
         at.switch_page("app_pages/data.py").run()
         before = files(sessions_dir)
-        at.file_uploader(key="data.files").set_value(("fotos.zip", _photo_zip(), "application/zip"))
+        at.file_uploader(key="data.files").set_value(("fotos.zip", photo_zip(), "application/zip"))
         at.run()
-        _button(at, "Preparar el conjunto" if lang == "es" else "Prepare the dataset").click().run()
+        press(at, "Preparar el conjunto" if lang == "es" else "Prepare the dataset")
         assert not at.exception
         assert any(words in e.value for e in at.error), [e.value for e in at.error]
         assert files(sessions_dir) == before
@@ -334,13 +362,11 @@ def test_a_gallery_card_whose_run_was_removed_disappears_cleanly(sessions_dir, t
 
 
 def test_the_teacher_sets_retention_and_budget_and_sees_the_disk(sessions_dir, trained_run):
-    from test_teacher import _teacher
-
     from gan_ui import state
 
     old = make_session(sessions_dir, trained_run, seen=time.time() - 20 * DAY)
     recent = make_session(sessions_dir, trained_run, seen=time.time() - 60)
-    teacher = _teacher(sessions_dir)
+    teacher = teacher_app(sessions_dir)
     page = "\n".join(texts(teacher))
     assert "Ocupado por las sesiones" in page and "Presupuesto" in page
     assert "Lo siguiente que se borraría para hacer sitio" in page

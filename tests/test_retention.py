@@ -387,7 +387,7 @@ def test_the_teacher_sets_retention_and_budget_and_sees_the_disk(sessions_dir, t
     assert state.registry().retention_seconds() == 14 * DAY
     assert any(m.label == "Presupuesto" and m.value == "2.50 GB" for m in teacher.metric)
 
-    for bad in ({"retention_days": -1}, {"retention_days": 1.5}, {"disk_budget_gb": True}):
+    for bad in ({"retention_days": -1}, {"retention_days": "14"}, {"disk_budget_gb": True}):
         with pytest.raises(GanError):
             classroom.ClassLimits(**bad).validate()
 

@@ -74,7 +74,7 @@ class ClassLimits:
     presets: list = field(default_factory=list)  # recipe names offered; empty: all
     datasets: list = field(default_factory=list)  # built-in dataset choices offered, and/or UPLOADS; empty: all
     image_size: int = 0  # photo sets are trained at most this size (32 or 64)
-    retention_days: int = 0  # a session's files are kept this many days after its last visit; 0: the server's default
+    retention_days: float = 0  # a session's files are kept this many days after its last visit; 0: the server's default
     disk_budget_gb: float = 0.0  # what all sessions together may keep on disk; 0: the server's default
 
     def validate(self) -> None:
@@ -85,9 +85,6 @@ class ClassLimits:
                                   ("disk_budget_gb", self.disk_budget_gb, MAX_DISK_BUDGET_GB)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= high:
                 raise GanError("error.out_of_range", field=name, value=value, low=0, high=high)
-        if not isinstance(self.retention_days, int):
-            raise GanError("error.out_of_range", field="retention_days", value=self.retention_days, low=0,
-                           high=MAX_RETENTION_DAYS)
         if self.image_size not in IMAGE_SIZE_LIMITS:
             raise GanError("error.unknown_choice", field="image_size", value=self.image_size,
                            choices=", ".join(map(str, IMAGE_SIZE_LIMITS)))

@@ -29,6 +29,8 @@ def duration(seconds: float, lang: str) -> str:
         return tr("app.one_day", lang)
     if seconds > retention.DAY_SECONDS:
         return tr("app.days", lang, count=f"{seconds / retention.DAY_SECONDS:.3g}")
+    if seconds == 3600:
+        return tr("app.one_hour", lang)
     return tr("app.hours", lang, count=f"{seconds / 3600:.3g}")
 
 

@@ -411,3 +411,18 @@ def test_a_roomy_disk_makes_room_without_walking_every_session(tmp_path, trained
 
     set_limits(root, disk_budget_gb=housekeeping.directory_bytes(root / old) / 2 / 1e9)  # below the disk's used bytes
     assert registry.make_room(housekeeping.new_session_id(), 1000) == [old] and walked == [old]
+
+
+def test_an_epoch_trained_counts_as_a_visit(tmp_path):
+    """A restart finds a run that trained for days stopped; its session was busy until then, not idle."""
+    from app_support import wait_until
+
+    root = tmp_path / "sessions"
+    registry = RunRegistry(root)
+    session_id = housekeeping.new_session_id()
+    run = registry.start_run(session_id, tiny_config(epochs=3), tiny_dataset(), scheduler=Scheduler(1))
+    long_ago = time.time() - 30 * DAY
+    mark_seen(root, session_id, long_ago)
+    assert run.wait(180) and run.snapshot().state == RunState.FINISHED
+    assert wait_until(lambda: housekeeping.last_seen(root / session_id) > time.time() - 600, 5, "a fresh last visit")
+    assert registry.cleanup_idle(force=True) == [] and (root / session_id).is_dir()

@@ -9,7 +9,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import streamlit as st  # noqa: E402
 
 from gan_core.i18n import LANGUAGE_NAMES, LANGUAGES, tr  # noqa: E402
-from gan_ui import keras_guard, state, teacher_view  # noqa: E402
+from gan_ui import keras_guard, retention_view, state, teacher_view  # noqa: E402
 
 keras_guard.install()  # before this run ends: Streamlit would reset Keras under the training threads
 teacher_view.log_hint_once()  # the console says where the teacher view is and whether it has a password
@@ -38,5 +38,6 @@ state.session_id(in_url=page.url_path not in state.KEYLESS_PAGES)
 st.set_page_config(page_title=f"{page.title} · {tr('app.title', lang)}", page_icon="🎨", layout="wide",
                    initial_sidebar_state="collapsed" if page.url_path == "projector" else "auto")  # a clean screen
 st.sidebar.caption(tr("app.session", lang))
+retention_view.sidebar(lang)  # until when this session's files are kept, and all its runs in one zip
 st.session_state[state.KEPT_CHOICES_KEY] = {}  # only the choices this page draws are kept across languages
 page.run()

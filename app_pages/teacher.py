@@ -1,4 +1,4 @@
-"""Teacher: all jobs on the server, the class gallery, class limits and exercise links. Behind the teacher's
+"""Teacher: all jobs on the server, the class gallery, class limits, exercise links and the disk. Behind the teacher's
 password (secrets, or the one the server made and printed at start)."""
 
 import streamlit as st
@@ -11,8 +11,9 @@ lang = state.language()
 st.title(tr("teacher.title", lang))
 st.write(tr("teacher.intro", lang))
 if view.signed_in(lang):
-    jobs, gallery, limits, exercise = st.tabs([tr("teacher.tab_jobs", lang), tr("teacher.tab_gallery", lang),
-                                               tr("teacher.tab_limits", lang), tr("teacher.tab_exercise", lang)])
+    jobs, gallery, limits, exercise, disk = st.tabs([tr("teacher.tab_jobs", lang), tr("teacher.tab_gallery", lang),
+                                                     tr("teacher.tab_limits", lang), tr("teacher.tab_exercise", lang),
+                                                     tr("teacher.tab_disk", lang)])
     with jobs:
         view.jobs(lang)
     with gallery:
@@ -23,3 +24,5 @@ if view.signed_in(lang):
     with exercise:
         st.write(tr("teacher.exercise_how", lang))
         st.page_link("app_pages/train.py", label=tr("nav.train", lang), icon=":material/model_training:")
+    with disk:
+        view.disk(lang)

@@ -12,10 +12,11 @@ import streamlit as st
 
 from gan_core import PRESETS, GanError, Run
 from gan_core.i18n import tr
-from gan_core.server import classroom
+from gan_core.server import classroom, retention
 from gan_core.training.config import from_choices, recipe
 from gan_core.training.run import ACTIVE_STATES, RunState
 from gan_ui import charts, state
+from gan_ui.retention_view import duration
 from gan_ui.widgets import BUILTIN_CHOICES, dataset_label, state_badge
 
 EXERCISE_PARAM = "ex"  # ?ex=<payload>.<signature> on the train page
@@ -243,15 +244,35 @@ def limits_form(lang: str) -> None:
                                 help=tr("limits.empty_all", lang), key="teacher.limits.datasets",
                                 format_func=lambda d: tr("limits.uploads", lang) if d == classroom.UPLOADS
                                 else dataset_label(d, lang))
+        retention_days, disk_budget_gb = keep_inputs(limits, lang)
         saved = st.form_submit_button(tr("limits.save", lang), icon=":material/save:", type="primary")
     if saved:
         try:
             classroom.save_limits(state.sessions_root(), classroom.ClassLimits(
-                int(max_epochs), float(max_minutes), list(presets), list(chosen), int(image_size)))
+                int(max_epochs), float(max_minutes), list(presets), list(chosen), int(image_size),
+                retention_days=int(retention_days), disk_budget_gb=float(disk_budget_gb)))
         except GanError as exc:
             st.error(state.say(exc, lang))
         else:
             st.success(tr("limits.saved", lang), icon=":material/check:")
+
+
+def keep_inputs(limits: classroom.ClassLimits, lang: str) -> tuple[int, float]:
+    """Inside the limits form: how many days a session's files are kept after its last visit, and the disk space all
+    sessions may use (gan_core.server.retention); 0 is the server's default, said in the help."""
+    st.markdown(f"**{tr('limits.keep_title', lang)}**")
+    disk = state.registry().disk_state()
+    default_budget = retention.budget_bytes(classroom.ClassLimits(), disk.used, disk.free)
+    left, right = st.columns(2)
+    days = left.number_input(tr("limits.retention_days", lang), 0, classroom.MAX_RETENTION_DAYS,
+                             int(limits.retention_days), key="limits.retention_days",
+                             help=tr("limits.retention_help", lang,
+                                     duration=duration(retention.retention_seconds(classroom.ClassLimits()), lang)))
+    size = right.number_input(tr("limits.disk_budget_gb", lang), 0.0, float(classroom.MAX_DISK_BUDGET_GB),
+                              float(limits.disk_budget_gb), step=1.0, key="limits.disk_budget_gb",
+                              help=tr("limits.disk_budget_help", lang, size=f"{default_budget / 1e9:.1f}",
+                                      hours=f"{retention.EVICTION_GRACE_SECONDS / 3600:g}"))
+    return days, size
 
 
 # --- sharing a run with the class -----------------------------------------------------------------------------

@@ -121,6 +121,7 @@ def choose_generator(lang: str) -> tuple[Generator, str, dict] | None:
         from gan_core.data.uploads import save_model_upload
 
         try:
+            state.make_room(uploaded.size)  # the server's disk budget, before anything is written
             handle = save_model_upload(uploaded.name, uploaded.getvalue(),
                                        state.registry().session_dir(state.session_id()))
         except GanError as exc:

@@ -31,6 +31,7 @@ def sessions_root() -> Path:
 def registry() -> RunRegistry:
     reg = RunRegistry(sessions_root())
     reg.reattach_cluster_jobs()
+    reg.cleanup_idle(force=True)  # what a restart finds: sessions past the retention go, the others reopen
     reg.start_worker()
     return reg
 
@@ -69,7 +70,7 @@ def session_id(in_url: bool | None = None) -> str:
         st.query_params.pop(SESSION_PARAM, None)
     elif st.query_params.get(SESSION_PARAM) != token:
         st.query_params[SESSION_PARAM] = token  # page switches clear the URL's parameters: put it back every run
-    housekeeping.touch_session(reg.session_dir(sid))  # seen now: idle clean-up leaves it alone
+    reg.touch(sid)  # seen now: the retention counts from here
     reg.cleanup_idle()
     return sid
 
@@ -198,9 +199,18 @@ def delete_run(run_id: str) -> None:
 
 
 def check_quota(session_id_: str, incoming_bytes: int = 0) -> None:
-    """GanError('error.quota') when the session's files plus what is coming would pass housekeeping's quota."""
+    """GanError('error.quota') when the session's files plus what is coming would pass housekeeping's quota;
+    GanError('error.disk_budget') when the server's disk budget is reached and no other session may go to make room
+    (RunRegistry.make_room, which removes those that may). Called before anything is written."""
     housekeeping.check_quota(registry().session_dir(session_id_), incoming_bytes,
                              quota_bytes=housekeeping.DEFAULT_QUOTA_BYTES)
+    registry().make_room(session_id_, incoming_bytes)
+
+
+def make_room(incoming_bytes: int) -> None:
+    """Before this session writes incoming_bytes: the server's disk budget (RunRegistry.make_room), alone, for a
+    writer that checks the session's quota itself (an uploaded generator replaces the previous one)."""
+    registry().make_room(session_id(), incoming_bytes)
 
 
 # --- the session's own photo datasets ---------------------------------------------------------

@@ -211,3 +211,34 @@ def _job_row(run, waits: dict, lang: str) -> None:
     if row[5].button(tr("teacher.stop", lang), key=f"teacher.stop.{run.run_id}", icon=":material/stop:"):
         run.stop()
         st.rerun()  # not scope="fragment": that raises whenever this runs inside a full-page run
+
+
+NEXT_TO_GO_SHOWN = 10
+
+
+def disk(lang: str) -> None:
+    """The sessions against the server's disk budget (gan_core.server.retention): space used, the budget, the disk's
+    free space, how long a session is kept, and the sessions that would go next to make room, in that order."""
+    from gan_core.server import retention
+    from gan_ui.retention_view import duration, format_date
+
+    report = state.registry().disk_state()
+    used, budget, free, count = st.columns(4)
+    used.metric(tr("disk.used", lang), f"{report.used / 1e9:.2f} GB")
+    budget.metric(tr("disk.budget", lang), f"{report.budget / 1e9:.2f} GB")
+    free.metric(tr("disk.free", lang), f"{report.free / 1e9:.1f} GB")
+    count.metric(tr("disk.sessions", lang), len(report.sessions))
+    if report.budget:
+        st.progress(min(1.0, report.used / report.budget), text=f"{report.used / report.budget:.0%}")
+    st.caption(tr("disk.explain", lang, duration=duration(report.retention, lang),
+                  hours=f"{retention.EVICTION_GRACE_SECONDS / 3600:g}"))
+    st.markdown(f"**{tr('disk.next', lang)}**")
+    if not report.next_to_go:
+        st.info(tr("disk.none_next", lang), icon=":material/check:")
+        return
+    st.dataframe([{tr("disk.col.session", lang): session.session_id[:8],
+                   tr("disk.col.seen", lang): format_date(session.last_seen, lang),
+                   tr("disk.col.size", lang): round(session.bytes / 1e6, 1),
+                   tr("disk.col.runs", lang): session.runs,
+                   tr("disk.col.expires", lang): format_date(session.last_seen + report.retention, lang)}
+                  for session in report.next_to_go[:NEXT_TO_GO_SHOWN]], hide_index=True)

@@ -93,7 +93,7 @@ def test_first_start_prints_a_password_that_opens_the_teacher_page(sessions_dir,
     assert [e.value for e in at.error] == ["Contraseña incorrecta."]
     _sign_in(at, password)
     assert not at.text_input or all(t.key != "teacher.login" for t in at.text_input)
-    assert [tab.label for tab in at.tabs] == ["Trabajos", "Galería", "Límites", "Enlace de ejercicio"]
+    assert [tab.label for tab in at.tabs] == ["Trabajos", "Galería", "Límites", "Enlace de ejercicio", "Disco"]
 
     # A restart keeps the same password and prints it again (once per server process).
     import streamlit as st

@@ -38,6 +38,8 @@ RESERVED_NICKNAME_WORDS = ("profe", "profa", "tutor", "tutora", "staff", "sistem
 SCRIPT_FAMILIES = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "CJK": "CJK"}
 EXERCISE_VERSION = 1
 MAX_EXERCISE_CHARS = 4000  # a link's payload; far above what a real exercise needs
+MAX_RETENTION_DAYS = 3650
+MAX_DISK_BUDGET_GB = 1_000_000
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -71,18 +73,23 @@ def generated_password(root: Path) -> tuple[str, Path]:
 
 @dataclass
 class ClassLimits:
-    """What the teacher allows for new runs. Zero or empty means no limit."""
+    """What the teacher allows for new runs (zero or empty: no limit), and what the server keeps for the class (zero:
+    the server's default, gan_core.server.retention)."""
 
     max_epochs: int = 0
     max_minutes: float = 0.0  # every run gets a time budget of at most this
     presets: list = field(default_factory=list)  # recipe names offered; empty: all
     datasets: list = field(default_factory=list)  # built-in dataset choices offered, and/or UPLOADS; empty: all
     image_size: int = 0  # photo sets are trained at most this size (32 or 64)
+    retention_days: float = 0  # a session's files are kept this many days after its last visit; 0: the server's default
+    disk_budget_gb: float = 0.0  # what all sessions together may keep on disk; 0: the server's default
 
     def validate(self) -> None:
         from ..training.presets import PRESETS
 
-        for name, value, high in (("max_epochs", self.max_epochs, 10_000), ("max_minutes", self.max_minutes, 24 * 60)):
+        for name, value, high in (("max_epochs", self.max_epochs, 10_000), ("max_minutes", self.max_minutes, 24 * 60),
+                                  ("retention_days", self.retention_days, MAX_RETENTION_DAYS),
+                                  ("disk_budget_gb", self.disk_budget_gb, MAX_DISK_BUDGET_GB)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= high:
                 raise GanError("error.out_of_range", field=name, value=value, low=0, high=high)
         if self.image_size not in IMAGE_SIZE_LIMITS:
@@ -96,7 +103,8 @@ class ClassLimits:
 
     @property
     def active(self) -> bool:
-        return self != ClassLimits()
+        """Whether any limit on runs is set (what the server keeps is not a limit a student is told about)."""
+        return dataclasses.replace(self, retention_days=0, disk_budget_gb=0.0) != ClassLimits()
 
     def allows_preset(self, name: str) -> bool:
         return not self.presets or name in self.presets
@@ -217,6 +225,19 @@ def check_nickname(text: str) -> str:
     return nickname
 
 
+def read_gallery_file(root: Path) -> dict:
+    """What root/gallery.json holds: {"shares": [share dicts], "hidden_runs": [[session, run]], "hidden_nicknames":
+    [...]}; a file from before hidden runs and names were kept (a bare list of shares) reads as its shares. Empty
+    when there is none or it cannot be read."""
+    try:
+        saved = json.loads((Path(root) / GALLERY_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    if isinstance(saved, list):
+        return {"shares": saved}
+    return saved if isinstance(saved, dict) else {}
+
+
 class Gallery:
     """share_id -> Share, kept in root/gallery.json. A share whose run is gone (deleted, idle clean-up) drops out.
 
@@ -231,16 +252,14 @@ class Gallery:
         self._shares: dict[str, Share] = {}
         self._hidden_runs: set[tuple[str, str]] = set()
         self._hidden_nicknames: set[str] = set()
+        saved = read_gallery_file(self.root)
         try:
-            saved = json.loads(self._path.read_text())
-            if isinstance(saved, list):  # the format before hidden runs and names were kept
-                saved = {"shares": saved}
             for item in saved.get("shares", []):
                 share = Share(**item)
                 self._shares[share.share_id] = share
             self._hidden_runs = {tuple(pair) for pair in saved.get("hidden_runs", [])}
             self._hidden_nicknames = set(saved.get("hidden_nicknames", []))
-        except (OSError, ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError):
             pass
 
     def _save(self) -> None:

@@ -1,4 +1,5 @@
-"""Per-session disk space: usage, quota, last-seen markers, and removal of idle sessions' files."""
+"""Per-session disk space: usage, quota, the disk's free-space reserve, last-seen markers, and removal of idle
+sessions' files. What the server keeps as a whole (retention, the disk budget) is gan_core.server.retention."""
 
 from __future__ import annotations
 
@@ -20,7 +21,12 @@ SECRET_FILE = ".session_secret"  # in the sessions folder (never in the reposito
 SECRET_ENV = "GAN_SESSION_SECRET"
 TOKEN_RE = re.compile(r"([0-9a-f]{32})\.([0-9a-f]{32})")
 DEFAULT_QUOTA_BYTES = int(float(os.environ.get("GAN_SESSION_QUOTA_MB", "500")) * 1_000_000)
-DEFAULT_IDLE_SECONDS = float(os.environ.get("GAN_SESSION_IDLE_SECONDS", str(60 * 60)))
+# A session's files are kept this long after its last visit: 28 days, four weekly classes, so a student who misses a
+# class or two, or a holiday week, still finds their runs (the teacher sets it per class: ClassLimits.retention_days).
+DEFAULT_IDLE_SECONDS = float(os.environ.get("GAN_SESSION_IDLE_SECONDS", str(28 * 24 * 3600)))
+# Whatever else holds, a write never leaves the disk with less free than this: 1 GB, or 5% of a smaller disk.
+RESERVE_BYTES = 1_000_000_000
+RESERVE_SHARE = 0.05
 
 
 def directory_bytes(path: Path) -> int:
@@ -37,10 +43,35 @@ def directory_bytes(path: Path) -> int:
 
 
 def check_quota(session_dir: Path, incoming_bytes: int = 0, quota_bytes: int = DEFAULT_QUOTA_BYTES) -> None:
-    """Raise GanError('error.quota') when the session's files plus what is about to be written exceed the quota."""
+    """Raise GanError('error.quota') when the session's files plus what is about to be written exceed the quota, and
+    GanError('error.disk_full') when the disk would keep less than its reserve free (check_free_space)."""
     used = directory_bytes(session_dir) if Path(session_dir).exists() else 0
     if used + incoming_bytes > quota_bytes:
         raise GanError("error.quota", used=round((used + incoming_bytes) / 1e6), limit=round(quota_bytes / 1e6))
+    check_free_space(Path(session_dir).parent, incoming_bytes)
+
+
+def disk_usage(path: Path):
+    """(total, used, free) bytes of the file system holding path, or the nearest folder above it that exists
+    (shutil.disk_usage; tests replace it with a smaller disk)."""
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return shutil.disk_usage(path)
+
+
+def reserve_bytes(total: int) -> int:
+    """The free space no write may take: RESERVE_BYTES, or RESERVE_SHARE of a disk too small for it."""
+    return int(min(RESERVE_BYTES, RESERVE_SHARE * total))
+
+
+def check_free_space(root: Path, incoming_bytes: int = 0) -> None:
+    """GanError('error.disk_full') when writing incoming_bytes under root would leave the disk less free than its
+    reserve: the server's disk never fills, whatever the budget says or whoever else writes to that disk. A statvfs
+    call, cheap enough for every epoch of every run."""
+    usage = disk_usage(root)
+    if usage.free - incoming_bytes < reserve_bytes(usage.total):
+        raise GanError("error.disk_full", free=round(usage.free / 1e9, 1))
 
 
 # --- session ids: issued here, signed, handed to the browser as a key ----------------------------------------
@@ -89,12 +120,16 @@ def session_from_token(root: Path, token: str) -> str | None:
     return session_id if folder.is_dir() and not folder.is_symlink() else None
 
 
-def touch_session(session_dir: Path) -> None:
-    """Mark the session as seen now (called on every page run: one small file write). A session's folder is made
-    by its first real write (a run, an upload), not here: a visit alone leaves nothing on disk."""
+def touch_session(session_dir: Path, now: float | None = None) -> None:
+    """Mark the session as seen now (called on every page run: one small file write; `now` is the server's clock,
+    a test's fake one). A session's folder is made by its first real write (a run, an upload), not here: a visit
+    alone leaves nothing on disk."""
     session_dir = Path(session_dir)
     if session_dir.is_dir():
-        (session_dir / LAST_SEEN).touch()
+        marker = session_dir / LAST_SEEN
+        marker.touch()
+        if now is not None:
+            os.utime(marker, (now, now))
 
 
 def last_seen(session_dir: Path) -> float:

@@ -16,11 +16,11 @@ from ..i18n import GanError
 from ..training.config import TrainConfig, check_extra_epochs
 from ..training.run import Run
 from ..training.run_folder import RUN_ID_RE, RunFolder, new_run_id
-from . import classroom, cluster, housekeeping, worker
+from . import classroom, cluster, housekeeping, retention, worker
 from .housekeeping import SESSION_ID_RE
 from .scheduler import default_scheduler
 
-CLEANUP_EVERY_SECONDS = 600  # how often idle sessions' folders are looked for (housekeeping decides which go)
+CLEANUP_EVERY_SECONDS = 600  # how often sessions past the retention or the disk budget are looked for (retention.sweep)
 ADDRESS_CAP_ENV = "GAN_MAX_QUEUED_PER_ADDRESS"  # runs queued or training at once from one client address; 0: off
 
 
@@ -37,10 +37,12 @@ def address_cap() -> int:
 class RunRegistry:
     """run_id -> Run for the whole server. Every method may be called from any session's thread."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, clock=time.time):
         self.root = Path(root)
+        self.clock = clock  # what retention and the disk budget call "now" (a test's fake clock)
         self._lock = threading.Lock()
         self._starting = threading.Lock()
+        self._disk = threading.Lock()  # one decision on what to remove at a time
         self._runs: dict[str, Run] = {}
         # run id -> the client address that last started or continued it: in memory only, never written to disk,
         # for the per-address cap and the teacher's view
@@ -94,7 +96,8 @@ class RunRegistry:
                   address: str | None = None) -> Run:
         """Create, register and queue a run for the session: refused (GanError) while the session has a run queued,
         running or paused, while its client `address` has as many as GAN_MAX_QUEUED_PER_ADDRESS allows, when its
-        folder is over the quota (checked again every epoch) or when the class does not offer its recipe or dataset
+        folder is over the quota (checked again every epoch), when the server's disk budget is reached and no session
+        may go to make room (make_room), or when the class does not offer its recipe or dataset
         (`dataset_choice` as the form names it: "upload:<id>" for a student's photos). The class's limits cap
         `config` (in place); the run keeps the reasons (Run.limit_notes) and the bound on its minutes."""
         quota_bytes = housekeeping.DEFAULT_QUOTA_BYTES if quota_bytes is None else quota_bytes
@@ -104,6 +107,7 @@ class RunRegistry:
             housekeeping.check_quota(self.session_dir(session_id), 0, quota_bytes)
             limits = classroom.load_limits(self.root)
             notes = limits.apply(config, dataset_choice or config.dataset)
+            self.make_room(session_id)
             run = Run.create(self.run_dir(session_id, new_run_id()), config, dataset=dataset, owner=session_id,
                              command="app")
             run.set_class_limits(limits.max_minutes, notes)
@@ -130,6 +134,7 @@ class RunRegistry:
             total, notes = limits.allow_more(done.epoch, done.total_epochs, extra_epochs, done.elapsed_seconds)
             extra = max(0, total - done.total_epochs)
             run.set_class_limits(limits.max_minutes, notes, total_epochs=min(total, done.total_epochs))
+            self.make_room(session_id)
             run.disk_quota = (self.session_dir(session_id), quota_bytes)
             try:
                 run.resume_training(extra_epochs=extra, scheduler=self.queue(scheduler))
@@ -252,17 +257,61 @@ class RunRegistry:
             self._runs.pop(run_id, None)
             self._addresses.pop(run_id, None)
 
+    # --- what the server keeps (gan_core.server.retention) -------------------------------------------------------
+
+    def limits(self) -> classroom.ClassLimits:
+        return classroom.load_limits(self.root)
+
+    def retention_seconds(self) -> float:
+        return retention.retention_seconds(self.limits())
+
+    def kept_until(self, session_id: str) -> float:
+        """When this session's files may be removed at the earliest, as of now: its last visit plus the retention."""
+        return retention.kept_until(self.session_dir(session_id), self.retention_seconds(), self.clock())
+
+    def touch(self, session_id: str) -> None:
+        """The session is seen now (by this registry's clock)."""
+        housekeeping.touch_session(self.session_dir(session_id), now=self.clock())
+
+    def spared_sessions(self, asking: str | None = None) -> set[str]:
+        """Sessions nothing may remove: those with an active run here, those with a run in the class gallery, and the
+        session asking for room."""
+        with self._lock:
+            busy = {run.owner for run in self._runs.values() if run.snapshot(history=False).active}
+        return busy | retention.shared_sessions(self.root) | ({asking} if asking else set())
+
+    def disk_state(self) -> retention.DiskState:
+        """The sessions against the disk budget, and which would go next (the teacher's view)."""
+        return retention.disk_state(self.root, self.limits(), self.spared_sessions(), self.clock())
+
+    def make_room(self, session_id: str, incoming_bytes: int = 0) -> list[str]:
+        """Before the session writes incoming_bytes: keep every session within the server's disk budget, removing the
+        least recently seen sessions that may go (retention.make_room) and forgetting their runs.
+        GanError('error.disk_budget') when even that would not make room: nothing is removed then, and the caller
+        writes nothing."""
+        with self._disk:
+            removed = retention.make_room(self.root, incoming_bytes, self.limits(), self.spared_sessions(session_id),
+                                          self.clock())
+        self._forget_sessions(removed)
+        return removed
+
     def cleanup_idle(self, force: bool = False) -> list[str]:
-        """Every CLEANUP_EVERY_SECONDS: delete the folders of sessions idle past housekeeping's limit that have no
-        active run here, and forget their runs. Returns the session ids removed."""
+        """Every CLEANUP_EVERY_SECONDS (and at start, forced): delete the folders of sessions past the retention and,
+        while the sessions are over the disk budget, of the least recently seen that may go (retention.sweep); sessions
+        with an active or shared run stay. Their runs are forgotten. Returns the session ids removed."""
         with self._lock:
             if not force and time.time() - self._last_cleanup < CLEANUP_EVERY_SECONDS:
                 return []
             self._last_cleanup = time.time()
-            busy = {run.owner for run in self._runs.values() if run.snapshot(history=False).active}
-        removed = housekeeping.cleanup_idle_sessions(self.root, busy)  # deleting files: not under the lock
+        with self._disk:  # deleting files: not under the registry's lock
+            removed = retention.sweep(self.root, self.limits(), self.spared_sessions(), self.clock())
+        self._forget_sessions(removed)
+        return removed
+
+    def _forget_sessions(self, session_ids: list[str]) -> None:
+        if not session_ids:
+            return
         with self._lock:
-            for run_id in [i for i, run in self._runs.items() if run.owner in removed]:
+            for run_id in [i for i, run in self._runs.items() if run.owner in session_ids]:
                 del self._runs[run_id]
                 self._addresses.pop(run_id, None)
-        return removed

@@ -687,11 +687,14 @@ class Run:
             self.folder.write_config(self.config.to_json())
 
     def check_disk(self) -> None:
-        """GanError('error.quota') when the folder the quota covers is already over it (called before each epoch's
-        writes, so a run cannot fill the disk after it was allowed to start)."""
+        """GanError('error.quota') when the folder the quota covers is already over it, or 'error.disk_full' when the
+        disk is down to its reserve (called before each epoch's writes, so a run cannot fill the disk after it was
+        allowed to start). An epoch trained counts as a visit to the session: its files are kept the retention from
+        now (gan_core.server.retention), even if a restart finds the run stopped and nobody looked meanwhile."""
         if self.disk_quota is not None:
             folder, limit = self.disk_quota
             housekeeping.check_quota(folder, 0, limit)
+            housekeeping.touch_session(folder)
 
     @property
     def pause_requested(self) -> bool:

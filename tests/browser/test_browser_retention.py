@@ -1,0 +1,64 @@
+"""In real headless Chromium: a student comes back to their bookmarked address, reads in the sidebar until when their
+files are kept, and downloads every run in one zip (Streamlit's deferred download: made on the click, which AppTest
+cannot press); the zip holds every file of both runs and the temporary zip is gone from the server."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bench.app_server import free_port, server_env, start_server, stop_server
+from gan_core import Run, new_run_id
+from gan_core.server import housekeeping, retention
+from gan_core.server.scheduler import Scheduler
+from gan_core.training.config import recipe
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def _finished_run(directory: Path, owner: str) -> None:
+    """A real run: the fast recipe on 64 MNIST images, 2 steps."""
+    run = Run.create(directory, recipe("fast", dataset="mnist", epochs=1, max_images=64, batch_size=32), owner=owner)
+    run.start(Scheduler(1))
+    assert run.wait(180) and run.snapshot().state.value == "finished", run.snapshot().message
+
+
+def test_a_student_reads_the_date_and_downloads_every_run_in_one_zip(tmp_path, browser):
+    sessions = tmp_path / "sessions"
+    student = housekeeping.new_session_id()
+    for _ in range(2):
+        _finished_run(sessions / student / "runs" / new_run_id(), student)
+    housekeeping.touch_session(sessions / student)
+    token = housekeeping.session_token(sessions, student)  # the address the server gave the student
+    expected = {str(path.relative_to(sessions / student)): path.read_bytes()
+                for path in retention.run_files(sessions / student)}
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    server = start_server(port, server_env(sessions), ARTIFACTS / "retention-server.log", timeout=120)
+    try:
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="es-ES",
+                                   accept_downloads=True).new_page()
+        page.goto(f"http://127.0.0.1:{port}/?s={token}")
+        button = page.get_by_role("button", name="Descargar todas mis ejecuciones")
+        button.wait_for(timeout=120_000)
+        page.get_by_text(re.compile(r"se conservan hasta el \d\d/\d\d/\d{4} \(28 días desde tu última visita")) \
+            .wait_for(timeout=10_000)
+        with page.expect_download(timeout=120_000) as download_info:
+            button.click()
+        download = download_info.value
+        assert re.fullmatch(r"aula-gan-\d{8}\.zip", download.suggested_filename)
+        saved = tmp_path / download.suggested_filename
+        download.save_as(saved)
+    finally:
+        stop_server(server)
+    with zipfile.ZipFile(saved) as archive:
+        assert sorted(archive.namelist()) == sorted(expected)
+        assert all(archive.read(name) == data for name, data in expected.items())
+    assert not list((sessions / student).glob(f"{retention.ZIP_PREFIX}*")), "the temporary zip is deleted"

@@ -18,7 +18,6 @@ which sessions are spared and calls them."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import uuid

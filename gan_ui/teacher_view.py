@@ -130,7 +130,10 @@ def _sign_in_here() -> None:
     """Remember this browser session as the teacher's. Its folder is made now, so that its address (?s=) reopens
     this very session after a reload (an address reattaches only to a session that wrote something)."""
     sid = state.session_id()
-    state.registry().session_dir(sid).mkdir(parents=True, exist_ok=True)
+    try:
+        state.registry().session_dir(sid).mkdir(parents=True, exist_ok=True)
+    except OSError:  # a sessions folder the server cannot write: signed in until this tab closes
+        pass
     signed_in_sessions().remember(sid)
     st.session_state[SIGNED_IN_KEY] = True
 

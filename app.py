@@ -8,12 +8,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import streamlit as st  # noqa: E402
 
-from gan_core.i18n import LANGUAGE_NAMES, LANGUAGES, tr  # noqa: E402
+from gan_core.i18n import LANGUAGE_NAMES, LANGUAGES, GanError, tr  # noqa: E402
 from gan_ui import keras_guard, state, teacher_view  # noqa: E402
 
 keras_guard.install()  # before this run ends: Streamlit would reset Keras under the training threads
 teacher_view.log_hint_once()  # the console says where the teacher view is, its password and a one-time sign-in link
-sid = state.session_id()  # reattaches this browser's runs after a reload (?s= in the URL)
+try:
+    sid = state.session_id()  # reattaches this browser's runs after a reload (?s= in the URL)
+except GanError as refusal:  # a server set up unsafely (a Ray cluster without authentication): said on every page
+    st.error(refusal.text(state.language_from_url()), icon=":material/gpp_bad:")
+    st.stop()
 teacher_view.restore_sign_in(sid)  # the teacher's session stays signed in across reloads, until it expires
 lang = state.language_from_url()
 with st.sidebar:  # bound to ?lang= in the URL, so a reload or a shared link keeps the language

@@ -83,8 +83,10 @@ def server_host() -> str:
 
 def teacher_url(query: str = "") -> str:
     """The teacher page's address from a student's or the teacher's laptop (not localhost), with `query`."""
+    from streamlit import config
+
     scheme = "https" if st.get_option("server.sslCertFile") else "http"
-    port = st.get_option("browser.serverPort") or st.get_option("server.port") or 8501
+    port = st.get_option("browser.serverPort" if config.is_manually_set("browser.serverPort") else "server.port")
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
     return f"{scheme}://{server_host()}:{port}/{base + '/' if base else ''}teacher{'?' + query if query else ''}"
 

@@ -19,6 +19,11 @@ from pathlib import Path
 
 import pytest
 
+# Token authentication on, as the app requires (gan_core.server.cluster.check_auth_settings): the cluster's processes
+# and this driver share one token made for this run, never written to disk. Set before ray is imported: Ray reads
+# RAY_AUTH_MODE once, at import, and a driver that sets it later connects without its token and is refused.
+RAY_ENV = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32), "RAY_USAGE_STATS_ENABLED": "0"}
+os.environ.update(RAY_ENV)
 os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")  # read at ray's import: see gan_core.server.cluster.connect
 ray = pytest.importorskip("ray")  # requirements-test.txt installs it; a bare install skips these tests
 
@@ -35,9 +40,6 @@ from gan_ui import state  # noqa: E402
 
 pytestmark = pytest.mark.slow
 STEPS = 30  # batches per epoch: long enough to pause inside an epoch
-# Token authentication on, as the app requires (gan_core.server.cluster.check_auth_settings): the cluster's processes
-# and this driver share one token made for this run, never written to disk.
-RAY_ENV = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32), "RAY_USAGE_STATS_ENABLED": "0"}
 OBJECT_STORE_BYTES = 100 * 1024 * 1024
 
 
@@ -72,7 +74,7 @@ def _start_logs(temp_dir) -> str:
 def local_cluster():
     temp_dir = tempfile.mkdtemp(prefix="rayg_", dir="/tmp")  # short: Ray's socket paths have a length limit
     saved = {name: os.environ.get(name) for name in (cluster.CLUSTER_ENV, *RAY_ENV)}
-    os.environ.update(RAY_ENV)  # the cluster's processes and this driver
+    os.environ.update(RAY_ENV)  # the cluster's processes and this driver (again: a test may have changed them)
     port = _free_port()
     node_ports = ("node-manager-port", "object-manager-port", "dashboard-agent-listen-port",
                   "dashboard-agent-grpc-port", "runtime-env-agent-port", "metrics-export-port")

@@ -8,11 +8,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import streamlit as st  # noqa: E402
 
-from gan_core.i18n import LANGUAGE_NAMES, LANGUAGES, tr  # noqa: E402
+from gan_core.i18n import LANGUAGE_NAMES, LANGUAGES, GanError, tr  # noqa: E402
 from gan_ui import keras_guard, retention_view, state, teacher_view  # noqa: E402
 
 keras_guard.install()  # before this run ends: Streamlit would reset Keras under the training threads
-teacher_view.log_hint_once()  # the console says where the teacher view is and whether it has a password
+teacher_view.log_hint_once()  # the console says where the teacher view is, its password and a one-time sign-in link
 lang = state.language_from_url()
 with st.sidebar:  # bound to ?lang= in the URL, so a reload or a shared link keeps the language
     st.radio(tr("app.language", lang), LANGUAGES, key="lang", horizontal=True, bind="query-params",
@@ -30,8 +30,13 @@ page = st.navigation([
     st.Page("app_pages/teacher.py", title=tr("nav.teacher", lang), icon="🔑",
             url_path="teacher"),
 ])
-# Reattaches this browser's runs after a reload (?s= in the URL); never in the address of a page shown to the room.
-state.session_id(in_url=page.url_path not in state.KEYLESS_PAGES)
+try:
+    # Reattaches this browser's runs after a reload (?s= in the URL); never in the address of a page shown to the room.
+    sid = state.session_id(in_url=page.url_path not in state.KEYLESS_PAGES)
+except GanError as refusal:  # a server set up unsafely (a Ray cluster without authentication): said on every page
+    st.error(refusal.text(lang), icon=":material/gpp_bad:")
+    st.stop()
+teacher_view.restore_sign_in(sid)  # the teacher's session stays signed in across reloads, until it expires
 # The tab's title in the page's language. Page icons are emoji because the tab shows the page's icon: the browser
 # draws an emoji itself, while a Material icon there is fetched from a font server on the internet, which a class
 # server may not reach (inside the page, Material icons come with Streamlit and are fine).

@@ -1,5 +1,5 @@
 """Teacher: all jobs on the server, the class gallery, class limits, exercise links and the disk. Behind the teacher's
-password (secrets, or the one the server made and printed at start)."""
+sign-in: the password (secrets, or the one the server made and printed at start) or the console's one-time link."""
 
 import streamlit as st
 
@@ -11,6 +11,7 @@ lang = state.language()
 st.title(tr("teacher.title", lang))
 st.write(tr("teacher.intro", lang))
 if view.signed_in(lang):
+    view.sign_out(lang)
     jobs, gallery, limits, exercise, disk = st.tabs([tr("teacher.tab_jobs", lang), tr("teacher.tab_gallery", lang),
                                                      tr("teacher.tab_limits", lang), tr("teacher.tab_exercise", lang),
                                                      tr("teacher.tab_disk", lang)])

@@ -1,5 +1,6 @@
 """The same short runs in this process (threads) and on a Ray cluster (GAN_CLUSTER): seconds per epoch side by side.
 
+    ray get-auth-token --generate && export RAY_AUTH_MODE=token   # the app uses a cluster with authentication only
     ray start --head --port=6379 --num-cpus=0 && ray start --address=127.0.0.1:6379 --num-cpus=1
     python3 bench/cluster_overhead.py --address 127.0.0.1:6379 [--epochs 3 --steps 30]
 

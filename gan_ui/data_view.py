@@ -71,9 +71,10 @@ def builtin_section(lang: str) -> None:
 
 
 def upload_section(lang: str) -> None:
+    per_file_mb = st.get_option("server.maxUploadSize")  # a zip of a class's photos: the server's own maximum
     files = st.file_uploader(tr("data.upload", lang), type=UPLOAD_TYPES, accept_multiple_files=True,
-                             key="data.files", help=tr("data.upload_help", lang))
-    uploader_note(lang, st.get_option("server.maxUploadSize"), MAX_UPLOAD_BYTES // 1_000_000)
+                             key="data.files", help=tr("data.upload_help", lang), max_upload_size=per_file_mb)
+    uploader_note(lang, per_file_mb, MAX_UPLOAD_BYTES // 1_000_000)
     left, right = st.columns(2)
     size = left.radio(tr("data.size", lang), (32, 64), horizontal=True, key="data.size",
                       format_func=lambda s: f"{s}×{s}")

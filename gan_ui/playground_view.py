@@ -32,6 +32,7 @@ from gan_core.playground import (
 from gan_core.playground_files import MAX_SAVED_BYTES, export_experiment, read_experiment
 from gan_core.training.config import LOSSES, OPTIMIZERS
 from gan_ui import charts, state
+from gan_ui.widgets import upload_limit_mb
 
 REFRESH_SECONDS = 0.3  # the live view's redraw while something changes: several times a second
 OBJECT_KEY = "pg.object"
@@ -207,7 +208,8 @@ def _save_and_load(playground_: Playground, lang: str) -> None:
         st.download_button(tr("pg.download", lang), data=lambda: export_experiment(playground_, scratch), file_name=SAVE_NAME,
                            mime="application/zip", key="pg.download", on_click="ignore", icon=":material/download:")
         st.file_uploader(tr("pg.load", lang), type=["zip"], key="pg.load", on_change=_load_saved,
-                         help=tr("pg.load_help", lang, limit_kb=MAX_SAVED_BYTES // 1000))
+                         help=tr("pg.load_help", lang, limit_kb=MAX_SAVED_BYTES // 1000),
+                         max_upload_size=upload_limit_mb(MAX_SAVED_BYTES))
         if result is not None:
             kind, content = result
             if kind == "error":
@@ -287,7 +289,8 @@ def _drawing(playground_: Playground, lang: str) -> None:
         st.button(tr("pg.clear_points", lang), key="pg.clear_points", on_click=st.session_state.pop,
                   args=(DRAWN_KEY, None), icon=":material/delete:")
     upload = st.file_uploader(tr("pg.csv", lang), type=["csv", "txt"], key="pg.csv",
-                              help=tr("pg.csv_help", lang, limit=MAX_POINTS, kb=MAX_CSV_BYTES // 1000))
+                              help=tr("pg.csv_help", lang, limit=MAX_POINTS, kb=MAX_CSV_BYTES // 1000),
+                              max_upload_size=upload_limit_mb(MAX_CSV_BYTES))
     if upload is not None:
         marker = (upload.name, upload.size)
         if st.session_state.get("pg.csv_done") != marker:

@@ -1,63 +1,44 @@
 """The teacher's view: every running and queued job on the server, machine load, and a stop button per job;
-the password that guards it."""
+the sign-in that guards it (gan_core.server.signin: the password gate, the console's one-time link, the sessions
+remembered as signed in)."""
 
 from __future__ import annotations
 
-import hmac
 import os
-import threading
 import time
 
 import streamlit as st
 
 from gan_core.i18n import tr
-from gan_core.server import classroom
+from gan_core.server import classroom, signin
 from gan_core.training.run import ACTIVE_STATES
 from gan_ui import state
 from gan_ui.widgets import dataset_label
 
 MIN_PASSWORD_CHARS = 10
-MAX_FAILURES = 5  # wrong passwords in a row, server-wide, before the form locks
-LOCKOUT_SECONDS = 60.0  # the first lockout; each further one doubles, up to MAX_LOCKOUT_SECONDS
-MAX_LOCKOUT_SECONDS = 900.0
-
-
-class PasswordGate:
-    """Wrong guesses are counted for the whole server (a new browser session would reset a per-session count):
-    after MAX_FAILURES in a row the form refuses every attempt, right or wrong, for a while that doubles each time.
-    A student can lock the teacher out for that long at most; the teacher gets in once it has passed."""
-
-    def __init__(self, clock=time.monotonic):
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._failures = 0
-        self._lockouts = 0
-        self._locked_until = 0.0
-
-    def seconds_locked(self) -> float:
-        with self._lock:
-            return max(0.0, self._locked_until - self._clock())
-
-    def attempt(self, given: str, password: str) -> str:
-        """"ok", "wrong" or "locked" (then the password was not even compared)."""
-        with self._lock:
-            now = self._clock()
-            if now < self._locked_until:
-                return "locked"
-            if hmac.compare_digest(str(given).encode(), str(password).encode()):
-                self._failures = self._lockouts = 0
-                return "ok"
-            self._failures += 1
-            if self._failures >= MAX_FAILURES:
-                self._failures = 0
-                self._lockouts += 1
-                self._locked_until = now + min(LOCKOUT_SECONDS * 2 ** (self._lockouts - 1), MAX_LOCKOUT_SECONDS)
-            return "wrong"
+SIGNIN_PARAM = "signin"  # /teacher?signin=<token>: the one-time link the console prints
+SIGNED_IN_KEY = "teacher.ok"  # in session state: this browser session is the teacher's (what other views check)
 
 
 @st.cache_resource
-def password_gate() -> PasswordGate:
-    return PasswordGate()
+def password_gate() -> signin.PasswordGate:
+    return signin.PasswordGate()
+
+
+@st.cache_resource
+def signin_link() -> signin.SigninLink:
+    return signin.SigninLink()
+
+
+@st.cache_resource
+def signed_in_sessions() -> signin.SignedInSessions:
+    return signin.SignedInSessions()
+
+
+def client_address() -> str:
+    """The browser's address as the server sees it (signin.LOCAL on the server itself). Behind one NAT or a
+    reverse proxy many browsers share one: the gate's per-session scope still tells them apart."""
+    return st.context.ip_address or signin.LOCAL
 
 
 def configured_password() -> str | None:
@@ -77,23 +58,50 @@ def teacher_password() -> tuple[str | None, bool]:
         return configured, False
     try:
         return classroom.generated_password(state.sessions_root())[0], True
-    except OSError:  # a sessions folder the server cannot write: the view stays off, and says why
+    except OSError:  # a sessions folder the server cannot write: the password stays off, and says why
         return None, False
 
 
-def teacher_url() -> str:
-    """The teacher page's address as the server's own "URL:" line gives it."""
-    host = st.get_option("server.address") or st.get_option("browser.serverAddress") or "localhost"
-    port = st.get_option("server.port") or 8501
+def server_host() -> str:
+    """The host students use, as Streamlit's own start-up lines choose it: browser.serverAddress or a specific
+    server.address when set, else this machine's network address (Streamlit's "Network URL",
+    streamlit.net_util.get_internal_ip), localhost only when there is none."""
+    from streamlit import config
+
+    if config.is_manually_set("browser.serverAddress"):
+        return st.get_option("browser.serverAddress")
+    address = st.get_option("server.address")
+    if config.is_manually_set("server.address") and address and address not in ("0.0.0.0", "::"):  # noqa: S104
+        return address
+    try:
+        from streamlit import net_util
+
+        return net_util.get_internal_ip() or "localhost"
+    except Exception:  # noqa: BLE001 - an internal helper; the console line must never fail the page
+        return "localhost"
+
+
+def teacher_url(query: str = "") -> str:
+    """The teacher page's address from a student's or the teacher's laptop (not localhost), with `query`."""
+    from streamlit import config
+
+    scheme = "https" if st.get_option("server.sslCertFile") else "http"
+    port = st.get_option("browser.serverPort" if config.is_manually_set("browser.serverPort") else "server.port")
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    return f"http://{host}:{port}/{base + '/' if base else ''}teacher"
+    return f"{scheme}://{server_host()}:{port}/{base + '/' if base else ''}teacher{'?' + query if query else ''}"
+
+
+def print_signin_link() -> None:
+    """The console's one-time sign-in link (a new one after each use): the person at the server always has one."""
+    print(f"  Teacher sign-in link (works once; a new one is printed after each use): "
+          f"{teacher_url(f'{SIGNIN_PARAM}={signin_link().current()}')}", flush=True)
 
 
 @st.cache_resource(show_spinner=False)
 def log_hint_once() -> bool:
     """Lines in the server's console at the first page load (`streamlit run` opens a browser at start, so that is at
-    start): where the teacher view is and, when the server made the password, the password itself, as Jupyter
-    prints its token (the console is in English, like every log)."""
+    start): where the teacher view is, the one-time sign-in link and, when the server made the password, the
+    password itself, as Jupyter prints its token (the console is in English, like every log)."""
     password, generated = teacher_password()
     if password and generated:
         path = state.sessions_root() / classroom.PASSWORD_FILE
@@ -104,14 +112,62 @@ def log_hint_once() -> bool:
     elif password:
         print(f"  Teacher view: {teacher_url()}, with teacher_password from .streamlit/secrets.toml.", flush=True)
     else:
-        print("  Teacher view: off (the sessions folder is not writable). Set teacher_password = \"...\" in "
+        print("  Teacher password: off (the sessions folder is not writable). Set teacher_password = \"...\" in "
               ".streamlit/secrets.toml to turn it on.", flush=True)
+    print_signin_link()
     return True
 
 
+def restore_sign_in(session_id: str) -> None:
+    """Every page run (app.py, after state.session_id): this browser session is the teacher's exactly while the
+    server remembers its session id as signed in, so a reload or the address reopened keeps the teacher signed in
+    until it expires, and an expired or signed-out one is no longer the teacher's on any page."""
+    if signed_in_sessions().holds(session_id):
+        st.session_state[SIGNED_IN_KEY] = True
+    else:
+        st.session_state.pop(SIGNED_IN_KEY, None)
+
+
+def _sign_in_here() -> None:
+    """Remember this browser session as the teacher's. Its folder is made now, so that its address (?s=) reopens
+    this very session after a reload (an address reattaches only to a session that wrote something)."""
+    sid = state.session_id()
+    try:
+        state.registry().session_dir(sid).mkdir(parents=True, exist_ok=True)
+    except OSError:  # a sessions folder the server cannot write: signed in until this tab closes
+        pass
+    signed_in_sessions().remember(sid)
+    st.session_state[SIGNED_IN_KEY] = True
+
+
+def sign_out(lang: str) -> None:
+    if st.button(tr("teacher.sign_out", lang), key="teacher.sign_out", icon=":material/logout:"):
+        signed_in_sessions().forget(state.session_id())
+        st.session_state.pop(SIGNED_IN_KEY, None)
+        st.rerun()
+
+
+def _link_in_address(lang: str) -> bool:
+    """A ?signin= in the address: taken out of it at once (it must not stay in the address bar, history or a
+    projected screen), and the session signed in if it is the console's current link. A used or made-up one
+    says so and changes nothing."""
+    token = st.query_params.get(SIGNIN_PARAM)
+    if token is None:
+        return False
+    del st.query_params[SIGNIN_PARAM]
+    if signin_link().consume(token):
+        _sign_in_here()
+        print_signin_link()
+        return True
+    st.error(tr("teacher.link_used", lang), icon=":material/link_off:")
+    return False
+
+
 def signed_in(lang: str) -> bool:
-    """Password from .streamlit/secrets.toml (teacher_password), else the one this server made; kept signed in for
-    this browser session."""
+    """The teacher's browser session: signed in by the console's one-time link, or by the password (from
+    .streamlit/secrets.toml, else the one this server made) through the gate; remembered by its session id."""
+    if _link_in_address(lang) or st.session_state.get(SIGNED_IN_KEY):
+        return True
     password, generated = teacher_password()
     if not password:
         st.info(tr("teacher.disabled", lang), icon=":material/lock:")
@@ -119,22 +175,21 @@ def signed_in(lang: str) -> bool:
     if len(str(password).strip()) < MIN_PASSWORD_CHARS:
         st.warning(tr("teacher.too_short", lang, minimum=MIN_PASSWORD_CHARS), icon=":material/lock:")
         return False
-    if st.session_state.get("teacher.ok"):
-        return True
     if generated:
         st.caption(tr("teacher.generated", lang))
-    gate = password_gate()
+    gate, sid, address = password_gate(), state.session_id(), client_address()
     with st.form("teacher.login"):
         attempt = st.text_input(tr("teacher.password", lang), type="password")
         if st.form_submit_button(tr("teacher.enter", lang)):
-            outcome = gate.attempt(attempt, password)
+            outcome = gate.attempt(attempt, password, sid, address)
             if outcome == "ok":
-                st.session_state["teacher.ok"] = True
+                _sign_in_here()
                 st.rerun()
             if outcome == "wrong":
                 st.error(tr("teacher.wrong", lang))
-        if gate.seconds_locked():
-            st.error(tr("teacher.locked", lang, seconds=round(gate.seconds_locked())), icon=":material/timer:")
+        seconds = gate.seconds_locked(sid, address)
+        if seconds:
+            st.error(tr("teacher.locked", lang, minutes=max(1, round(seconds / 60))), icon=":material/timer:")
     return False
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from pathlib import Path
@@ -80,6 +81,14 @@ def newest_grid(run, snap: RunSnapshot) -> Path | None:
         return None
     path = run.grid_path(snap.grid_epochs[-1])
     return path if path.is_file() else None
+
+
+def upload_limit_mb(limit_bytes: int) -> int:
+    """An uploader's max_upload_size for a limit in bytes. Without one Streamlit lets the browser send up to
+    server.maxUploadSize (300 MB here) to any uploader, and the server holds it in memory. Streamlit counts whole
+    megabytes of 2**20 bytes, at least 1: the smallest figure that still lets through every file the server's own
+    check accepts (that check refuses anything past limit_bytes, with a message in the person's language)."""
+    return max(1, math.ceil(limit_bytes / 2 ** 20))
 
 
 def uploader_note(lang: str, per_file_mb: int, total_mb: int | None = None) -> None:

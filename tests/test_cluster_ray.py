@@ -1,12 +1,14 @@
 """GAN_CLUSTER: the app's own registry and runs train on a real local Ray cluster (a head without CPUs and one
-worker process with one CPU, so every job lands on the worker): live progress, pause, resume, stop, an app that
-starts again and reattaches, a killed worker that fails its run and frees its slot, then resumes elsewhere, and two
-students' runs taking fair turns on the one slot while the teacher's page shows the machine of each job."""
+worker process with one CPU, so every job lands on the worker, all with Ray's token authentication): live progress,
+pause, resume, stop, an app that starts again and reattaches, a killed worker that fails its run and frees its slot,
+then resumes elsewhere, two students' runs taking fair turns on the one slot while the teacher's page shows the
+machine of each job, and a call without the token refused while a cluster that takes one is refused by the app."""
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -17,6 +19,11 @@ from pathlib import Path
 
 import pytest
 
+# Token authentication on, as the app requires (gan_core.server.cluster.check_auth_settings): the cluster's processes
+# and this driver share one token made for this run, never written to disk. Set before ray is imported: Ray reads
+# RAY_AUTH_MODE once, at import, and a driver that sets it later connects without its token and is refused.
+RAY_ENV = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32), "RAY_USAGE_STATS_ENABLED": "0"}
+os.environ.update(RAY_ENV)
 os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")  # read at ray's import: see gan_core.server.cluster.connect
 ray = pytest.importorskip("ray")  # requirements-test.txt installs it; a bare install skips these tests
 
@@ -33,9 +40,6 @@ from gan_ui import state  # noqa: E402
 
 pytestmark = pytest.mark.slow
 STEPS = 30  # batches per epoch: long enough to pause inside an epoch
-# Token auth off, said explicitly: `ray start` turns it on whenever ~/.ray/auth_token exists (any earlier local
-# ray.init() writes one), while a driver given an address does not, and then cannot connect.
-RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
 OBJECT_STORE_BYTES = 100 * 1024 * 1024
 
 
@@ -49,11 +53,11 @@ def _ports(*names) -> list[str]:
     return [f"--{name}={_free_port()}" for name in names]
 
 
-def _ray_start(args, temp_dir) -> subprocess.Popen:
+def _ray_start(args, temp_dir, env=None) -> subprocess.Popen:
     """`ray start ... --block` in its own process group: the fixture ends exactly what it started."""
     log = open(os.path.join(temp_dir, f"start-{len(os.listdir(temp_dir))}.log"), "w")
     return subprocess.Popen(["ray", "start", "--block", "--disable-usage-stats", *args], stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True, env=os.environ.copy())
+                            stderr=subprocess.STDOUT, start_new_session=True, env=env or os.environ.copy())
 
 
 def _start_logs(temp_dir) -> str:
@@ -70,7 +74,7 @@ def _start_logs(temp_dir) -> str:
 def local_cluster():
     temp_dir = tempfile.mkdtemp(prefix="rayg_", dir="/tmp")  # short: Ray's socket paths have a length limit
     saved = {name: os.environ.get(name) for name in (cluster.CLUSTER_ENV, *RAY_ENV)}
-    os.environ.update(RAY_ENV)  # the cluster's processes and this driver
+    os.environ.update(RAY_ENV)  # the cluster's processes and this driver (again: a test may have changed them)
     port = _free_port()
     node_ports = ("node-manager-port", "object-manager-port", "dashboard-agent-listen-port",
                   "dashboard-agent-grpc-port", "runtime-env-agent-port", "metrics-export-port")
@@ -298,3 +302,49 @@ def test_two_students_take_turns_on_a_one_slot_cluster_and_the_teacher_sees_each
     assert [event for _, event, _ in scheduler.history].count("end") == 2
     assert scheduler.jobs() == {"running": [], "queued": []}
     assert cluster.find(first.run_id) is None and cluster.find(second.run_id) is None
+
+
+def test_a_call_without_the_token_is_refused_and_the_app_refuses_a_cluster_that_takes_one(local_cluster, monkeypatch):
+    """The attack: anyone who reaches the cluster calls its GCS with no token. The class's cluster refuses it; a
+    cluster started without authentication answers, and the app then refuses to use it (in both languages) unless
+    GAN_CLUSTER_INSECURE=1."""
+    import grpc
+    from ray.core.generated import gcs_service_pb2, gcs_service_pb2_grpc
+
+    from gan_core.i18n import GanError
+
+    def tokenless_call(address):
+        with grpc.insecure_channel(address) as channel:
+            stub = gcs_service_pb2_grpc.NodeInfoGcsServiceStub(channel)
+            return stub.GetClusterId(gcs_service_pb2.GetClusterIdRequest(), timeout=30)
+
+    gcs = ray.get_runtime_context().gcs_address  # where the app's connection went (its cluster.connect passed)
+    with pytest.raises(grpc.RpcError) as refused:
+        tokenless_call(gcs)
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    cluster.refuse_open_cluster(gcs)  # the app's own check agrees
+
+    temp_dir = tempfile.mkdtemp(prefix="rayo_", dir="/tmp")
+    port = _free_port()
+    open_env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    open_env.pop("RAY_AUTH_TOKEN")
+    head = _ray_start(["--head", f"--port={port}", "--num-cpus=0", "--num-gpus=0",
+                       f"--object-store-memory={OBJECT_STORE_BYTES}", "--include-dashboard=false",
+                       f"--temp-dir={temp_dir}", *_ports("ray-client-server-port", "node-manager-port",
+                                                        "object-manager-port", "dashboard-agent-listen-port",
+                                                        "dashboard-agent-grpc-port", "runtime-env-agent-port",
+                                                        "metrics-export-port")], temp_dir, env=open_env)
+    try:
+        _wait_for_gcs(port, head)
+        address = f"127.0.0.1:{port}"
+        assert tokenless_call(address).cluster_id, "an open cluster answers anyone"
+        with pytest.raises(GanError) as caught:
+            cluster.refuse_open_cluster(address)
+        assert caught.value.message.key == "error.cluster_open"
+        assert "responde a peticiones sin token" in caught.value.text("es")
+        assert "answers requests without a token" in caught.value.text("en")
+        monkeypatch.setenv(cluster.INSECURE_ENV, "1")
+        cluster.refuse_open_cluster(address)  # said explicitly: accepted
+    finally:
+        _end_group(head)
+        shutil.rmtree(temp_dir, ignore_errors=True)

@@ -5,6 +5,11 @@ capacity, fair turns included, whose `drive` is this module's); Ray decides wher
 counters and new step records come back in each poll (small), everything else (metrics.jsonl, grids,
 checkpoints, generator.keras) the actor writes into the run's folder, which every machine sees at the same path
 (a shared filesystem). Without GAN_CLUSTER none of this is imported and runs train in threads as before.
+
+Only a cluster with Ray's token authentication: without it, anyone who can reach the cluster can run code as the
+server's user, read sessions/.session_secret and forge any student's address. connect() refuses unless this process
+speaks token authentication (RAY_AUTH_MODE=token and a token) and the cluster refuses a call without the token;
+GAN_CLUSTER_INSECURE=1 turns both checks off, for a network nobody else can reach.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import threading
 import time
 from pathlib import Path
 
+from ..i18n import GanError
 from .jobs import TrainingJob, job_arguments
 
 CLUSTER_ENV = "GAN_CLUSTER"  # unset: threads in this process; "auto", "host:port" or "ray://host:port": Ray
@@ -23,6 +29,9 @@ NAMESPACE = "aula-gan"
 POLL_SECONDS = 0.5
 FIRST_POLL_SECONDS = 600.0  # a fresh worker process imports TensorFlow: slow on a busy machine
 POLL_TIMEOUT_SECONDS = 120.0  # a worker that answers nothing for this long is lost
+INSECURE_ENV = "GAN_CLUSTER_INSECURE"  # "1": a cluster without token authentication is accepted
+AUTH_MODE_ENV, TOKEN_ENV, TOKEN_PATH_ENV = "RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"  # Ray's own
+AUTH_CHECK_SECONDS = 30.0
 PASSED_ENV = ("GAN_DATA_DIR", "GAN_NO_DOWNLOAD", "KERAS_HOME", "TF_CPP_MIN_LOG_LEVEL", "GAN_TF_THREADS")
 
 _connect_lock = threading.Lock()
@@ -56,6 +65,57 @@ def app_scheduler():
         return _app_scheduler
 
 
+# --- token authentication --------------------------------------------------------------------------------
+
+def insecure_allowed() -> bool:
+    return os.environ.get(INSECURE_ENV, "").strip() == "1"
+
+
+def token_available() -> bool:
+    """Whether Ray finds a token here, where Ray 2.60 looks (its AuthenticationTokenLoader): RAY_AUTH_TOKEN, the file
+    RAY_AUTH_TOKEN_PATH names, else ~/.ray/auth_token."""
+    if os.environ.get(TOKEN_ENV, "").strip():
+        return True
+    path = os.environ.get(TOKEN_PATH_ENV) or str(Path.home() / ".ray" / "auth_token")
+    try:
+        return bool(Path(path).read_text().strip())
+    except OSError:
+        return False
+
+
+def check_auth_settings() -> None:
+    """Before connecting: GanError unless this process speaks Ray's token authentication (or GAN_CLUSTER_INSECURE=1).
+    Ray connects without a token wherever RAY_AUTH_MODE is not "token", and such a driver can only reach a cluster
+    that lets anyone in."""
+    if insecure_allowed():
+        return
+    if os.environ.get(AUTH_MODE_ENV, "").strip().lower() != "token":
+        raise GanError("error.cluster_no_auth", mode=os.environ.get(AUTH_MODE_ENV) or "—")
+    if not token_available():
+        raise GanError("error.cluster_no_token")
+
+
+def refuse_open_cluster(gcs_address: str) -> None:
+    """GanError unless the cluster at `gcs_address` refuses a call that carries no token (or GAN_CLUSTER_INSECURE=1).
+    A driver with a token connects just as well to a cluster started without authentication (tried on Ray 2.60), so
+    the app asks the cluster's GCS for its id with no token, as an outsider would: a cluster with authentication
+    answers UNAUTHENTICATED."""
+    if insecure_allowed():
+        return
+    import grpc
+    from ray.core.generated import gcs_service_pb2, gcs_service_pb2_grpc
+
+    with grpc.insecure_channel(gcs_address) as channel:
+        stub = gcs_service_pb2_grpc.NodeInfoGcsServiceStub(channel)
+        try:
+            stub.GetClusterId(gcs_service_pb2.GetClusterIdRequest(), timeout=AUTH_CHECK_SECONDS)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
+                return
+            raise GanError("error.cluster_unverified", address=gcs_address, reason=str(exc.code())) from exc
+    raise GanError("error.cluster_open", address=gcs_address)
+
+
 def connect():
     """ray, initialised once per process against GAN_CLUSTER. Workers import gan_core from this checkout's path:
     the code, like the run folders, must be at the same path on every machine.
@@ -68,6 +128,7 @@ def connect():
     where = address()
     if where is None:
         raise RuntimeError(f"{CLUSTER_ENV} is not set: there is no cluster to train on")
+    check_auth_settings()
     os.environ.setdefault("RAY_ENABLE_AUTO_CONNECT", "0")
     import ray
 
@@ -78,6 +139,11 @@ def connect():
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
             ray.init(address=where, namespace=NAMESPACE, logging_level="WARNING", log_to_driver=False,
                      runtime_env={"env_vars": env})
+            try:
+                refuse_open_cluster(ray.get_runtime_context().gcs_address)
+            except BaseException:
+                ray.shutdown()  # nothing runs on a cluster that lets anyone in
+                raise
     return ray
 
 

@@ -41,7 +41,7 @@ def sidebar(lang: str) -> None:
     sid = state.session_id()
     st.sidebar.caption(tr("app.kept_until", lang, date=format_date(registry.kept_until(sid), lang),
                           duration=duration(registry.retention_seconds(), lang)))
-    if not state.session_run_ids():
+    if not state.session_runs():  # runs this session owns, as the registry knows them
         return
     session_dir = registry.session_dir(sid)
     try:  # the zip needs as much room as the runs: say so here rather than fail after the click

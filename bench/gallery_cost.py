@@ -71,10 +71,10 @@ async def start_and_share(url: str, index: int) -> str:
     owner = Page(url)
     await owner.open("train")
     await owner.set_values({"hp.fast.max_images": 1024, "hp.fast.epochs": 500}, click="Entrenar")
-    deadline = time.monotonic() + 600  # the first one waits for the server to warm up, on a busy machine
+    deadline = time.monotonic() + 300  # the first one waits for the server to warm up, on a busy machine
     while not (nick := next((wid for wid in owner.widgets if "share.nick." in wid), None)):
         if time.monotonic() > deadline:
-            raise TimeoutError(f"no share form; errors {owner.errors}")
+            raise TimeoutError(f"no share form; errors {owner.errors}; the page says {owner.texts('alert')}")
         await asyncio.sleep(1)
         await owner.rerun()
     run_id = nick.rsplit("share.nick.", 1)[1]
@@ -129,6 +129,8 @@ async def measure(root: Path, viewers: int, seconds: float, settle: float) -> di
 
 
 async def main_async(args) -> None:
+    # The "before" tree is unpacked elsewhere, without ../shared beside it: both read the datasets from here.
+    os.environ.setdefault("GAN_DATA_DIR", str((ROOT.parent / "shared" / "datasets").resolve()))
     header(f"gallery cost: {args.viewers} gallery viewers and a projector; {FINISHED + TRAINING} shares, "
            f"{TRAINING} training; {args.seconds:.0f} s windows")
     results = {}

@@ -62,7 +62,8 @@ def finished_shares(sessions: Path, template: Path) -> list[dict]:
                 values = {name: rng.uniform(0.2, 2.0) for name in STEP_FIELDS}
                 metrics.write(json.dumps({"type": "step", "step": step, "epoch": 0, **values}) + "\n")
         shares.append({"share_id": uuid.uuid4().hex[:16], "session_id": session_id, "run_id": run_id,
-                       "nickname": f"Alumno {index}", "shared_at": time.time() + index, "hidden": False})
+                       "nickname": f"Alumno {index}", "hidden": False,
+                       "shared_at": time.time() + 1e6 + index})  # after the training ones: the projector shows one of those
     return shares
 
 
@@ -96,7 +97,8 @@ async def window(process: psutil.Process, seconds: float) -> float:
 
 
 async def measure(root: Path, viewers: int, seconds: float, settle: float) -> dict:
-    with tempfile.TemporaryDirectory(prefix="gan-gallery-") as tmp:
+    tmp = tempfile.mkdtemp(prefix="gan-gallery-")
+    try:
         sessions = Path(tmp) / "sessions"
         sessions.mkdir()
         template = template_run(Path(tmp) / "template")
@@ -122,10 +124,14 @@ async def measure(root: Path, viewers: int, seconds: float, settle: float) -> di
             errors = [error for page in [*pages, projector] for error in page.errors]
             for page in [*pages, projector]:
                 await page.close()
-            return {"alone": alone, "watched": watched, "gallery": watched - alone,
-                    "reruns": reruns / seconds, "images": images, "errors": errors}
+            result = {"alone": alone, "watched": watched, "gallery": watched - alone,
+                      "reruns": reruns / seconds, "images": images, "errors": errors}
+            print(f"  {result}", flush=True)
+            return result
         finally:
             stop_server(server)
+    finally:  # the training worker may still be writing a checkpoint as the server stops: no error for that
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 async def main_async(args) -> None:

@@ -351,3 +351,18 @@ def quality(record: dict, lang: str) -> None:
 
     for line in metrics.describe(record, lang):
         st.write("- " + line)
+
+
+# --- take it home ----------------------------------------------------------------------------------
+
+def take_home(handle: Generator, key: str, lang: str) -> None:
+    """The take-home downloads of the generator on show (gan_ui.take_home): the offline page and the ONNX file for
+    any generator, bundled included; for one of the session's runs also its notebook."""
+    from gan_ui import take_home as downloads
+
+    notebook = None
+    if key.startswith("run:"):
+        run = state.get_run(key.split(":")[1])
+        if run is not None:
+            notebook = downloads.run_notebook(run.folder.directory, lang)
+    downloads.downloads(lambda: handle, handle.name or "generator", f"explore.{key}", lang, notebook=notebook)

@@ -8,10 +8,13 @@ import numpy as np
 import onnx
 import onnxruntime
 import pytest
+from app_support import new_app, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
 
-from gan_core.explore.export import ONNX_OUTPUT, onnx_bytes
+from gan_core.explore.export import MAX_PAGE_BYTES, ONNX_OUTPUT, offline_page, onnx_bytes
 from gan_core.explore.generators import Generator
+from gan_core.explore.latent import Directions
 from gan_core.explore.pretrained import PRETRAINED_DIR, bundled_generators
+from gan_core.i18n import TEXTS
 
 BUNDLED = {b.name: b for b in bundled_generators(PRETRAINED_DIR)}
 TOLERANCE = 1e-4
@@ -49,6 +52,13 @@ def test_onnx_file_gives_keras_numbers_for_every_bundled_generator(name, tmp_pat
     if handle.conditional:  # another class gives another image, as in Keras
         other = (labels + 1) % handle.num_classes
         assert float(np.abs(onnx_images(data, latents, other) - got).max()) > 0.1
+    # the offline page carries this file and the runtime, within its size limit, for every bundled generator
+    assert len(offline_page(handle, some_directions(handle), "es", data)) <= MAX_PAGE_BYTES
+
+
+def some_directions(handle: Generator, count: int = 6) -> Directions:
+    vectors = np.eye(count, handle.latent_dim, dtype=np.float32)
+    return Directions(vectors, np.full(count, 0.1, np.float32), "dense")
 
 
 def test_self_conditioned_group_cut_matches_keras_at_its_boundaries(tmp_path):
@@ -67,3 +77,47 @@ def test_self_conditioned_group_cut_matches_keras_at_its_boundaries(tmp_path):
     assert float(np.abs(got - expected).max()) <= TOLERANCE
     # the cut matters: the same latent on either side of a boundary draws another group's image
     assert float(np.abs(expected[0] - expected[len(picked)]).max()) > 0.05
+
+
+def test_the_page_writes_peoples_words_as_text_only(tmp_path):
+    """Class names come from a student's photo folders: in the page they stay JSON text inside its data element
+    (no "<" that could close it), and the script sets them with textContent, never as HTML."""
+    handle = Generator.load(BUNDLED["mnist-cgan"].path)
+    handle.class_names = ["</script><img src=x onerror=alert(1)>", "__MODEL__", *handle.class_names[2:]]
+    page = offline_page(handle, some_directions(handle), "en", b"onnx").decode()
+    assert "<img src=x" not in page and page.count("</script>") == page.count("<script")
+    assert "\\u003c/script\\u003e\\u003cimg" in page and '"__MODEL__"' in page
+    assert "innerHTML" not in page
+
+
+# --- the buttons: the explorer (bundled generators) and a finished run's page -------------------------------------
+
+EXPLORE = "app_pages/explore.py"
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_explorer_offers_the_page_and_the_onnx_file_of_a_bundled_generator(sessions_dir, lang):
+    at = new_app()
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page(EXPLORE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = {button.proto.label for button in at.get("download_button")}
+    assert {TEXTS["export.page_button"][lang], TEXTS["export.onnx_button"][lang]} <= labels
+    assert TEXTS["export.notebook_button"][lang] not in labels  # a bundled generator has no run to rebuild
+    assert TEXTS["export.title"][lang] in "\n".join(texts(at))
+
+
+def test_a_full_quota_disables_the_exports_and_says_why(sessions_dir, monkeypatch):
+    from gan_core.server import housekeeping
+
+    monkeypatch.setattr(housekeeping, "DEFAULT_QUOTA_BYTES", 1_000_000)  # less than one export needs
+    at = new_app()
+    at.run()
+    at.switch_page(EXPLORE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    buttons = [button for button in at.get("download_button")
+               if button.proto.label in (TEXTS["export.page_button"]["es"], TEXTS["export.onnx_button"]["es"])]
+    assert len(buttons) == 2 and all(button.proto.disabled for button in buttons)
+    quota_start = TEXTS["error.quota"]["es"].split("(")[0].strip()
+    assert any(warning.value.startswith(quota_start) for warning in at.warning)

@@ -11,6 +11,7 @@ computes the same cut with ops ONNX has: the number of boundaries at or below th
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -51,13 +52,11 @@ def _threshold_layer_class():
 
 
 def exportable_model(generator: Generator):
-    """The generator's Keras model as ONNX can hold it: the same layers and weights, a Discretization replaced by
-    a ThresholdCount. The model itself when it has none."""
+    """A copy of the generator's Keras model as ONNX can hold it: the same layers and weights, a Discretization
+    replaced by a ThresholdCount. A copy even without one: exporting traces the model, and the handle's own model
+    may be drawing for someone else at that moment (a bundled generator is shared by the whole server)."""
     import keras
 
-    model = generator.model
-    if not any(type(layer).__name__ == "Discretization" for layer in model.layers):
-        return model
     threshold_count = _threshold_layer_class()
 
     def clone(layer):
@@ -65,8 +64,8 @@ def exportable_model(generator: Generator):
             return threshold_count(layer.get_config()["bin_boundaries"], name=layer.name)
         return layer.__class__.from_config(layer.get_config())
 
-    copy = keras.models.clone_model(model, clone_function=clone)
-    copy.set_weights(model.get_weights())
+    copy = keras.models.clone_model(generator.model, clone_function=clone)
+    copy.set_weights(generator.model.get_weights())
     return copy
 
 
@@ -80,9 +79,8 @@ def onnx_bytes(generator: Generator, work_dir: Path) -> bytes:
     latents = generator.sample_latents(2, 0)
     folder = Path(tempfile.mkdtemp(prefix="export-", dir=work_dir))
     try:
-        with generator._lock:  # noqa: SLF001 - the handle's own lock: Keras models are not re-entrant for tracing
-            model([latents, np.zeros((2, 1), np.int32)] if generator.conditional else latents, training=False)
-            model.export(str(folder / "generator.onnx"), format="onnx", verbose=False)
+        model([latents, np.zeros((2, 1), np.int32)] if generator.conditional else latents, training=False)
+        model.export(str(folder / "generator.onnx"), format="onnx", verbose=False)
         graph = onnx.load(str(folder / "generator.onnx"))
     except Exception as exc:  # noqa: BLE001 - any exporter failure is said in the reader's language
         raise GanError("error.export_failed", reason=f"{type(exc).__name__}: {str(exc)[:200]}") from None
@@ -116,3 +114,67 @@ def _describe(graph, generator: Generator) -> None:
     for key, value in info.items():
         entry = graph.metadata_props.add()
         entry.key, entry.value = key, value if isinstance(value, str) else json.dumps(value)
+
+
+# --- the offline page ------------------------------------------------------------------------------------------
+
+RUNTIME_DIR = Path(__file__).resolve().parent / "onnxruntime_web"  # scripts/fetch_onnxruntime_web.sh rebuilds it
+PAGE_TEMPLATE = Path(__file__).resolve().parent / "offline_page.html"
+MAX_PAGE_BYTES = 20_000_000
+PAGE_SLIDERS = 8  # the first latent dimensions, as the explorer's (gan_ui.explore_view.LATENT_SLIDERS)
+PAGE_TEXTS = ("intro", "loading", "class", "samples", "new_seed", "seed", "explore", "dims_help", "directions_help",
+              "interpolation", "seed_a", "seed_b", "interpolate", "about", "failed")
+
+
+def runtime_version() -> str:
+    """The onnxruntime-web version the page carries (its VERSION file)."""
+    for line in (RUNTIME_DIR / "VERSION").read_text().splitlines():
+        if line.startswith("version="):
+            return line.split("=", 1)[1].strip()
+    return "?"
+
+
+def offline_page(generator: Generator, directions, lang: str, onnx_data: bytes) -> bytes:
+    """One self-contained HTML file that runs the generator (onnx_data, from onnx_bytes) in the browser with
+    onnxruntime-web's wasm backend, single-threaded: a grid of samples with a new-seed button, sliders on the first
+    latent dimensions and on `directions` (gan_core.explore.latent.Directions, computed here and written into the
+    page), the class selector of a conditional generator and an interpolation between two seeds. Everything it
+    needs is inside (base64, the runtime and model gzipped): it works opened from disk with the network off."""
+    import base64
+    import gzip
+
+    from ..i18n import tr
+
+    def encoded(data: bytes, compress: bool) -> str:
+        return base64.b64encode(gzip.compress(data, 9, mtime=0) if compress else data).decode("ascii")
+
+    info = {
+        "latent_dim": generator.latent_dim, "image_shape": list(generator.image_shape),
+        "num_classes": generator.num_classes, "class_names": generator.class_names, "groups": generator.groups,
+        "sliders": PAGE_SLIDERS,
+        "directions": [[round(float(v), 6) for v in vector] for vector in directions.vectors],
+        "direction_labels": [tr("explore.direction", lang, index=k + 1, share=float(share))
+                             for k, share in enumerate(directions.explained)],
+        "texts": {key: tr(f"export.page.{key}", lang) for key in PAGE_TEXTS},
+    }
+    info["texts"]["title"] = tr("export.page.title", lang, name=generator.name or "GAN")
+    values = {"__LANG__": lang, "__ORT_VERSION__": runtime_version(), "__INFO__": _script_json(info),
+              "__ORT_MODULE__": encoded((RUNTIME_DIR / "ort.wasm.bundle.min.mjs").read_bytes(), False),
+              "__ORT_WASM__": base64.b64encode((RUNTIME_DIR / "ort-wasm-simd-threaded.wasm.gz").read_bytes())
+              .decode("ascii"),
+              "__MODEL__": encoded(onnx_data, True)}
+    # one pass: a value (a class name) that happens to hold a marker is never replaced in its turn
+    page = re.sub("|".join(values), lambda match: values[match.group(0)],
+                  PAGE_TEMPLATE.read_text(encoding="utf-8"))
+    data = page.encode("utf-8")
+    if len(data) > MAX_PAGE_BYTES:
+        raise GanError("error.export_page_too_big", size=round(len(data) / 1e6, 1), limit=MAX_PAGE_BYTES // 1_000_000)
+    return data
+
+
+def _script_json(value) -> str:
+    """JSON safe inside a <script> element: no "<", ">" or "&" that could close it (class names are people's)."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

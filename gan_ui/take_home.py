@@ -74,5 +74,12 @@ def downloads(load: Callable[[], Generator], name: str, key: str, lang: str,
 
 
 def run_notebook(run_dir: Path, lang: str) -> Callable[[], bytes] | None:
-    """The notebook download's data for a run, or None where the notebook cannot be written for it."""
-    return None
+    """The notebook download's data for a run (gan_core.explore.notebook), or None where it cannot be written:
+    a self-conditioned run whose groups are gone. It loads the generator under the name the run page's generator
+    download gives it."""
+    from gan_core.explore import notebook
+
+    run_dir = Path(run_dir)
+    if not notebook.can_write(run_dir):
+        return None
+    return lambda: notebook.run_notebook(run_dir, lang, weights_name=f"generator_{run_dir.name}.keras")

@@ -121,3 +121,32 @@ def test_a_full_quota_disables_the_exports_and_says_why(sessions_dir, monkeypatc
     assert len(buttons) == 2 and all(button.proto.disabled for button in buttons)
     quota_start = TEXTS["error.quota"]["es"].split("(")[0].strip()
     assert any(warning.value.startswith(quota_start) for warning in at.warning)
+
+
+def test_a_finished_runs_page_and_the_explorer_offer_all_three_downloads(sessions_dir):
+    """A tiny real run (64 MNIST images, two steps) left finished in a session: under its live view and in the
+    explorer's "my runs" come the page, the ONNX file and its notebook."""
+    import uuid
+
+    from gan_core import Run, new_run_id
+    from gan_core.server import housekeeping
+    from gan_core.server.scheduler import Scheduler
+    from gan_core.training.config import recipe
+
+    session_id = uuid.uuid4().hex
+    config = recipe("fast", dataset="mnist", epochs=1, max_images=64, batch_size=32)
+    run = Run.create(sessions_dir / session_id / "runs" / new_run_id(), config, owner=session_id)
+    run.start(Scheduler(1))
+    assert run.wait(180) and run.snapshot().state.value == "finished", run.snapshot().message
+    wanted = {TEXTS[f"export.{name}_button"]["es"] for name in ("page", "onnx", "notebook")}
+
+    at = new_app()
+    at.query_params["s"] = housekeeping.session_token(sessions_dir, session_id)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert wanted <= {button.proto.label for button in at.get("download_button")}
+
+    at.switch_page(EXPLORE).run()
+    at.radio(key="explore.source").set_value("runs").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert wanted <= {button.proto.label for button in at.get("download_button")}

@@ -30,7 +30,8 @@ def _work_dir() -> Path:
     return folder
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
+    """A file name's stem from a generator's name (letters, digits, - and _)."""
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:60] or "generator"
 
 
@@ -48,10 +49,12 @@ def _onnx_bytes(load: Callable[[], Generator]) -> bytes:
 
 
 def downloads(load: Callable[[], Generator], name: str, key: str, lang: str,
-              notebook: Callable[[], bytes] | None = None) -> None:
-    """The take-home buttons for one generator: the offline page, the ONNX file and, when `notebook` is given (a
-    run's, which knows its G, D and recipe), the notebook. `load` returns the generator; it is called only when a
-    button is pressed. With the session's quota full the buttons are shown disabled under the reason."""
+              notebook: Callable[[], bytes] | None = None, keras_file: Path | None = None) -> None:
+    """The take-home buttons for one generator: the offline page, the ONNX file and, when `notebook` is given (one
+    whose recipe is known: a run's, a bundled one's), the notebook, with `keras_file` (the generator the notebook
+    loads, under the name it asks for) where the page has no generator download of its own. `load` returns the
+    generator; it is called only when a button is pressed. With the session's quota full the buttons are shown
+    disabled under the reason."""
     st.markdown(f"**{tr('export.title', lang)}**", help=tr("export.help", lang))
     blocked = None
     try:
@@ -59,7 +62,7 @@ def downloads(load: Callable[[], Generator], name: str, key: str, lang: str,
     except GanError as exc:
         blocked = state.say(exc, lang)
         st.warning(blocked, icon=":material/block:")
-    stem = _safe_name(name)
+    stem = safe_name(name)
     with st.container(horizontal=True):
         st.download_button(tr("export.page_button", lang), data=lambda: _page_bytes(load, lang),
                            file_name=f"{stem}.html", mime="text/html", on_click="ignore", disabled=bool(blocked),
@@ -71,15 +74,20 @@ def downloads(load: Callable[[], Generator], name: str, key: str, lang: str,
             st.download_button(tr("export.notebook_button", lang), data=notebook, file_name=f"{stem}.ipynb",
                                mime="application/x-ipynb+json", on_click="ignore", disabled=bool(blocked),
                                key=f"{key}.take_home.notebook", icon=":material/menu_book:")
+            if keras_file is not None:
+                st.download_button(tr("live.dl_generator", lang), data=keras_file.read_bytes,
+                                   file_name=f"generator_{stem}.keras", mime="application/octet-stream",
+                                   on_click="ignore", key=f"{key}.take_home.keras", icon=":material/download:")
 
 
-def run_notebook(run_dir: Path, lang: str) -> Callable[[], bytes] | None:
-    """The notebook download's data for a run (gan_core.explore.notebook), or None where it cannot be written:
-    a self-conditioned run whose groups are gone. It loads the generator under the name the run page's generator
-    download gives it."""
+def run_notebook(run_dir: Path, lang: str, weights_name: str | None = None) -> Callable[[], bytes] | None:
+    """The notebook download's data for a run or a bundled generator's folder (gan_core.explore.notebook), or None
+    where it cannot be written (a self-conditioned generator whose groups are not there). It loads the generator
+    under `weights_name`: by default the name the run page's generator download gives it."""
     from gan_core.explore import notebook
 
     run_dir = Path(run_dir)
     if not notebook.can_write(run_dir):
         return None
-    return lambda: notebook.run_notebook(run_dir, lang, weights_name=f"generator_{run_dir.name}.keras")
+    name = weights_name or f"generator_{run_dir.name}.keras"
+    return lambda: notebook.run_notebook(run_dir, lang, weights_name=name)

@@ -96,16 +96,21 @@ EXPLORE = "app_pages/explore.py"
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
-def test_explorer_offers_the_page_and_the_onnx_file_of_a_bundled_generator(sessions_dir, lang):
+def test_explorer_offers_the_take_home_downloads_of_bundled_generators(sessions_dir, lang):
     at = new_app()
     at.query_params["lang"] = lang
     at.run()
     at.switch_page(EXPLORE).run()
     assert not at.exception, [e.value for e in at.exception]
-    labels = {button.proto.label for button in at.get("download_button")}
-    assert {TEXTS["export.page_button"][lang], TEXTS["export.onnx_button"][lang]} <= labels
-    assert TEXTS["export.notebook_button"][lang] not in labels  # a bundled generator has no run to rebuild
+    page, onnx_label, notebook = (TEXTS[f"export.{name}_button"][lang] for name in ("page", "onnx", "notebook"))
     assert TEXTS["export.title"][lang] in "\n".join(texts(at))
+    at.selectbox(key="explore.bundled").set_value("mnist-cgan").run()
+    labels = {button.proto.label for button in at.get("download_button")}
+    assert {page, onnx_label, notebook, TEXTS["live.dl_generator"][lang]} <= labels  # its notebook and its file
+    # the self-conditioned mnist ships without the groups it trained on: no notebook, page and ONNX file only
+    at.selectbox(key="explore.bundled").set_value("mnist").run()
+    labels = {button.proto.label for button in at.get("download_button")}
+    assert {page, onnx_label} <= labels and notebook not in labels
 
 
 def test_a_full_quota_disables_the_exports_and_says_why(sessions_dir, monkeypatch):

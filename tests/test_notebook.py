@@ -55,23 +55,25 @@ def cell_index(notebook, tag: str) -> int:
     return next(i for i, cell in enumerate(notebook.cells) if tag in cell.metadata.get("tags", []))
 
 
-def execute_notebook(run: Run, work: Path) -> tuple[np.ndarray, np.ndarray, Generator]:
-    """Download the run's notebook as the run page gives it, put the run's generator beside it under the name the
-    notebook asks for, and run it headless. Returns (images the notebook's loaded G draws, Keras' images of the
-    run's generator.keras for the same latents and classes, that generator)."""
-    data = run_notebook(run.directory, "en", weights_name=f"generator_{run.run_id}.keras")
+def execute_notebook(folder: Path, dataset: str, work: Path) -> tuple[np.ndarray, np.ndarray, Generator]:
+    """Download the notebook of a run's (or a bundled generator's) folder as the app gives it, put the folder's
+    generator beside it under the name the notebook asks for, and run it headless. Returns (images the notebook's
+    loaded G draws, Keras' images of the folder's generator.keras for the same latents and classes, that
+    generator)."""
+    weights = f"generator_{folder.name}.keras"
+    data = run_notebook(folder, "en", weights_name=weights)
     notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
     nbformat.validate(notebook)
-    shutil.copyfile(run.directory / "generator.keras", work / f"generator_{run.run_id}.keras")
-    handle = Generator.load(run.directory / "generator.keras")
+    shutil.copyfile(folder / "generator.keras", work / weights)
+    handle = Generator.load(folder / "generator.keras")
     latents = handle.sample_latents(6, 5)
     labels = (np.arange(6) % handle.num_classes).astype(np.int32) if handle.conditional else None
     np.save(work / "check_latents.npy", latents)
     overrides = "\n".join(f"{name} = {value!r}" for name, value in SHORT.items())
-    if run.config.dataset == "mnist":
+    if dataset == "mnist":
         overrides += f"\nDATA_FILE = {str(DATASETS / 'keras' / 'mnist.npz')!r}"
     else:
-        overrides += f"\nPHOTOS_DIR = {run.config.dataset!r}"
+        overrides += f"\nPHOTOS_DIR = {dataset!r}"
     notebook.cells.insert(cell_index(notebook, "parameters") + 1, nbformat.v4.new_code_cell(overrides))
     notebook.cells.insert(cell_index(notebook, "weights") + 1, nbformat.v4.new_code_cell(
         "_z = np.load('check_latents.npy')\n"
@@ -103,7 +105,7 @@ def execute_notebook(run: Run, work: Path) -> tuple[np.ndarray, np.ndarray, Gene
 ])
 def test_notebook_rebuilds_the_run_loads_its_generator_and_trains(preset, runs_root, tmp_path):
     run = tiny_run(preset, runs_root)
-    loaded, expected, handle = execute_notebook(run, tmp_path)
+    loaded, expected, handle = execute_notebook(run.directory, run.config.dataset, tmp_path)
     assert loaded.shape == expected.shape == (6, *handle.image_shape)
     assert float(np.abs(loaded - expected).max()) <= 1e-5
     continued = Generator.load(tmp_path / "generator_continued.keras")  # what it saved: a generator the app explores
@@ -130,3 +132,11 @@ def test_a_self_conditioned_run_without_its_groups_has_no_notebook(runs_root, tm
     config = json.loads((folder / "config.json").read_text())
     (folder / "config.json").write_text(json.dumps({**config, "clusters": 10}))
     assert not can_write(folder)
+
+
+@pytest.mark.slow
+def test_a_bundled_generators_notebook_loads_it_and_trains(tmp_path):
+    from gan_core.explore.pretrained import PRETRAINED_DIR
+
+    loaded, expected, _ = execute_notebook(PRETRAINED_DIR / "mnist-cgan", "mnist", tmp_path)
+    assert float(np.abs(loaded - expected).max()) <= 1e-5

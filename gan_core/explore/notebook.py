@@ -131,26 +131,48 @@ def _groups_code(groups: np.ndarray) -> str:
             f"GROUPS = np.frombuffer(gzip.decompress(base64.b64decode(\"{packed}\")), \"<i2\").astype(\"int32\")")
 
 
-def can_write(run_dir: Path) -> bool:
-    """Whether run_dir holds what its notebook needs: its config and generator, and a self-conditioned run's groups."""
-    run_dir = Path(run_dir)
-    if not (run_dir / "config.json").is_file() or not (run_dir / "generator.keras").is_file():
-        return False
+def run_config(folder: Path) -> dict | None:
+    """The recipe a generator's folder trained with, every field filled in: a run's config.json, else a bundled
+    generator's card (its "config"), over the preset's defaults; None when neither says."""
+    import dataclasses
+
+    from ..training.config import OptimizerConfig, recipe
+
+    folder = Path(folder)
     try:
-        config = json.loads((run_dir / "config.json").read_text())
-    except ValueError:
+        if (folder / "config.json").is_file():
+            config = json.loads((folder / "config.json").read_text())
+        else:
+            config = json.loads((folder / "card.json").read_text()).get("config")
+        full = {**dataclasses.asdict(recipe(config["preset"])), **config}
+        for network in ("generator_optimizer", "discriminator_optimizer"):  # older cards lack newer knobs (beta2)
+            full[network] = {**dataclasses.asdict(OptimizerConfig()), **full[network]}
+        return full
+    except (OSError, ValueError, TypeError, KeyError, GanError):
+        return None
+
+
+def can_write(folder: Path) -> bool:
+    """Whether a run's (or a bundled generator's) folder holds what its notebook needs: its recipe and generator,
+    and a self-conditioned run's groups (a bundled self-conditioned generator ships without them)."""
+    folder = Path(folder)
+    config = run_config(folder)
+    if config is None or not (folder / "generator.keras").is_file():
         return False
-    return not config.get("clusters") or (run_dir / "clusters.npz").is_file()
+    return not config.get("clusters") or (folder / "clusters.npz").is_file()
 
 
 def run_notebook(run_dir: Path, lang: str, weights_name: str = "generator.keras") -> bytes:
-    """The notebook of the run in run_dir (finished or stopped, with its generator.keras), in `lang`. It loads the
-    trained generator from `weights_name` beside it when that file is there (the run page's generator download)."""
+    """The notebook of the run in run_dir (finished or stopped, with its generator.keras; or a bundled generator's
+    folder), in `lang`. It loads the trained generator from `weights_name` beside it when that file is there (the
+    run page's generator download)."""
     from ..training.presets import get_preset
     from .generators import Generator
 
     run_dir = Path(run_dir)
-    config = json.loads((run_dir / "config.json").read_text())
+    config = run_config(run_dir)
+    if config is None:
+        raise GanError("error.notebook_unavailable")
     generator = Generator.load(run_dir / "generator.keras")
     preset = get_preset(config["preset"])
     shape = tuple(generator.image_shape)
@@ -177,7 +199,7 @@ def _hyper_parameters(config: dict, shape, diff_augment, weights_name: str) -> s
     builtin = dataset.split(":")[0] in ("mnist", "fashion_mnist", "cifar_animals")
     lines = [
         f"DATASET = {dataset if builtin else 'photos'!r}",
-        f"PHOTOS_DIR = {'' if builtin else Path(dataset).stem + '/'!r}  # your photos' folder",
+        "" if builtin else f"PHOTOS_DIR = {Path(dataset).stem + '/'!r}  # your photos' folder",
         "DATA_FILE = ''  # the data already on disk instead of keras.datasets' download (see load_images)"
         if builtin else "",
         f"IMAGE_SHAPE = {tuple(shape)!r}",

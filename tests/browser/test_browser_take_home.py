@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -108,3 +109,62 @@ def test_offline_page_runs_the_generator_from_disk_with_the_network_blocked(brow
         assert not errors and not refused, (errors, refused)
     finally:
         context.close()
+
+
+def open_offline(browser, path: Path):
+    """The page at `path` opened from disk in a context where every request that is not a file is refused;
+    returns (context, page, refused urls) once it started (or failed: then it says why)."""
+    context = browser.new_context()
+    refused = []
+
+    def only_files(route):
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_files)
+    page = context.new_page()
+    page.goto(path.as_uri())
+    wait_until(lambda: page.evaluate("() => document.body.dataset.ready") != "0", 60, "the page to start")
+    return context, page, refused
+
+
+def test_the_explorers_downloads_through_the_app(app_url, browser, tmp_path):
+    """Through the real app: the explorer's page and ONNX buttons build their files on the click and send them;
+    the page runs from disk offline, the ONNX file gives the bundled generator's images."""
+    import onnxruntime
+
+    from gan_core.explore.export import ONNX_OUTPUT
+    from gan_core.explore.pretrained import pretrained_dir
+
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    files = {}
+    try:
+        page.goto(f"{app_url}/explore?lang=en")
+        for label in ("Offline page (HTML)", "ONNX model"):
+            button = page.get_by_role("button", name=label)
+            button.wait_for(timeout=120_000)
+            with page.expect_download(timeout=120_000) as download_info:
+                button.click()
+            path = tmp_path / download_info.value.suggested_filename
+            download_info.value.save_as(path)
+            files[path.suffix] = path
+    finally:
+        context.close()
+    html, onnx_file = files[".html"], files[".onnx"]
+    assert 0 < html.stat().st_size <= MAX_PAGE_BYTES and html.stem == onnx_file.stem  # the bundled one's name
+    offline, offline_view, refused = open_offline(browser, html)
+    try:
+        assert offline_view.evaluate("() => document.body.dataset.ready") == "1" and not refused
+        assert offline_view.evaluate("() => document.documentElement.lang") == "en"
+    finally:
+        offline.close()
+    handle = Generator.load(pretrained_dir() / html.stem / "generator.keras")
+    latents = handle.sample_latents(4, 1)
+    labels = np.arange(4, dtype=np.int32) % handle.num_classes if handle.conditional else None
+    feeds = {"latent": latents, **({"label": labels.reshape(-1, 1)} if handle.conditional else {})}
+    session = onnxruntime.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
+    assert float(np.abs(session.run([ONNX_OUTPUT], feeds)[0] - handle.generate(latents, labels)).max()) <= 1e-4

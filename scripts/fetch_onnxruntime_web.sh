@@ -19,4 +19,11 @@ gzip -9 -n -c "$dist/ort-wasm-simd-threaded.wasm" > "$target/ort-wasm-simd-threa
   echo "license=MIT (LICENSE; third-party notices: ThirdPartyNotices.txt)"
   (cd "$dist" && sha256sum ort.wasm.bundle.min.mjs ort-wasm-simd-threaded.wasm)
 } > "$target/VERSION"
+# The npm package carries no licence file: LICENSE (MIT, Microsoft) and ThirdPartyNotices.txt are the onnxruntime
+# project's own (github.com/microsoft/onnxruntime), the same files its Python wheel ships; copied from there when
+# the onnxruntime package is installed, else the ones in the folder stay.
+wheel="$(python3 -c 'import onnxruntime, os; print(os.path.dirname(onnxruntime.__file__))' 2>/dev/null || true)"
+if [ -n "$wheel" ] && [ -f "$wheel/LICENSE" ]; then
+  cp "$wheel/LICENSE" "$wheel/ThirdPartyNotices.txt" "$target/"
+fi
 echo "onnxruntime-web $version -> $target"

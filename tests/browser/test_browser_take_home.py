@@ -33,6 +33,28 @@ def page_file(tmp_path_factory):
     return path, handle
 
 
+def page_latents(n: int, seed: int, latent_dim: int) -> np.ndarray:
+    """The page's own seeded latents (its `latents` function: mulberry32 and Box-Muller), computed here."""
+    state = (seed & 0xFFFFFFFF) ^ 0x9E3779B9
+    mask = 0xFFFFFFFF
+
+    def uniform():
+        nonlocal state
+        state = (state + 0x6D2B79F5) & mask
+        t = state
+        t = ((t ^ (t >> 15)) * (t | 1)) & mask
+        t = (t ^ ((t + (((t ^ (t >> 7)) * (t | 61)) & mask)) & mask)) & mask
+        return ((t ^ (t >> 14)) + 1) / 4294967297
+
+    out = np.zeros(n * latent_dim, np.float64)
+    for i in range(0, len(out), 2):
+        radius, angle = np.sqrt(-2 * np.log(uniform())), 2 * np.pi * uniform()
+        out[i] = radius * np.cos(angle)
+        if i + 1 < len(out):
+            out[i + 1] = radius * np.sin(angle)
+    return out.astype(np.float32).reshape(n, latent_dim)
+
+
 def pixels(page, canvas_id: str) -> np.ndarray:
     url = page.evaluate(f"() => document.getElementById('{canvas_id}').toDataURL('image/png')")
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("L"), np.int16)
@@ -44,23 +66,8 @@ def renders(page) -> int:
 
 def test_offline_page_runs_the_generator_from_disk_with_the_network_blocked(browser, page_file):
     path, handle = page_file
-    context = browser.new_context()
-    refused = []
-
-    def only_files(route):
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            refused.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_files)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    context, page, refused, errors = open_offline(browser, path)
     try:
-        page.goto(path.as_uri())
-        wait_until(lambda: page.evaluate("() => document.body.dataset.ready") != "0", 60, "the page to start")
         assert page.evaluate("() => document.body.dataset.ready") == "1", (
             page.evaluate("() => document.getElementById('status').textContent"), errors)
         assert not errors and not refused, (errors, refused)
@@ -77,6 +84,11 @@ def test_offline_page_runs_the_generator_from_disk_with_the_network_blocked(brow
         height, width = handle.image_shape[:2]
         assert grid.shape == (4 * height, 4 * width)
         assert grid.std() > 20 and (grid > 128).mean() > 0.03
+        # and it is the generator's own: Keras draws the same digits for the page's latents (class 0, seed 0)
+        keras_images = handle.generate(page_latents(16, 1000, handle.latent_dim), np.zeros(16, np.int32))
+        tiles = np.clip(np.round((keras_images[..., 0] + 1) * 127.5), 0, 255).astype(np.int16)
+        expected = tiles.reshape(4, 4, height, width).transpose(0, 2, 1, 3).reshape(4 * height, 4 * width)
+        assert np.abs(grid - expected).max() <= 2
 
         # a slider on z changes the explored image
         before = pixels(page, "image")
@@ -113,9 +125,9 @@ def test_offline_page_runs_the_generator_from_disk_with_the_network_blocked(brow
 
 def open_offline(browser, path: Path):
     """The page at `path` opened from disk in a context where every request that is not a file is refused;
-    returns (context, page, refused urls) once it started (or failed: then it says why)."""
+    returns (context, page, refused addresses, page errors) once it started (or failed: then it says why)."""
     context = browser.new_context()
-    refused = []
+    refused, errors = [], []
 
     def only_files(route):
         if route.request.url.startswith("file:"):
@@ -126,9 +138,10 @@ def open_offline(browser, path: Path):
 
     context.route("**/*", only_files)
     page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(path.as_uri())
     wait_until(lambda: page.evaluate("() => document.body.dataset.ready") != "0", 60, "the page to start")
-    return context, page, refused
+    return context, page, refused, errors
 
 
 def test_the_explorers_downloads_through_the_app(app_url, browser, tmp_path):
@@ -156,9 +169,9 @@ def test_the_explorers_downloads_through_the_app(app_url, browser, tmp_path):
         context.close()
     html, onnx_file = files[".html"], files[".onnx"]
     assert 0 < html.stat().st_size <= MAX_PAGE_BYTES and html.stem == onnx_file.stem  # the bundled one's name
-    offline, offline_view, refused = open_offline(browser, html)
+    offline, offline_view, refused, errors = open_offline(browser, html)
     try:
-        assert offline_view.evaluate("() => document.body.dataset.ready") == "1" and not refused
+        assert offline_view.evaluate("() => document.body.dataset.ready") == "1" and not refused and not errors
         assert offline_view.evaluate("() => document.documentElement.lang") == "en"
     finally:
         offline.close()

@@ -1,5 +1,5 @@
 """Take it home: a generator as an ONNX file (for Netron, onnxruntime in any language), as one offline web page that
-runs it in the browser, and as a Jupyter notebook that rebuilds its run in plain Keras.
+runs it in the browser (the notebook that rebuilds its run in plain Keras is gan_core.explore.notebook).
 
 Every export is built on demand in a folder of the caller's choosing (the session's, so it counts against its
 disk quota while it is built), returned as bytes and deleted: nothing is kept.

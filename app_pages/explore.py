@@ -30,3 +30,5 @@ if chosen is not None:
     with metrics_col:
         st.subheader(tr("explore.metrics_title", lang))
         view.quality(quality_record, lang)
+    st.divider()
+    view.take_home(handle, key, lang)

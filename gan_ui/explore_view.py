@@ -352,3 +352,24 @@ def quality(record: dict, lang: str) -> None:
 
     for line in metrics.describe(record, lang):
         st.write("- " + line)
+
+
+# --- take it home ----------------------------------------------------------------------------------
+
+def take_home(handle: Generator, key: str, lang: str) -> None:
+    """The take-home downloads of the generator on show (gan_ui.take_home): the offline page and the ONNX file for
+    any generator; for one of the session's runs or a bundled generator also its notebook, with the generator file
+    it loads (a run's latest: an earlier epoch's generator is not a file of its own)."""
+    from gan_core.explore.pretrained import bundled_generators
+    from gan_ui import take_home as downloads
+
+    folder = None
+    if key.startswith("run:"):
+        run = state.get_run(key.split(":")[1])
+        folder = run.folder.directory if run is not None and key.endswith(":None") else None
+    elif key.startswith("bundled:"):
+        folder = next((b.directory for b in bundled_generators() if f"bundled:{b.name}" == key), None)
+    stem = downloads.safe_name(handle.name or "generator")
+    notebook = None if folder is None else downloads.run_notebook(folder, lang, f"generator_{stem}.keras")
+    downloads.downloads(lambda: handle, handle.name or "generator", f"explore.{key}", lang, notebook=notebook,
+                        keras_file=None if notebook is None else folder / "generator.keras")

@@ -17,8 +17,9 @@ import zipfile
 import streamlit as st
 
 from gan_core import GanError, Run, RunSnapshot, RunState
+from gan_core.explore.generators import Generator
 from gan_core.i18n import Message, tr
-from gan_ui import charts, classroom_view, state
+from gan_ui import charts, classroom_view, state, take_home
 from gan_ui.widgets import dataset_label, duration, state_badge
 
 REFRESH_SECONDS = 1.0  # a training run's progress and counters
@@ -386,6 +387,9 @@ def _downloads(run: Run, snap: RunSnapshot, lang: str) -> None:
             st.download_button(tr("live.dl_gif", lang), data=lambda: run.progress_gif().read_bytes(),
                                file_name=f"{snap.run_id}_progress.gif", mime="image/gif",
                                on_click="ignore", key=f"{key}.gif", icon=":material/animation:")
+    if snap.has_generator and not snap.active:  # a run that trains no more: its generator, taken home
+        take_home.downloads(lambda: Generator.load(run.folder.generator_path), f"generator_{snap.run_id}", key, lang,
+                            notebook=take_home.run_notebook(run.folder.directory, lang))
 
 
 def _grids_zip(run: Run, epochs: list[int]) -> bytes:

@@ -19,7 +19,6 @@ from gan_core.explore.latent import principal_directions
 from gan_core.explore.pretrained import PRETRAINED_DIR
 
 pytestmark = pytest.mark.browser
-FIRST_IMAGE_MS = 2000  # on an idle machine; scaled by how many processes wait for each core (see the test)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import math
 import threading
 import time
 import traceback
@@ -66,13 +67,24 @@ class RunSnapshot:
     turn_in_seconds: float | None = None  # queued: about how long until its turn (None: no estimate yet)
     queue_length: int = 0  # queued: how many wait in all
     training_now: int = 0  # queued: how many train now
+    end_epoch: int = 0  # the epoch the run is expected to end after: total_epochs, or fewer when its time budget ends it
+    budget_fraction: float | None = None  # a training session with a time budget: the share of it used so far
 
     @property
     def active(self) -> bool:
         return self.state in ACTIVE_STATES
 
     @property
+    def ends_by_time(self) -> bool:
+        """True while the run's time budget (config max_minutes), not its epochs, is what will end it."""
+        return self.active and self.budget_fraction is not None and 0 < self.end_epoch < self.total_epochs
+
+    @property
     def progress(self) -> float:
+        """How far the run is towards its end: the share of its time budget used when that ends it, else of its
+        steps."""
+        if self.ends_by_time:
+            return min(1.0, self.budget_fraction)
         total = self.total_epochs * max(self.steps_per_epoch, 1)
         done = self.epoch * self.steps_per_epoch + self.step_in_epoch
         return min(1.0, done / total) if total else 0.0
@@ -112,6 +124,7 @@ class Run:
         self.quality: list[dict] = []
         self.grid_epochs: list[int] = []
         self.train_seconds = 0.0  # time spent training, summed over sessions, pauses excluded
+        self.budget_started: float | None = None  # elapsed() when this training session began (its time budget)
         self._segment_started: float | None = None
         self.images_per_sec = 0.0
         self.started_from: dict | None = None  # transfer learning (gan_core.training.transfer): what the networks came from
@@ -337,22 +350,24 @@ class Run:
             jobs = scheduler.jobs()
             queue_length, training_now = len(jobs["queued"]), len(jobs["running"])
         with self._lock:
-            remaining = max(0, (self.config.epochs - self.epoch) * self.steps_per_epoch - self.step_in_epoch)
-            eta = None
-            if self.images_per_sec > 0 and self.state in (RunState.RUNNING, RunState.PAUSED):
-                eta = remaining * self.config.batch_size / self.images_per_sec
+            budget_left = self.budget_left()
+            end_epoch, remaining = self._finish_line(budget_left)
+            eta = remaining if self.state in (RunState.RUNNING, RunState.PAUSED) else None
+            budget = self.config.max_minutes * 60
+            config = self.config.to_dict()
             return RunSnapshot(
-                run_id=self.run_id, directory=self.directory, state=self.state, config=self.config.to_dict(),
+                run_id=self.run_id, directory=self.directory, state=self.state, config=config,
                 message=self.message, traceback=self.traceback, epoch=self.epoch, total_epochs=self.config.epochs,
                 step=self.step, steps_per_epoch=self.steps_per_epoch, step_in_epoch=self.step_in_epoch,
                 steps={k: list(v) if history else [] for k, v in self.steps.items()},
                 epochs=copy.deepcopy(self.epochs) if history else [],
                 grid_epochs=list(self.grid_epochs), images_per_sec=self.images_per_sec, eta_seconds=eta,
-                elapsed_seconds=self.elapsed(), diagnosis=diagnose(self.steps, self.epochs) if history else [],
+                elapsed_seconds=self.elapsed(), diagnosis=diagnose(self.steps, self.epochs, config) if history else [],
                 device=self.device, queue_position=position,
                 has_generator=self.folder.generator_path.exists(),
                 quality=copy.deepcopy(self.quality) if history else [],
                 turn_in_seconds=turn_in, queue_length=queue_length, training_now=training_now, node=self.node,
+                end_epoch=end_epoch, budget_fraction=None if budget_left is None else 1.0 - budget_left / budget,
             )
 
     def grid_path(self, epoch: int) -> Path:
@@ -508,6 +523,7 @@ class Run:
                 "epoch": self.epoch, "step": self.step, "steps_per_epoch": self.steps_per_epoch,
                 "step_in_epoch": self.step_in_epoch, "images_per_sec": self.images_per_sec,
                 "train_seconds": self.elapsed(), "started_from": self.started_from,
+                "budget_started": self.budget_started, "total_epochs": self.config.epochs,
                 "steps": {name: values[start:] for name, values in self.steps.items()},
                 "epochs": list(self.epochs), "quality": list(self.quality), "grid_epochs": list(self.grid_epochs),
             }
@@ -530,15 +546,48 @@ class Run:
             self.images_per_sec = info["images_per_sec"]
             self.train_seconds, self._segment_started = info["train_seconds"], None
             self.started_from = info["started_from"]
+            self.budget_started = info.get("budget_started")
+            # a time budget cut the job's epochs (end_early, written to its config.json): the app's copy follows
+            self.config.epochs = info.get("total_epochs", self.config.epochs)
             self.epochs, self.quality, self.grid_epochs = info["epochs"], info["quality"], info["grid_epochs"]
 
     def remaining_seconds(self) -> float | None:
-        """Training time this run still needs at its last speed; None before it has one."""
+        """Training time this run still needs at its last speed (to its last epoch, or to the end of the epoch its
+        time budget runs out in); None before it has a speed."""
         with self._lock:
-            if self.images_per_sec <= 0:
+            return self._finish_line(self.budget_left())[1]
+
+    def _finish_line(self, budget_left: float | None) -> tuple[int, float | None]:
+        """Under the lock: (the epoch the run will end after, training seconds until then or None without a speed).
+        A time budget ends a run after the epoch it runs out in (trainer: _end_if_out_of_time), so the end is
+        whichever comes first: the last epoch, or the end of that epoch at the speed so far."""
+        total, per_epoch = self.config.epochs, self.steps_per_epoch
+        if self.images_per_sec <= 0 or per_epoch <= 0:
+            return total, None
+        steps_per_second = self.images_per_sec / self.config.batch_size
+        done = self.epoch * per_epoch + self.step_in_epoch
+        end = total
+        if budget_left is not None:
+            out_of_time_at = done + budget_left * steps_per_second
+            end = min(total, max(self.epoch + 1, math.ceil(out_of_time_at / per_epoch)))
+        return end, max(0, end * per_epoch - done) / steps_per_second
+
+    def begin_budget(self) -> None:
+        """A training session starts (trainer): its time budget (config.max_minutes) counts from here."""
+        with self._lock:
+            self.budget_started = self.elapsed()
+
+    def end_budget(self) -> None:
+        with self._lock:
+            self.budget_started = None
+
+    def budget_left(self) -> float | None:
+        """Training seconds left in this session's time budget (0 once it ran out); None without a budget or outside
+        a training session."""
+        with self._lock:
+            if not self.config.max_minutes or self.budget_started is None:
                 return None
-            steps = max(0, (self.config.epochs - self.epoch) * self.steps_per_epoch - self.step_in_epoch)
-            return steps * self.config.batch_size / self.images_per_sec
+            return max(0.0, self.config.max_minutes * 60 - (self.elapsed() - self.budget_started))
 
     def take_turn_break(self, before_break=None) -> bool:
         """Fair turns (gan_core.server.scheduler), between two batches: when this run's turn is over and someone waits,

@@ -159,7 +159,7 @@ def test_diagnosis_advice_follows_the_recipe_and_the_loss_in_use():
     hinge = diagnose(winning, [], recipe("fast-rgb").to_dict())[0]
     assert hinge.key == "diag.d_wins_margin" and "hinge" not in hinge.text("es")
 
-    even = steps_of(np.full(n, 0.5) + 0.01 * np.sin(np.arange(n)), np.full(n, 2.0), np.full(n, 1.0), np.full(n, 0.02))
+    even = steps_of(np.full(n, 0.5) + 0.01 * np.sin(np.arange(n)), np.full(n, 2.0), np.full(n, 0.55), np.full(n, 0.45))
     moving = [{"epoch": e, "diversity": 1.0, "like_start": 0.9 - 0.3 * e} for e in (1, 2, 3)]
     still = [{"epoch": e, "diversity": 1.0, "like_start": 0.85} for e in (1, 2, 3)]
     recipe_of = recipe("fast-rgb").to_dict()
@@ -167,6 +167,11 @@ def test_diagnosis_advice_follows_the_recipe_and_the_loss_in_use():
     stuck = diagnose(even, still, recipe_of)
     assert [m.key for m in stuck] == ["diag.not_moving"] and "85%" in stuck[0].text("es")
     assert [m.key for m in diagnose(even, still[:2], recipe_of)] == ["diag.g_wins"]  # two epochs: too soon to say
+    # D calls nearly everything real (the bundled birds' last epoch: 99.75% of the real, 0.125% of the fakes)
+    says_real = steps_of(np.full(n, 0.5) + 0.01 * np.sin(np.arange(n)), np.full(n, 2.0), np.full(n, 0.998),
+                         np.full(n, 0.001))
+    (finding,) = diagnose(says_real, moving, recipe_of)
+    assert finding.key == "diag.d_says_real" and "muy bueno" not in finding.text("es")
 
 
 def test_messages_render_in_both_languages():

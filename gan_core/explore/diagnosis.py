@@ -64,7 +64,11 @@ def diagnose(steps: dict, epochs: list[dict], config: dict | None = None) -> lis
                                     cv=cv))
 
     if not findings and recent_acc < 0.55 and len(g_loss) > 200:
-        findings.append(Message("diag.g_wins", acc=recent_acc))
+        real, fake = float(np.mean(steps["d_acc_real"][recent])), float(np.mean(steps["d_acc_fake"][recent]))
+        if real > 0.9 and fake < 0.1:  # D says "real" to nearly everything: that is no verdict on G's quality
+            findings.append(Message("diag.d_says_real", real=real, fake=fake))
+        else:
+            findings.append(Message("diag.g_wins", acc=recent_acc))
     return findings or [Message("diag.healthy")]
 
 

@@ -17,7 +17,7 @@ from gan_core.training.config import from_choices, recipe
 from gan_core.training.run import ACTIVE_STATES, RunState
 from gan_ui import charts, state
 from gan_ui.retention_view import duration
-from gan_ui.widgets import BUILTIN_CHOICES, dataset_label, state_badge
+from gan_ui.widgets import BUILTIN_CHOICES, dataset_label, epoch_count, state_badge
 
 EXERCISE_PARAM = "ex"  # ?ex=<payload>.<signature> on the train page
 SHOW_PARAM = "show"  # ?show=<share id> on the projector page
@@ -468,7 +468,7 @@ def _projected(run: Run, title: str, lang: str, drawn_active: bool) -> None:
             st.info(tr("live.waiting", lang))
     with side:
         state_badge(snap.state, lang)
-        st.metric(tr("live.epoch", lang), f"{snap.epoch} / {snap.total_epochs}")
+        st.metric(tr("live.epoch", lang), epoch_count(snap))
         st.metric(tr("live.step", lang), f"{snap.step}")
         if content.figure is not None:
             st.plotly_chart(content.figure, key=f"projector.{snap.run_id}.losses", config={"displayModeBar": False})

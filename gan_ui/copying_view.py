@@ -9,7 +9,7 @@ import streamlit as st
 from gan_core.data import images as imaging
 from gan_core.data.datasets import is_builtin
 from gan_core.explore.generators import Generator
-from gan_core.explore.memorisation import nearest_training_images
+from gan_core.explore.memorisation import nearest_training_images, verdict
 from gan_core.i18n import tr
 
 PAIRS = 8  # samples shown, each above its nearest training image
@@ -27,16 +27,17 @@ def copying_panel(run, lang: str) -> None:
             st.session_state[key] = generator_path.stat().st_mtime
         if key not in st.session_state:
             return
-        strip, verdict, share, space = _pairs(str(generator_path), st.session_state[key], run)
-        st.image(strip, caption=tr("memorise.caption", lang, space=tr(f"memorise.space.{space}", lang)),
+        strip, neighbours = _pairs(str(generator_path), st.session_state[key], run)
+        st.image(strip, caption=tr("memorise.caption", lang, space=tr(f"memorise.space.{neighbours.space}", lang)),
                  width="stretch")
-        show = {"copying": st.warning, "some_copies": st.info, "new": st.success}[verdict]
-        show(tr(f"memorise.{verdict}", lang, share=f"{share:.0%}"))
+        answer = verdict(neighbours, run.snapshot().epochs)  # the epochs the checked generator was exported after
+        show = {"copying": st.warning, "some_copies": st.info, "new": st.success}.get(answer, st.info)
+        show(tr(f"memorise.{answer}", lang, share=f"{neighbours.copy_share:.0%}"))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _pairs(generator_path: str, _mtime: float, _run) -> tuple[np.ndarray, str, float, str]:
-    """(two-row image: samples above, nearest training images below; verdict; share of near copies; space).
+def _pairs(generator_path: str, _mtime: float, _run) -> tuple[np.ndarray, object]:
+    """(two-row image: samples above, nearest training images below; the memorisation.Neighbours measured).
     Keyed by the generator file and its time: a new epoch's generator is checked anew."""
     handle = Generator.load(generator_path)
     latents = handle.sample_latents(64, seed=0)
@@ -48,4 +49,4 @@ def _pairs(generator_path: str, _mtime: float, _run) -> tuple[np.ndarray, str, f
     top = imaging.to_uint8(generated[shown])
     bottom = training[neighbours.index[shown]]
     strip = imaging.make_grid(np.concatenate([top, bottom]), len(shown))
-    return strip, neighbours.verdict, neighbours.copy_share, neighbours.space
+    return strip, neighbours

@@ -113,7 +113,8 @@ def _create_dataset(files, size: int, name: str, lang: str) -> None:
     try:
         # the uploaded files themselves (seekable, in memory already), not copies of their bytes
         result = read_photo_upload([(f.name, f) for f in files], name=name, size=size, progress=progress)
-        dataset_id = state.save_session_dataset(result.dataset, name)
+        dataset_id = state.save_session_dataset(result.dataset, name, skipped=list(result.skipped),
+                                                skipped_total=result.skipped.total)
     except GanError as exc:
         skipped = exc.details or []
         st.session_state[LAST_UPLOAD_KEY] = {"error": exc.message, "skipped": list(skipped),
@@ -122,11 +123,13 @@ def _create_dataset(files, size: int, name: str, lang: str) -> None:
     finally:
         bar.empty()
     prepared[fingerprint] = dataset_id
-    st.session_state[LAST_UPLOAD_KEY] = {"id": dataset_id, "name": name, "count": result.count,
-                                         "skipped": list(result.skipped), "skipped_total": result.skipped.total}
+    st.session_state[LAST_UPLOAD_KEY] = {"id": dataset_id, "name": name, "count": result.count, "skipped": []}
 
 
 def _last_upload_report(lang: str) -> None:
+    """What the last press of "prepare" did. The files a made set skipped are listed with the set (below, kept in
+    its metadata: they are still there after leaving the page or in another tab); only a failed upload, which
+    made no set, lists them here."""
     report = st.session_state.get(LAST_UPLOAD_KEY)
     if not report:
         return
@@ -136,13 +139,18 @@ def _last_upload_report(lang: str) -> None:
         st.info(tr("data.already", lang, name=report["name"]), icon=":material/content_copy:")
     else:
         st.success(tr("data.created", lang, name=report["name"], count=report["count"]), icon=":material/check_circle:")
-    if report["skipped"]:
-        total = report.get("skipped_total", len(report["skipped"]))
-        with st.expander(tr("data.skipped", lang, count=total)):
-            st.dataframe([{tr("col.file", lang): file, tr("col.reason", lang): tr("skip." + reason, lang)}
-                          for file, reason in report["skipped"]], hide_index=True)
-            if total > len(report["skipped"]):  # only the first ones are kept by name
-                st.caption(tr("data.skipped_more", lang, count=total - len(report["skipped"])))
+    _skipped_files(report["skipped"], report.get("skipped_total", len(report["skipped"])), lang)
+
+
+def _skipped_files(skipped: list, total: int, lang: str) -> None:
+    """The files an upload skipped and why, in a closed expander (nothing when none was)."""
+    if not skipped:
+        return
+    with st.expander(tr("data.skipped", lang, count=total)):
+        st.dataframe([{tr("col.file", lang): file, tr("col.reason", lang): tr("skip." + reason, lang)}
+                      for file, reason in skipped], hide_index=True)
+        if total > len(skipped):  # only the first ones are kept by name
+            st.caption(tr("data.skipped_more", lang, count=total - len(skipped)))
 
 
 def _session_datasets(lang: str) -> None:
@@ -165,3 +173,4 @@ def _session_datasets(lang: str) -> None:
             if use:
                 choose_dataset(state.UPLOAD_PREFIX + dataset_id, photos=True)  # uploads are colour photos
                 st.switch_page("app_pages/train.py")
+            _skipped_files(meta.get("skipped", []), meta.get("skipped_total", 0), lang)

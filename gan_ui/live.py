@@ -20,7 +20,7 @@ from gan_core import GanError, Run, RunSnapshot, RunState
 from gan_core.explore.generators import Generator
 from gan_core.i18n import Message, tr
 from gan_ui import charts, classroom_view, state, take_home
-from gan_ui.widgets import dataset_label, duration, state_badge
+from gan_ui.widgets import dataset_label, duration, epoch_count, epoch_under_way, state_badge
 
 REFRESH_SECONDS = 1.0  # a training run's progress and counters
 CHART_SECONDS = 4.0  # a training run's step charts, when there are new points
@@ -68,10 +68,11 @@ def _panel(run_id: str, lang: str) -> None:
 
 
 def changed(drawn: tuple, now: tuple) -> bool:
-    """Whether the panel must be drawn again: at once for another state; for a new epoch or grid, once
-    EPOCH_REDRAW_SECONDS have passed since it was drawn (`drawn` ends with that time). New steps and queue places
-    are the tickers' business."""
-    if drawn[0] != now[0]:
+    """Whether the panel must be drawn again: at once for another state, or for the first steps of a panel drawn
+    before any (its charts said "waiting for the first steps" while the counters, ticking every second, already
+    show steps); for a new epoch or grid, once EPOCH_REDRAW_SECONDS have passed since it was drawn (`drawn` ends
+    with that time). Later steps and queue places are the tickers' business."""
+    if drawn[0] != now[0] or (drawn[1] == 0 and now[1] > 0):
         return True
     return (drawn[2], drawn[3]) != (now[2], now[3]) and time.monotonic() - drawn[-1] >= EPOCH_REDRAW_SECONDS
 
@@ -197,7 +198,7 @@ def _status(snap: RunSnapshot, lang: str) -> None:
     st.progress(snap.progress if snap.steps_per_epoch else snap.epoch / max(snap.total_epochs, 1),
                 text=progress_text(snap, lang))
     cols = st.columns(5)
-    cols[0].metric(tr("live.epoch", lang), f"{snap.epoch} / {snap.total_epochs}")
+    cols[0].metric(tr("live.epoch", lang), epoch_count(snap))  # the same epoch as the progress line
     cols[1].metric(tr("live.step", lang), f"{snap.step}")
     cols[2].metric(tr("live.speed", lang), f"{snap.images_per_sec:.0f}")
     cols[3].metric(tr("live.elapsed", lang), duration(snap.elapsed_seconds))
@@ -220,10 +221,16 @@ def _queue(snap: RunSnapshot, lang: str) -> None:
 
 
 def progress_text(snap: RunSnapshot, lang: str) -> str:
-    """Where the run is, in words that fit its state: the epoch under way while it trains; the epochs done once
-    it has ended, and where in the next one a stop cut it (resuming starts that epoch again)."""
-    if snap.active and snap.steps_per_epoch and snap.epoch < snap.total_epochs:
-        return tr("live.progress", lang, epoch=snap.epoch + 1, total=snap.total_epochs,
+    """Where the run is, in words that fit its state: the epoch under way while it trains, out of the epoch it will
+    end after (its time budget's, when that comes first); the epochs done once it has ended, and where in the next
+    one a stop cut it (resuming starts that epoch again)."""
+    current = epoch_under_way(snap)
+    if current is not None and snap.ends_by_time:
+        return tr("live.progress_by_time", lang, epoch=current, end=snap.end_epoch, total=snap.total_epochs,
+                  minutes=f"{snap.config['max_minutes']:g}", step_in_epoch=snap.step_in_epoch,
+                  steps_per_epoch=snap.steps_per_epoch)
+    if current is not None:
+        return tr("live.progress", lang, epoch=current, total=snap.total_epochs,
                   step_in_epoch=snap.step_in_epoch, steps_per_epoch=snap.steps_per_epoch)
     done = tr("live.progress_done", lang, epoch=snap.epoch, total=snap.total_epochs)
     if not snap.active and 0 < snap.step_in_epoch < snap.steps_per_epoch and snap.epoch < snap.total_epochs:

@@ -49,7 +49,8 @@ HEATMAP_SCALE = [[0.0, "#c2a5cf"], [0.5, "#f7f7f7"], [1.0, "#a6dba0"]]  # purple
 ARROW_SCALE = 0.08  # box units per unit of gradient
 ARROW_MAX = 0.3
 MODEL_FIELDS = ("g_layers", "g_width", "d_layers", "d_width", "activation", "noise_dim", "noise", "batch_size")
-LIVE_FIELDS = ("loss", "g_optimizer", "d_optimizer", "g_lr", "d_lr", "d_steps")
+LIVE_FIELDS = ("loss", "g_optimizer", "d_optimizer", "g_lr", "d_lr", "d_steps", "gp_weight")
+GP_WEIGHTS = (0.1, 0.3, 1.0, 3.0, 10.0)  # WGAN-GP's penalty: 0.1 as Gulrajani et al. on 2-D data, 10 as on images
 LAYERS = ("heatmap", "real", "fake", "manifold", "arrows")
 
 
@@ -159,6 +160,11 @@ def _live_control_widgets(lang: str) -> None:
         rate.select_slider(tr(f"pg.{who}_lr", lang), LEARNING_RATES, key=f"pg.{who}_lr", on_change=_changed,
                            args=(f"{who}_lr",), format_func=lambda value: f"{value:g}")
     st.number_input(tr("pg.d_steps", lang), 1, 10, key="pg.d_steps", on_change=_changed, args=("d_steps",))
+    current = st.session_state.setdefault("pg.gp_weight", playground().config.gp_weight)
+    weights = sorted({*GP_WEIGHTS, float(current)})  # a loaded experiment's own weight, too
+    st.select_slider(tr("pg.gp_weight", lang), weights, key="pg.gp_weight", on_change=_changed, args=("gp_weight",),
+                     format_func=lambda value: f"{value:g}", disabled=st.session_state.get("pg.loss") != "wgan_gp",
+                     help=tr("pg.gp_weight_help", lang))
     changed = st.session_state.get(LAST_CHANGE_KEY)
     if changed is not None:
         view = playground().view()

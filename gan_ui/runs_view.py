@@ -11,6 +11,7 @@ from gan_ui.live import REFRESH_SECONDS
 from gan_ui.widgets import (
     dataset_label,
     distinct,
+    epoch_count,
     newest_grid,
     run_created,
     run_summary,
@@ -171,7 +172,7 @@ def _row(snap, lang: str) -> dict:
     return {
         tr("col.run", lang): run_created(snap.run_id),
         tr("col.state", lang): tr(f"state.{snap.state.value}", lang),
-        tr("col.epochs", lang): f"{snap.epoch} / {snap.total_epochs}",
+        tr("col.epochs", lang): epoch_count(snap),
         tr("col.g_loss", lang): round(last["g_loss"], 3) if last else None,
         tr("col.d_loss", lang): round(last["d_loss"], 3) if last else None,
         tr("col.speed", lang): round(last["images_per_sec"]) if last else None,

@@ -219,15 +219,19 @@ def _datasets_dir(session_id_: str) -> Path:
     return registry().session_dir(session_id_) / "datasets"
 
 
-def save_session_dataset(dataset: Dataset, display_name: str) -> str:
-    """Store decoded photos as <id>.npz (what load_dataset reads back) plus <id>.json for listing; returns the id."""
+def save_session_dataset(dataset: Dataset, display_name: str, skipped=(), skipped_total: int = 0) -> str:
+    """Store decoded photos as <id>.npz (what load_dataset reads back) plus <id>.json for listing, with the files
+    the upload skipped and why ((name, reason key) pairs, the first ones; `skipped_total` of them in all), so the
+    report stays with its set; returns the id."""
     check_quota(session_id(), dataset.images.nbytes)
     folder = _datasets_dir(session_id())
     folder.mkdir(parents=True, exist_ok=True)
     dataset_id = uuid.uuid4().hex[:16]
     save_dataset(dataset, folder / f"{dataset_id}.npz")
     meta = {"name": display_name[:80], "count": int(len(dataset.images)), "size": int(dataset.images.shape[1]),
-            "class_names": list(dataset.class_names or [])}
+            "class_names": list(dataset.class_names or []),
+            "skipped": [[str(name), str(reason)] for name, reason in skipped],
+            "skipped_total": max(int(skipped_total), len(skipped))}
     (folder / f"{dataset_id}.json").write_text(json.dumps(meta))
     return dataset_id
 

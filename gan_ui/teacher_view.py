@@ -13,7 +13,7 @@ from gan_core.i18n import tr
 from gan_core.server import classroom, signin
 from gan_core.training.run import ACTIVE_STATES
 from gan_ui import state
-from gan_ui.widgets import dataset_label
+from gan_ui.widgets import dataset_label, epoch_count
 
 MIN_PASSWORD_CHARS = 10
 SIGNIN_PARAM = "signin"  # /teacher?signin=<token>: the one-time link the console prints
@@ -262,7 +262,7 @@ def _job_row(run, waits: dict, lang: str) -> None:
     row[3].write(status)
     if snap.node:
         row[3].caption(tr("teacher.node", lang, node=snap.node))
-    row[4].progress(snap.progress, text=f"{snap.epoch}/{snap.total_epochs}")
+    row[4].progress(snap.progress, text=epoch_count(snap))
     if row[5].button(tr("teacher.stop", lang), key=f"teacher.stop.{run.run_id}", icon=":material/stop:"):
         run.stop()
         st.rerun()  # not scope="fragment": that raises whenever this runs inside a full-page run

@@ -58,6 +58,25 @@ def duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def epoch_under_way(snap: RunSnapshot) -> int | None:
+    """The epoch being trained (counted from 1) while a run is active and its epochs have begun; else None."""
+    if snap.active and snap.steps_per_epoch and snap.epoch < snap.total_epochs:
+        return snap.epoch + 1
+    return None
+
+
+def epoch_count(snap: RunSnapshot) -> str:
+    """The epoch counter, as the Train page's progress line says it: the epoch under way out of the one the run will
+    end after ("≈" when its time budget, at the speed so far, decides that) while it trains; the epochs done out of
+    its epochs once it has ended."""
+    current = epoch_under_way(snap)
+    if current is None:
+        return f"{snap.epoch} / {snap.total_epochs}"
+    if snap.ends_by_time:
+        return f"{current} / ≈{snap.end_epoch}"
+    return f"{current} / {snap.total_epochs}"
+
+
 def run_summary(snap: RunSnapshot, lang: str) -> str:
     config = snap.config
     return tr("runs.summary", lang, preset=config["preset"], dataset=dataset_label(config["dataset"], lang),

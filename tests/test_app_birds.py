@@ -42,7 +42,8 @@ def test_the_birds_folder_uploads_and_trains_rgb32_for_an_epoch(sessions_dir, tm
     assert [s.value for s in at.success] == [f"Conjunto «pájaros» listo: {PHOTOS} imágenes."]
     assert not [e for e in at.expander if e.label.startswith("Archivos omitidos")], "every photo was read"
     (dataset_id, meta), = state_datasets(at).items()
-    assert meta == {"name": "pájaros", "count": PHOTOS, "size": 32, "class_names": []}
+    assert meta == {"name": "pájaros", "count": PHOTOS, "size": 32, "class_names": [], "skipped": [],
+                    "skipped_total": 0}
 
     # "Train on this dataset" opens the train page with the photos chosen.
     _button(at, "Entrenar con este conjunto").click().run()
@@ -80,14 +81,15 @@ def test_the_birds_folder_uploads_and_trains_rgb32_for_an_epoch(sessions_dir, tm
     assert (run.directory / "generator.keras").is_file()
     assert any("Entrenamiento terminado" in s.value for s in at.success)
 
-    # A run on a folder: "is it copying?" puts samples beside their nearest photos, with a verdict.
+    # A run on a folder: "is it copying?" puts samples beside their nearest photos, with a verdict. Six steps from
+    # nothing learnt nothing: the verdict says so, not «No copia», which would read as good news (#26 item 3).
     at.run()
     assert any(e.label == "¿Está copiando tus fotos?" for e in at.expander)
     _button(at, "Comprobar").click().run()
     assert not at.exception, [e.value for e in at.exception]
     verdicts = [m.value for m in (*at.success, *at.info, *at.warning)
-                if m.value.startswith(("No copia", "Sobre todo imágenes nuevas", "Está copiando"))]
-    assert len(verdicts) == 1, verdicts
+                if m.value.startswith(("No copia", "Sobre todo imágenes nuevas", "Está copiando", "Todavía no"))]
+    assert len(verdicts) == 1 and verdicts[0].startswith("Todavía no ha aprendido tus fotos"), verdicts
     strip = [i for i in at.image if any(img.caption.startswith("Arriba: generadas") for img in i.proto.imgs)]
     assert strip, "the samples and their nearest photos are shown"
 
@@ -98,3 +100,46 @@ def state_datasets(at) -> dict:
 
     folder = state.registry().session_dir(at.session_state["session_id"]) / "datasets"
     return {path.stem: json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))}
+
+
+def test_a_short_photo_run_from_the_animals_says_it_has_not_moved_and_gives_the_recipes_own_advice(
+        sessions_dir, tmp_path):
+    """#26 items 2 and 3 on a real run of the default photo recipe (fast-rgb: hinge loss, Adam beta1 0, from the
+    bundled animals), as the Train page runs and reads it: its samples are still the animals it started from, and
+    the page says so (in the diagnosis and in «¿Está copiando tus fotos?»), never «No copia», «o el generador es muy
+    bueno» or «beta1 = 0.5», which this recipe sets to 0 on purpose."""
+    archive = tmp_path / "birds.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zipped:
+        for photo in sorted(BIRDS.glob("*.jpg"))[:64]:
+            zipped.write(photo, f"birds/{photo.name}")
+    at = new_app().run()
+    at.switch_page("app_pages/data.py").run()
+    at.file_uploader(key="data.files").set_value(("birds.zip", archive.read_bytes(), "application/zip"))
+    at.run()
+    _button(at, "Preparar el conjunto").click().run()
+    _button(at, "Entrenar con este conjunto").click().run()
+    at.switch_page("app_pages/train.py")
+    assert at.selectbox(key=PRESET_KEY).value == "fast-rgb"
+    at.number_input(key="hp.fast-rgb.epochs").set_value(3)
+    at.number_input(key="hp.fast-rgb.steps_per_epoch").set_value(10)  # 30 steps: enough for a diagnosis
+    at.select_slider(key="hp.fast-rgb.batch_size").set_value(32)
+    _button(at, "Entrenar").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (run_id,) = at.session_state["run_ids"]
+    run = state.registry().get(at.session_state["session_id"], run_id)
+    assert run.config.loss == "hinge" and run.config.generator_optimizer.beta1 == 0.0
+    assert run.wait(300)
+    snap = run.snapshot()
+    assert snap.state == RunState.FINISHED and snap.step == 30, (snap.state, snap.message, snap.traceback)
+    assert all(e["like_start"] > 0.7 for e in snap.epochs), [e["like_start"] for e in snap.epochs]
+
+    at.run()
+    advice = [m.value for m in (*at.success, *at.info, *at.warning)]
+    said = "\n".join(advice)
+    assert "Las muestras apenas han cambiado desde que empezó: en la época 3" in said, advice
+    assert "beta1" not in said and "el generador es muy bueno" not in said and "Todo en orden" not in said, advice
+    _button(at, "Comprobar").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    verdicts = [m.value for m in (*at.success, *at.info, *at.warning)
+                if m.value.startswith(("No copia", "Sobre todo imágenes nuevas", "Está copiando", "Todavía no"))]
+    assert len(verdicts) == 1 and "siguen siendo lo que el generador dibujaba al empezar" in verdicts[0], verdicts

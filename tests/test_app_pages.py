@@ -279,6 +279,48 @@ def test_data_page_previews_datasets_and_turns_uploaded_photos_into_a_training_s
 
 
 
+def _skipped_report(at) -> dict:
+    """The skipped files the data page lists (file -> reason), from its table; {} when it shows none."""
+    tables = [table.value for table in at.dataframe if "Archivo" in table.value.columns]
+    return {file: reason for table in tables for file, reason in zip(table["Archivo"], table["Motivo"])}
+
+
+def test_the_skipped_files_stay_with_their_set_after_leaving_the_page_and_in_a_new_browser(sessions_dir):
+    at = new_app().run()
+    at.switch_page("app_pages/data.py").run()
+    at.file_uploader(key="data.files").set_value(("fotos.zip", _photo_zip(), "application/zip"))
+    at.run()
+    _button(at, "Preparar el conjunto").click().run()
+    expected = {"notas.txt": "no es una imagen", "gatos/rota.jpg": "imagen dañada o truncada"}
+    assert _skipped_report(at) == expected
+    ((dataset_id, _),) = _datasets(at).items()
+
+    # Away to another page and back: the report is still there, beside its set.
+    at.switch_page("app_pages/train.py").run()
+    at.switch_page("app_pages/data.py").run()
+    assert not at.exception
+    assert _skipped_report(at) == expected
+    assert any(e.label == "Archivos omitidos (2)" for e in at.expander)
+
+    # The same session in a new browser tab (its address), with nothing in its page state: still there, and in
+    # English when the page is.
+    token = at.session_state["session_token"]
+    again = new_app()
+    again.query_params["s"] = token
+    again.query_params["lang"] = "en"
+    again.run()
+    again.switch_page("app_pages/data.py").run()
+    assert not again.exception
+    assert again.session_state["session_id"] == at.session_state["session_id"]
+    assert any(e.label == "Skipped files (2)" for e in again.expander), [e.label for e in again.expander]
+    tables = [t.value for t in again.dataframe if "File" in t.value.columns]
+    assert tables and set(tables[0]["File"]) == set(expected) and "not an image" in set(tables[0]["Reason"])
+
+    # Deleting the set deletes its report with it.
+    again.button(key=f"data.delete.{dataset_id}").click().run()
+    assert not any(e.label.startswith("Skipped files") for e in again.expander)
+
+
 def test_pressing_prepare_twice_makes_no_copy_and_a_chosen_upload_survives_a_recipe_change(sessions_dir):
     at = new_app().run()
     at.switch_page("app_pages/data.py").run()

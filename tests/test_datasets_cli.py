@@ -13,6 +13,7 @@ from PIL import Image
 from gan_core import GanError, Message
 from gan_core.data import datasets
 from gan_core.explore.diagnosis import diagnose
+from gan_core.training.config import recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 BIRDS = datasets.data_dir() / "birds"
@@ -139,7 +140,38 @@ def test_diagnosis_names_mode_collapse_and_healthy_runs():
     assert "diag.mode_collapse" not in [m.key for m in diagnose(healthy, early_grey)]
     assert [m.key for m in diagnose(steps_of([1.0] * 5, [1.0] * 5, [0.5] * 5, [0.5] * 5), [])] == ["diag.too_early"]
     swinging = steps_of(np.tile([0.1, 3.0], n // 2), np.full(n, 1.0), np.full(n, 0.7), np.full(n, 0.7))
-    assert "diag.oscillation" in [m.key for m in diagnose(swinging, [])]
+    assert "diag.oscillation_beta1" in [m.key for m in diagnose(swinging, [])]  # TrainConfig's Adam: beta1 0.9
+
+
+def test_diagnosis_advice_follows_the_recipe_and_the_loss_in_use():
+    """#26 item 2: «beta1 = 0.5» only for a recipe whose Adam keeps a higher one; no oscillation finding from the
+    swings of a loss that is D's raw score (hinge, WGAN-GP: it crosses 0 by design); D winning is not answered with
+    the hinge loss it already uses; and samples still the pictures they started as are named as such, not «G is
+    very good»."""
+    n = 300
+    swinging = steps_of(np.tile([0.1, 3.0], n // 2), np.full(n, 1.0), np.full(n, 0.7), np.full(n, 0.7))
+    keys = {name: [m.key for m in diagnose(swinging, [], recipe(name).to_dict())]
+            for name in ("dcgan-tf", "fast", "fast-rgb")}
+    assert keys == {"dcgan-tf": ["diag.oscillation_beta1"], "fast": ["diag.oscillation"], "fast-rgb": ["diag.healthy"]}
+    assert "beta1" not in diagnose(swinging, [], recipe("fast").to_dict())[0].text("es")
+
+    winning = steps_of(np.linspace(1, 6, n), np.full(n, 0.05), np.full(n, 0.99), np.full(n, 0.99))
+    hinge = diagnose(winning, [], recipe("fast-rgb").to_dict())[0]
+    assert hinge.key == "diag.d_wins_margin" and "hinge" not in hinge.text("es")
+
+    even = steps_of(np.full(n, 0.5) + 0.01 * np.sin(np.arange(n)), np.full(n, 2.0), np.full(n, 0.55), np.full(n, 0.45))
+    moving = [{"epoch": e, "diversity": 1.0, "like_start": 0.9 - 0.3 * e} for e in (1, 2, 3)]
+    still = [{"epoch": e, "diversity": 1.0, "like_start": 0.85} for e in (1, 2, 3)]
+    recipe_of = recipe("fast-rgb").to_dict()
+    assert [m.key for m in diagnose(even, moving, recipe_of)] == ["diag.g_wins"]
+    stuck = diagnose(even, still, recipe_of)
+    assert [m.key for m in stuck] == ["diag.not_moving"] and "85%" in stuck[0].text("es")
+    assert [m.key for m in diagnose(even, still[:2], recipe_of)] == ["diag.g_wins"]  # two epochs: too soon to say
+    # D calls nearly everything real (the bundled birds' last epoch: 99.75% of the real, 0.125% of the fakes)
+    says_real = steps_of(np.full(n, 0.5) + 0.01 * np.sin(np.arange(n)), np.full(n, 2.0), np.full(n, 0.998),
+                         np.full(n, 0.001))
+    (finding,) = diagnose(says_real, moving, recipe_of)
+    assert finding.key == "diag.d_says_real" and "muy bueno" not in finding.text("es")
 
 
 def test_messages_render_in_both_languages():

@@ -119,6 +119,20 @@ def test_resume_from_a_kept_epoch_drops_later_metrics(tmp_path, scheduler):
     snap = run.snapshot()
     assert snap.state == RunState.FINISHED
     assert snap.steps["step"] == list(range(1, 16)) and [e["epoch"] for e in snap.epochs] == [1, 2, 3]
+    # the resumed epochs still compare their samples with epoch 0's, read back from its grid
+    assert all(-1.0 <= e["like_start"] <= 1.0 for e in snap.epochs), [e.get("like_start") for e in snap.epochs]
+
+
+@pytest.mark.parametrize("shape, count, columns", [((28, 28, 1), 64, 8), ((64, 64, 3), 12, 6), ((32, 32, 3), 30, 6)])
+def test_a_saved_grid_reads_back_as_the_images_it_was_made_from(shape, count, columns, tmp_path):
+    """The trainer compares each epoch's samples with epoch 0's; after a resume those come from epoch 0's PNG."""
+    from gan_core.data import images as imaging
+
+    pictures = np.random.default_rng(0).integers(0, 256, (count, *shape), dtype=np.uint8)
+    grid = imaging.make_grid(pictures, columns)
+    imaging.save_png(grid, tmp_path / "grid.png", scale=imaging.grid_scale(shape[0]))
+    again = imaging.read_grid(tmp_path / "grid.png", count, shape[0], shape[-1], columns)
+    assert again.shape == pictures.shape and np.array_equal(again, pictures)
 
 
 def test_pause_holds_training_and_resume_continues(tmp_path, scheduler):

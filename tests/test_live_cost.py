@@ -81,3 +81,7 @@ def test_the_panel_asks_for_a_full_redraw_at_once_for_a_new_state_and_at_most_ev
     assert not live.changed(fresh, (RunState.RUNNING, 60, 2, 3, None)), "short epochs: not every one"
     assert live.changed(fresh, (RunState.QUEUED, 10, 1, 2, 3)) and live.changed(fresh, (RunState.FINISHED, 10, 1, 2, None))
     assert not live.changed((RunState.QUEUED, 10, 1, 2, 3, now - 60), (RunState.QUEUED, 10, 1, 2, 2))
+    # Drawn before its first step (its charts said "waiting for the first steps"): the first steps redraw it at once,
+    # so the charts do not wait beside a step counter that already moves (#26 item 5).
+    assert live.changed((RunState.RUNNING, 0, 0, 1, None, now), (RunState.RUNNING, 35, 0, 1, None))
+    assert not live.changed((RunState.RUNNING, 0, 0, 1, None, now), (RunState.RUNNING, 0, 0, 1, None))

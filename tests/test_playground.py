@@ -3,6 +3,7 @@ CSV validation, the runner under a queue, and the page driven by AppTest."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -56,21 +57,51 @@ def test_on_the_ring_the_divergence_between_fake_and_real_falls_by_a_clear_facto
     assert min(seen) < start / 2.5, (start, seen)
 
 
+def example(name: str, seed: int = 0) -> Experiment:
+    """An example as the page's button makes it (Playground.example: the defaults, its settings, the seed kept)."""
+    return Experiment(dataclasses.replace(PlaygroundConfig(seed=seed), **EXAMPLES[name]))
+
+
 def test_failures_on_purpose_show_what_their_sentences_say():
-    collapse = Experiment(PlaygroundConfig(**EXAMPLES["mode_collapse"]))
+    collapse = example("mode_collapse")
     train(collapse, 1000)
-    fixed = Experiment(PlaygroundConfig(**EXAMPLES["wgan_fix"]))
-    train(fixed, 750)
-    vanishing = Experiment(PlaygroundConfig(**EXAMPLES["vanishing"]))
+    vanishing = example("vanishing")
     train(vanishing, 1000)
-    collapsed, spread = modes_covered(collapse.view_arrays()["fake"]), modes_covered(fixed.view_arrays()["fake"])
-    assert collapsed <= 3 and spread >= 5, (collapsed, spread)
+    assert modes_covered(collapse.view_arrays()["fake"]) <= 3
     frozen = vanishing.view_arrays()
     assert frozen["arrow_length"] < 1e-3  # G's gradient is gone: the fake points stand still
     before = frozen["fake"]
     train(vanishing, 50)
     assert np.abs(vanishing.view_arrays()["fake"] - before).max() < 1e-3
-    assert 0.5 < fixed.view_arrays()["arrow_length"] < 2.0  # the critic's slope is held near 1
+
+
+WGAN_STEPS = 1500  # "en unos 1500 pasos": the sentence's own number
+WGAN_JS = 0.5  # "la divergencia JS baja de 0.5"
+
+
+def test_wgan_gp_spreads_the_fakes_over_the_eight_blobs_as_its_sentence_says():
+    """#26 item 1: the example's sentence, checked as the page measures it (the JS divergence it draws, the 300 fake
+    points it shows) on a few seeds, at its step and later: all eight blobs covered, JS below its number, arrows
+    near length 1. With the images' penalty weight of 10 the same run stays a blob across the ring (the weight's
+    help text, and what a student saw before: JS 0.72-0.80 after 16k steps)."""
+    sentence = TEXTS["pg.example_look.wgan_fix"]
+    assert f"{WGAN_STEPS} pasos" in sentence["es"] and f"{WGAN_STEPS} steps" in sentence["en"]
+    assert f"JS baja de {WGAN_JS}" in sentence["es"] and f"below {WGAN_JS}" in sentence["en"]
+    assert "ocho círculos" in sentence["es"] and "all eight blobs" in sentence["en"]
+    seen = {}
+    for seed in (0, 1, 2):
+        fixed = example("wgan_fix", seed)
+        for steps in (WGAN_STEPS, 500):  # at its step and 500 later: it does not wander off again
+            train(fixed, steps)
+            view = fixed.view_arrays()
+            seen[seed, fixed.gan.g_optimizer.iterations.numpy()] = (round(view["js"], 2),
+                                                                    modes_covered(view["fake"]),
+                                                                    round(view["arrow_length"], 2))
+    assert all(js < WGAN_JS and modes == 8 and 0.5 < arrows < 2.0 for js, modes, arrows in seen.values()), seen
+
+    flat = Experiment(dataclasses.replace(PlaygroundConfig(), **{**EXAMPLES["wgan_fix"], "gp_weight": 10.0}))
+    train(flat, WGAN_STEPS)
+    assert flat.view_arrays()["js"] > 0.6  # a blob across the ring: far from the real blobs
 
 
 def test_only_d_or_only_g_moves_only_that_network_and_live_changes_keep_the_weights():
@@ -99,6 +130,9 @@ def test_only_d_or_only_g_moves_only_that_network_and_live_changes_keep_the_weig
     assert gan.loss_name == "wgan_gp" and "both" not in experiment._functions
     assert type(gan.d_optimizer).__name__ == "RMSprop"
     assert all(np.array_equal(a, b) for a, b in zip(g_before, weights(gan.generator)))
+    assert math.isfinite(experiment.train("both")["d_loss"])
+    experiment.apply_live({"gp_weight": 10.0})  # a constant of the traced step: traced again
+    assert gan.gp_weight == 10.0 and "both" not in experiment._functions
     assert math.isfinite(experiment.train("both")["d_loss"])
 
 
@@ -246,8 +280,14 @@ def test_an_example_loads_with_its_sentence_and_the_page_speaks_english(sessions
     assert playground.config.d_steps == 5 and playground.config.data == "ring"
     assert at.select_slider(key="pg.d_lr").value == 0.01  # the controls show the example's settings
     assert any(TEXTS["pg.example_look.mode_collapse"]["en"] in i.value for i in at.info)
+    assert at.select_slider(key="pg.gp_weight").disabled  # WGAN-GP's own setting, off for another loss
     poll(at, lambda at: _playground(at).view().step > 0, timeout=60, interval=0.3)
     assert leftovers(at, "en", "es", TEXTS) == []
+    at.button(key="pg.example_button.wgan_fix").click().run()
+    assert playground.config.gp_weight == 1.0 and playground.config.loss == "wgan_gp"
+    gp = at.select_slider(key="pg.gp_weight")
+    assert gp.value == 1.0 and not gp.disabled and gp.label == "Gradient penalty weight"
+    assert any(TEXTS["pg.example_look.wgan_fix"]["en"] in i.value for i in at.info)
     playground.close()
 
 

@@ -41,6 +41,24 @@ def test_a_run_trains_in_the_worker_and_pauses_and_resumes_there(tmp_path):
     assert again.state == RunState.FINISHED and again.steps["step"] == snap.steps["step"]
 
 
+def test_a_time_budget_that_ends_a_run_in_the_worker_ends_it_in_the_app_too(tmp_path):
+    """#26 item 4: the worker's job cuts the run's epochs to the ones it trained when its minutes are up; the app's
+    mirror must follow, or the page says «9 of 100 epochs done» with a 9% bar for a run that is finished."""
+    scheduler = Scheduler(1, drive=worker.drive)
+    run = Run.create(tmp_path / "ana", recipe("fast", epochs=100, batch_size=32, max_images=32 * 6, clusters=0,
+                                              max_minutes=0.05), owner="ana")
+    run.start(scheduler)
+    running = wait_until(lambda: (snap := run.snapshot()).step and snap.images_per_sec > 0 and snap, 120,
+                         "a first step with a speed", interval=0.05)
+    if running.state == RunState.RUNNING:  # the app's copy knows the budget, not only the epochs
+        assert running.ends_by_time and running.end_epoch < 100, running
+    assert run.wait(180)
+    snap = run.snapshot()
+    assert snap.state == RunState.FINISHED and snap.message.key == "run.time_budget_reached"
+    assert snap.epoch == snap.total_epochs < 100 and snap.progress == 1.0 and not snap.ends_by_time
+    assert Run.open(run.directory).config.epochs == snap.epoch  # what the job wrote
+
+
 def test_a_crash_in_the_worker_fails_that_run_only(tmp_path):
     scheduler = Scheduler(1, drive=worker.drive)
     photos = tmp_path / "photos.npz"  # a session's prepared photos, deleted before its run trains

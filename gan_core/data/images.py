@@ -129,6 +129,26 @@ def make_grid(images: np.ndarray, columns: int | None = None, padding: int = 2) 
     return grid
 
 
+def grid_cells(grid: np.ndarray, count: int, side: int, columns: int, padding: int = 2) -> np.ndarray:
+    """The first `count` images (count, side, side, c) of a grid make_grid tiled: the inverse of make_grid."""
+    cells = []
+    for index in range(count):
+        row, col = divmod(index, columns)
+        top, left = padding + row * (side + padding), padding + col * (side + padding)
+        cells.append(grid[top:top + side, left:left + side])
+    return np.stack(cells)
+
+
+def read_grid(path: Path, count: int, side: int, channels: int, columns: int) -> np.ndarray:
+    """The images of a grid PNG save_png wrote (enlarged by grid_scale(side)), as (count, side, side, channels)
+    uint8."""
+    with Image.open(path) as img:
+        array = np.asarray(img.convert("RGB" if channels == 3 else "L"))
+    scale = grid_scale(side)
+    array = array[::scale, ::scale]
+    return grid_cells(array.reshape(array.shape[0], array.shape[1], channels), count, side, columns)
+
+
 def to_pil(array: np.ndarray, scale: int = 1) -> Image.Image:
     """A (H, W, 1|3) uint8 array as a Pillow image, optionally enlarged with nearest pixels."""
     array = np.asarray(array)

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .diagnosis import still_at_start
+
 COPY_FACTOR = 0.5  # near copy: nearer than this share of the training images' own median nearest distance
 COPYING_SHARE = 0.25  # verdict "copying" when at least this share of samples are near copies
+ALIKE = 0.35  # samples this much less varied than the photos (the run's epoch "diversity") are still one blur
 
 
 @dataclass
@@ -82,3 +85,26 @@ def nearest_training_images(generated: np.ndarray, training: np.ndarray, dataset
         own, _ = index.kneighbors()  # without a query, each training image's nearest *other* one
         spacing = float(np.median(own[:, 0]))
     return Neighbours(index_map[nearest[:, 0]], distance[:, 0], spacing, space)
+
+
+def not_learnt(epochs: list[dict]) -> str | None:
+    """Why the run's generator has not learnt the photos yet, from its epoch records (gan_core.training.trainer):
+    "not_moved" when its grid's samples are still the pictures they started as (diagnosis.still_at_start: the
+    bundled animals it started from, or its first noise), "alike" when its samples are still much alike (an early
+    generator's blur, which sits near every plain photo); None when it has moved on, or no epoch says.
+    Nearest distances cannot tell this: a generator that learnt nothing is as far from the photos as new photos
+    are (the bundled animals), or nearer to the plain ones than they are to each other (a grey blur)."""
+    if not epochs:
+        return None
+    if still_at_start(epochs, min_epochs=1) is not None:
+        return "not_moved"
+    if epochs[-1].get("diversity") is not None and epochs[-1]["diversity"] < ALIKE:
+        return "alike"
+    return None
+
+
+def verdict(neighbours: Neighbours, epochs: list[dict]) -> str:
+    """The panel's answer: "not_learnt_<why>" (not_learnt) before any talk of copies, since "not copying" from a
+    generator that has learnt nothing reads as good news and is none; else the distances' verdict."""
+    why = not_learnt(epochs)
+    return f"not_learnt_{why}" if why else neighbours.verdict

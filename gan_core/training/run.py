@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import math
 import threading
 import time
 import traceback
@@ -67,13 +68,24 @@ class RunSnapshot:
     queue_length: int = 0  # queued: how many wait in all
     training_now: int = 0  # queued: how many train now
     limit_notes: list = field(default_factory=list)  # Messages: what the class limits cut at its last start
+    end_epoch: int = 0  # the epoch the run is expected to end after: total_epochs, or fewer when its time budget ends it
+    budget_fraction: float | None = None  # a training session with a time budget: the share of it used so far
 
     @property
     def active(self) -> bool:
         return self.state in ACTIVE_STATES
 
     @property
+    def ends_by_time(self) -> bool:
+        """True while the run's time budget (config max_minutes), not its epochs, is what will end it."""
+        return self.active and self.budget_fraction is not None and 0 < self.end_epoch < self.total_epochs
+
+    @property
     def progress(self) -> float:
+        """How far the run is towards its end: the share of its time budget used when that ends it, else of its
+        steps."""
+        if self.ends_by_time:
+            return min(1.0, self.budget_fraction)
         total = self.total_epochs * max(self.steps_per_epoch, 1)
         done = self.epoch * self.steps_per_epoch + self.step_in_epoch
         return min(1.0, done / total) if total else 0.0
@@ -113,6 +125,7 @@ class Run:
         self.quality: list[dict] = []
         self.grid_epochs: list[int] = []
         self.train_seconds = 0.0  # time spent training, summed over sessions, pauses excluded
+        self.budget_started: float | None = None  # elapsed() when this training session began (its time budget)
         self._segment_started: float | None = None
         # The run's own time budget (config.max_minutes) counts from this much training time: 0, or where "train
         # more" last gave it more epochs. A continue of a stopped run goes on with the same budget.
@@ -375,23 +388,24 @@ class Run:
             jobs = scheduler.jobs()
             queue_length, training_now = len(jobs["queued"]), len(jobs["running"])
         with self._lock:
-            remaining = max(0, (self.config.epochs - self.epoch) * self.steps_per_epoch - self.step_in_epoch)
-            eta = None
-            if self.images_per_sec > 0 and self.state in (RunState.RUNNING, RunState.PAUSED):
-                eta = remaining * self.config.batch_size / self.images_per_sec
+            bound = self._time_bound()
+            end_epoch, remaining = self._finish_line(None if bound is None else bound[0])
+            eta = remaining if self.state in (RunState.RUNNING, RunState.PAUSED) else None
+            config = self.config.to_dict()
             return RunSnapshot(
-                run_id=self.run_id, directory=self.directory, state=self.state, config=self.config.to_dict(),
+                run_id=self.run_id, directory=self.directory, state=self.state, config=config,
                 message=self.message, traceback=self.traceback, epoch=self.epoch, total_epochs=self.config.epochs,
                 step=self.step, steps_per_epoch=self.steps_per_epoch, step_in_epoch=self.step_in_epoch,
                 steps={k: list(v) if history else [] for k, v in self.steps.items()},
                 epochs=copy.deepcopy(self.epochs) if history else [],
                 grid_epochs=list(self.grid_epochs), images_per_sec=self.images_per_sec, eta_seconds=eta,
-                elapsed_seconds=self.elapsed(), diagnosis=diagnose(self.steps, self.epochs) if history else [],
+                elapsed_seconds=self.elapsed(), diagnosis=diagnose(self.steps, self.epochs, config) if history else [],
                 device=self.device, queue_position=position,
                 has_generator=self.folder.generator_path.exists(),
                 quality=copy.deepcopy(self.quality) if history else [],
                 turn_in_seconds=turn_in, queue_length=queue_length, training_now=training_now, node=self.node,
                 limit_notes=list(self.limit_notes),
+                end_epoch=end_epoch, budget_fraction=None if bound is None else 1.0 - bound[0] / bound[1],
             )
 
     def grid_path(self, epoch: int) -> Path:
@@ -551,6 +565,7 @@ class Run:
                 "total_epochs": self.config.epochs,  # a time bound may cut them where the job trains (end_early)
                 "step_in_epoch": self.step_in_epoch, "images_per_sec": self.images_per_sec,
                 "train_seconds": self.elapsed(), "started_from": self.started_from,
+                "budget_started": self.budget_started,
                 "steps": {name: values[start:] for name, values in self.steps.items()},
                 "epochs": list(self.epochs), "quality": list(self.quality), "grid_epochs": list(self.grid_epochs),
             }
@@ -569,20 +584,68 @@ class Run:
                 del self.steps[name][keep:]
                 self.steps[name].extend(new[name])
             self.epoch, self.step = info["epoch"], info["step"]
+            # a time bound cut the job's epochs (end_early, written to its config.json): the app's copy follows
             self.config.epochs = info.get("total_epochs", self.config.epochs)
             self.steps_per_epoch, self.step_in_epoch = info["steps_per_epoch"], info["step_in_epoch"]
             self.images_per_sec = info["images_per_sec"]
             self.train_seconds, self._segment_started = info["train_seconds"], None
             self.started_from = info["started_from"]
+            self.budget_started = info.get("budget_started")
             self.epochs, self.quality, self.grid_epochs = info["epochs"], info["quality"], info["grid_epochs"]
 
     def remaining_seconds(self) -> float | None:
-        """Training time this run still needs at its last speed; None before it has one."""
+        """Training time this run still needs at its last speed (to its last epoch, or to the end of the epoch its
+        time budget runs out in); None before it has a speed."""
         with self._lock:
-            if self.images_per_sec <= 0:
-                return None
-            steps = max(0, (self.config.epochs - self.epoch) * self.steps_per_epoch - self.step_in_epoch)
-            return steps * self.config.batch_size / self.images_per_sec
+            return self._finish_line(self.budget_left())[1]
+
+    def _finish_line(self, budget_left: float | None) -> tuple[int, float | None]:
+        """Under the lock: (the epoch the run will end after, training seconds until then or None without a speed).
+        A time budget ends a run after the epoch it runs out in (trainer: _end_if_out_of_time), so the end is
+        whichever comes first: the last epoch, or the end of that epoch at the speed so far."""
+        total, per_epoch = self.config.epochs, self.steps_per_epoch
+        if self.images_per_sec <= 0 or per_epoch <= 0:
+            return total, None
+        steps_per_second = self.images_per_sec / self.config.batch_size
+        done = self.epoch * per_epoch + self.step_in_epoch
+        end = total
+        if budget_left is not None:
+            out_of_time_at = done + budget_left * steps_per_second
+            end = min(total, max(self.epoch + 1, math.ceil(out_of_time_at / per_epoch)))
+        return end, max(0, end * per_epoch - done) / steps_per_second
+
+    def begin_budget(self) -> None:
+        """A training session starts (trainer): from here to end_budget the page draws the finish line a time bound
+        sets (budget_left); the bounds themselves are over_time's."""
+        with self._lock:
+            self.budget_started = self.elapsed()
+
+    def end_budget(self) -> None:
+        with self._lock:
+            self.budget_started = None
+
+    def budget_left(self) -> float | None:
+        """Training seconds left before a time bound ends the run (0 once it ran out); None without one or outside a
+        training session."""
+        with self._lock:
+            bound = self._time_bound()
+            return None if bound is None else bound[0]
+
+    def _time_bound(self) -> tuple[float, float] | None:
+        """Under the lock, while a training session goes on: (seconds left, seconds in all) of the time bound that ends
+        the run first, the one over_time applies: its own budget (config.max_minutes, counted from budget_from) or the
+        class's bound on its whole training time (minutes_limit). None without either, or outside a session."""
+        if self.budget_started is None:
+            return None
+        elapsed, bounds = self.elapsed(), []
+        if self.config.max_minutes:
+            bounds.append((self.config.max_minutes * 60 - (elapsed - self.budget_from), self.config.max_minutes * 60))
+        if self.minutes_limit:
+            bounds.append((self.minutes_limit * 60 - elapsed, self.minutes_limit * 60))
+        if not bounds:
+            return None
+        left, total = min(bounds)
+        return max(0.0, left), total
 
     def take_turn_break(self, before_break=None) -> bool:
         """Fair turns (gan_core.server.scheduler), between two batches: when this run's turn is over and someone waits,

@@ -161,7 +161,9 @@ class RunCallback(keras.callbacks.Callback):
         sample = dataset.images[np.random.default_rng(config.seed).choice(len(dataset.images),
                                                                              min(64, len(dataset.images)), replace=False)]
         self.real_diversity = batch_diversity(sample.astype(np.float32) / 127.5 - 1.0)
+        self.start_samples: np.ndarray | None = None  # the grid's samples before training (epoch 0), in [-1, 1]
         self.metrics_file = run.folder.append_metrics()
+        run.begin_budget()  # while it trains, the page draws the finish line a time bound sets
 
     # --- batches ---------------------------------------------------------------------------
 
@@ -221,7 +223,8 @@ class RunCallback(keras.callbacks.Callback):
         means = {name: float(logs[name]) for name in STEP_FIELDS}  # the epoch's means: GAN.metrics, kept by fit
         record = {"type": "epoch", "epoch": number, "step": run.step, **means, "seconds": seconds,
                   "images_per_sec": len(self.epoch_records) * run.config.batch_size / max(seconds, 1e-9),
-                  "diversity": batch_diversity(grid_images) / max(self.real_diversity, 1e-9)}
+                  "diversity": batch_diversity(grid_images) / max(self.real_diversity, 1e-9),
+                  "like_start": self.like_start(grid_images)}
         self.pending.append(record)
         run.record_epoch(record)
         self._quality(number)
@@ -288,7 +291,29 @@ class RunCallback(keras.callbacks.Callback):
         grid = imaging.make_grid(imaging.to_uint8(generated), self.grid_columns)
         imaging.save_png(grid, self.run.grid_path(epoch), scale=imaging.grid_scale(generated.shape[1]))
         self.run.add_grid(epoch)
+        if epoch == 0:
+            self.start_samples = imaging.to_uint8(generated).astype(np.float32) / 127.5 - 1.0  # as the grid shows it
         return generated
+
+    def like_start(self, generated: np.ndarray) -> float | None:
+        """How much the grid's samples are still the pictures they started as (epoch 0's grid, read back from its
+        PNG after a resume): the median over samples of the correlation of each with its start, 1 for the same
+        picture (brighter or sharper, too), near 0 for another. None without a start grid. A transferred start only
+        sharpened keeps about 0.8; digits drawn from the first blur fall under 0.1 within a few epochs
+        (gan_core.explore.diagnosis says when it stays high)."""
+        if self.start_samples is None:
+            path = self.run.grid_path(0)
+            if not path.is_file():
+                return None
+            side, channels = generated.shape[1], generated.shape[-1]
+            cells = imaging.read_grid(path, len(generated), side, channels, self.grid_columns)
+            self.start_samples = cells.astype(np.float32) / 127.5 - 1.0
+        now = (imaging.to_uint8(generated).astype(np.float32) / 127.5 - 1.0).reshape(len(generated), -1)  # as shown
+        start = self.start_samples.reshape(len(generated), -1)
+        now, start = now - now.mean(axis=1, keepdims=True), start - start.mean(axis=1, keepdims=True)
+        spread = np.sqrt(np.sum(now**2, axis=1) * np.sum(start**2, axis=1))
+        correlation = np.sum(now * start, axis=1) / np.maximum(spread, 1e-9)  # 0 for a flat sample
+        return float(np.median(correlation))
 
     def export_generator(self) -> None:
         from ..explore.generators import save_generator
@@ -316,6 +341,7 @@ class RunCallback(keras.callbacks.Callback):
         self.pending = []
 
     def on_train_end(self, logs=None):
+        self.run.end_budget()
         self.flush()
         self.metrics_file.close()
         self.writer.close()

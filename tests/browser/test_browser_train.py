@@ -138,3 +138,69 @@ def test_entrenar_pressed_the_moment_the_folded_form_opens_starts_a_run(app_url,
         seen |= new
         _let_it_end(page)
     page.close()
+
+
+COUNTERS = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const metrics = {};
+    for (const metric of main.querySelectorAll('[data-testid="stMetric"]')) {
+        const label = metric.querySelector('[data-testid="stMetricLabel"]');
+        const value = metric.querySelector('[data-testid="stMetricValue"]');
+        if (label && value) metrics[label.innerText.trim()] = value.innerText.trim();
+    }
+    const bar = main.querySelector('[data-testid="stProgress"]');
+    return {metrics, line: bar ? bar.innerText.trim() : "", text: main.innerText};
+}"""
+LINE_EPOCH = re.compile(r"^Época (\d+) de (?:unas )?(\d+)")
+
+
+def test_a_time_budgeted_run_shows_its_finish_line_and_its_counters_agree_as_it_trains(app_url, browser):
+    """#26 items 4 and 5, as a student watches them (the worker trains, the page's fragments tick): while a run that
+    its minutes will end trains, the line, the counter and the time left follow the budget, the counter names the
+    line's epoch, "waiting for the first steps" never sits beside a moving step counter for longer than a tick and a
+    redraw, and the run ends with all the epochs it trained done."""
+    page = browser.new_page(viewport={"width": 1400, "height": 2200}, locale="es-ES")
+    page.goto(app_url)
+    page.get_by_role("button", name="Entrenar", exact=True).wait_for(timeout=60_000)
+    for label, value in (("Épocas", "200"), ("Máximo de imágenes (0 = todas)", "1024"),
+                         ("Tiempo máximo (min, 0 = sin límite)", "0.3")):
+        box = page.get_by_role("spinbutton", name=label, exact=True)
+        box.fill(value)
+        box.press("Tab")
+    page.get_by_role("button", name="Entrenar", exact=True).click()
+
+    samples, waiting_beside_steps, started = [], [], time.monotonic()
+    while time.monotonic() - started < 240:
+        seen = page.evaluate(COUNTERS)
+        samples.append(seen)
+        if "Entrenamiento terminado." in seen["text"]:
+            break
+        step = seen["metrics"].get("Paso", "0")
+        waiting = "Esperando los primeros pasos" in seen["text"]
+        waiting_beside_steps.append(time.monotonic() if waiting and step.isdigit() and int(step) > 0 else None)
+        time.sleep(0.25)
+    assert "Entrenamiento terminado." in samples[-1]["text"], samples[-1]["text"][-800:]
+
+    # "Waiting for the first steps" beside a step counter that moves: at most a tick (1 s) and a redraw.
+    longest, since = 0.0, None
+    for moment in waiting_beside_steps:
+        since = (since or moment) if moment else None
+        if moment:
+            longest = max(longest, moment - since)
+    assert longest < 3.0, longest
+
+    training = [s for s in samples if LINE_EPOCH.match(s["line"]) and "Época" in s["metrics"]]
+    assert training, [s["line"] for s in samples]
+    for seen in training:  # the counter names the line's epoch, out of the line's end
+        epoch, end = LINE_EPOCH.match(seen["line"]).groups()
+        assert seen["metrics"]["Época"].replace("≈", "") == f"{epoch} / {end}", (seen["line"], seen["metrics"])
+    budgeted = [s for s in training if "el límite de 0.3 min la termina antes de sus 200 épocas" in s["line"]]
+    assert budgeted, [s["line"] for s in training]
+    assert all("≈" in s["metrics"]["Época"] and int(LINE_EPOCH.match(s["line"])[2]) < 200 for s in budgeted)
+
+    page.wait_for_timeout(1500)  # the finished panel's last draw
+    final = page.evaluate(COUNTERS)
+    done = re.match(r"^(\d+) de (\d+) épocas completas$", final["line"])
+    assert done and done[1] == done[2] and final["metrics"]["Época"] == f"{done[1]} / {done[1]}", final["line"]
+    assert "Se acabó el tiempo fijado (0.3 min)" in final["text"]
+    page.close()

@@ -14,6 +14,7 @@ read; it never touches a page.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 import weakref
@@ -26,7 +27,9 @@ from ..i18n import GanError, Message
 
 ENCODER_PREFIX = "encoder-"
 SHIPPED_ENCODER = "encoder.keras"  # beside a bundled generator.keras, made by scripts/make_encoders.py
-ENCODER_STEPS = 600  # trained at first use: about 20 s on two busy cores for a 32 px generator
+# Steps of an encoder trained at first use (a run's or an uploaded generator; bundled ones ship theirs): about a
+# minute for a 32 px colour generator on two busy cores, shown as progress.
+ENCODER_STEPS = int(os.environ.get("GAN_ENCODER_STEPS", "300"))
 ENCODER_BATCH = 64
 STEPS = 200  # Adam steps from each start
 RESTARTS = 4  # starts optimised together: the encoder's guess (its best classes) and random ones
@@ -450,12 +453,14 @@ class ProjectionTask:
     (the page's own bookkeeping: which generator, which photo)."""
 
     def __init__(self, generator, target: np.ndarray, cache_dir: Path | None, shipped: Path | None = None,
-                 quota_check=None, extra: dict | None = None, steps: int = STEPS, restarts: int = RESTARTS,
-                 encoder_steps: int = ENCODER_STEPS):
+                 quota_check=None, extra: dict | None = None, steps: int | None = None, restarts: int | None = None,
+                 encoder_steps: int | None = None):
         self._lock = threading.Lock()
         self._view = TaskView("encoder", 0.0, started=time.monotonic(), extra=dict(extra or {}))
-        self._args = (generator, np.asarray(target, np.uint8), cache_dir, shipped, quota_check, steps, restarts,
-                      encoder_steps)
+        # None: the module's settings when the task starts
+        self._args = (generator, np.asarray(target, np.uint8), cache_dir, shipped, quota_check,
+                      STEPS if steps is None else steps, RESTARTS if restarts is None else restarts,
+                      ENCODER_STEPS if encoder_steps is None else encoder_steps)
         self._thread = threading.Thread(target=self._work, name="projection", daemon=True)
 
     def start(self) -> "ProjectionTask":

@@ -87,3 +87,9 @@ def test_the_page_answers_while_it_projects_then_the_explorer_starts_from_the_ph
     assert not at.exception, [e.value for e in at.exception]
     strip = at.session_state[f"explore.strip.{KEY}"]
     assert np.abs(strip[0].astype(int) - result.image).max() <= 2
+    # The Learn page explains this very result.
+    at.switch_page("app_pages/learn.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    page = "\n".join(m.value for m in at.markdown)
+    assert f"distancia {result.distance:.3f}" in page and f"{100 * result.ratio:.0f} %" in page, page[-600:]
+    assert tr("learn.project_difference", "es") in [c for i in at.image for c in [i.proto.imgs[0].caption]]

@@ -22,6 +22,11 @@ from gan_core.explore.generators import Generator  # noqa: E402
 from gan_core.explore.pretrained import bundled_generators  # noqa: E402
 
 
+def _say(name: str, fraction: float, started: float) -> None:
+    if round(fraction * 100) % 10 == 0:
+        print(f"{name}: {fraction:.0%} after {time.perf_counter() - started:.0f} s", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*")
@@ -32,7 +37,8 @@ def main() -> None:
             continue
         generator = Generator.load(bundled.path)
         started = time.perf_counter()
-        encoder = projection.train_encoder(generator, steps=args.steps, batch=projection.ENCODER_BATCH)
+        encoder = projection.train_encoder(generator, steps=args.steps, batch=projection.ENCODER_BATCH,
+                                           progress=lambda f, n=bundled.name: _say(n, f, started))
         seconds = time.perf_counter() - started
         target = bundled.directory / projection.SHIPPED_ENCODER
         projection.save_encoder(encoder, target)

@@ -10,7 +10,12 @@ gan_core.explore.projection.distance) reached and the time per photo of:
 - encoder: the encoder's guess alone (shipped beside the bundled generator, else trained now: its time is printed);
 - encoder+opt: what the app does (its guess, the closest of a pool of random draws, STEPS Adam steps, RESTARTS at once);
 - opt: the same optimisation from RESTARTS random starts, no encoder and no pool;
-- random: the best of 1,000 random samples.
+- random: the best of 1,000 random samples;
+- encoder+opt+features: the app's method with the shipped classifier's penultimate features added to the pixel loss
+  (weight FEATURE_WEIGHT; iGAN adds AlexNet's), to see whether it helps.
+
+Beside the distance, "same class": how often the dataset's classifier reads the reconstruction as the class it reads
+in the photo (what a feature loss should help).
 
 Then the time of the app's method on a 64 px generator (fast-rgb at 64x64x3, untrained: the time does not depend on
 the weights), beside a 32 px one. The machine is shared: the load average is printed at the start and the end.
@@ -28,13 +33,15 @@ import numpy as np  # noqa: E402
 
 from bench.common import header  # noqa: E402
 from gan_core import load_dataset  # noqa: E402
-from gan_core.explore import projection  # noqa: E402
+from gan_core.explore import metrics, projection  # noqa: E402
 from gan_core.explore.generators import Generator  # noqa: E402
 from gan_core.explore.pretrained import PRETRAINED_DIR  # noqa: E402
 
 DATASETS = {"mnist": "mnist", "mnist-cgan": "mnist", "fashion": "fashion_mnist", "cifar-animals": "cifar_animals",
             "birds": "cifar_animals"}
-METHODS = ("encoder", "encoder+opt", "opt", "random")
+METHODS = ("encoder", "encoder+opt", "opt", "random", "encoder+opt+features")
+CLASSIFIERS = {"mnist": "mnist", "mnist-cgan": "mnist", "fashion": "fashion_mnist", "cifar-animals": "cifar_animals",
+               "birds": "cifar_animals"}
 
 
 def test_images(name: str, count: int) -> np.ndarray:
@@ -56,11 +63,13 @@ def encoder_of(generator: Generator, name: str):
     return encoder, f"trained now, {projection.ENCODER_STEPS} steps in {time.perf_counter() - started:.0f} s"
 
 
-def run_method(method: str, generator, photo, encoder, typical) -> projection.Projection:
+def run_method(method: str, generator, photo, encoder, typical, classifier=None) -> projection.Projection:
     if method == "encoder":
         return projection.project(generator, photo, encoder, steps=0, restarts=1, pool=0, typical=typical)
     if method == "encoder+opt":
         return projection.project(generator, photo, encoder, typical=typical)
+    if method == "encoder+opt+features":
+        return projection.project(generator, photo, encoder, typical=typical, classifier=classifier)
     if method == "opt":
         return projection.project(generator, photo, None, pool=0, typical=typical)
     return projection.best_of_random(generator, photo, samples=1000, typical=typical)
@@ -73,19 +82,25 @@ def bench_generator(name: str, count: int) -> None:
     photos = [projection.fit_image(image, generator.image_shape) for image in test_images(name, count)]
     run_method("encoder+opt", generator, photos[0], encoder, typical)  # compile once, outside the timings
     run_method("opt", generator, photos[0], encoder, typical)
-    found = {method: [run_method(method, generator, photo, encoder, typical) for photo in photos]
+    classifier = metrics.load_classifier(CLASSIFIERS[name])
+    run_method("encoder+opt+features", generator, photos[0], encoder, typical, classifier)
+    found = {method: [run_method(method, generator, photo, encoder, typical, classifier) for photo in photos]
              for method in METHODS}
+    read_photo = classifier.features_and_probabilities(np.stack(photos))[1].argmax(axis=1)
     random = np.array([p.distance for p in found["random"]])
     print(f"## {name} ({'x'.join(map(str, generator.image_shape))}, {count} test images; encoder {origin}; "
           f"two random samples are {typical:.3f} apart)")
-    print(f"{'method':<12} {'mean dist':>9} {'median':>8} {'beats random':>12} {'s/photo':>8}  verdicts (near/like/far)")
+    print(f"{'method':<21} {'mean dist':>9} {'median':>8} {'beats random':>12} {'same class':>10} {'s/photo':>8}"
+          "  verdicts (near/like/far)")
     for method in METHODS:
         distances = np.array([p.distance for p in found[method]])
         seconds = np.mean([p.seconds for p in found[method]])
         wins = int(np.sum(distances < random)) if method != "random" else "-"
         verdicts = [sum(p.verdict == v for p in found[method]) for v in ("near", "like", "far")]
-        print(f"{method:<12} {distances.mean():>9.3f} {np.median(distances):>8.3f} {str(wins):>12} {seconds:>8.2f}"
-              f"  {'/'.join(map(str, verdicts))}")
+        read_made = classifier.features_and_probabilities(np.stack([p.image for p in found[method]]))[1].argmax(axis=1)
+        same = f"{int(np.sum(read_made == read_photo))}/{len(photos)}"
+        print(f"{method:<21} {distances.mean():>9.3f} {np.median(distances):>8.3f} {str(wins):>12} {same:>10}"
+              f" {seconds:>8.2f}  {'/'.join(map(str, verdicts))}")
     print(flush=True)
 
 

@@ -36,6 +36,7 @@ RESTARTS = 4  # starts optimised together: the encoder's guess (its best classes
 LEARNING_RATE = 0.05
 PRIOR = 0.002  # weight of the Gaussian prior on z (mean of z² per dimension) against the pixel loss
 POOL = 256  # random draws whose closest images are starts too: cheap (one batch forward), and they cover classes
+FEATURE_WEIGHT = 0.1  # the classifier features' term, when one is given (not by default: bench.projection)
 CHUNK = 25  # steps per compiled call: progress is reported between calls
 MAX_PHOTO_BYTES = 20_000_000
 # Verdicts, by the distance over the usual distance between two of the generator's own images (typical_distance).
@@ -312,7 +313,7 @@ class _Optimiser:
     """Adam written out on its own variables, compiled once per generator and batch size: tracing the step costs
     seconds on two cores, more than the steps themselves, so each projection only assigns new starts and reruns."""
 
-    def __init__(self, generator, batch: int):
+    def __init__(self, generator, batch: int, features=None):
         import tensorflow as tf
 
         model, conditional = generator.model, generator.conditional
@@ -324,7 +325,11 @@ class _Optimiser:
         self.t = tf.Variable(0.0)
         self.y = tf.Variable(tf.zeros((batch, 1), tf.int32))
         self.target = tf.Variable(tf.zeros((batch, *generator.image_shape)))
-        self.settings = tf.Variable([LEARNING_RATE, PRIOR])
+        self.settings = tf.Variable([LEARNING_RATE, PRIOR, 0.0])  # learning rate, prior, feature weight
+        self.target_features = None
+        if features is not None:  # a shipped classifier's penultimate features (gan_core.explore.metrics)
+            width = int(features.outputs[0].shape[-1])
+            self.target_features = tf.Variable(tf.zeros((batch, width)))
 
         def chunk(count):
             for _ in tf.range(count):
@@ -333,6 +338,11 @@ class _Optimiser:
                     images = model([self.z, self.y], training=False) if conditional else model(self.z, training=False)
                     pixel = tf.reduce_mean(tf.square(images - self.target), axis=[1, 2, 3])
                     loss = tf.reduce_sum(pixel + self.settings[1] * tf.reduce_mean(tf.square(self.z), axis=1))
+                    if features is not None:  # mean squared feature difference, relative to the target's own size
+                        found = features(images, training=False)[0]
+                        scale = tf.reduce_mean(tf.square(self.target_features), axis=1) + 1e-6
+                        loss += self.settings[2] * tf.reduce_sum(
+                            tf.reduce_mean(tf.square(found - self.target_features), axis=1) / scale)
                 grad = tape.gradient(loss, self.z)
                 self.t.assign_add(1.0)
                 self.m.assign(0.9 * self.m + 0.1 * grad)
@@ -344,7 +354,8 @@ class _Optimiser:
 
         self.chunk = tf.function(chunk, input_signature=[tf.TensorSpec((), tf.int32)])
 
-    def reset(self, latents, labels, targets, learning_rate: float, prior: float) -> None:
+    def reset(self, latents, labels, targets, learning_rate: float, prior: float, feature_weight: float = 0.0,
+              target_features=None) -> None:
         self.z.assign(np.asarray(latents, np.float32))
         self.m.assign(np.zeros_like(latents, np.float32))
         self.v.assign(np.zeros_like(latents, np.float32))
@@ -352,27 +363,37 @@ class _Optimiser:
         self.y.assign(np.zeros((len(latents), 1), np.int32) if labels is None
                       else np.asarray(labels, np.int32).reshape(-1, 1))
         self.target.assign(np.asarray(targets, np.float32))
-        self.settings.assign([learning_rate, prior])
+        self.settings.assign([learning_rate, prior, feature_weight])
+        if self.target_features is not None:
+            self.target_features.assign(np.asarray(target_features, np.float32))
 
 
-_OPTIMISERS = weakref.WeakKeyDictionary()  # generator -> {batch: _Optimiser}
+_OPTIMISERS = weakref.WeakKeyDictionary()  # generator -> {(batch, classifier or None): _Optimiser}
 
 
 def optimise(generator, targets: np.ndarray, latents: np.ndarray, labels=None, steps: int = STEPS,
-             learning_rate: float = LEARNING_RATE, prior: float = PRIOR, progress=None) -> np.ndarray:
+             learning_rate: float = LEARNING_RATE, prior: float = PRIOR, progress=None, classifier=None,
+             feature_weight: float = FEATURE_WEIGHT) -> np.ndarray:
     """Adam on every latent at once (one batch): minimise the pixel mean squared error of G(z) to its target
     (targets: (n, h, w, c) in [-1, 1], one per latent) plus `prior` × mean(z²). Returns the final latents.
     The generator's lock is held from the starts' assignment to the end of each chunk of CHUNK steps (the compiled
     step is shared by everyone projecting into this generator), so the explorer's other users wait at most a
-    chunk; progress(fraction) is called between chunks."""
+    chunk; progress(fraction) is called between chunks. With a `classifier` (gan_core.explore.metrics.Classifier of
+    the generator's image shape), its penultimate features' squared difference, relative to the target's, is added
+    with `feature_weight` (iGAN adds AlexNet features; bench.projection measures whether it helps here)."""
     import tensorflow as tf
 
+    features = None if classifier is None else classifier.model
+    slot = (len(latents), None if classifier is None else classifier.sha256)
     with generator.lock:
-        optimiser = _OPTIMISERS.setdefault(generator, {}).get(len(latents))
+        optimiser = _OPTIMISERS.setdefault(generator, {}).get(slot)
         if optimiser is None:
-            optimiser = _OPTIMISERS[generator][len(latents)] = _Optimiser(generator, len(latents))
+            optimiser = _OPTIMISERS[generator][slot] = _Optimiser(generator, len(latents), features)
+    target_features = None
+    if classifier is not None:
+        target_features = classifier.features_and_probabilities(np.asarray(targets, np.float32))[0]
     with optimiser.busy:  # two sessions projecting into one bundled generator take turns on its variables
-        optimiser.reset(latents, labels, targets, learning_rate, prior)
+        optimiser.reset(latents, labels, targets, learning_rate, prior, feature_weight, target_features)
         done = 0
         while done < steps:
             count = min(CHUNK, steps - done)
@@ -386,7 +407,8 @@ def optimise(generator, targets: np.ndarray, latents: np.ndarray, labels=None, s
 
 def project(generator, target: np.ndarray, encoder=None, steps: int = STEPS, restarts: int = RESTARTS,
             seed: int = 0, prior: float = PRIOR, learning_rate: float = LEARNING_RATE, progress=None,
-            typical: float | None = None, pool: int = POOL) -> Projection:
+            typical: float | None = None, pool: int = POOL, classifier=None,
+            feature_weight: float = FEATURE_WEIGHT) -> Projection:
     """Project one photo (uint8 (h, w, c) as the generator sees it, read_photo or fit_image) into the generator.
     With an encoder: its guess, then `steps` of optimisation from it and from the `restarts - 1` closest of `pool`
     random draws (all in one batch); without an encoder and pool=0: random starts only (the benchmark's
@@ -400,11 +422,13 @@ def project(generator, target: np.ndarray, encoder=None, steps: int = STEPS, res
         encoder_distance = float(distance(guess, target_unit[None])[0])
     if steps > 0:
         latents = optimise(generator, np.repeat(target_unit[None], len(latents), axis=0), latents, labels, steps,
-                           learning_rate, prior, progress)
+                           learning_rate, prior, progress, classifier, feature_weight)
     images = generator.generate(latents, labels)
     distances = distance(images, target_unit[None])
     best = int(np.argmin(distances))
     method = ("encoder" if steps == 0 else "encoder+opt") if encoder is not None else "opt"
+    if classifier is not None and steps > 0:
+        method += "+features"
     return Projection(latents[best], None if labels is None else int(labels[best]), np.asarray(target, np.uint8),
                       to_uint8(images[best]), float(distances[best]),
                       typical_distance(generator) if typical is None else typical,

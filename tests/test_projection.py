@@ -110,3 +110,18 @@ def test_a_projection_task_works_off_the_callers_thread_and_reports_progress(ani
     assert view.phase == "done", view.error and view.error.text("en")
     assert view.result.distance < 0.1 and view.extra == {"key": "k"}
     assert "encoder" in seen and set(seen) <= {"encoder", "optimise"}
+
+
+def test_the_shipped_encoders_match_their_generators_and_load_safely():
+    from gan_core.explore.pretrained import bundled_generators
+
+    shipped = [b for b in bundled_generators() if (b.directory / projection.SHIPPED_ENCODER).is_file()]
+    assert {b.name for b in shipped} == {"mnist", "mnist-cgan", "fashion", "cifar-animals", "birds"}
+    for bundled in shipped:
+        generator = Generator.load(bundled.path)
+        assert projection.shipped_matches(generator, bundled.directory / projection.SHIPPED_ENCODER), bundled.name
+        encoder = projection.load_encoder(bundled.directory / projection.SHIPPED_ENCODER)
+        made = generator.generate(generator.sample_latents(4, 11), [0, 1, 2, 3] if generator.conditional else None)
+        latents, probabilities = projection.encode(encoder, generator, made)
+        assert latents.shape == (4, generator.latent_dim)
+        assert (probabilities is not None) == generator.conditional

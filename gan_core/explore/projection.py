@@ -163,12 +163,10 @@ def build_encoder(image_shape, latent_dim: int, num_classes: int = 0):
 
     image = keras.Input(tuple(int(d) for d in image_shape), name="image")
     x = image
-    for filters in (32, 64, 128):
+    for filters in (16, 32, 64):  # small: five shipped beside the bundled generators stay under 4 MB together
         x = layers.Conv2D(filters, 4, strides=2, padding="same")(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
-    x = layers.Dense(512)(x)
-    x = layers.LeakyReLU(0.2)(x)
     outputs = [layers.Dense(latent_dim, name="latent")(x)]
     if num_classes:
         outputs.append(layers.Dense(num_classes, name="class_logits")(x))

@@ -36,6 +36,9 @@ RESTARTS = 4  # starts optimised together: the encoder's guess (its best classes
 LEARNING_RATE = 0.05
 PRIOR = 0.002  # weight of the Gaussian prior on z (mean of z² per dimension) against the pixel loss
 POOL = 256  # random draws whose closest images are starts too: cheap (one batch forward), and they cover classes
+# A hard edge to the prior: |z_i| <= 3 holds 99.7% of the normal the generator was trained on (and the explorer's
+# sliders span exactly that, so they show the projected point as it is).
+LATENT_LIMIT = 3.0
 FEATURE_WEIGHT = 0.1  # the classifier features' term, when one is given (not by default: bench.projection)
 CHUNK = 25  # steps per compiled call: progress is reported between calls
 MAX_PHOTO_BYTES = 20_000_000
@@ -293,7 +296,7 @@ def starting_points(generator, target: np.ndarray, encoder, restarts: int, seed:
     taken = 0
     if encoder is not None:
         guess, probabilities = encode(encoder, generator, target[None])
-        latents[0] = np.clip(guess[0], -4.0, 4.0)
+        latents[0] = np.clip(guess[0], -LATENT_LIMIT, LATENT_LIMIT)
         if probabilities is not None:
             labels[0] = int(np.argmax(probabilities[0]))
         taken = 1
@@ -347,7 +350,8 @@ class _Optimiser:
                 self.v.assign(0.999 * self.v + 0.001 * tf.square(grad))
                 m_hat = self.m / (1.0 - tf.pow(0.9, self.t))
                 v_hat = self.v / (1.0 - tf.pow(0.999, self.t))
-                self.z.assign_sub(self.settings[0] * m_hat / (tf.sqrt(v_hat) + 1e-8))
+                step = self.settings[0] * m_hat / (tf.sqrt(v_hat) + 1e-8)
+                self.z.assign(tf.clip_by_value(self.z - step, -LATENT_LIMIT, LATENT_LIMIT))
             return self.z
 
         self.chunk = tf.function(chunk, input_signature=[tf.TensorSpec((), tf.int32)])

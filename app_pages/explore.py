@@ -4,7 +4,7 @@ import streamlit as st
 
 from gan_core.i18n import tr
 from gan_ui import explore_view as view
-from gan_ui import state
+from gan_ui import projection_view, state
 
 lang = state.language()
 st.title(tr("explore.title", lang))
@@ -13,7 +13,11 @@ st.write(tr("explore.intro", lang))
 chosen = view.choose_generator(lang)
 if chosen is not None:
     handle, key, quality_record = chosen
+    projection_view.apply_finished(handle, key)  # a projection that ended moves the sliders below, before they draw
     view.live_image(handle, key, lang)
+    st.divider()
+    st.subheader(tr("project.title", lang))
+    projection_view.photo_section(handle, key, lang)
     st.divider()
     st.subheader(tr("explore.interp_title", lang))
     st.caption(tr("explore.interp_help", lang))

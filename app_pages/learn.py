@@ -1,11 +1,17 @@
 """Learn: what a GAN is, how one training step works, the recipes and the losses, with live examples; why small
-datasets need augmentation, from two committed runs on the birds."""
+datasets need augmentation, from two committed runs on the birds; why your own photo cannot be drawn exactly."""
 
 import streamlit as st
 
 from gan_core.i18n import tr
 from gan_ui import state
-from gan_ui.learn_view import diffaugment_section, groups_section, losses_section, presets_section
+from gan_ui.learn_view import (
+    diffaugment_section,
+    groups_section,
+    losses_section,
+    presets_section,
+    projection_section,
+)
 
 lang = state.language()
 st.title(tr("learn.title", lang))
@@ -20,3 +26,5 @@ st.header(tr("learn.groups_title", lang))
 groups_section(lang)
 st.header(tr("learn.augment_title", lang))
 diffaugment_section(lang)
+st.header(tr("learn.project_title", lang))
+projection_section(lang)

@@ -35,7 +35,9 @@ class Message:
         self.params = params
 
     def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return tr(self.key, lang, **self.params)
+        """The sentence in `lang`; a parameter that is itself a Message (a reason) is put in the same language."""
+        params = {k: v.text(lang) if isinstance(v, Message) else v for k, v in self.params.items()}
+        return tr(self.key, lang, **params)
 
     def to_dict(self) -> dict:
         return {"key": self.key, "params": {k: _jsonable(v) for k, v in self.params.items()}}

@@ -150,6 +150,30 @@ def set_base(handle: Generator, key: str, latent: np.ndarray, seed: int | None =
     latent_state["version"] += 1
 
 
+MAX_PHOTOS = 8  # projected photos kept per generator, numbered from 1 for the interpolation's ends
+
+
+def use_projection(handle: Generator, key: str, latent: np.ndarray, label: int | None) -> None:
+    """Start the explorer from a projected photo: the sliders and directions from its latent, the class selectors
+    at its class, and the photo kept as an interpolation end ("Your photo no. n", the newest last). Called before
+    the live image's widgets are drawn."""
+    set_base(handle, key, latent)
+    latent_state = _latent_state(handle, key)
+    latent_state["current"] = np.asarray(latent, np.float32)
+    photos = latent_state.setdefault("photos", [])
+    photos.append({"latent": np.asarray(latent, np.float32), "label": label})
+    del photos[:-MAX_PHOTOS]
+    if handle.conditional and label is not None:
+        st.session_state[f"explore.class.{key}"] = int(label)
+        st.session_state[f"explore.interp_class.{key}"] = int(label)
+        state.keep_choice(f"explore.class.{key}")
+
+
+def projected_photos(handle: Generator, key: str) -> list[dict]:
+    """The photos projected into this generator in this session: {"latent", "label"}, oldest first."""
+    return list(_latent_state(handle, key).get("photos", []))
+
+
 def _rerun_live_image() -> None:
     """Redraw the live image's fragment (in the browser); a full run where there is no fragment run (AppTest)."""
     from streamlit.errors import StreamlitAPIException
@@ -220,7 +244,7 @@ def live_image(handle: Generator, key: str, lang: str) -> None:
 
 # --- interpolation and morph ----------------------------------------------------------------------
 
-POINT_SOURCES = ("seed", "sample", "current")  # where an interpolation's end comes from
+POINT_SOURCES = ("seed", "sample", "current", "photo")  # where an interpolation's end comes from
 
 
 def _random_ends(key: str) -> None:
@@ -232,10 +256,16 @@ def _random_ends(key: str) -> None:
 
 
 def end_latent(handle: Generator, key: str, source: str, number: int) -> np.ndarray:
-    """An interpolation's end: the latent of a seed, of sample no. `number` in the grid below, or of the live image."""
+    """An interpolation's end: the latent of a seed, of sample no. `number` in the grid below, of the live image, or
+    of projected photo no. `number`."""
     if source == "sample":
         latents = grid_latents(handle, key)
         return latents[min(max(int(number), 1), len(latents)) - 1]
+    if source == "photo":  # a projected photo, numbered from 1; none yet: the live image
+        photos = projected_photos(handle, key)
+        if photos:
+            return photos[min(max(int(number), 1), len(photos)) - 1]["latent"]
+        source = "current"
     if source == "current":
         latent_state = _latent_state(handle, key)
         return latent_state.get("current", latent_state["base"])  # "current": set by the live image above

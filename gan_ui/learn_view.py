@@ -11,7 +11,7 @@ from keras import ops
 
 from gan_core import PRESETS
 from gan_core.data.images import grid_scale, make_grid, png_bytes, to_uint8
-from gan_core.i18n import tr
+from gan_core.i18n import TEXTS, tr
 from gan_core.training.config import LOSSES, recipe
 from gan_core.training.losses import discriminator_loss, generator_loss
 from gan_ui import charts
@@ -195,3 +195,27 @@ def losses_section(lang: str) -> None:
     curves = loss_curves(name)
     st.plotly_chart(charts.loss_curves(curves["scores"], curves["d_real"], curves["d_fake"], curves["g_fake"], lang),
                     key="learn.loss_chart")
+
+
+def projection_section(lang: str) -> None:
+    """Why a photo cannot be reproduced exactly: the generator's range and what the distance means, with the
+    student's own last projection (the explorer's "Project your photo") when there is one."""
+    from gan_ui.projection_view import LAST_KEY
+
+    st.markdown(tr("learn.project", lang))
+    last = st.session_state.get(LAST_KEY)
+    if last is None:
+        st.info(tr("learn.project_none", lang), icon=":material/center_focus_strong:")
+        return
+    result = last["result"]
+    difference = np.abs(result.target.astype(np.int16) - result.image.astype(np.int16)).astype(np.uint8)
+    scale = max(1, 128 // result.target.shape[0])
+    columns = st.columns(3)
+    for column, image, caption in zip(columns, (result.target, result.image, difference),
+                                      ("project.seen", "project.reconstruction", "learn.project_difference")):
+        column.image(png_bytes(image, scale=scale), caption=tr(caption, lang), width=128)
+    generator = tr(f"pretrained.{last['generator']}", lang) if f"pretrained.{last['generator']}" in TEXTS \
+        else last["generator"]
+    st.markdown(tr("learn.project_yours", lang, generator=generator, distance=f"{result.distance:.3f}",
+                   typical=f"{result.typical:.3f}", percent=f"{100 * result.ratio:.0f}",
+                   verdict=tr(f"project.verdict.{result.verdict}", lang)))

@@ -101,6 +101,11 @@ class Generator:
         return generator
 
     @property
+    def lock(self) -> threading.Lock:
+        """Held while the model runs: code that calls `model` itself (projection's optimisation) holds it too."""
+        return self._lock
+
+    @property
     def conditional(self) -> bool:
         return self.num_classes > 0
 
@@ -427,6 +432,11 @@ def load_vector_model(path: Path, inputs: int, outputs: int):
     if found != ((inputs,), (outputs,)):
         raise GanError("error.model_file.vector_shape", found=str(found), expected=str(((inputs,), (outputs,))))
     return model
+
+
+def load_keras_file(path: Path):
+    """Any model file already checked with check_keras_archive (a cached encoder): safe_mode=True, compile=False."""
+    return _safe_load(Path(path))
 
 
 def _safe_load(path: Path):

@@ -1,0 +1,76 @@
+"""In real headless Chromium: the explorer's "Proyecta tu foto". A photo uploaded through the page is projected (the
+progress timer runs until it ends), the generator's reconstruction appears, the live image moves to it, and a latent
+slider then moves the image from there."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from app_support import wait_until
+from pretrained_support import pretrained_dir  # noqa: F401 - pretrained_dir is a fixture
+
+from gan_core import load_dataset
+from gan_core.data import images as imaging
+
+pytestmark = pytest.mark.browser
+
+LIVE_CAPTION = "La imagen de este punto"
+SEEN_CAPTION = "Tu foto, como la ve el generador"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _server_settings(pretrained_dir):  # noqa: F811 - the fixture imported above
+    """Before the module's `app_url` starts its server (the subprocess inherits them): the generators, and a quick
+    encoder where none is shipped."""
+    saved = {name: os.environ.get(name) for name in ("GAN_PRETRAINED_DIR", "GAN_ENCODER_STEPS")}
+    os.environ["GAN_PRETRAINED_DIR"] = str(pretrained_dir)
+    os.environ["GAN_ENCODER_STEPS"] = "40"
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def _live_src(page) -> str:
+    image = page.locator('[data-testid="stImage"]').filter(has_text=LIVE_CAPTION).locator("img")
+    return image.get_attribute("src")
+
+
+def test_a_photo_is_projected_and_a_slider_moves_it(app_url, browser, tmp_path):
+    digit = load_dataset("mnist").test_images[7]  # a real test digit, never seen in training
+    photo = tmp_path / "mi-digito.png"
+    photo.write_bytes(imaging.png_bytes(np.repeat(digit, 3, axis=2), scale=4))  # a 112 px colour PNG
+    page = browser.new_page(viewport={"width": 1400, "height": 1600}, locale="es-ES")
+    page.goto(f"{app_url}/explore?lang=es")
+    page.get_by_text(LIVE_CAPTION).wait_for(timeout=120_000)
+    generator = page.get_by_role("combobox", name="Generador incluido")
+    if generator.input_value() != "MNIST (dígitos)":
+        generator.click()
+        page.get_by_role("option", name="MNIST (dígitos)", exact=True).click()
+        wait_until(lambda: generator.input_value() == "MNIST (dígitos)", 60, "the MNIST generator")
+    page.get_by_text(LIVE_CAPTION).wait_for(timeout=120_000)
+    before = wait_until(lambda: _live_src(page), 60, "the live image")
+
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Tu foto")
+    uploader.locator('input[type="file"]').set_input_files(str(photo))
+    button = page.get_by_role("button", name="Proyectar")
+    wait_until(lambda: button.is_enabled(), 60, "the Proyectar button to accept the photo")
+    button.click()
+    page.get_by_text(SEEN_CAPTION).wait_for(timeout=240_000)  # the reconstruction, once the projection ended
+    page.get_by_text("Lo más parecido que sabe dibujar").wait_for(timeout=10_000)
+    projected = wait_until(lambda: (src := _live_src(page)) != before and src, 60, "the live image at the photo")
+
+    slider = page.get_by_role("slider", name="z[1]")
+    shown = page.locator('[data-testid="stSlider"]').filter(has_text="z[1]").get_by_test_id("stSliderThumbValue")
+    key = "ArrowLeft" if float(shown.inner_text()) > 0 else "ArrowRight"  # away from the end it may sit at
+    slider.focus()
+    for _ in range(10):
+        slider.press(key)
+    wait_until(lambda: (src := _live_src(page)) not in (projected, before) and src, 60,
+               "the slider to move the image from the photo's point")
+    page.screenshot(path=str(tmp_path / "projection.png"))
+    page.close()

@@ -440,6 +440,8 @@ def test_every_page_speaks_one_language(sessions_dir, lang, other):
     at.query_params["lang"] = {"en": "English", "es": "es"}[lang]  # a shared link: the selector's label or a code
     at.run()
     assert at.session_state["lang"] == lang
+    # the address names the language by its code (?lang=en, issue #26), and Spanish, the default, not at all
+    assert at.query_params.get("lang") == {"en": "en", "es": None}[lang]
     titles = []
     for page in PAGES:
         at.switch_page(page).run()

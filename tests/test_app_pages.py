@@ -234,7 +234,7 @@ def test_data_page_previews_datasets_and_turns_uploaded_photos_into_a_training_s
     at = new_app().run()
     at.switch_page("app_pages/data.py").run()
     assert not at.exception
-    assert [m.value for m in at.metric][:4] == ["60,000", "10,000", "28×28×1", "10"]
+    assert [m.value for m in at.metric][:4] == ["60\u00a0000", "10\u00a0000", "28×28×1", "10"]  # not "60,000"
     at.selectbox(key="data.pick").set_value("fashion_mnist").run()
     assert "camiseta" in "\n".join(texts(at))  # class names in the page's language
 

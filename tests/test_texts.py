@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gan_core.i18n import LANGUAGES, TEXTS, GanError, Message, tr
+from gan_core.i18n import LANGUAGES, TEXTS, Count, GanError, Message, number, tr
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted([*ROOT.glob("gan_core/**/*.py"), *ROOT.glob("gan_ui/**/*.py"), *ROOT.glob("app_pages/**/*.py"),
@@ -92,3 +92,21 @@ def test_tr_message_and_error_render_from_the_table():
     assert str(error) == error.text("es")
     message = Message("error.out_of_range", field="epochs", low=1, high=9, value=12)
     assert Message.from_dict(message.to_dict()).text("en") == message.text("en")
+
+
+def test_spanish_says_receta_where_the_form_says_receta():
+    """Issue #26, item 13: Spanish errors said "preset" where the form says "Receta"; the form's label glosses the
+    English word once, and that is the only place it may appear."""
+    said = [key for key, entry in TEXTS.items() if key != "train.preset"
+            and re.search(r"\bpresets?\b", re.sub(r"\{[^}]*\}", "", entry["es"]), re.IGNORECASE)]
+    assert said == []
+    assert "receta" in GanError("error.unknown_preset", value="x", choices="fast").text("es").lower()
+
+
+def test_a_count_is_written_with_the_readers_thousands_separator():
+    """Issue #26, item 13: "60,000" on a Spanish page reads as sixty (the comma is the decimal sign there)."""
+    assert number(60000, "en") == "60,000" and number(60000, "es") == "60\u00a0000"
+    assert number(1500, "es") == "1500" and number(30_000_000, "es") == "30\u00a0000\u00a0000"
+    error = GanError("error.model_too_big", params=Count(31_250_000), limit=Count(30_000_000))
+    assert "31\u00a0250\u00a0000" in error.text("es") and "31,250,000" in error.text("en")
+    assert "," not in error.text("es").split("parámetros")[0]

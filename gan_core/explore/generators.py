@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..i18n import GanError
+from ..i18n import Count, GanError
 
 MAX_MODEL_BYTES = 100_000_000
 MAX_CONFIG_BYTES = 2_000_000
@@ -231,9 +231,9 @@ def check_keras_archive(path: Path) -> dict:
             raise GanError("error.model_file.module_not_allowed", module=str(module))
     params, values = estimate_size(config)
     if params > MAX_GENERATOR_PARAMS:
-        raise GanError("error.model_too_big", params=f"{params:,}", limit=f"{MAX_GENERATOR_PARAMS:,}")
+        raise GanError("error.model_too_big", params=Count(params), limit=Count(MAX_GENERATOR_PARAMS))
     if values > MAX_LAYER_VALUES:
-        raise GanError("error.model_too_big_layer", values=f"{values:,}", limit=f"{MAX_LAYER_VALUES:,}")
+        raise GanError("error.model_too_big_layer", values=Count(values), limit=Count(MAX_LAYER_VALUES))
     return config
 
 
@@ -311,7 +311,7 @@ def check_built_size(model) -> None:
     """The same limits as estimate_size, on the built model's real shapes (what a file may have lied about)."""
     params = int(model.count_params())
     if params > MAX_GENERATOR_PARAMS:
-        raise GanError("error.model_too_big", params=f"{params:,}", limit=f"{MAX_GENERATOR_PARAMS:,}")
+        raise GanError("error.model_too_big", params=Count(params), limit=Count(MAX_GENERATOR_PARAMS))
     layers = model._flatten_layers(include_self=False) if hasattr(model, "_flatten_layers") else model.layers
     for layer in layers:
         try:
@@ -321,7 +321,7 @@ def check_built_size(model) -> None:
         for output in outputs:
             values = int(np.prod([d for d in output.shape[1:] if d is not None], dtype=np.int64))
             if values > MAX_LAYER_VALUES:
-                raise GanError("error.model_too_big_layer", values=f"{values:,}", limit=f"{MAX_LAYER_VALUES:,}")
+                raise GanError("error.model_too_big_layer", values=Count(values), limit=Count(MAX_LAYER_VALUES))
 
 
 def check_in_child(path: Path, widths: tuple[int, int] | None = None, others: tuple = ()) -> dict:

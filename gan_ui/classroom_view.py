@@ -151,10 +151,10 @@ def lock_choices(fields: list[str], lang: str) -> tuple[list[str], list[str]]:
     left, right = st.columns(2)
     locked = left.multiselect(tr("exercise.lock", lang), fields, key="exercise.lock_fields",
                               format_func=lambda name: field_label(name, lang), help=tr("exercise.lock_help", lang),
-                              placeholder=tr("exercise.none", lang))
+                              placeholder=tr("exercise.none", lang), select_all=False)
     hidden = right.multiselect(tr("exercise.hide", lang), fields, key="exercise.hide_fields",
                                format_func=lambda name: field_label(name, lang), help=tr("exercise.hide_help", lang),
-                               placeholder=tr("exercise.none", lang))
+                               placeholder=tr("exercise.none", lang), select_all=False)
     return locked, [name for name in hidden if name not in locked]
 
 
@@ -228,12 +228,14 @@ def limits_form(lang: str) -> None:
         image_size = right.selectbox(tr("limits.image_size", lang), classroom.IMAGE_SIZE_LIMITS,
                                      index=classroom.IMAGE_SIZE_LIMITS.index(limits.image_size),
                                      format_func=lambda size: f"{size}×{size}" if size else tr("limits.none", lang))
+        # Our placeholder, and no "Select all" (Streamlit's English): an empty choice already means all of them
         presets = st.multiselect(tr("limits.presets", lang), list(PRESETS), default=limits.presets,
-                                 help=tr("limits.empty_all", lang))
+                                 help=tr("limits.empty_all", lang), placeholder=tr("limits.all_presets", lang),
+                                 select_all=False)
         chosen = st.multiselect(tr("limits.datasets", lang), datasets,
                                 default=[d for d in limits.datasets if d in datasets],
-                                help=tr("limits.empty_all", lang),
-                                format_func=lambda d: tr("limits.uploads", lang) if d == classroom.UPLOADS
+                                help=tr("limits.empty_all", lang), placeholder=tr("limits.all_datasets", lang),
+                                select_all=False, format_func=lambda d: tr("limits.uploads", lang) if d == classroom.UPLOADS
                                 else dataset_label(d, lang))
         saved = st.form_submit_button(tr("limits.save", lang), icon=":material/save:", type="primary")
     if saved:

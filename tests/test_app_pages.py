@@ -69,6 +69,8 @@ def test_a_reload_reattaches_the_session_and_runs_compare_side_by_side(sessions_
     assert len([b for b in at.button if b.label == "Abrir"]) == 2
     assert sum(len(image.value) for image in at.image) >= 2 + 2  # two thumbnails, two final grids
     assert sorted(at.multiselect(key="runs.compare").value) == [older.run_id, newer.run_id]
+    picker = at.multiselect(key="runs.compare").proto  # our words, not Streamlit's "Choose options", "Select all"
+    assert picker.placeholder == TEXTS["runs.compare_placeholder"]["es"] and picker.select_all == 0
     assert len(at.get("plotly_chart")) == 4  # G loss, D loss, D right on real, D right on fake
     differences = at.dataframe[0]  # only what differs: here G's learning rate
     assert list(differences.value.columns) == ["Ejecución", "Tasa de G"]

@@ -110,3 +110,39 @@ def test_a_count_is_written_with_the_readers_thousands_separator():
     error = GanError("error.model_too_big", params=Count(31_250_000), limit=Count(30_000_000))
     assert "31\u00a0250\u00a0000" in error.text("es") and "31,250,000" in error.text("en")
     assert "," not in error.text("es").split("parámetros")[0]
+
+
+def _calls(name: str):
+    """Every call of `<something>.name(...)` in the app's pages and views, with where it is."""
+    for path in sorted((ROOT / "gan_ui").glob("*.py")) + sorted((ROOT / "app_pages").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == name:
+                yield f"{path.relative_to(ROOT)}:{node.lineno}", {k.arg: k.value for k in node.keywords}
+
+
+def test_no_multiselect_shows_streamlits_english():
+    """Issue #26, item 11: a multiselect left to itself says "Choose options" and offers "Select all", in English on
+    a Spanish page. Each gives its placeholder from the table and turns "Select all" off."""
+    found = []
+    for where, keywords in _calls("multiselect"):
+        placeholder, select_all = keywords.get("placeholder"), keywords.get("select_all")
+        if not (isinstance(placeholder, ast.Call) and getattr(placeholder.func, "id", None) == "tr"):
+            found.append(f"{where}: no placeholder from the table")
+        if not (isinstance(select_all, ast.Constant) and select_all.value is False):
+            found.append(f"{where}: Streamlit's English \"Select all\"")
+    assert found == []
+
+
+def test_the_upload_note_quotes_only_what_streamlits_upload_box_shows():
+    """Issue #26, item 11: the Spanish note explained «Drag and drop…» and «Limit 300MB per file», words Streamlit
+    1.67's box does not show (it shows an "Upload" button and "300MB per file"; "Drag and drop…" only while a file
+    is dragged over it). Every English word the note quotes is one the installed box draws at rest."""
+    import streamlit
+
+    bundle = next((Path(streamlit.__file__).parent / "static" / "static" / "js").glob("FileUploader.*.js")).read_text()
+    # its button ("Upload") and its size line ("300MB per file • ZIP, PNG, …"), as the bundle writes them
+    assert "`Upload`" in bundle and " per file`" in bundle, "the installed upload box no longer says this"
+    note = tr("upload.note", "es", per_file=300)
+    quoted = re.findall(r"«([^»]*)»", note)
+    assert quoted and all(q in ("Upload", "300MB per file") for q in quoted), quoted

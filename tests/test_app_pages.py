@@ -281,6 +281,37 @@ def test_data_page_previews_datasets_and_turns_uploaded_photos_into_a_training_s
 
 
 
+def _form_box(at):
+    (box,) = [e for e in at.expander if e.label == TEXTS["train.new"]["es"]]
+    return box
+
+
+def test_train_on_this_dataset_opens_the_form_filled_in_even_over_a_run_on_show(sessions_dir):
+    """Issue #26, item 8: with a run on show the form is folded; "Entrenar con este conjunto" landed there and
+    looked as if it did nothing. It opens the form, with the photos and the colour recipe chosen, and says so."""
+    session_id = uuid.uuid4().hex
+    (old,) = _finished_runs(sessions_dir, session_id, (2e-4,))
+    at = new_app()
+    at.query_params["s"] = housekeeping.session_token(sessions_dir, session_id)
+    at.run()
+    assert at.session_state["current_run"] == old.run_id and not _form_box(at).proto.expanded
+    at.switch_page("app_pages/data.py").run()
+    at.file_uploader(key="data.files").set_value(("fotos.zip", _photo_zip(), "application/zip"))
+    at.run()
+    _button(at, "Preparar el conjunto").click().run()
+    ((dataset_id, _),) = _datasets(at).items()
+
+    _button(at, "Entrenar con este conjunto").click().run()
+    assert not at.exception and at.title[0].value == "Entrenar una GAN"
+    assert _form_box(at).proto.expanded, "the form is open"
+    assert at.selectbox(key="train.dataset").value == state.UPLOAD_PREFIX + dataset_id
+    assert at.selectbox(key="train.preset").value == "fast-rgb"
+    assert any(s.value.startswith("Conjunto elegido: Tus fotos: mis fotos") for s in at.success), [s.value for s in at.success]
+    at.switch_page("app_pages/train.py").run()  # a later draw: the note has been said, the form stays open
+    assert _form_box(at).proto.expanded
+    assert not any(s.value.startswith("Conjunto elegido") for s in at.success)
+
+
 def test_pressing_prepare_twice_makes_no_copy_and_a_chosen_upload_survives_a_recipe_change(sessions_dir):
     at = new_app().run()
     at.switch_page("app_pages/data.py").run()

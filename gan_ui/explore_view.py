@@ -88,7 +88,9 @@ def choose_generator(lang: str) -> tuple[Generator, str, dict] | None:
                             format_func=lambda n: tr(f"pretrained.{n}", lang) if f"pretrained.{n}" in TEXTS else n)
         state.keep_choice("explore.bundled")
         card = next(b.card for b in bundled if b.name == name)
-        return bundled_handle(name), f"bundled:{name}", card.get("quality") or {}
+        # a photo folder's generator has no quality record: what its starting set's classifier sees stands in
+        seen = {"as_seen_by": card["as_seen_by"]} if card.get("as_seen_by") else {}
+        return bundled_handle(name), f"bundled:{name}", card.get("quality") or seen
     if source == "runs":
         runs = [run for run in state.session_runs() if (run.folder.generator_path).exists()]
         if not runs:
@@ -344,10 +346,16 @@ def samples(handle: Generator, key: str, lang: str) -> None:
 
 
 def quality(record: dict, lang: str) -> None:
+    from gan_core.explore import metrics
+
+    seen = metrics.describe_seen(record.get("as_seen_by") or {}, lang) if record else []
+    if seen:
+        st.write(seen[0])
+        for line in seen[1:]:
+            st.write("- " + line)
+        return
     if not record:
         st.caption(tr("explore.no_metrics", lang))
         return
-    from gan_core.explore import metrics
-
     for line in metrics.describe(record, lang):
         st.write("- " + line)

@@ -180,3 +180,14 @@ def test_a_runs_generator_is_loaded_again_when_its_file_changes(tmp_path):
     first = file_handle(str(path), None, 1.0)
     assert file_handle(str(path), None, 1.0) is first
     assert file_handle(str(path), None, 2.0) is not first
+
+
+def test_the_birds_generator_shows_what_its_starting_classifier_sees_as_the_readme_quotes(explorer):
+    """Issue #26, item 15: the explorer said "No hay métricas de calidad" for the birds while the README quotes
+    57% of its samples read as birds (71% of the real photos). Its card keeps both; the explorer says them."""
+    at = choose(explorer, "birds")
+    assert TEXTS["explore.no_metrics"]["es"] not in [caption.value for caption in at.caption]
+    said = "\n".join(markdown.value for markdown in at.markdown)
+    assert "«pájaro» en el 57% de las muestras (en las fotos reales: 71%)" in said, said
+    assert "rana 22%" in said
+    assert "57% of its samples" in open(__file__.replace("tests/test_app_explore.py", "README.md")).read()

@@ -400,9 +400,20 @@ def _gallery_card(share_id: str, lang: str, teacher: bool) -> None:
 
 # --- the projector ---------------------------------------------------------------------------------------------
 
+# The projector's grid fits the room's screen: as tall as the window allows below the page's few lines, never
+# taller (at 1400x900 a grid as wide as its column ran past the bottom and cut its last row, issue #26). The page's top
+# padding is Streamlit's 6rem, here just below its 3.75rem header: the room's screen has no room to spare.
+PROJECTOR_STYLE = """<style>
+[data-testid="stMainBlockContainer"]:has(.st-key-projector_grid) { padding-top: 4rem; }
+.st-key-projector_grid img { width: 100% !important; height: auto; max-height: calc(100vh - 15.5rem);
+                             object-fit: contain; object-position: left top; }
+</style>"""
+
+
 def projector_view(lang: str) -> None:
     """One run, large and without controls, for the front of the room: a shared run (?show=<share id>: the address
     on the room's screen names the share, never the session, see state.session_id) or one of this session's own."""
+    st.html(PROJECTOR_STYLE)
     options = {f"share:{share.share_id}": share.nickname for share in gallery().shares()}
     options.update({f"own:{run.run_id}": tr("projector.own", lang, run_id=run.run_id) for run in state.session_runs()})
     if not options:
@@ -434,7 +445,7 @@ def _projected(run: Run, title: str, lang: str, drawn_active: bool) -> None:
     st.text(title)  # a nickname is text, never markdown
     st.subheader(f"{snap.config['preset']} · {dataset_label(snap.config['dataset'], lang)}")
     grid, side = st.columns([3, 2])
-    with grid:
+    with grid.container(key="projector_grid"):
         if content.grid is not None:
             st.image(content.grid, width="stretch")
         else:

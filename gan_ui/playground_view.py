@@ -349,11 +349,11 @@ def _live(lang: str, was_active: bool) -> None:
     losses_col, js_col = st.columns(2)
     with losses_col:
         st.markdown(f"**{tr('pg.chart_losses', lang)}**")
-        st.echarts_chart(loss_figure(view.history, lang), key="pg.losses", height=SMALL_HEIGHT,
+        st.echarts_chart(loss_figure(view.history, lang), key="pg.losses", height=SMALL_HEIGHT, renderer="svg",
                          alt=tr("pg.alt.losses", lang))
     with js_col:
         st.markdown(f"**{tr('pg.chart_js', lang)}**")
-        st.echarts_chart(js_figure(view.history, lang), key="pg.js_chart", height=SMALL_HEIGHT,
+        st.echarts_chart(js_figure(view.history, lang), key="pg.js_chart", height=SMALL_HEIGHT, renderer="svg",
                          alt=tr("pg.alt.js", lang))
 
 
@@ -415,7 +415,7 @@ def _shown_value(value) -> str:
 # The drawing canvas stays a Plotly chart: it is drawn once per click, and its selection events are Plotly's.
 
 PLANE_HEIGHT, PLANE_SIDE = 540, 440  # the element, and the square plotting area inside it (pixels)
-SMALL_HEIGHT = 240
+SMALL_HEIGHT = 240  # the losses and JS charts: SVG, a few hundred points each, every label a text a page can measure
 
 
 def _pairs(points, decimals: int = 3) -> list:

@@ -153,6 +153,11 @@ def machine(lang: str) -> None:
                   slots=state.registry().queue().max_concurrent))
 
 
+# The jobs table's column widths: the run id wraps in a caption, and the action column fits "Detener" with its icon
+# (at [3, 2, 2, 2, 2, 1] a 1400 px screen cut the id and showed the button as "D.", issue #26).
+JOB_COLUMNS = [3, 1.5, 3, 2, 2, 2]
+
+
 @st.fragment(run_every=2.0)
 def jobs(lang: str) -> None:
     machine(lang)
@@ -162,13 +167,13 @@ def jobs(lang: str) -> None:
         return
     now = time.time()
     waits = {job.run_id: now - job.queued_at for job in state.registry().queue().jobs()["queued"]}
-    header = st.columns([3, 2, 2, 2, 2, 1])
+    header = st.columns(JOB_COLUMNS)
     for column, key in zip(header, ("run", "student", "recipe", "state", "progress", "action")):
         column.markdown(f"**{tr('teacher.col.' + key, lang)}**")
     for run in sorted(runs, key=lambda r: r.run_id):
         snap = run.snapshot()
-        row = st.columns([3, 2, 2, 2, 2, 1], vertical_alignment="center")
-        row[0].code(run.run_id, language=None)
+        row = st.columns(JOB_COLUMNS, vertical_alignment="center")
+        row[0].caption(run.run_id)  # wraps at its hyphens; a code block cut it off at 1400 px
         row[1].write(run.owner[:8])
         row[2].write(f"{run.config.preset} · {dataset_label(run.config.dataset, lang)}")
         status = tr(f"state.{snap.state.value}", lang)

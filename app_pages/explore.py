@@ -25,7 +25,7 @@ if chosen is not None:
     if handle.conditional:
         st.subheader(tr("explore.morph_title", lang))
         st.caption(tr("explore.morph_help", lang))
-        view.morph(handle, key, lang)
+        view.morph(handle, key, lang, classifier=quality_record.get("classifier"))
     st.divider()
     samples_col, metrics_col = st.columns([2, 1])
     with samples_col:

@@ -106,8 +106,10 @@ class Version:
         self.page.on("websocket", lambda socket: socket.on("framereceived", self._count))
         self.page.goto(f"http://127.0.0.1:{self.port}/playground")
         self.page.get_by_role("button", name="Entrenar", exact=True).wait_for(timeout=120_000)
+        # the plane drawn: a Plotly heatmap before the ECharts plane (issue #26), its ECharts canvas after
         self.page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some(p => p._fullData "
-                                    "&& p._fullData.some(t => t.type === 'heatmap'))", timeout=120_000)
+                                    "&& p._fullData.some(t => t.type === 'heatmap')) "
+                                    "|| !!document.querySelector('.st-key-pg-plane canvas')", timeout=120_000)
         self.page.get_by_role("slider").nth(1).evaluate("e => e.setAttribute('data-bench', 'd_lr')")
 
     def _count(self, payload) -> None:

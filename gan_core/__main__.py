@@ -258,7 +258,8 @@ def cmd_pretrained_export(args, argv) -> int:
     if scores is not None:
         card["quality"] = scores
     elif (card.get("started_from") or {}).get("source_dataset"):  # a photo folder: what its source's classifier sees
-        card["as_seen_by"] = classes_seen(target / "generator.keras", card["started_from"]["source_dataset"])
+        card["as_seen_by"] = classes_seen(target / "generator.keras", card["started_from"]["source_dataset"],
+                                          real_dataset=card.get("dataset"))
     (target / "card.json").write_text(json.dumps(card, indent=2))
     handle = Generator.load(target / "generator.keras")
     columns = min(handle.num_classes, 10) if handle.conditional else 8
@@ -271,24 +272,39 @@ def cmd_pretrained_export(args, argv) -> int:
     return 0
 
 
-def classes_seen(path: Path, classifier_dataset: str, samples: int = 500, seed: int = 1) -> dict | None:
+def classes_seen(path: Path, classifier_dataset: str, samples: int = 500, seed: int = 1,
+                 real_dataset: str | None = None) -> dict | None:
     """Share of a generator's samples that `classifier_dataset`'s classifier puts in each of its classes: how a
-    generator trained on a folder reads to the classifier of the dataset it started from (birds from animals)."""
-    import numpy as np
-
-    from .data.datasets import load_dataset
+    generator trained on a folder reads to the classifier of the dataset it started from (birds from animals).
+    `real_dataset` (the folder it trained on) adds the same shares for its real photos, the figure to compare with."""
     from .explore import metrics
     from .explore.generators import Generator
 
     handle = Generator.load(path)
     if not metrics.has_classifier(classifier_dataset, handle.image_shape):
         return None
-    _, probabilities = metrics.load_classifier(classifier_dataset).features_and_probabilities(
-        handle.generate(handle.sample_latents(samples, seed)))
-    counts = np.bincount(probabilities.argmax(axis=1), minlength=probabilities.shape[1]) / samples
+    seen = {"classifier": classifier_dataset, "samples": samples, "seed": seed,
+            "shares": _shares(classifier_dataset, handle.generate(handle.sample_latents(samples, seed)))}
+    if real_dataset is not None:
+        from .data.datasets import load_dataset
+
+        images = load_dataset(real_dataset, image_size=handle.image_shape[0]).images[:samples]
+        seen["real"] = {"dataset": str(real_dataset), "samples": len(images),
+                        "shares": _shares(classifier_dataset, images)}
+    return seen
+
+
+def _shares(classifier_dataset: str, images) -> dict:
+    """{class name: share of `images` the classifier of `classifier_dataset` puts in it}."""
+    import numpy as np
+
+    from .data.datasets import load_dataset
+    from .explore import metrics
+
+    _, probabilities = metrics.load_classifier(classifier_dataset).features_and_probabilities(images)
+    counts = np.bincount(probabilities.argmax(axis=1), minlength=probabilities.shape[1]) / len(images)
     names = load_dataset(classifier_dataset).class_names
-    return {"classifier": classifier_dataset, "samples": samples, "seed": seed,
-            "shares": {str(name): round(float(share), 4) for name, share in zip(names, counts)}}
+    return {str(name): round(float(share), 4) for name, share in zip(names, counts)}
 
 
 def export_kept_epoch(run_dir: Path, epoch: int, target: Path) -> dict:

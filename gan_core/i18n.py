@@ -15,12 +15,31 @@ LANGUAGE_NAMES = {"es": "Español", "en": "English"}  # each in its own language
 TEXTS = MappingProxyType(tomllib.loads(Path(__file__).with_name("texts.toml").read_text(encoding="utf-8")))
 
 
+class Count(int):
+    """A quantity a person reads (images, parameters, values): a message's parameter of this type is written with
+    the reader's thousands separator when the message is read (`number`)."""
+
+
+def number(value: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A whole number as the reader writes it: 60,000 in English; 60 000 in Spanish (the RAE's rule: a
+    non-breaking space between groups of three, none in numbers of four digits, 1500). A comma is the Spanish
+    decimal sign, so 60,000 reads as sixty there. The table's "number.grouping" is the smallest grouped number as
+    the reader writes it: its digits say where grouping starts, the rest is the separator."""
+    value = int(value)
+    example = tr("number.grouping", lang)
+    separator = "".join(c for c in example if not c.isdigit())
+    if abs(value) < int("".join(c for c in example if c.isdigit())):
+        return str(value)
+    return f"{value:,}".replace(",", separator)
+
+
 def tr(key: str, lang: str = DEFAULT_LANGUAGE, **params) -> str:
     """Text for `key` in `lang`, formatted with `params`; falls back to Spanish, then to the key."""
     entry = TEXTS.get(key)
     if entry is None:
         return key
     text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    params = {name: number(value, lang) if isinstance(value, Count) else value for name, value in params.items()}
     try:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):

@@ -513,6 +513,7 @@ class PlaygroundView:
     heatmap_axis: np.ndarray | None
     history: dict  # step, d_loss, g_loss (NaN where that network did not move), js_step, js
     stage: dict | None  # slow motion: {"phase", "stage", "index", "count", arrays...}
+    commands_waiting: bool  # a press (a step, a restart, a load) the worker has not finished yet: the page looks again
     applied: list  # [(field, value, step)] the live changes and the step they took effect at
     pending: dict  # live changes made that the next step will apply
     message: Message | None
@@ -544,6 +545,8 @@ class Playground:
         self._stage_sequence = None  # slow motion: the generator of the step under way
         self._stage_phases: list[str] = []
         self._stage: dict | None = None
+        self._stage_at = 0.0  # when the stage on show was reached (monotonic): slow play waits STAGE_SECONDS from it
+        self._in_command = False
         self._pending: dict = {}  # live changes the worker has not applied yet
         self._applied: list = []
         self._message: Message | None = None
@@ -660,6 +663,12 @@ class Playground:
         with self._lock:
             self._commands.clear()
 
+    def settle(self, timeout: float) -> bool:
+        """Until every command submitted so far is done (a press of one step, say), however long play goes on; True
+        if they were. A page waits a moment for its press, so the rerun the press caused draws what it did."""
+        with self._lock:
+            return self._lock.wait_for(lambda: not self._commands and not self._in_command, timeout)
+
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Until every submitted command is done (tests, benchmarks); True if it got there."""
         deadline = time.monotonic() + timeout
@@ -692,6 +701,7 @@ class Playground:
                 manifold=view.get("manifold"), heatmap=view.get("heatmap"),
                 heatmap_axis=None if experiment is None else experiment.heatmap_axis,
                 history={k: list(v) for k, v in self._history.items()}, stage=self._stage,
+                commands_waiting=bool(self._commands) or self._in_command,
                 applied=list(self._applied[-6:]), pending=dict(self._pending), message=self._message, queue_position=position)
 
     # --- internals ---------------------------------------------------------------------------------------------
@@ -734,6 +744,7 @@ class Playground:
                         self._message = Message("playground.idle_paused")
                         self._touch_version()
                     command = self._commands.popleft() if self._commands else None
+                    self._in_command = command is not None
                     if command is None and not self._playing:
                         self._release_slot_locked()
                         self._state = RunState.PAUSED
@@ -748,11 +759,11 @@ class Playground:
                         self._play_a_little()
                 finally:
                     with self._lock:
-                        self._busy = False
+                        self._busy = self._in_command = False
                         self._lock.notify_all()
         except BaseException as exc:  # noqa: BLE001 - a failure pauses this playground, never the server
             with self._lock:
-                self._playing = False
+                self._playing = self._in_command = False
                 self._message = Message("error.crashed", error=f"{type(exc).__name__}: {exc}")
                 self._release_slot_locked()
                 self._state = RunState.PAUSED
@@ -865,13 +876,19 @@ class Playground:
 
     def _play_a_little(self) -> None:
         """About VIEW_SECONDS of play: steps at up to MAX_STEPS_PER_SECOND, then a fresh view; in slow motion,
-        one stage and STAGE_SECONDS of waiting (a command or a pause cuts the wait)."""
+        the next stage once STAGE_SECONDS have passed since the last one, a pressed step's included (so a press while
+        it plays shows its own stage for as long as any other, and never two stages at once); a command or a pause
+        cuts the wait."""
         if self._experiment is None:
             return
         if self._slow:
-            self._advance_stage("both")
             with self._lock:
-                self._lock.wait_for(lambda: self._commands or not self._playing or not self._slow, STAGE_SECONDS)
+                due = self._stage_at + STAGE_SECONDS
+                self._lock.wait_for(lambda: self._commands or not self._playing or not self._slow,
+                                    max(0.0, due - time.monotonic()))
+                if self._commands or not self._playing or not self._slow or time.monotonic() < due:
+                    return
+            self._advance_stage("both")
             return
         started = time.monotonic()
         budget = int(MAX_STEPS_PER_SECOND * VIEW_SECONDS)
@@ -901,7 +918,7 @@ class Playground:
             self._stage_sequence = None
             return self._advance_stage(phase)
         with self._lock:
-            self._stage = stage
+            self._stage, self._stage_at = stage, time.monotonic()
             self._touch_version()
         if stage["stage"] == "update":
             self._refresh_view()

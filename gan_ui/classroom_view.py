@@ -152,10 +152,10 @@ def lock_choices(fields: list[str], lang: str) -> tuple[list[str], list[str]]:
     left, right = st.columns(2)
     locked = left.multiselect(tr("exercise.lock", lang), fields, key="exercise.lock_fields",
                               format_func=lambda name: field_label(name, lang), help=tr("exercise.lock_help", lang),
-                              placeholder=tr("exercise.none", lang))
+                              placeholder=tr("exercise.none", lang), select_all=False)
     hidden = right.multiselect(tr("exercise.hide", lang), fields, key="exercise.hide_fields",
                                format_func=lambda name: field_label(name, lang), help=tr("exercise.hide_help", lang),
-                               placeholder=tr("exercise.none", lang))
+                               placeholder=tr("exercise.none", lang), select_all=False)
     return locked, [name for name in hidden if name not in locked]
 
 
@@ -237,12 +237,14 @@ def limits_form(lang: str) -> None:
                                      index=classroom.IMAGE_SIZE_LIMITS.index(limits.image_size),
                                      format_func=lambda size: f"{size}×{size}" if size else tr("limits.none", lang),
                                      key="teacher.limits.image_size")
+        # Our placeholder, and no "Select all" (Streamlit's English): an empty choice already means all of them
         presets = st.multiselect(tr("limits.presets", lang), list(PRESETS), default=limits.presets,
-                                 help=tr("limits.empty_all", lang), key="teacher.limits.presets")
+                                 help=tr("limits.empty_all", lang), placeholder=tr("limits.all_presets", lang),
+                                 select_all=False, key="teacher.limits.presets")
         chosen = st.multiselect(tr("limits.datasets", lang), datasets,
                                 default=[d for d in limits.datasets if d in datasets],
-                                help=tr("limits.empty_all", lang), key="teacher.limits.datasets",
-                                format_func=lambda d: tr("limits.uploads", lang) if d == classroom.UPLOADS
+                                help=tr("limits.empty_all", lang), placeholder=tr("limits.all_datasets", lang),
+                                select_all=False, key="teacher.limits.datasets", format_func=lambda d: tr("limits.uploads", lang) if d == classroom.UPLOADS
                                 else dataset_label(d, lang))
         retention_days, disk_budget_gb = keep_inputs(limits, lang)
         saved = st.form_submit_button(tr("limits.save", lang), icon=":material/save:", type="primary")
@@ -427,9 +429,20 @@ def _gallery_card(share_id: str, lang: str, teacher: bool) -> None:
 
 # --- the projector ---------------------------------------------------------------------------------------------
 
+# The projector's grid fits the room's screen: as tall as the window allows below the page's few lines, never
+# taller (at 1400x900 a grid as wide as its column ran past the bottom and cut its last row, issue #26). The page's top
+# padding is Streamlit's 6rem, here just below its 3.75rem header: the room's screen has no room to spare.
+PROJECTOR_STYLE = """<style>
+[data-testid="stMainBlockContainer"]:has(.st-key-projector_grid) { padding-top: 4rem; }
+.st-key-projector_grid img { width: 100% !important; height: auto; max-height: calc(100vh - 15.5rem);
+                             object-fit: contain; object-position: left top; }
+</style>"""
+
+
 def projector_view(lang: str) -> None:
     """One run, large and without controls, for the front of the room: a shared run (?show=<share id>: the address
     on the room's screen names the share, never the session, see state.session_id) or one of this session's own."""
+    st.html(PROJECTOR_STYLE)
     options = {f"share:{share.share_id}": share.nickname for share in gallery().shares()}
     options.update({f"own:{run.run_id}": tr("projector.own", lang, run_id=run.run_id) for run in state.session_runs()})
     if not options:
@@ -461,7 +474,7 @@ def _projected(run: Run, title: str, lang: str, drawn_active: bool) -> None:
     st.text(title)  # a nickname is text, never markdown
     st.subheader(f"{snap.config['preset']} · {dataset_label(snap.config['dataset'], lang)}")
     grid, side = st.columns([3, 2])
-    with grid:
+    with grid.container(key="projector_grid"):
         if content.grid is not None:
             st.image(content.grid, width="stretch")
         else:

@@ -12,7 +12,7 @@ from gan_core import GanError, load_dataset
 from gan_core.data.datasets import PHOTO_SUFFIXES, load_saved_dataset
 from gan_core.data.images import grid_scale, make_grid, png_bytes
 from gan_core.data.uploads import MAX_UPLOAD_BYTES, read_photo_upload
-from gan_core.i18n import tr
+from gan_core.i18n import number, tr
 from gan_ui import charts, state
 from gan_ui.train_form import choose_dataset
 from gan_ui.widgets import class_label, dataset_label, uploader_note
@@ -58,8 +58,8 @@ def builtin_section(lang: str) -> None:
         st.error(state.say(exc, lang), icon=":material/error:")
         return
     cols = st.columns(4)
-    cols[0].metric(tr("data.train_images", lang), f"{preview['train']:,}")
-    cols[1].metric(tr("data.test_images", lang), f"{preview['test']:,}")
+    cols[0].metric(tr("data.train_images", lang), number(preview["train"], lang))
+    cols[1].metric(tr("data.test_images", lang), number(preview["test"], lang))
     cols[2].metric(tr("data.shape", lang), "×".join(map(str, preview["shape"])))
     cols[3].metric(tr("data.classes", lang), len(preview["counts"]))
     sample, counts = st.columns(2)

@@ -11,7 +11,7 @@ from gan_core import GanError
 from gan_core.data import images as imaging
 from gan_core.data.uploads import MAX_MODEL_UPLOAD_BYTES
 from gan_core.explore.generators import Generator
-from gan_core.explore.latent import interpolate, principal_directions
+from gan_core.explore.latent import interpolate, principal_directions, reads_classes, typical_latent
 from gan_core.explore.pretrained import bundled_generators
 from gan_core.i18n import TEXTS, tr
 from gan_ui import state
@@ -88,7 +88,9 @@ def choose_generator(lang: str) -> tuple[Generator, str, dict] | None:
                             format_func=lambda n: tr(f"pretrained.{n}", lang) if f"pretrained.{n}" in TEXTS else n)
         state.keep_choice("explore.bundled")
         card = next(b.card for b in bundled if b.name == name)
-        return bundled_handle(name), f"bundled:{name}", card.get("quality") or {}
+        # a photo folder's generator has no quality record: what its starting set's classifier sees stands in
+        seen = {"as_seen_by": card["as_seen_by"]} if card.get("as_seen_by") else {}
+        return bundled_handle(name), f"bundled:{name}", card.get("quality") or seen
     if source == "runs":
         runs = [run for run in state.session_runs() if (run.folder.generator_path).exists()]
         if not runs:
@@ -317,7 +319,14 @@ def interpolation(handle: Generator, key: str, lang: str) -> None:
         st.caption(tr("explore.jumps_explained", lang, groups=handle.groups))
 
 
-def morph(handle: Generator, key: str, lang: str) -> None:
+WEAK_CLASS_EFFECT = 0.5  # below this share (Generator.class_effect) a class morph at one z barely changes
+
+
+def morph(handle: Generator, key: str, lang: str, classifier: str | None = None) -> None:
+    """The class morph: the class embedding slides from one class to another at the explorer's z. Where the class
+    alone barely changes a picture (the CIFAR animals: bird to cat was eight near-identical frames, issue #26) the
+    page says so, in numbers, and, when `classifier` (the generator's dataset) can read its pictures, the morph
+    travels z too, from a picture of the first class that classifier reads surest to one of the second."""
     for end, default in (("a", 0), ("b", 1)):  # in session state, not as widget defaults: kept across languages
         st.session_state.setdefault(f"explore.class_{end}.{key}", default)
     with st.form(f"explore.morph.{key}", border=False):
@@ -331,8 +340,18 @@ def morph(handle: Generator, key: str, lang: str) -> None:
         submitted = st.form_submit_button(tr("explore.morph_button", lang), icon=":material/swap_horiz:")
     state.keep_choice(f"explore.class_a.{key}")
     state.keep_choice(f"explore.class_b.{key}")
+    effect = handle.class_effect()
+    travels = effect < WEAK_CLASS_EFFECT and reads_classes(handle, classifier)
+    if effect < WEAK_CLASS_EFFECT:
+        names = {"a": fmt(class_a), "b": fmt(class_b)}
+        st.caption(tr("explore.morph_weak", lang, effect=f"{effect:.0%}") + " "
+                   + tr("explore.morph_weak_travel" if travels else "explore.morph_weak_still", lang, **names))
     if submitted:
         latent = _latent_state(handle, key)["base"]
+        if travels:  # a typical picture of each class at the ends, and the path between them on the sphere
+            start = typical_latent(handle, classifier, class_a, latent)
+            end = typical_latent(handle, classifier, class_b, latent, seed=1)
+            latent = interpolate(start, end, steps)
         st.session_state[f"explore.morph_strip.{key}"] = imaging.to_uint8(
             handle.class_morph(latent, class_a, class_b, steps))
     _show_strip(st.session_state.get(f"explore.morph_strip.{key}"), f"morph-{key}", lang)
@@ -375,11 +394,17 @@ def samples(handle: Generator, key: str, lang: str) -> None:
 
 
 def quality(record: dict, lang: str) -> None:
+    from gan_core.explore import metrics
+
+    seen = metrics.describe_seen(record.get("as_seen_by") or {}, lang) if record else []
+    if seen:
+        st.write(seen[0])
+        for line in seen[1:]:
+            st.write("- " + line)
+        return
     if not record:
         st.caption(tr("explore.no_metrics", lang))
         return
-    from gan_core.explore import metrics
-
     for line in metrics.describe(record, lang):
         st.write("- " + line)
 

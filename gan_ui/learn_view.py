@@ -11,7 +11,7 @@ from keras import ops
 
 from gan_core import PRESETS
 from gan_core.data.images import grid_scale, make_grid, png_bytes, to_uint8
-from gan_core.i18n import TEXTS, tr
+from gan_core.i18n import TEXTS, number, tr
 from gan_core.training.config import LOSSES, recipe
 from gan_core.training.losses import discriminator_loss, generator_loss
 from gan_ui import charts
@@ -173,7 +173,7 @@ def presets_section(lang: str) -> None:
         st.caption(tr("train.conditional", lang))
     seed = st.session_state.setdefault(SAMPLE_SEED_KEY, 0)
     sample = untrained_sample(name, seed)
-    st.write(tr("learn.params", lang, g=f"{sample['g_params']:,}", d=f"{sample['d_params']:,}",
+    st.write(tr("learn.params", lang, g=number(sample["g_params"], lang), d=number(sample["d_params"], lang),
                 batch=config.batch_size, latent=config.latent_dim, loss=tr(f"loss.{config.loss}", lang)))
     picture, layers = st.columns([1, 1])
     with picture:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -35,6 +36,7 @@ from gan_ui import charts, state
 from gan_ui.widgets import upload_limit_mb
 
 REFRESH_SECONDS = 0.3  # the live view's redraw while something changes: several times a second
+STEP_WAIT_SECONDS = 1.0  # a press of one step waits this long at most for the step (a few milliseconds) to be done
 OBJECT_KEY = "pg.object"
 DRAWN_KEY = "pg.drawn"
 EXAMPLE_KEY = "pg.example"
@@ -88,7 +90,7 @@ def playground_page(lang: str) -> None:
         view = playground_.view()
         # Outside the fragment: a click reruns the page, and is never lost to a fragment the page just replaced
         _transport(playground_, view, lang)
-        active = view.building or view.state in (RunState.RUNNING, RunState.QUEUED)
+        active = _changing(view)
         st.fragment(_live, run_every=REFRESH_SECONDS if active else None)(lang, active)
     if st.session_state.get("pg.data") == POINTS:
         _drawing(playground_, lang)
@@ -311,6 +313,13 @@ def _drawing(playground_: Playground, lang: str) -> None:
                 st.success(tr("pg.csv_loaded", lang, count=len(points), name=upload.name), icon=":material/check:")
 
 
+def _square(figure: go.Figure, height: int) -> None:
+    axis = dict(range=[-BOX, BOX], showgrid=False, zeroline=False, constrain="domain")
+    figure.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), xaxis=axis,
+                         yaxis=dict(axis, scaleanchor="x", scaleratio=1), uirevision="keep",
+                         legend=dict(orientation="h", yanchor="top", y=-0.06, x=0))
+
+
 def _use_drawn() -> None:
     try:
         playground().set_points(np.asarray(st.session_state.get(DRAWN_KEY, []), dtype=np.float32))
@@ -324,7 +333,7 @@ def _live(lang: str, was_active: bool) -> None:
     playground_ = playground()
     playground_.touch()
     view = playground_.view()
-    active = view.building or view.state in (RunState.RUNNING, RunState.QUEUED)
+    active = _changing(view)
     if active != was_active:
         st.rerun()  # started or stopped: redraw the page so the timer and the Play/Pause button follow
     if view.message is not None:
@@ -342,16 +351,34 @@ def _live(lang: str, was_active: bool) -> None:
                 icon=":material/slow_motion_video:")
     layers = st.pills(tr("pg.layers", lang), LAYERS, selection_mode="multi", default=LAYERS, key="pg.layers",
                       format_func=lambda name: tr(f"pg.layer.{name}", lang))
-    st.plotly_chart(plane_figure(view, layers, lang), key="pg.plane", config={"displaylogo": False})
+    st.echarts_chart(plane_figure(view, layers, lang), key="pg.plane", height=PLANE_HEIGHT,
+                     alt=tr("pg.alt.plane", lang))
     if view.config["loss"] == "wgan_gp" and "heatmap" in layers:
         st.caption(tr("pg.critic_note", lang))
     losses_col, js_col = st.columns(2)
     with losses_col:
         st.markdown(f"**{tr('pg.chart_losses', lang)}**")
-        st.plotly_chart(loss_figure(view.history, lang), key="pg.losses")
+        st.echarts_chart(loss_figure(view.history, lang), key="pg.losses", height=SMALL_HEIGHT, renderer="svg",
+                         alt=tr("pg.alt.losses", lang))
     with js_col:
         st.markdown(f"**{tr('pg.chart_js', lang)}**")
-        st.plotly_chart(js_figure(view.history, lang), key="pg.js_chart")
+        st.echarts_chart(js_figure(view.history, lang), key="pg.js_chart", height=SMALL_HEIGHT, renderer="svg",
+                         alt=tr("pg.alt.js", lang))
+
+
+def _changing(view) -> bool:
+    """Whether the view will change without anyone pressing anything: building, playing, waiting for a turn, or a
+    press the worker has not finished (then the live view looks again until it has, and shows what it did)."""
+    return view.building or view.commands_waiting or view.state in (RunState.RUNNING, RunState.QUEUED)
+
+
+def _step(phase: str) -> None:
+    """One step (in slow motion: one stage). The press's rerun waits a moment for it, so it draws the stage this
+    press made rather than the one before it (issue #26: a press that seemed to do nothing, then one that seemed
+    to skip a stage); if the worker is slower than that, the live view looks again until it is done."""
+    playground_ = playground()
+    playground_.step(phase)
+    playground_.settle(STEP_WAIT_SECONDS)
 
 
 def _transport(playground_: Playground, view, lang: str) -> None:
@@ -361,10 +388,9 @@ def _transport(playground_: Playground, view, lang: str) -> None:
                       icon=":material/play_arrow:")
         else:
             st.button(tr("pg.pause", lang), key="pg.pause", on_click=playground_.pause, icon=":material/pause:")
-        st.button(tr("pg.step", lang), key="pg.step", on_click=playground_.step, args=("both",),
-                  icon=":material/skip_next:")
-        st.button(tr("pg.step_d", lang), key="pg.step_d", on_click=playground_.step, args=("d",))
-        st.button(tr("pg.step_g", lang), key="pg.step_g", on_click=playground_.step, args=("g",))
+        st.button(tr("pg.step", lang), key="pg.step", on_click=_step, args=("both",), icon=":material/skip_next:")
+        st.button(tr("pg.step_d", lang), key="pg.step_d", on_click=_step, args=("d",))
+        st.button(tr("pg.step_g", lang), key="pg.step_g", on_click=_step, args=("g",))
         st.button(tr("pg.restart", lang), key="pg.restart", on_click=playground_.restart,
                   icon=":material/restart_alt:")
         st.toggle(tr("pg.slow", lang), key="pg.slow", on_change=_slow_changed,
@@ -390,119 +416,179 @@ def _shown_value(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-# --- figures: plain arrays in, plotly out ---------------------------------------------------------------------------
+# --- figures: plain arrays in, an ECharts option out -----------------------------------------------------------------
+# The live view is drawn with st.echarts_chart under a fixed key: Streamlit 1.67 keeps that chart and calls ECharts'
+# setOption with each new option, so a redraw replaces the picture in one frame. A st.plotly_chart's identity is its
+# figure (elements/plotly_chart.py hashes the spec into the element id, and the browser keys the chart by that id),
+# so every new step mounted a new Plotly chart and the plane and charts were blank until it had drawn (issue #26).
+# The drawing canvas stays a Plotly chart: it is drawn once per click, and its selection events are Plotly's.
 
-def _wire(values) -> np.ndarray:
-    """float32 for the browser: plotly ships it as a base64 typed array, half float64's bytes; and an array with
-    NaN gaps in float64 goes out as a JSON list of 17-digit numbers, three times larger (plotly 6)."""
-    return np.asarray(values, dtype=np.float32)
-
-
-def _square(figure: go.Figure, height: int) -> None:
-    axis = dict(range=[-BOX, BOX], showgrid=False, zeroline=False, constrain="domain")
-    figure.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), xaxis=axis,
-                         yaxis=dict(axis, scaleanchor="x", scaleratio=1), uirevision="keep",
-                         legend=dict(orientation="h", yanchor="top", y=-0.06, x=0))
+PLANE_HEIGHT, PLANE_SIDE = 540, 440  # the element, and the square plotting area inside it (pixels)
+SMALL_HEIGHT = 240  # the losses and JS charts: SVG, a few hundred points each, every label a text a page can measure
 
 
-def _segments(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Line segments as one trace: start, end, gap, start, end, gap…"""
-    gap = np.full(len(starts), np.nan)
-    xs = np.stack([starts[:, 0], ends[:, 0], gap], axis=1).ravel()
-    ys = np.stack([starts[:, 1], ends[:, 1], gap], axis=1).ravel()
-    return xs, ys
+def _pairs(points, decimals: int = 3) -> list:
+    """(n, 2) points as JSON pairs, three decimals (a pixel is 0.005 of the box); rows with NaN or inf left out,
+    which a diverging run can produce and JSON cannot carry."""
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    points = points[np.isfinite(points).all(axis=1)]
+    return np.round(points, decimals).tolist()
 
 
-def plane_figure(view, layers, lang: str) -> go.Figure:
-    """The layered picture: D's decision heatmap, G's manifold, real and fake points, gradient arrows, and in slow
-    motion the stage's own batch."""
+def _segments(starts: np.ndarray, ends: np.ndarray) -> list:
+    """Line segments as an ECharts `lines` series' data: one {"coords": [start, end]} each (two decimals: lines
+    need less than points, and there are hundreds)."""
+    keep = np.isfinite(starts).all(axis=1) & np.isfinite(ends).all(axis=1)
+    return [{"coords": pair} for pair in zip(_pairs(starts[keep], 2), _pairs(ends[keep], 2))]
+
+
+def _plane_axes() -> dict:
+    """Two grids on one square: the heatmap's (category axes, a cell per category, hidden) and the points' (value
+    axes over the box), so each heatmap cell lies exactly on the part of the box it scores."""
+    square = {"left": "center", "top": 10, "width": PLANE_SIDE, "height": PLANE_SIDE}
+    value = {"type": "value", "gridIndex": 1, "min": -BOX, "max": BOX, "interval": 0.5, "splitLine": {"show": False},
+             "axisLine": {"onZero": False}}
+    return {
+        "grid": [dict(square), dict(square)],
+        "xAxis": [{"type": "category", "gridIndex": 0, "show": False, "data": []}, dict(value)],
+        "yAxis": [{"type": "category", "gridIndex": 0, "show": False, "data": []}, dict(value)],
+    }
+
+
+def _on_points(series: dict) -> dict:
+    return {**series, "xAxisIndex": 1, "yAxisIndex": 1}
+
+
+def _scatter(name: str, points, colour: str, size=5, opacity: float = 1.0, symbol: str = "circle") -> dict:
+    return _on_points({"type": "scatter", "name": name, "data": _pairs(points), "symbol": symbol, "symbolSize": size,
+                       "itemStyle": {"color": colour, "opacity": opacity}})
+
+
+def _sized(name: str, points, scores, colour: str, shown: int) -> dict:
+    """A batch drawn with each point sized by D's score on it (bigger: D calls it more real)."""
+    points, scores = np.asarray(points)[:shown], np.asarray(scores, dtype=np.float64)[:shown]
+    sizes = 4 + 10 / (1 + np.exp(-np.clip(scores, -30, 30)))
+    keep = np.isfinite(points).all(axis=1) & np.isfinite(sizes)
+    data = [{"value": pair, "symbolSize": round(float(size), 1)}
+            for pair, size in zip(np.round(points[keep].astype(np.float64), 3).tolist(), sizes[keep])]
+    return _on_points({"type": "scatter", "name": name, "data": data,
+                       "itemStyle": {"color": colour, "borderColor": "white", "borderWidth": 1}})
+
+
+def _lines(name: str, data: list, colour: str, width: float, arrows: bool = False) -> dict:
+    series = {"type": "lines", "coordinateSystem": "cartesian2d", "name": name, "data": data, "silent": True,
+              "polyline": not arrows, "lineStyle": {"color": colour, "width": width, "opacity": 1}}
+    if arrows:
+        series.update(symbol=["none", "arrow"], symbolSize=5)
+    return _on_points(series)
+
+
+def _heatmap(view, lang: str) -> tuple[dict, pd.DataFrame, list]:
+    """D's decision on the grid: a heatmap series, its cells as a dataset (Streamlit sends a dataframe as Arrow,
+    a fifth of the same numbers as JSON) and the cell labels of its category axes."""
+    z = np.nan_to_num(np.asarray(view.heatmap, dtype=np.float32), nan=0.5)
+    rows, columns = np.indices(z.shape)
+    cells = pd.DataFrame({"x": columns.ravel().astype(np.int16), "y": rows.ravel().astype(np.int16),
+                          "d": z.ravel()})
+    series = {"type": "heatmap", "name": tr("pg.heat.real", lang), "datasetIndex": 0, "xAxisIndex": 0,
+              "yAxisIndex": 0, "encode": {"x": "x", "y": "y", "value": "d"}, "z": 0, "silent": True}
+    return series, cells, [f"{value:.3f}" for value in view.heatmap_axis]
+
+
+def plane_figure(view, layers, lang: str) -> dict:
+    """The layered picture as an ECharts option: D's decision heatmap, G's manifold, real and fake points, gradient
+    arrows, and in slow motion the stage's own batch."""
     layers = set(layers or ())
-    figure = go.Figure()
+    option = {"animation": False, **_plane_axes(), "series": [],
+              "legend": {"bottom": 0, "icon": "circle", "itemWidth": 10, "itemHeight": 10},
+              "tooltip": {"trigger": "item"}}
+    series = option["series"]
     if "heatmap" in layers:
-        figure.add_trace(go.Heatmap(x=_wire(view.heatmap_axis), y=_wire(view.heatmap_axis), z=_wire(view.heatmap),
-                                    zmin=0, zmax=1,
-                                    colorscale=HEATMAP_SCALE, showscale=False, name=tr("pg.heat.real", lang),
-                                    hovertemplate="%{z:.2f}<extra></extra>"))
+        heat, cells, labels = _heatmap(view, lang)
+        series.append(heat)
+        option["dataset"] = [{"source": cells}]
+        option["xAxis"][0]["data"] = option["yAxis"][0]["data"] = labels
+        option["visualMap"] = {"show": False, "min": 0, "max": 1, "seriesIndex": 0, "dimension": "d",
+                               "inRange": {"color": [colour for _, colour in HEATMAP_SCALE]}}
     if "manifold" in layers and view.manifold is not None:
-        lines = view.manifold
-        gaps = np.full((lines.shape[0], 1, 2), np.nan)
-        joined = np.concatenate([lines, gaps], axis=1).reshape(-1, 2)
-        figure.add_trace(go.Scatter(x=_wire(joined[:, 0]), y=_wire(joined[:, 1]), mode="lines",
-                                    name=tr("pg.trace.manifold", lang),
-                                    line=dict(color="rgba(90,90,90,0.45)", width=1), hoverinfo="skip"))
+        series.append(_lines(tr("pg.trace.manifold", lang), [{"coords": _pairs(line, 2)} for line in view.manifold],
+                             "rgba(90,90,90,0.45)", 1))
     if "real" in layers:
-        figure.add_trace(go.Scatter(x=_wire(view.real[:, 0]), y=_wire(view.real[:, 1]), mode="markers",
-                                    name=tr("pg.trace.real", lang), marker=dict(size=5, color=REAL_COLOUR)))
+        series.append(_scatter(tr("pg.trace.real", lang), view.real, REAL_COLOUR))
     stage = view.stage if view.slow else None
     if "arrows" in layers and stage is None:  # under the points, so every fake point stays visible
-        _arrows(figure, view.fake, view.arrows, lang)
+        series.append(_arrows(view.fake, view.arrows, lang))
     if "fake" in layers:
-        figure.add_trace(go.Scatter(x=_wire(view.fake[:, 0]), y=_wire(view.fake[:, 1]), mode="markers",
-                                    name=tr("pg.trace.fake", lang),
-                                    marker=dict(size=5, color=FAKE_COLOUR, opacity=0.35 if stage else 1.0)))
+        series.append(_scatter(tr("pg.trace.fake", lang), view.fake, FAKE_COLOUR, opacity=0.35 if stage else 1.0))
     if stage is not None:
-        _stage_traces(figure, stage, lang)
-    _square(figure, 520)
-    return figure
+        series.extend(_stage_series(stage, lang))
+    option["legend"]["data"] = [entry["name"] for entry in series if entry.get("name") and entry["type"] != "heatmap"]
+    return option
 
 
-def _arrows(figure: go.Figure, starts: np.ndarray, vectors: np.ndarray, lang: str) -> None:
+def _arrows(starts: np.ndarray, vectors: np.ndarray, lang: str) -> dict:
     shift = vectors * ARROW_SCALE
     length = np.linalg.norm(shift, axis=1, keepdims=True)
     shift = np.where(length > ARROW_MAX, shift * ARROW_MAX / np.maximum(length, 1e-12), shift)
-    xs, ys = _segments(starts, starts + shift)
-    figure.add_trace(go.Scatter(x=_wire(xs), y=_wire(ys), mode="lines", name=tr("pg.trace.arrows", lang),
-                                line=dict(color="#e66101", width=1.2), hoverinfo="skip"))
+    return _lines(tr("pg.trace.arrows", lang), _segments(starts, starts + shift), "#e66101", 1.2, arrows=True)
 
 
-def _stage_traces(figure: go.Figure, stage: dict, lang: str) -> None:
+def _stage_series(stage: dict, lang: str) -> list:
     """What one slow-motion stage shows: the noise, then this batch's fake points, sized by D's score, then the
     arrows of G's gradient."""
     shown = 120  # of the batch: enough to see, few enough to follow
+    series = []
     latents = stage.get("latents")
-    if stage["stage"] == "noise" and latents is not None and latents.shape[1] == 2:
-        figure.add_trace(go.Scatter(x=latents[:shown, 0], y=latents[:shown, 1], mode="markers",
-                                    name=tr("pg.trace.noise", lang), marker=dict(size=6, color="#636363", symbol="x")))
-    elif stage["stage"] == "noise" and latents is not None:
-        figure.add_trace(go.Scatter(x=latents[:shown, 0], y=np.full(min(shown, len(latents)), -0.95 * BOX),
-                                    mode="markers", name=tr("pg.trace.noise", lang),
-                                    marker=dict(size=6, color="#636363", symbol="x")))
+    if stage["stage"] == "noise" and latents is not None:
+        noise = latents[:shown] if latents.shape[1] == 2 else np.stack(
+            [latents[:shown, 0], np.full(min(shown, len(latents)), -0.95 * BOX)], axis=1)
+        series.append(_scatter(tr("pg.trace.noise", lang), noise, "#636363", size=7, symbol="diamond"))
     fake = stage.get("fake")
     if fake is None:
-        return
+        return series
     scores = stage.get("fake_scores")
-    sizes = 7 if scores is None else 4 + 10 / (1 + np.exp(-np.clip(scores[:shown], -30, 30)))
-    figure.add_trace(go.Scatter(x=fake[:shown, 0], y=fake[:shown, 1], mode="markers", name=tr("pg.trace.batch", lang),
-                                marker=dict(size=sizes, color=FAKE_COLOUR, line=dict(color="white", width=1))))
+    if scores is None:
+        series.append(_scatter(tr("pg.trace.batch", lang), fake[:shown], FAKE_COLOUR, size=7))
+    else:
+        series.append(_sized(tr("pg.trace.batch", lang), fake, scores, FAKE_COLOUR, shown))
     real, real_scores = stage.get("real"), stage.get("real_scores")
     if real is not None and real_scores is not None:
-        sizes = 4 + 10 / (1 + np.exp(-np.clip(real_scores[:shown], -30, 30)))
-        figure.add_trace(go.Scatter(x=real[:shown, 0], y=real[:shown, 1], mode="markers", showlegend=False,
-                                    marker=dict(size=sizes, color=REAL_COLOUR, line=dict(color="white", width=1))))
+        series.append(_sized("", real, real_scores, REAL_COLOUR, shown))
     if stage.get("arrows") is not None:
-        _arrows(figure, fake[:shown], stage["arrows"][:shown], lang)
+        series.append(_arrows(fake[:shown], stage["arrows"][:shown], lang))
+    return series
 
 
-def loss_figure(history: dict, lang: str) -> go.Figure:
-    figure = go.Figure()
+def _line(name: str, x, y, colour: str) -> dict:
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    known = np.isfinite(y)
+    data = [[int(step), float(f"{value:.4g}")] for step, value in zip(x[known], y[known])]
+    return {"type": "line", "name": name, "data": data, "showSymbol": False, "lineStyle": {"color": colour, "width": 1.5},
+            "itemStyle": {"color": colour}}
+
+
+def loss_figure(history: dict, lang: str) -> dict:
+    series = []
     for name, colour in (("g_loss", charts.G_COLOUR), ("d_loss", charts.D_COLOUR)):
         steps, values = np.asarray(history["step"]), np.asarray(history[name], dtype=float)
         known = np.isfinite(values)
-        x, y = charts.thin(steps[known], values[known])
-        figure.add_trace(go.Scatter(x=x.astype(np.int32), y=_wire(y), mode="lines", name=tr(f"chart.{name}", lang),
-                                    line=dict(color=colour)))
-    return _small(figure, tr("chart.step", lang))
+        series.append(_line(tr(f"chart.{name}", lang), *charts.thin(steps[known], values[known]), colour))
+    return _small(series, tr("chart.step", lang))
 
 
-def js_figure(history: dict, lang: str) -> go.Figure:
-    x, y = charts.thin(history["js_step"], history["js"])
-    figure = go.Figure(go.Scatter(x=np.asarray(x, dtype=np.int32), y=_wire(y), mode="lines", name=tr("pg.js", lang),
-                                  line=dict(color=FAKE_COLOUR)))
-    figure.update_yaxes(range=[0, 1.02])
-    return _small(figure, tr("chart.step", lang))
+def js_figure(history: dict, lang: str) -> dict:
+    option = _small([_line(tr("pg.js", lang), *charts.thin(history["js_step"], history["js"]), FAKE_COLOUR)],
+                    tr("chart.step", lang))
+    option["yAxis"].update(min=0, max=1)
+    return option
 
 
-def _small(figure: go.Figure, x_title: str) -> go.Figure:
-    figure.update_layout(height=220, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=x_title, uirevision="keep",
-                         legend=dict(orientation="h", yanchor="top", y=-0.3, x=0), showlegend=True)
-    return figure
+def _small(series: list, x_title: str) -> dict:
+    """A small line chart whose axis labels and title sit inside it (containLabel), so no tick is cut at the edge."""
+    return {"animation": False, "series": series, "tooltip": {"trigger": "axis"},
+            "legend": {"bottom": 0},
+            "grid": {"left": 8, "right": 16, "top": 12, "bottom": 52, "containLabel": True},
+            "xAxis": {"type": "value", "name": x_title, "nameLocation": "middle", "nameGap": 26, "min": "dataMin",
+                      "max": "dataMax", "minInterval": 1, "splitLine": {"show": False},
+                      "axisLabel": {"formatter": "{value}"}},  # 1200, not ECharts' English "1,200"
+            "yAxis": {"type": "value", "scale": True}}

@@ -85,7 +85,8 @@ def compare_runs(runs: list[Run], lang: str) -> None:
     picker_labels = distinct({run_id: _label(run_id, all_settings[run_id], _differing(all_settings.values()))
                               for run_id in by_id})
     chosen = st.multiselect(tr("runs.compare_pick", lang), list(by_id), key=COMPARE_KEY,
-                            format_func=picker_labels.get, **kwargs)
+                            format_func=picker_labels.get, placeholder=tr("runs.compare_placeholder", lang),
+                            select_all=False, **kwargs)  # Streamlit's "Select all" is English
     state.keep_choice(COMPARE_KEY)
     if len(chosen) < 2:
         st.info(tr("runs.compare_need_two", lang), icon=":material/compare:")

@@ -119,6 +119,16 @@ def language_from_url() -> str:
     return language()
 
 
+def language_in_url(lang: str) -> None:
+    """The language in the address as its code, ?lang=en, on every page (page switches clear the URL's
+    parameters); none for Spanish, the default. The sidebar's selector is not bound to the URL: a bound selector
+    writes its label there (?lang=English)."""
+    if lang == DEFAULT_LANGUAGE:
+        st.query_params.pop("lang", None)
+    elif st.query_params.get("lang") != lang:
+        st.query_params["lang"] = lang
+
+
 KEPT_CHOICES_KEY = "kept_choices"  # widget key -> value, for choices whose option labels are translated
 
 

@@ -208,6 +208,11 @@ def machine(lang: str) -> None:
                   slots=state.registry().queue().max_concurrent))
 
 
+# The jobs table's column widths: the run id wraps in a caption, and the action column fits "Detener" with its icon
+# (at [3, 2, 2, 2, 2, 1] a 1400 px screen cut the id and showed the button as "D.", issue #26).
+JOB_COLUMNS = [3, 1.5, 3, 2, 2, 2]
+
+
 @st.fragment(run_every=2.0)
 def jobs(lang: str) -> None:
     """Every queued, running or paused job, grouped by session (RunRegistry.by_session: the sessions of one client
@@ -233,9 +238,6 @@ def jobs(lang: str) -> None:
             _job_row(run, waits, lang)
 
 
-JOB_COLUMNS = [3, 2, 2, 2, 2, 1]
-
-
 def _session_header(owner: str, address: str | None, sessions_at_address: int, lang: str) -> None:
     """A session's line: its short name, where it connects from (for the teacher only: the address stays in the
     server's memory) and a button that cancels every job of that session, and only those."""
@@ -253,7 +255,7 @@ def _session_header(owner: str, address: str | None, sessions_at_address: int, l
 def _job_row(run, waits: dict, lang: str) -> None:
     snap = run.snapshot()
     row = st.columns(JOB_COLUMNS, vertical_alignment="center")
-    row[0].code(run.run_id, language=None)
+    row[0].caption(run.run_id)  # wraps at its hyphens; a code block cut it off at 1400 px
     row[1].write(run.owner[:8])
     row[2].write(f"{run.config.preset} · {dataset_label(run.config.dataset, lang)}")
     status = tr(f"state.{snap.state.value}", lang)

@@ -23,6 +23,7 @@ PRESET_KEY = "train.preset"
 DATASET_CHOSEN_KEY = "train.dataset_chosen"  # set once the student picks a dataset (here or on the data page)
 FORM_OPEN_KEY = "train.form_open"  # the expander holding the form
 COLLAPSE_FORM_KEY = "train.collapse_form"  # set when a run starts: the next draw folds the form away
+PICKED_KEY = "train.picked"  # a dataset chosen on another page: the next draw opens the form and says so
 
 
 def choose_dataset(choice: str, photos: bool = False) -> None:
@@ -30,8 +31,19 @@ def choose_dataset(choice: str, photos: bool = False) -> None:
     `photos` (an upload of colour photos) also selects the colour recipe."""
     st.session_state[DATASET_KEY] = choice
     st.session_state[DATASET_CHOSEN_KEY] = True
+    st.session_state[PICKED_KEY] = choice  # the train page opens its form on it, whatever run it was showing
     if photos:
         st.session_state[PRESET_KEY] = PHOTO_PRESET
+
+
+def open_form_if_picked() -> str | None:
+    """Before the train page draws its form: a dataset chosen on another page ("Entrenar con este conjunto")
+    opens the form, even if a run had folded it away (issue #26: it looked as if the button did nothing). Returns
+    the choice, for `train_form` to say it was made."""
+    picked = st.session_state.pop(PICKED_KEY, None)
+    if picked is not None:
+        st.session_state[FORM_OPEN_KEY] = True
+    return picked
 
 
 def _dataset_chosen() -> None:
@@ -45,9 +57,10 @@ def _follow_preset() -> None:
         st.session_state[DATASET_KEY] = wanted
 
 
-def train_form(lang: str) -> None:
+def train_form(lang: str, picked: str | None = None) -> None:
     """Render the form; on submit create and queue a run (errors in words, nothing left behind). An exercise link
-    (?ex=) fills it first; class limits decide what it offers and cap what it starts."""
+    (?ex=) fills it first; class limits decide what it offers and cap what it starts. `picked`: a dataset just
+    chosen on another page, said at the top."""
     exercise = classroom_view.exercise_from_url(lang)
     limits = classroom_view.class_limits()
     choices = [choice for choice in dataset_choices() if limits.allows_dataset(choice)] or ["mnist"]
@@ -58,6 +71,8 @@ def train_form(lang: str) -> None:
     if st.session_state.get(PRESET_KEY) not in presets:
         st.session_state.pop(PRESET_KEY, None)
     classroom_view.exercise_banner(exercise, lang)
+    if picked is not None and picked in choices:
+        st.success(tr("train.picked", lang, name=dataset_label(picked, lang)), icon=":material/check_circle:")
     classroom_view.limits_caption(limits, lang)
     fixed = _fixed(exercise)
     labels = distinct({choice: dataset_label(choice, lang) for choice in choices})

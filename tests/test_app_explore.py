@@ -1,5 +1,6 @@
 """The explorer page through AppTest, on the bundled generators: sliders, class, interpolation GIF, samples."""
 
+import numpy as np
 import pytest
 import streamlit as st
 from app_support import new_app
@@ -162,6 +163,37 @@ def test_class_morph_for_conditional_models(explorer):
     assert not at.exception and len(at.image) == images_before + 1
 
 
+def _morph(at, name: str, class_a: int, class_b: int):
+    key = f"bundled:{name}"
+    at.selectbox(key=f"explore.class_a.{key}").set_value(class_a)
+    at.selectbox(key=f"explore.class_b.{key}").set_value(class_b)
+    at.button(key=f"FormSubmitter:explore.morph.{key}-Transformar").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at.session_state[f"explore.morph_strip.{key}"]
+
+
+def test_a_class_morph_on_the_animals_changes_from_one_animal_to_the_other_and_says_why_it_travels_z(explorer):
+    """Issue #26, item 9: bird to cat at one z was eight almost identical frames (the animals' class only tints
+    what z draws), while MNIST's 0 to 1 is lovely. The animals' page says so, with the measured share, and its
+    morph goes from a picture the animals classifier reads as a bird to one it reads as a cat."""
+    from gan_core.explore import metrics
+
+    at = choose(explorer, "cifar-animals")
+    said = " ".join(caption.value for caption in at.caption)
+    assert "la clase sola cambia poco la imagen" in said and "recorre a la vez la clase y z" in said, said
+    frames = _morph(at, "cifar-animals", 0, 1)  # bird, cat
+    _, probabilities = metrics.load_classifier("cifar_animals").features_and_probabilities(frames[[0, -1]])
+    assert list(probabilities.argmax(axis=1)) == [0, 1], probabilities.round(2)
+    moved = np.abs(frames[0].astype(float) - frames[-1].astype(float)).mean() / 255
+    assert moved > 0.15, moved  # at one z the two ends differed by about 0.08 of the range
+
+    at = choose(at, "mnist-cgan")  # where the class decides the picture: no such note, the z stays
+    assert not any("la clase sola cambia poco" in caption.value for caption in at.caption)
+    digits = _morph(at, "mnist-cgan", 0, 1)
+    _, probabilities = metrics.load_classifier("mnist").features_and_probabilities(digits[[0, -1]])
+    assert list(probabilities.argmax(axis=1)) == [0, 1]
+
+
 def test_metrics_are_shown_beside_their_references(explorer):
     at = choose(explorer, "mnist")
     text = " ".join(m.value for m in at.markdown)
@@ -180,3 +212,14 @@ def test_a_runs_generator_is_loaded_again_when_its_file_changes(tmp_path):
     first = file_handle(str(path), None, 1.0)
     assert file_handle(str(path), None, 1.0) is first
     assert file_handle(str(path), None, 2.0) is not first
+
+
+def test_the_birds_generator_shows_what_its_starting_classifier_sees_as_the_readme_quotes(explorer):
+    """Issue #26, item 15: the explorer said "No hay métricas de calidad" for the birds while the README quotes
+    57% of its samples read as birds (71% of the real photos). Its card keeps both; the explorer says them."""
+    at = choose(explorer, "birds")
+    assert TEXTS["explore.no_metrics"]["es"] not in [caption.value for caption in at.caption]
+    said = "\n".join(markdown.value for markdown in at.markdown)
+    assert "«pájaro» en el 57% de las muestras (en las fotos reales: 71%)" in said, said
+    assert "rana 22%" in said
+    assert "57% of its samples" in open(__file__.replace("tests/test_app_explore.py", "README.md")).read()

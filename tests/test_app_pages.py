@@ -69,6 +69,8 @@ def test_a_reload_reattaches_the_session_and_runs_compare_side_by_side(sessions_
     assert len([b for b in at.button if b.label == "Abrir"]) == 2
     assert sum(len(image.value) for image in at.image) >= 2 + 2  # two thumbnails, two final grids
     assert sorted(at.multiselect(key="runs.compare").value) == [older.run_id, newer.run_id]
+    picker = at.multiselect(key="runs.compare").proto  # our words, not Streamlit's "Choose options", "Select all"
+    assert picker.placeholder == TEXTS["runs.compare_placeholder"]["es"] and picker.select_all == 0
     assert len(at.get("plotly_chart")) == 4  # G loss, D loss, D right on real, D right on fake
     differences = at.dataframe[0]  # only what differs: here G's learning rate
     assert list(differences.value.columns) == ["Ejecución", "Tasa de G"]
@@ -234,7 +236,7 @@ def test_data_page_previews_datasets_and_turns_uploaded_photos_into_a_training_s
     at = new_app().run()
     at.switch_page("app_pages/data.py").run()
     assert not at.exception
-    assert [m.value for m in at.metric][:4] == ["60,000", "10,000", "28×28×1", "10"]
+    assert [m.value for m in at.metric][:4] == ["60\u00a0000", "10\u00a0000", "28×28×1", "10"]  # not "60,000"
     at.selectbox(key="data.pick").set_value("fashion_mnist").run()
     assert "camiseta" in "\n".join(texts(at))  # class names in the page's language
 
@@ -319,6 +321,37 @@ def test_the_skipped_files_stay_with_their_set_after_leaving_the_page_and_in_a_n
     # Deleting the set deletes its report with it.
     again.button(key=f"data.delete.{dataset_id}").click().run()
     assert not any(e.label.startswith("Skipped files") for e in again.expander)
+
+
+def _form_box(at):
+    (box,) = [e for e in at.expander if e.label == TEXTS["train.new"]["es"]]
+    return box
+
+
+def test_train_on_this_dataset_opens_the_form_filled_in_even_over_a_run_on_show(sessions_dir):
+    """Issue #26, item 8: with a run on show the form is folded; "Entrenar con este conjunto" landed there and
+    looked as if it did nothing. It opens the form, with the photos and the colour recipe chosen, and says so."""
+    session_id = uuid.uuid4().hex
+    (old,) = _finished_runs(sessions_dir, session_id, (2e-4,))
+    at = new_app()
+    at.query_params["s"] = housekeeping.session_token(sessions_dir, session_id)
+    at.run()
+    assert at.session_state["current_run"] == old.run_id and not _form_box(at).proto.expanded
+    at.switch_page("app_pages/data.py").run()
+    at.file_uploader(key="data.files").set_value(("fotos.zip", _photo_zip(), "application/zip"))
+    at.run()
+    _button(at, "Preparar el conjunto").click().run()
+    ((dataset_id, _),) = _datasets(at).items()
+
+    _button(at, "Entrenar con este conjunto").click().run()
+    assert not at.exception and at.title[0].value == "Entrenar una GAN"
+    assert _form_box(at).proto.expanded, "the form is open"
+    assert at.selectbox(key="train.dataset").value == state.UPLOAD_PREFIX + dataset_id
+    assert at.selectbox(key="train.preset").value == "fast-rgb"
+    assert any(s.value.startswith("Conjunto elegido: Tus fotos: mis fotos") for s in at.success), [s.value for s in at.success]
+    at.switch_page("app_pages/train.py").run()  # a later draw: the note has been said, the form stays open
+    assert _form_box(at).proto.expanded
+    assert not any(s.value.startswith("Conjunto elegido") for s in at.success)
 
 
 def test_pressing_prepare_twice_makes_no_copy_and_a_chosen_upload_survives_a_recipe_change(sessions_dir):
@@ -482,6 +515,8 @@ def test_every_page_speaks_one_language(sessions_dir, lang, other):
     at.query_params["lang"] = {"en": "English", "es": "es"}[lang]  # a shared link: the selector's label or a code
     at.run()
     assert at.session_state["lang"] == lang
+    # the address names the language by its code (?lang=en, issue #26), and Spanish, the default, not at all
+    assert at.query_params.get("lang") == {"en": "en", "es": None}[lang]
     titles = []
     for page in PAGES:
         at.switch_page(page).run()

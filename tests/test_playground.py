@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from gan_core.playground import (
     EXAMPLES,
     MAX_CSV_BYTES,
     MAX_POINTS,
+    STAGE_SECONDS,
     STAGES,
     Experiment,
     Playground,
@@ -207,6 +209,39 @@ def test_the_runner_plays_in_a_queue_pauses_applies_changes_and_restarts():
         second.close()
 
 
+def test_in_slow_motion_a_press_is_one_stage_and_play_never_shows_two_stages_at_once():
+    """Issue #26, item 7: a press of one step while slow motion plays showed its stage and at once the next one (the
+    play loop's wait had been cut by the press). Every stage stays STAGE_SECONDS, a pressed one included; paused,
+    each press is one stage and `settle` returns once it is done."""
+    playground = Playground(PlaygroundConfig(data="line"))
+    try:
+        assert playground.wait_idle(60)
+        playground.set_slow(True)
+        for expected in (1, 2, 3):  # paused: one stage a press, done when settle returns
+            playground.step("both")
+            assert playground.settle(30) and playground.view().stage["index"] == expected
+            assert not playground.view().commands_waiting
+        changes = []  # (time, stage index) each time the stage on show changes
+
+        def record() -> bool:
+            index = playground.view().stage["index"]
+            if not changes or changes[-1][1] != index:
+                changes.append((time.monotonic(), index))
+            return len(changes) >= 6
+
+        playground.play()
+        _until(lambda: record() or len(changes) >= 2, "slow play moves on")
+        playground.step("both")  # pressed while it plays
+        _until(record, "five more stages")
+        indices = [index for _, index in changes]
+        assert all(b == a % 12 + 1 for a, b in zip(indices, indices[1:])), indices  # never one skipped
+        gaps = [b[0] - a[0] for a, b in zip(changes, changes[1:])]
+        pressed = next(i for i, gap in enumerate(gaps) if gap < STAGE_SECONDS * 0.9)  # the press came early
+        assert all(gap >= STAGE_SECONDS * 0.9 for gap in gaps[pressed + 1:]), gaps  # the rest: a full stage each
+    finally:
+        playground.close()
+
+
 def _until(condition, what: str, timeout: float = 60.0) -> None:
     wait_until(condition, timeout, what, interval=0.05)
 
@@ -234,7 +269,7 @@ def test_page_chooses_data_changes_a_learning_rate_mid_run_steps_only_d_and_runs
     at.selectbox(key="pg.data").set_value("gaussians").run()
     assert _playground(at).config.data == "gaussians"
     poll(at, lambda at: not _playground(at).view().building, timeout=60, interval=0.3)
-    assert at.get("plotly_chart"), "the plane is drawn"
+    assert at.get("echarts_chart"), "the plane is drawn"
 
     at.button(key="pg.play").click().run()
     poll(at, lambda at: _playground(at).view().step >= 3, timeout=60, interval=0.3)

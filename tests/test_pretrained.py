@@ -113,3 +113,10 @@ def test_bundled_birds_started_from_the_animals_and_read_as_birds():
     birds = float(np.mean(probabilities.argmax(axis=1) == 0))  # class 0 of CIFAR animals: bird
     assert birds > 0.5, birds
     assert abs(birds - card["as_seen_by"]["shares"]["bird"]) < 0.08  # what the card claims
+    # and the real photos' share it is shown beside in the explorer (issue #26), recomputed on the 416 photos
+    from gan_core.data.datasets import data_dir, load_dataset
+
+    photos = load_dataset(str(data_dir() / "birds"), image_size=32).images
+    _, probabilities = classifier.features_and_probabilities(photos)
+    real = float(np.mean(probabilities.argmax(axis=1) == 0))
+    assert real == pytest.approx(card["as_seen_by"]["real"]["shares"]["bird"], abs=0.01) and real > birds

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gan_core.i18n import LANGUAGES, TEXTS, GanError, Message, tr
+from gan_core.i18n import LANGUAGES, TEXTS, Count, GanError, Message, number, tr
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted([*ROOT.glob("gan_core/**/*.py"), *ROOT.glob("gan_ui/**/*.py"), *ROOT.glob("app_pages/**/*.py"),
@@ -92,3 +92,57 @@ def test_tr_message_and_error_render_from_the_table():
     assert str(error) == error.text("es")
     message = Message("error.out_of_range", field="epochs", low=1, high=9, value=12)
     assert Message.from_dict(message.to_dict()).text("en") == message.text("en")
+
+
+def test_spanish_says_receta_where_the_form_says_receta():
+    """Issue #26, item 13: Spanish errors said "preset" where the form says "Receta"; the form's label glosses the
+    English word once, and that is the only place it may appear."""
+    said = [key for key, entry in TEXTS.items() if key != "train.preset"
+            and re.search(r"\bpresets?\b", re.sub(r"\{[^}]*\}", "", entry["es"]), re.IGNORECASE)]
+    assert said == []
+    assert "receta" in GanError("error.unknown_preset", value="x", choices="fast").text("es").lower()
+
+
+def test_a_count_is_written_with_the_readers_thousands_separator():
+    """Issue #26, item 13: "60,000" on a Spanish page reads as sixty (the comma is the decimal sign there)."""
+    assert number(60000, "en") == "60,000" and number(60000, "es") == "60\u00a0000"
+    assert number(1500, "es") == "1500" and number(30_000_000, "es") == "30\u00a0000\u00a0000"
+    error = GanError("error.model_too_big", params=Count(31_250_000), limit=Count(30_000_000))
+    assert "31\u00a0250\u00a0000" in error.text("es") and "31,250,000" in error.text("en")
+    assert "," not in error.text("es").split("parámetros")[0]
+
+
+def _calls(name: str):
+    """Every call of `<something>.name(...)` in the app's pages and views, with where it is."""
+    for path in sorted((ROOT / "gan_ui").glob("*.py")) + sorted((ROOT / "app_pages").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == name:
+                yield f"{path.relative_to(ROOT)}:{node.lineno}", {k.arg: k.value for k in node.keywords}
+
+
+def test_no_multiselect_shows_streamlits_english():
+    """Issue #26, item 11: a multiselect left to itself says "Choose options" and offers "Select all", in English on
+    a Spanish page. Each gives its placeholder from the table and turns "Select all" off."""
+    found = []
+    for where, keywords in _calls("multiselect"):
+        placeholder, select_all = keywords.get("placeholder"), keywords.get("select_all")
+        if not (isinstance(placeholder, ast.Call) and getattr(placeholder.func, "id", None) == "tr"):
+            found.append(f"{where}: no placeholder from the table")
+        if not (isinstance(select_all, ast.Constant) and select_all.value is False):
+            found.append(f"{where}: Streamlit's English \"Select all\"")
+    assert found == []
+
+
+def test_the_upload_note_quotes_only_what_streamlits_upload_box_shows():
+    """Issue #26, item 11: the Spanish note explained «Drag and drop…» and «Limit 300MB per file», words Streamlit
+    1.67's box does not show (it shows an "Upload" button and "300MB per file"; "Drag and drop…" only while a file
+    is dragged over it). Every English word the note quotes is one the installed box draws at rest."""
+    import streamlit
+
+    bundle = next((Path(streamlit.__file__).parent / "static" / "static" / "js").glob("FileUploader.*.js")).read_text()
+    # its button ("Upload") and its size line ("300MB per file • ZIP, PNG, …"), as the bundle writes them
+    assert "`Upload`" in bundle and " per file`" in bundle, "the installed upload box no longer says this"
+    note = tr("upload.note", "es", per_file=300)
+    quoted = re.findall(r"«([^»]*)»", note)
+    assert quoted and all(q in ("Upload", "300MB per file") for q in quoted), quoted

@@ -65,3 +65,28 @@ def interpolate(a: np.ndarray, b: np.ndarray, steps: int, method: str = "slerp",
     if keep_group:
         path[:, 0] = a[0]
     return path
+
+
+def reads_classes(generator: Generator, classifier_dataset: str | None) -> bool:
+    """Whether the shipped classifier of `classifier_dataset` reads this conditional generator's pictures and
+    classes (same image shape, same number of classes)."""
+    from . import metrics
+
+    return bool(generator.conditional and classifier_dataset
+                and metrics.has_classifier(classifier_dataset, generator.image_shape)
+                and metrics.load_classifier(classifier_dataset).num_classes == generator.num_classes)
+
+
+def typical_latent(generator: Generator, classifier_dataset: str, label: int, start: np.ndarray,
+                   candidates: int = 64, seed: int = 0) -> np.ndarray:
+    """A latent whose picture of class `label` the classifier of `classifier_dataset` (one that `reads_classes`)
+    reads most surely as that class: `start` (kept if it is already the surest) or one of `candidates` - 1 drawn
+    with `seed`. For a class morph on a generator whose class alone barely changes a picture
+    (Generator.class_effect): its ends are then a typical picture of each class."""
+    from . import metrics
+
+    latents = np.concatenate([np.asarray(start, np.float32).reshape(1, -1),
+                              generator.sample_latents(candidates - 1, seed)])
+    _, probabilities = metrics.load_classifier(classifier_dataset).features_and_probabilities(
+        generator.generate(latents, np.full(len(latents), label)))
+    return latents[int(np.argmax(probabilities[:, label]))]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..i18n import tr
+from ..i18n import TEXTS, tr
 
 CLASSIFIER_DIR = Path(__file__).resolve().parent / "classifiers"
 CLASSIFIER_DATASETS = ("mnist", "fashion_mnist", "cifar_animals")
@@ -295,3 +295,29 @@ def describe(record: dict, lang: str = "es") -> list[str]:
     lines.append(tr(verdict, lang, recognised=format_value("recognised", record.get("recognised", 0.0)),
                     coverage=format_value("coverage", record.get("coverage", 0.0))))
     return lines
+
+
+def describe_seen(seen: dict, lang: str = "es") -> list[str]:
+    """A generator trained on a photo folder has no classifier of its own to be measured by; its card keeps what the
+    classifier of the set it started from sees in its samples (`as_seen_by`, written by pretrained-export) and in the
+    real photos. The lines say that, the class most samples fall in beside the real photos' share, then the rest."""
+    shares, real = seen.get("shares") or {}, (seen.get("real") or {}).get("shares") or {}
+    if not shares:
+        return []
+    ranked = sorted(shares, key=shares.get, reverse=True)
+    name = _class_name(ranked[0], lang)
+    lines = [tr("quality.seen_intro", lang, dataset=tr(f"dataset.{seen['classifier']}", lang),
+                samples=seen.get("samples", 0))]
+    if ranked[0] in real:
+        lines.append(tr("quality.seen_top_real", lang, name=name, share=format_value("recognised", shares[ranked[0]]),
+                        real=format_value("recognised", real[ranked[0]])))
+    else:
+        lines.append(tr("quality.seen_top", lang, name=name, share=format_value("recognised", shares[ranked[0]])))
+    rest = ", ".join(f"{_class_name(other, lang)} {format_value('recognised', shares[other])}" for other in ranked[1:])
+    if rest:
+        lines.append(tr("quality.seen_rest", lang, rest=rest))
+    return lines
+
+
+def _class_name(name: str, lang: str) -> str:
+    return tr(f"class.{name}", lang) if f"class.{name}" in TEXTS else name

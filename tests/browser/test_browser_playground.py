@@ -103,6 +103,13 @@ def test_while_playing_the_plane_and_its_charts_are_redrawn_in_place_never_blank
                > BLANK["pg-plane"], 90, "the plane drawn", interval=0.2)
     play.click()
     page.get_by_role("button", name="Pausa", exact=True).wait_for(timeout=60_000)
+
+    def all_drawn():  # playing: the three charts drawn once, then never blank again
+        boxes = page.evaluate(CHART_BOXES)
+        shot = Image.open(io.BytesIO(page.screenshot()))
+        return all(_inked(shot, box) > BLANK[key] for key, box in boxes.items())
+
+    wait_until(all_drawn, 90, "the three charts drawn while playing", interval=0.2)
     samples, steps = [], set()
 
     def enough_redraws():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -41,6 +43,19 @@ def checkout(revision: str, folder: Path) -> Path:
     archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
+
+
+@contextlib.contextmanager
+def versions(before: str):
+    """[(name, tree)] to measure side by side: the `before` revision unpacked in a temporary folder (left out when
+    empty), then this tree ("now"). The unpacked tree has no ../shared beside it, so the datasets are read from
+    beside this one for both (GAN_DATA_DIR, unless already set)."""
+    os.environ.setdefault("GAN_DATA_DIR", str((ROOT.parent / "shared" / "datasets").resolve()))
+    with tempfile.TemporaryDirectory(prefix="gan-before-") as before_dir:
+        found = [("now", ROOT)]
+        if before:
+            found.insert(0, (f"before ({before})", checkout(before, Path(before_dir))))
+        yield found
 
 
 def start_server(port: int, env: dict, log_path: Path, timeout: float = 180.0, root: Path = ROOT) -> subprocess.Popen:

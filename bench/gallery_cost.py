@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.app_server import ROOT, checkout, free_port, server_env, start_server, stop_server
+from bench.app_server import free_port, server_env, start_server, stop_server, versions
 from bench.common import header
 from bench.st_client import Page
 
@@ -135,16 +135,11 @@ async def measure(root: Path, viewers: int, seconds: float, settle: float) -> di
 
 
 async def main_async(args) -> None:
-    # The "before" tree is unpacked elsewhere, without ../shared beside it: both read the datasets from here.
-    os.environ.setdefault("GAN_DATA_DIR", str((ROOT.parent / "shared" / "datasets").resolve()))
     header(f"gallery cost: {args.viewers} gallery viewers and a projector; {FINISHED + TRAINING} shares, "
            f"{TRAINING} training; {args.seconds:.0f} s windows")
     results = {}
-    with tempfile.TemporaryDirectory(prefix="gan-before-") as before_dir:
-        versions = [("now", ROOT)]
-        if args.before:
-            versions.insert(0, (f"before ({args.before})", checkout(args.before, Path(before_dir))))
-        for name, root in versions:
+    with versions(args.before) as trees:
+        for name, root in trees:
             print(f"measuring {name} ...", flush=True)
             results[name] = await measure(root, args.viewers, args.seconds, args.settle)
     print()

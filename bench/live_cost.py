@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.app_server import ROOT, checkout, free_port, healthy, stop_server
+from bench.app_server import ROOT, free_port, healthy, stop_server, versions
 from bench.common import header
 from bench.st_client import Page
 
@@ -117,11 +117,8 @@ async def measure(root: Path, viewers: int, seconds: float, warmup: float) -> di
 async def main_async(args) -> None:
     header(f"live page cost: {args.viewers} viewers on one run, {args.seconds:.0f} s windows")
     results = {}
-    with tempfile.TemporaryDirectory(prefix="gan-before-") as before_dir:
-        versions = [("now", ROOT)]
-        if args.before:
-            versions.insert(0, (f"before ({args.before})", checkout(args.before, Path(before_dir))))
-        for name, root in versions:
+    with versions(args.before) as trees:
+        for name, root in trees:
             print(f"measuring {name} ...", flush=True)
             results[name] = await measure(root, args.viewers, args.seconds, args.warmup)
     print()

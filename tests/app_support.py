@@ -97,6 +97,26 @@ def sessions_dir(tmp_path, monkeypatch):
     st.cache_resource.clear()
 
 
+@pytest.fixture
+def no_bundled_generators(tmp_path, monkeypatch):
+    """Pages draw without loading the bundled generators: for tests about runs and the class, not models."""
+    empty = tmp_path / "no-generators"
+    empty.mkdir()
+    monkeypatch.setenv("GAN_PRETRAINED_DIR", str(empty))
+
+
+def class_app(**query) -> AppTest:
+    """A browser session, opened with these query parameters, whose secrets name no teacher_password (another secret
+    is set, so that a local .streamlit/secrets.toml cannot interfere)."""
+    at = new_app()
+    at.secrets["unrelated"] = "x"
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def wait_until(condition, timeout: float, what: str, interval: float = 0.2):
     """Call `condition()` until it returns something truthy and return that; fail saying `what` after `timeout` s.
     For conditions outside an AppTest (a run, a browser page, a cluster); `poll` reruns an AppTest instead."""

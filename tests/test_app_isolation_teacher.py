@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from app_support import new_app, poll, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
+from app_support import new_app, no_bundled_generators, poll, sessions_dir, texts  # noqa: F401 - sessions_dir and no_bundled_generators are fixtures
 
 from gan_core import RunState, new_run_id
 from gan_core.server import housekeeping
@@ -18,12 +18,7 @@ RUN_PAGES = ("app_pages/train.py", "app_pages/runs.py", "app_pages/explore.py")
 PASSWORD = "profe-" + uuid.uuid4().hex[:8]
 
 
-@pytest.fixture(autouse=True)
-def _no_bundled_generators(tmp_path, monkeypatch):
-    """The explorer page draws without loading a generator: these tests are about runs, not models."""
-    empty = tmp_path / "no-generators"
-    empty.mkdir()
-    monkeypatch.setenv("GAN_PRETRAINED_DIR", str(empty))
+pytestmark = pytest.mark.usefixtures("no_bundled_generators")
 
 
 def _button(at, label):

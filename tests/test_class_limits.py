@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import streamlit as st
-from app_support import new_app, poll, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
+from app_support import class_app, no_bundled_generators, poll, sessions_dir, texts  # noqa: F401 - sessions_dir and no_bundled_generators are fixtures
 from streamlit.testing.v1 import AppTest
 
 from gan_core import GanError, RunState
@@ -24,28 +24,13 @@ START = "FormSubmitter:train.form-Entrenar"
 MAKE_LINK = "FormSubmitter:train.form-Copiar enlace del ejercicio"
 
 
-@pytest.fixture(autouse=True)
-def _no_bundled_generators(tmp_path, monkeypatch):
-    """Pages draw without loading bundled generators: these tests are about the class, not models."""
-    empty = tmp_path / "no-generators"
-    empty.mkdir()
-    monkeypatch.setenv("GAN_PRETRAINED_DIR", str(empty))
+pytestmark = pytest.mark.usefixtures("no_bundled_generators")
 
 
-def _app(**query) -> AppTest:
-    """A browser session with no teacher_password in its secrets (another secret set, so that a local
-    .streamlit/secrets.toml cannot interfere)."""
-    at = new_app()
-    at.secrets["unrelated"] = "x"
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _teacher(sessions_dir) -> AppTest:
-    at = _app()
+    at = class_app()
     at.switch_page("app_pages/teacher.py").run()
     at.text_input[0].set_value(classroom.generated_password(sessions_dir)[0])
     at.button(key=TEACHER_LOGIN).click().run()
@@ -85,7 +70,7 @@ def _until_ended(at: AppTest, run, timeout: float = 240) -> None:
 
 def _reload(at: AppTest, run, lang: str = "es") -> AppTest:
     """The same browser session opened again from its address (a reload, or after a server restart)."""
-    return _app(s=at.session_state["session_token"], run=run.run_id, lang=lang)
+    return class_app(s=at.session_state["session_token"], run=run.run_id, lang=lang)
 
 
 def _infos(at: AppTest) -> str:
@@ -104,13 +89,13 @@ def _both(exc: GanError) -> tuple[str, str]:
 # --- item 2: limits that hold ------------------------------------------------------------------------------------
 
 def test_the_form_offers_no_more_than_the_class_limits(sessions_dir):
-    early = _app()  # trained 50 epochs before the teacher set a limit: the form still holds 50
+    early = class_app()  # trained 50 epochs before the teacher set a limit: the form still holds 50
     assert _start(early, epochs=50).config.epochs == 50
     assert early.number_input(key="hp.fast.epochs").value == 50
     assert early.number_input(key="hp.fast.epochs").max == 500 and early.number_input(key="hp.fast.max_minutes").value == 0
 
     _set_limits(_teacher(sessions_dir), epochs=4, minutes=2)
-    student = _app()
+    student = class_app()
     epochs, minutes = student.number_input(key="hp.fast.epochs"), student.number_input(key="hp.fast.max_minutes")
     assert (epochs.max, epochs.value) == (4, 4), "the recipe's 5 epochs are not offered"
     assert (minutes.max, minutes.value) == (2.0, 2.0), "no time budget is not offered either"
@@ -135,7 +120,7 @@ def test_an_exercise_link_made_before_a_limit_is_capped_and_the_panel_says_why(s
     teacher.switch_page("app_pages/teacher.py").run()
     _set_limits(teacher, epochs=4)
 
-    student = _app(ex=parse_qs(urlsplit(link).query)["ex"][0])
+    student = class_app(ex=parse_qs(urlsplit(link).query)["ex"][0])
     epochs = student.number_input(key="hp.fast.epochs")
     assert epochs.disabled and (epochs.max, epochs.value) == (4, 4), "the locked 50 is shown as the class allows"
     student.button(key=START).click().run()
@@ -149,7 +134,7 @@ def test_an_exercise_link_made_before_a_limit_is_capped_and_the_panel_says_why(s
 
 
 def test_train_more_stays_within_the_epoch_limit_and_the_panel_says_why(sessions_dir):
-    student = _app()
+    student = class_app()
     run = _start(student, epochs=3)
     _until_ended(student, run)
     assert run.snapshot().state == RunState.FINISHED and run.config.epochs == 3
@@ -216,7 +201,7 @@ def test_the_class_minutes_hold_where_the_run_trains_in_the_worker(tmp_path):
 
 
 def test_minutes_already_trained_count_on_continue_and_after_a_restart(sessions_dir):
-    student = _app()
+    student = class_app()
     run = _start(student, epochs=200)
     poll(student, lambda _: run.snapshot(history=False).epoch >= 1, timeout=240)
     student.button(key=f"live.{run.run_id}.stop").click().run()
@@ -266,7 +251,7 @@ def _student_makes_a_link(lang: str) -> None:
 
 
 def test_only_the_signed_in_teacher_makes_exercise_links(sessions_dir):
-    student = _app()
+    student = class_app()
     labels = [b.label for b in student.button]
     assert "Entrenar" in labels and "Copiar enlace del ejercicio" not in labels, labels
     teacher = _teacher(sessions_dir)
@@ -344,11 +329,11 @@ def test_the_cap_per_address_refuses_a_second_session_and_the_teacher_cancels_on
     address = {"now": "203.0.113.7"}
     monkeypatch.setattr(state, "client_address", lambda: address["now"])  # AppTest has no connection to read
 
-    first = _app()
+    first = class_app()
     run = _start(first, epochs=200)
     for lang, expected in (("es", "Desde tu conexión ya hay ejecuciones en cola o entrenando"),
                            ("en", "From your connection there are already as many runs queued or training")):
-        second = _app(lang=lang)  # a fresh session from the same browser
+        second = class_app(lang=lang)  # a fresh session from the same browser
         second.number_input(key="hp.fast.max_images").set_value(256)
         second.button(key=START if lang == "es" else "FormSubmitter:train.form-Train").click().run()
         assert not second.exception
@@ -358,7 +343,7 @@ def test_the_cap_per_address_refuses_a_second_session_and_the_teacher_cancels_on
         assert not (sessions_dir / second.session_state["session_id"] / "runs").exists(), "nothing written"
 
     address["now"] = "198.51.100.2"  # a classmate at another address
-    other = _app()
+    other = class_app()
     other_run = _start(other, epochs=200)
     assert other_run.snapshot(history=False).active
 
@@ -384,7 +369,7 @@ def test_the_cap_per_address_refuses_a_second_session_and_the_teacher_cancels_on
 
     # With its run stopped, the first address may start again.
     address["now"] = "203.0.113.7"
-    again = _app()
+    again = class_app()
     again.number_input(key="hp.fast.max_images").set_value(256)
     again.button(key=START).click().run()
     assert not again.error, [e.value for e in again.error]

@@ -9,7 +9,7 @@ import uuid
 import numpy as np
 import pytest
 import streamlit
-from app_support import new_app, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
+from app_support import class_app, no_bundled_generators, sessions_dir, texts  # noqa: F401 - sessions_dir and no_bundled_generators are fixtures
 
 from gan_core import GanError, Run
 from gan_core.server import classroom, housekeeping
@@ -18,12 +18,7 @@ from gan_core.training.config import recipe
 from gan_core.training.run_folder import new_run_id
 from gan_ui import charts, classroom_view, state
 
-
-@pytest.fixture(autouse=True)
-def _no_bundled_generators(tmp_path, monkeypatch):
-    empty = tmp_path / "no-generators"
-    empty.mkdir()
-    monkeypatch.setenv("GAN_PRETRAINED_DIR", str(empty))
+pytestmark = pytest.mark.usefixtures("no_bundled_generators")
 
 
 def _finished_run(sessions_dir, session_id: str) -> Run:
@@ -36,13 +31,7 @@ def _finished_run(sessions_dir, session_id: str) -> Run:
 
 
 def _app(lang: str = "es", **query):
-    at = new_app()
-    at.secrets["unrelated"] = "x"
-    for name, value in {"lang": lang, **query}.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return class_app(lang=lang, **query)
 
 
 class FragmentRecorder:

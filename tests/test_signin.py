@@ -9,7 +9,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from app_support import new_app, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
+from app_support import new_app, no_bundled_generators, sessions_dir, texts  # noqa: F401 - sessions_dir and no_bundled_generators are fixtures
 
 from gan_core.server import classroom, signin
 from gan_core.server.signin import PasswordGate, SignedInSessions, SigninLink
@@ -156,11 +156,7 @@ def test_a_signed_in_session_is_remembered_until_it_expires():
 
 # --- through the pages ------------------------------------------------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def _no_bundled_generators(tmp_path, monkeypatch):
-    empty = tmp_path / "no-generators"
-    empty.mkdir()
-    monkeypatch.setenv("GAN_PRETRAINED_DIR", str(empty))
+pytestmark = pytest.mark.usefixtures("no_bundled_generators")
 
 
 def _browser(lang: str = "es", password: str | None = PASSWORD, **query):

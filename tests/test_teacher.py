@@ -10,7 +10,7 @@ import stat
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from app_support import new_app, poll, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
+from app_support import class_app, new_app, no_bundled_generators, poll, sessions_dir, texts  # noqa: F401 - sessions_dir and no_bundled_generators are fixtures
 from streamlit.testing.v1.errors import AppTestError
 
 from gan_core.server import classroom
@@ -21,24 +21,9 @@ MAKE_LINK = "FormSubmitter:train.form-Copiar enlace del ejercicio"
 START = "FormSubmitter:train.form-Entrenar"
 
 
-@pytest.fixture(autouse=True)
-def _no_bundled_generators(tmp_path, monkeypatch):
-    """Pages draw without loading bundled generators: these tests are about the class, not models."""
-    empty = tmp_path / "no-generators"
-    empty.mkdir()
-    monkeypatch.setenv("GAN_PRETRAINED_DIR", str(empty))
+pytestmark = pytest.mark.usefixtures("no_bundled_generators")
 
 
-def _app(**query):
-    """A browser session with no teacher_password in its secrets (another secret set, so that a local
-    .streamlit/secrets.toml cannot interfere)."""
-    at = new_app()
-    at.secrets["unrelated"] = "x"
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _sign_in(at, password: str):
@@ -50,7 +35,7 @@ def _sign_in(at, password: str):
 
 
 def _teacher(sessions_dir):
-    return _sign_in(_app(), classroom.generated_password(sessions_dir)[0])
+    return _sign_in(class_app(), classroom.generated_password(sessions_dir)[0])
 
 
 def _widget(at, kind: str, key: str):
@@ -76,7 +61,7 @@ def _small_run(at, epochs: int = 200):
 # --- works on first start ------------------------------------------------------------------------------------
 
 def test_first_start_prints_a_password_that_opens_the_teacher_page(sessions_dir, capsys):
-    at = _app()
+    at = class_app()
     printed = capsys.readouterr().out
     match = re.search(r"Teacher password: (\S+)", printed)
     assert match, printed
@@ -99,9 +84,9 @@ def test_first_start_prints_a_password_that_opens_the_teacher_page(sessions_dir,
     import streamlit as st
 
     st.cache_resource.clear()
-    _app()
+    class_app()
     assert f"Teacher password: {password}" in capsys.readouterr().out
-    _app()
+    class_app()
     assert "Teacher password" not in capsys.readouterr().out, "printed once, not at every page load"
 
     # A configured password wins: the generated one no longer opens the page.
@@ -146,10 +131,10 @@ def test_an_exercise_link_fills_the_form_and_locked_fields_cannot_be_changed(ses
     assert urlsplit(link).path == "/", "the train page is the app's default page"
 
     # A student who never signed in sees no lock choices on their own form.
-    plain = _app()
+    plain = class_app()
     assert _widget(plain, "multiselect", "exercise.lock_fields") is None
 
-    student = _app(ex=_token(link), lang="es")
+    student = class_app(ex=_token(link), lang="es")
     assert not student.error, [e.value for e in student.error]
     assert any("Has abierto un ejercicio" in info.value and "Épocas" in info.value for info in student.info)
     epochs, seed = student.number_input(key="hp.fast.epochs"), student.number_input(key="hp.fast.seed")
@@ -186,14 +171,14 @@ def test_a_tampered_or_bad_exercise_link_gets_a_message_and_changes_nothing(sess
     too_many = classroom.sign_exercise(sessions_dir, {**body, "values": {**body["values"], "epochs": 100_000}})
     for bad, expected in ((forged, "se ha modificado"), (token[:-1] + ("1" if token.endswith("0") else "0"), "se ha modificado"),
                           ("garbage", "se ha modificado"), (signed_bad, "«loss»"), (too_many, "«epochs»")):
-        student = _app(ex=bad)
+        student = class_app(ex=bad)
         assert not student.exception
         errors = [e.value for e in student.error]
         assert len(errors) == 1 and expected in errors[0] and "No se ha aplicado nada" in errors[0], (bad, errors)
         epochs = student.number_input(key="hp.fast.epochs")
         assert epochs.value != 400 and epochs.value != 100_000 and not epochs.disabled
         assert "exercise" not in student.session_state
-    english = _app(ex=forged, lang="en")
+    english = class_app(ex=forged, lang="en")
     assert [e.value for e in english.error] == [
         "This exercise link is not valid: it was changed or made by another server. Nothing was applied; ask your "
         "teacher for the link again."]
@@ -202,7 +187,7 @@ def test_a_tampered_or_bad_exercise_link_gets_a_message_and_changes_nothing(sess
 # --- class gallery ---------------------------------------------------------------------------------------------
 
 def test_a_shared_run_shows_in_another_sessions_gallery_until_unshared(sessions_dir):
-    student = _app()
+    student = class_app()
     run = _small_run(student)
     a_sid = student.session_state["session_id"]
     student.text_input(key=f"share.nick.{run.run_id}").set_value(a_sid)
@@ -213,7 +198,7 @@ def test_a_shared_run_shows_in_another_sessions_gallery_until_unshared(sessions_
     assert not student.exception
     assert "Ada" in [t.value for t in student.text], "the nickname, as text"
 
-    other = _app()
+    other = class_app()
     other.switch_page("app_pages/gallery.py").run()
     poll(other, lambda at: at.image, timeout=120)  # the grid before training is written first
     page = "\n".join(texts(other))
@@ -248,7 +233,7 @@ def test_a_class_limit_caps_a_new_run_and_says_why(sessions_dir):
     assert any("Límites guardados" in s.value for s in teacher.success)
     assert classroom.load_limits(sessions_dir).max_epochs == 4
 
-    student = _app()
+    student = class_app()
     assert sorted(student.selectbox(key="train.preset").options) == ["dcgan", "fast"]
     assert any("como mucho 4 épocas" in c.value for c in student.caption), "said before anything is chosen"
     assert student.number_input(key="hp.fast.epochs").max == 4, "the form offers no more than the limit"

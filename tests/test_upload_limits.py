@@ -10,8 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-from app_support import new_app, poll, sessions_dir  # noqa: F401 - sessions_dir is a fixture
+from app_support import new_app, no_bundled_generators, poll, sessions_dir  # noqa: F401 - sessions_dir and no_bundled_generators are fixtures
 
 from gan_core.i18n import TEXTS
 
@@ -42,15 +41,10 @@ def _limits(at) -> dict[str, int]:
             for element in at.get("file_uploader")}
 
 
-@pytest.fixture
-def _no_bundled_generators(tmp_path, monkeypatch):
-    empty = tmp_path / "no-generators"
-    empty.mkdir()
-    monkeypatch.setenv("GAN_PRETRAINED_DIR", str(empty))
 
 
 def test_the_playgrounds_boxes_send_their_own_limits_and_the_server_refuses_past_them(
-        sessions_dir, _no_bundled_generators):
+        sessions_dir, no_bundled_generators):
     import streamlit as st
 
     from gan_core.playground import MAX_CSV_BYTES
@@ -86,7 +80,7 @@ def test_the_playgrounds_boxes_send_their_own_limits_and_the_server_refuses_past
     playground.close()
 
 
-def test_the_data_and_explore_boxes_send_the_limits_their_notes_state(sessions_dir, _no_bundled_generators):
+def test_the_data_and_explore_boxes_send_the_limits_their_notes_state(sessions_dir, no_bundled_generators):
     import streamlit as st
 
     from gan_core.data.uploads import MAX_MODEL_UPLOAD_BYTES

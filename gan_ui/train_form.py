@@ -24,6 +24,7 @@ PRESET_KEY = "train.preset"
 DATASET_CHOSEN_KEY = "train.dataset_chosen"  # set once the student picks a dataset (here or on the data page)
 FORM_OPEN_KEY = "train.form_open"  # the expander holding the form
 COLLAPSE_FORM_KEY = "train.collapse_form"  # set when a run starts: the next draw folds the form away
+START_TOP_KEY = "train_start_top"  # the container of the form's second Entrenar button, at its top, for phones
 PICKED_KEY = "train.picked"  # a dataset chosen on another page: the next draw opens the form and says so
 
 
@@ -106,12 +107,17 @@ def train_form(lang: str, picked: str | None = None) -> None:
     for reason in st.session_state.pop(LIMITS_FLASH_KEY, []):
         st.info(reason, icon=":material/school:")
     with st.form("train.form", border=True):
+        with st.container(key=START_TOP_KEY):  # shown on phones only (app.py's style): there the knobs below are
+            # three screens of one column, and the button at their end was four screens down (issue #26)
+            started_at_top = st.form_submit_button(tr("train.start", lang), type="primary",
+                                                   icon=":material/play_arrow:", key="train.start_top")
         values = _knobs(preset_name, defaults, lang, fixed)
         locks = classroom_view.lock_choices(["dataset", "preset", *FORM_FIELDS], lang)
         with st.container(horizontal=True):
             submitted = st.form_submit_button(tr("train.start", lang), type="primary", icon=":material/play_arrow:")
             make_link = st.form_submit_button(tr("exercise.make", lang), icon=":material/link:",
                                               help=tr("exercise.make_help", lang))
+    submitted = submitted or started_at_top
     if exercise is not None:  # what the exercise fixes wins over anything the page sent for it
         dataset_choice = exercise["dataset"] if "dataset" in fixed.fixed else dataset_choice
         preset_name = exercise["preset"] if "preset" in fixed.fixed else preset_name

@@ -216,3 +216,38 @@ def test_the_teachers_jobs_table_and_the_projector_fit_a_1400x900_screen(app_url
     teacher.get_by_text("No hay trabajos", exact=False).wait_for(timeout=60_000)
     teacher.context.close()
     student.context.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3,
+         "locale": "es-ES"}
+# The first visible "Entrenar" button's top, in page pixels, and every Plotly toolbar on show.
+TRAIN_BUTTON_TOP = """() => {
+    const buttons = [...document.querySelectorAll('button')].filter(b => b.innerText.trim().endsWith('Entrenar')
+        && b.getClientRects().length && getComputedStyle(b).visibility !== 'hidden');
+    return buttons.length ? Math.min(...buttons.map(b => b.getBoundingClientRect().top + window.scrollY)) : null;
+}"""
+MODEBARS_SHOWN = """() => [...document.querySelectorAll('.modebar-container')]
+    .filter(m => m.getClientRects().length && getComputedStyle(m).visibility !== 'hidden'
+                 && getComputedStyle(m.querySelector('.modebar') || m).opacity !== '0').length"""
+
+
+def test_on_a_phone_entrenar_is_near_the_top_and_no_chart_toolbar_covers_the_charts(app_url, browser):
+    """Item 18: on a 390x844 phone the Train page needed about four screens before its Entrenar button, and every
+    Plotly chart showed its toolbar (a touch screen has no hover to hide it behind)."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("button", name="Entrenar", exact=True).first.wait_for(timeout=90_000)
+    top = wait_until(lambda: page.evaluate(TRAIN_BUTTON_TOP), 30, "the Entrenar button")
+    assert top <= 1.5 * 844, f"Entrenar is {top / 844:.1f} screens down"
+    for label, value in (("Épocas", "300"), ("Máximo de imágenes (0 = todas)", "256")):
+        _number(page, label, value)
+    page.get_by_role("button", name="Entrenar", exact=True).first.tap()
+    page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for(timeout=180_000)
+    wait_until(lambda: page.locator('[data-testid="stPlotlyChart"] .main-svg').count() >= 4, 60, "the charts")
+    page.locator('[data-testid="stPlotlyChart"]').first.tap()  # a student's thumb on a chart
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "train_phone.png"))
+    assert page.evaluate(MODEBARS_SHOWN) == 0
+    page.get_by_role("button", name="Detener", exact=True).tap()
+    context.close()

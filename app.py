@@ -13,11 +13,9 @@ from gan_core.i18n import LANGUAGE_NAMES, LANGUAGES, tr  # noqa: E402
 from gan_ui import keras_guard, state, teacher_view  # noqa: E402
 
 FAVICON = Path(__file__).with_name("gan_ui") / "assets" / "favicon.png"
-# Every page, on a phone: the train form's Entrenar button at its top too (gan_ui.train_form: below 640 px its knobs
-# are one long column); and no Plotly toolbar on a touch screen, which has no hover to hide it behind, so it stayed
-# over every chart. A mouse still brings it up on hover.
+# Every page: no Plotly toolbar on a touch screen, which has no hover to hide it behind, so on a phone it stayed over
+# every chart. A mouse still brings it up on hover.
 PAGE_STYLE = """<style>
-@media (min-width: 640px) { .st-key-train_start_top { display: none; } }
 @media (hover: none) { .modebar-container { display: none !important; } }
 </style>"""
 
@@ -53,7 +51,7 @@ state.language_in_url(lang)
 # The tab's title in the page's language.
 st.set_page_config(page_title=f"{page.title} · {tr('app.title', lang)}",
                    initial_sidebar_state="collapsed" if page.url_path == "projector" else "auto")  # a clean screen
-st.html(PAGE_STYLE)
+st.html(PAGE_STYLE)  # a style only: Streamlit draws it in no place of the page
 st.sidebar.caption(tr("app.session", lang))
 st.session_state[state.KEPT_CHOICES_KEY] = {}  # only the choices this page draws are kept across languages
 page.run()

@@ -24,7 +24,6 @@ PRESET_KEY = "train.preset"
 DATASET_CHOSEN_KEY = "train.dataset_chosen"  # set once the student picks a dataset (here or on the data page)
 FORM_OPEN_KEY = "train.form_open"  # the expander holding the form
 COLLAPSE_FORM_KEY = "train.collapse_form"  # set when a run starts: the next draw folds the form away
-START_TOP_KEY = "train_start_top"  # the container of the form's second Entrenar button, at its top, for phones
 PICKED_KEY = "train.picked"  # a dataset chosen on another page: the next draw opens the form and says so
 
 
@@ -107,8 +106,10 @@ def train_form(lang: str, picked: str | None = None) -> None:
     for reason in st.session_state.pop(LIMITS_FLASH_KEY, []):
         st.info(reason, icon=":material/school:")
     with st.form("train.form", border=True):
-        with st.container(key=START_TOP_KEY):  # shown on phones only (app.py's style): there the knobs below are
-            # three screens of one column, and the button at their end was four screens down (issue #26)
+        started_at_top = False
+        if state.on_a_phone():  # there the knobs below are one long column: the button at their end was four
+            # screens down (issue #26). Decided by the server, from the browser's own words: a style hiding it on
+            # wide screens arrives after the form, and a desktop showed two Entrenar buttons until it did
             started_at_top = st.form_submit_button(tr("train.start", lang), type="primary",
                                                    icon=":material/play_arrow:", key="train.start_top")
         values = _knobs(preset_name, defaults, lang, fixed)

@@ -219,7 +219,8 @@ def test_the_teachers_jobs_table_and_the_projector_fit_a_1400x900_screen(app_url
 
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3,
-         "locale": "es-ES"}
+         "locale": "es-ES", "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                                         "Chrome/150.0.0.0 Mobile Safari/537.36"}
 # The first visible "Entrenar" button's top, in page pixels, and every Plotly toolbar on show.
 TRAIN_BUTTON_TOP = """() => {
     const buttons = [...document.querySelectorAll('button')].filter(b => b.innerText.trim().endsWith('Entrenar')

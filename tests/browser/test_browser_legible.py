@@ -252,3 +252,17 @@ def test_on_a_phone_entrenar_is_near_the_top_and_no_chart_toolbar_covers_the_cha
     assert page.evaluate(MODEBARS_SHOWN) == 0
     page.get_by_role("button", name="Detener", exact=True).tap()
     context.close()
+
+
+def test_the_upload_note_quotes_the_words_the_upload_box_shows(app_url, browser):
+    """Item 11: Streamlit's upload box speaks English whatever the page's language, and the Spanish note explained
+    «Drag and drop…» and «Limit 300MB per file», words the box does not show at rest. Each word it quotes is on screen."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="es-ES")
+    page.goto(f"{app_url}/data")
+    page.get_by_role("tab", name="Tus fotos").click(timeout=90_000)
+    page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').first.wait_for(timeout=30_000)
+    shown = page.locator('[data-testid="stFileUploaderDropzone"]').first.evaluate("e => e.innerText")
+    note = page.get_by_text("El recuadro de subida").inner_text()
+    quoted = re.findall(r"«([^»]*)»", note)
+    assert quoted and all(words in shown for words in quoted), (quoted, shown)
+    page.close()

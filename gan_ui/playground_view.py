@@ -113,6 +113,16 @@ def _shown(name: str):
     return getattr(playground().config, name) if value is None else value
 
 
+TRANSLATED = ("data", "loss", "g_optimizer", "d_optimizer", "activation", "noise")  # controls with translated labels
+
+
+def _keep_translated(names) -> None:
+    """A language switch keeps these choices by value (state.keep_choice): the browser names a choice by its label,
+    and an English page went on showing "Anillo de 8 gaussianas"."""
+    for name in names:
+        state.keep_choice(f"pg.{name}")
+
+
 def _index(options, name: str) -> int:
     value = _shown(name)
     return list(options).index(value) if value in options else 0
@@ -130,6 +140,7 @@ def _changed(name: str) -> None:
 
 
 def _data_controls(playground_: Playground, lang: str) -> None:
+    _keep_translated(("data",))
     st.selectbox(tr("pg.data", lang), DISTRIBUTIONS + (POINTS,), key="pg.data", on_change=_changed, args=("data",),
                  index=_index(DISTRIBUTIONS + (POINTS,), "data"),
                  format_func=lambda name: tr(f"pg.data.{name}", lang))
@@ -165,6 +176,7 @@ def _live_control_widgets(lang: str) -> None:
     flash = st.session_state.pop(FLASH_KEY, None)  # a refused change: this fragment's rerun is the one to say so
     if flash is not None:
         st.error(flash.text(lang), icon=":material/error:")
+    _keep_translated(("loss", "g_optimizer", "d_optimizer"))
     st.selectbox(tr("pg.loss", lang), LOSSES, key="pg.loss", on_change=_changed, args=("loss",), index=_index(LOSSES, "loss"),
                  format_func=lambda name: tr(f"loss.{name}", lang))
     for who in ("g", "d"):
@@ -199,6 +211,7 @@ def _change_captions(view, lang: str, only: str | None = None) -> None:
 
 
 def _model_controls(playground_: Playground, lang: str) -> None:
+    _keep_translated(("activation", "noise"))
     with st.expander(tr("pg.model", lang), icon=":material/account_tree:"):
         g, d = st.columns(2)
         g.number_input(tr("pg.g_layers", lang), 1, 4, _shown("g_layers"), key="pg.g_layers", on_change=_changed,

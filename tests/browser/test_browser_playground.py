@@ -180,3 +180,18 @@ def test_a_fresh_playgrounds_controls_show_its_settings_and_play_keeps_them(app_
         assert "Construyendo" not in page.locator('[data-testid="stMain"]').inner_text(), "it restarted"
         page.get_by_role("button", name="Pausa", exact=True).click()
         page.close()
+
+
+def test_after_a_switch_to_english_the_controls_name_their_choices_in_english(app_url, browser):
+    """Found while testing item 6: after "English", the playground's controls still read "Anillo de 8 gaussianas"
+    and "Entropía cruzada binaria (logits)" (the browser names a choice by its label)."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1500}, locale="es-ES")
+    page.goto(f"{app_url}/playground")
+    page.get_by_role("button", name="Entrenar", exact=True).wait_for(timeout=90_000)
+    wait_until(lambda: page.evaluate(PLANE), 90, "the plane", interval=0.1)
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)
+    wait_until(lambda: page.locator(".st-key-pg-data input").input_value() == "Ring of 8 Gaussians", 30,
+               f"the data in English (it reads {page.locator('.st-key-pg-data input').input_value()!r})")
+    assert page.locator(".st-key-pg-loss input").input_value() == "Binary cross-entropy (logits)"
+    page.close()

@@ -13,6 +13,11 @@ from gan_core.i18n import LANGUAGE_NAMES, LANGUAGES, GanError, tr  # noqa: E402
 from gan_ui import keras_guard, retention_view, state, teacher_view  # noqa: E402
 
 FAVICON = Path(__file__).with_name("gan_ui") / "assets" / "favicon.png"
+# Every page: no Plotly toolbar on a touch screen, which has no hover to hide it behind, so on a phone it stayed over
+# every chart. A mouse still brings it up on hover.
+PAGE_STYLE = """<style>
+@media (hover: none) { .modebar-container { display: none !important; } }
+</style>"""
 
 keras_guard.install()  # before this run ends: Streamlit would reset Keras under the training threads
 teacher_view.log_hint_once()  # the console says where the teacher view is, its password and a one-time sign-in link
@@ -51,6 +56,7 @@ state.language_in_url(lang)
 # The tab's title in the page's language.
 st.set_page_config(page_title=f"{page.title} · {tr('app.title', lang)}",
                    initial_sidebar_state="collapsed" if page.url_path == "projector" else "auto")  # a clean screen
+st.html(PAGE_STYLE)  # a style only: Streamlit draws it in no place of the page
 st.sidebar.caption(tr("app.session", lang))
 retention_view.sidebar(lang)  # until when this session's files are kept, and all its runs in one zip
 st.session_state[state.KEPT_CHOICES_KEY] = {}  # only the choices this page draws are kept across languages

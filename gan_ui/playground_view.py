@@ -106,6 +106,30 @@ def _configure(**changes) -> None:
         _sync_widgets(playground())
 
 
+def _shown(name: str):
+    """What the control for a setting shows: its own value (session state), else the playground's setting. Every
+    control passes it as its default too: a control Streamlit draws afresh (a full rerun a fragment asked for can
+    remount them) shows its default, and with none it showed its first option, "Línea" and 0.0001, while the
+    experiment was the ring at 0.002; the next click then sent those and restarted it as a line."""
+    value = st.session_state.get(f"pg.{name}")
+    return getattr(playground().config, name) if value is None else value
+
+
+TRANSLATED = ("data", "loss", "g_optimizer", "d_optimizer", "activation", "noise")  # controls with translated labels
+
+
+def _keep_translated(names) -> None:
+    """A language switch keeps these choices by value (state.keep_choice): the browser names a choice by its label,
+    and an English page went on showing "Anillo de 8 gaussianas"."""
+    for name in names:
+        state.keep_choice(f"pg.{name}")
+
+
+def _index(options, name: str) -> int:
+    value = _shown(name)
+    return list(options).index(value) if value in options else 0
+
+
 def _changed(name: str) -> None:
     value = st.session_state[f"pg.{name}"]
     if name == "data":
@@ -118,7 +142,9 @@ def _changed(name: str) -> None:
 
 
 def _data_controls(playground_: Playground, lang: str) -> None:
+    _keep_translated(("data",))
     st.selectbox(tr("pg.data", lang), DISTRIBUTIONS + (POINTS,), key="pg.data", on_change=_changed, args=("data",),
+                 index=_index(DISTRIBUTIONS + (POINTS,), "data"),
                  format_func=lambda name: tr(f"pg.data.{name}", lang))
 
 
@@ -152,21 +178,25 @@ def _live_control_widgets(lang: str) -> None:
     flash = st.session_state.pop(FLASH_KEY, None)  # a refused change: this fragment's rerun is the one to say so
     if flash is not None:
         st.error(flash.text(lang), icon=":material/error:")
-    st.selectbox(tr("pg.loss", lang), LOSSES, key="pg.loss", on_change=_changed, args=("loss",),
+    _keep_translated(("loss", "g_optimizer", "d_optimizer"))
+    st.selectbox(tr("pg.loss", lang), LOSSES, key="pg.loss", on_change=_changed, args=("loss",), index=_index(LOSSES, "loss"),
                  format_func=lambda name: tr(f"loss.{name}", lang))
     for who in ("g", "d"):
         optimizer, rate = st.columns([1, 2])
         optimizer.selectbox(tr(f"pg.{who}_optimizer", lang), OPTIMIZERS, key=f"pg.{who}_optimizer",
+                            index=_index(OPTIMIZERS, f"{who}_optimizer"),
                             on_change=_changed, args=(f"{who}_optimizer",),
                             format_func=lambda name: tr(f"pg.optimizer.{name}", lang))
         rate.select_slider(tr(f"pg.{who}_lr", lang), LEARNING_RATES, key=f"pg.{who}_lr", on_change=_changed,
+                           value=_shown(f"{who}_lr"),
                            args=(f"{who}_lr",), format_func=lambda value: f"{value:g}")
-    st.number_input(tr("pg.d_steps", lang), 1, 10, key="pg.d_steps", on_change=_changed, args=("d_steps",))
-    current = st.session_state.setdefault("pg.gp_weight", playground().config.gp_weight)
-    weights = sorted({*GP_WEIGHTS, float(current)})  # a loaded experiment's own weight, too
-    st.select_slider(tr("pg.gp_weight", lang), weights, key="pg.gp_weight", on_change=_changed, args=("gp_weight",),
-                     format_func=lambda value: f"{value:g}", disabled=st.session_state.get("pg.loss") != "wgan_gp",
-                     help=tr("pg.gp_weight_help", lang))
+    st.number_input(tr("pg.d_steps", lang), 1, 10, _shown("d_steps"), key="pg.d_steps", on_change=_changed,
+                    args=("d_steps",))
+    current = float(_shown("gp_weight"))
+    weights = sorted({*GP_WEIGHTS, current})  # a loaded experiment's own weight, too
+    st.select_slider(tr("pg.gp_weight", lang), weights, value=current, key="pg.gp_weight", on_change=_changed,
+                     args=("gp_weight",), format_func=lambda value: f"{value:g}",
+                     disabled=_shown("loss") != "wgan_gp", help=tr("pg.gp_weight_help", lang))
     changed = st.session_state.get(LAST_CHANGE_KEY)
     if changed is not None:
         view = playground().view()
@@ -188,20 +218,29 @@ def _change_captions(view, lang: str, only: str | None = None) -> None:
 
 
 def _model_controls(playground_: Playground, lang: str) -> None:
+    _keep_translated(("activation", "noise"))
     with st.expander(tr("pg.model", lang), icon=":material/account_tree:"):
         g, d = st.columns(2)
-        g.number_input(tr("pg.g_layers", lang), 1, 4, key="pg.g_layers", on_change=_changed, args=("g_layers",))
-        g.number_input(tr("pg.g_width", lang), 2, 128, key="pg.g_width", on_change=_changed, args=("g_width",))
-        d.number_input(tr("pg.d_layers", lang), 1, 4, key="pg.d_layers", on_change=_changed, args=("d_layers",))
-        d.number_input(tr("pg.d_width", lang), 2, 128, key="pg.d_width", on_change=_changed, args=("d_width",))
+        g.number_input(tr("pg.g_layers", lang), 1, 4, _shown("g_layers"), key="pg.g_layers", on_change=_changed,
+                       args=("g_layers",))
+        g.number_input(tr("pg.g_width", lang), 2, 128, _shown("g_width"), key="pg.g_width", on_change=_changed,
+                       args=("g_width",))
+        d.number_input(tr("pg.d_layers", lang), 1, 4, _shown("d_layers"), key="pg.d_layers", on_change=_changed,
+                       args=("d_layers",))
+        d.number_input(tr("pg.d_width", lang), 2, 128, _shown("d_width"), key="pg.d_width", on_change=_changed,
+                       args=("d_width",))
         st.selectbox(tr("pg.activation", lang), ACTIVATIONS, key="pg.activation", on_change=_changed,
+                     index=_index(ACTIVATIONS, "activation"),
                      args=("activation",), format_func=lambda name: tr(f"pg.activation.{name}", lang))
         noise_dim, noise = st.columns(2)
         noise_dim.radio(tr("pg.noise_dim", lang), (1, 2), key="pg.noise_dim", on_change=_changed,
+                        index=_index((1, 2), "noise_dim"),
                         args=("noise_dim",), horizontal=True)
         noise.radio(tr("pg.noise", lang), NOISE_KINDS, key="pg.noise", on_change=_changed, args=("noise",),
+                    index=_index(NOISE_KINDS, "noise"),
                     format_func=lambda name: tr(f"pg.noise.{name}", lang))
         st.select_slider(tr("pg.batch_size", lang), (32, 64, 128, 256, 512), key="pg.batch_size",
+                         value=_shown("batch_size"),
                          on_change=_changed, args=("batch_size",))
 
 

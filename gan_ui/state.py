@@ -119,6 +119,13 @@ def language_from_url() -> str:
     return language()
 
 
+def on_a_phone() -> bool:
+    """Whether this browser says it is a phone: "Mobi" in its User-Agent, the test MDN recommends (Android and iOS
+    phones send "Mobile"; tablets and desktops do not). The server lays out a few things for it (a second Entrenar
+    button at the top of the train form), which a style sent to the page would only hide after drawing them."""
+    return "Mobi" in (st.context.headers.get("User-Agent") or "")
+
+
 def language_in_url(lang: str) -> None:
     """The language in the address as its code, ?lang=en, on every page (page switches clear the URL's
     parameters); none for Spanish, the default. The sidebar's selector is not bound to the URL: a bound selector

@@ -103,12 +103,19 @@ def train_form(lang: str, picked: str | None = None) -> None:
     if flash:
         st.warning(flash, icon=":material/warning:")
     with st.form("train.form", border=True):
+        started_at_top = False
+        if state.on_a_phone():  # there the knobs below are one long column: the button at their end was four
+            # screens down (issue #26). Decided by the server, from the browser's own words: a style hiding it on
+            # wide screens arrives after the form, and a desktop showed two Entrenar buttons until it did
+            started_at_top = st.form_submit_button(tr("train.start", lang), type="primary",
+                                                   icon=":material/play_arrow:", key="train.start_top")
         values = _knobs(preset_name, defaults, lang, fixed, limits)
         locks = classroom_view.lock_choices(["dataset", "preset", *FORM_FIELDS], lang)
         with st.container(horizontal=True):
             submitted = st.form_submit_button(tr("train.start", lang), type="primary", icon=":material/play_arrow:")
             make_link = classroom_view.teacher_signed_in() and st.form_submit_button(
                 tr("exercise.make", lang), icon=":material/link:", help=tr("exercise.make_help", lang))
+    submitted = submitted or started_at_top
     if exercise is not None:  # what the exercise fixes wins over anything the page sent for it
         dataset_choice = exercise["dataset"] if "dataset" in fixed.fixed else dataset_choice
         preset_name = exercise["preset"] if "preset" in fixed.fixed else preset_name

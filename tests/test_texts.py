@@ -146,3 +146,13 @@ def test_the_upload_note_quotes_only_what_streamlits_upload_box_shows():
     note = tr("upload.note", "es", per_file=300)
     quoted = re.findall(r"«([^»]*)»", note)
     assert quoted and all(q in ("Upload", "300MB per file") for q in quoted), quoted
+
+
+def test_no_sentence_points_at_a_place_a_phone_moves():
+    """Issue #26, item 18: "la cuadrícula de al lado" while, on a phone, the columns stack and the grid is above. A
+    sentence names what it means (the grid's own caption), not where it sits beside it."""
+    beside = re.compile(r"de al lado|a tu (derecha|izquierda)|\bbeside (this|it)\b|to the (right|left) of this",
+                        re.IGNORECASE)
+    assert [key for key, entry in TEXTS.items() if any(beside.search(text) for text in entry.values())] == []
+    newest = re.sub(r"\s*\(.*", "", tr("live.grid_newest", "es", epoch=1))
+    assert f"«{newest}»" in tr("live.grid_following", "es")  # the grid it means, by the caption it has

@@ -216,3 +216,53 @@ def test_the_teachers_jobs_table_and_the_projector_fit_a_1400x900_screen(app_url
     teacher.get_by_text("No hay trabajos", exact=False).wait_for(timeout=60_000)
     teacher.context.close()
     student.context.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3,
+         "locale": "es-ES", "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                                         "Chrome/150.0.0.0 Mobile Safari/537.36"}
+# The first visible "Entrenar" button's top, in page pixels, and every Plotly toolbar on show.
+TRAIN_BUTTON_TOP = """() => {
+    const buttons = [...document.querySelectorAll('button')].filter(b => b.innerText.trim().endsWith('Entrenar')
+        && b.getClientRects().length && getComputedStyle(b).visibility !== 'hidden');
+    return buttons.length ? Math.min(...buttons.map(b => b.getBoundingClientRect().top + window.scrollY)) : null;
+}"""
+MODEBARS_SHOWN = """() => [...document.querySelectorAll('.modebar-container')]
+    .filter(m => m.getClientRects().length && getComputedStyle(m).visibility !== 'hidden'
+                 && getComputedStyle(m.querySelector('.modebar') || m).opacity !== '0').length"""
+
+
+def test_on_a_phone_entrenar_is_near_the_top_and_no_chart_toolbar_covers_the_charts(app_url, browser):
+    """Item 18: on a 390x844 phone the Train page needed about four screens before its Entrenar button, and every
+    Plotly chart showed its toolbar (a touch screen has no hover to hide it behind)."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("button", name="Entrenar", exact=True).first.wait_for(timeout=90_000)
+    top = wait_until(lambda: page.evaluate(TRAIN_BUTTON_TOP), 30, "the Entrenar button")
+    assert top <= 1.5 * 844, f"Entrenar is {top / 844:.1f} screens down"
+    for label, value in (("Épocas", "300"), ("Máximo de imágenes (0 = todas)", "256")):
+        _number(page, label, value)
+    page.get_by_role("button", name="Entrenar", exact=True).first.tap()
+    page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for(timeout=180_000)
+    wait_until(lambda: page.locator('[data-testid="stPlotlyChart"] .main-svg').count() >= 4, 60, "the charts")
+    page.locator('[data-testid="stPlotlyChart"]').first.tap()  # a student's thumb on a chart
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "train_phone.png"))
+    assert page.evaluate(MODEBARS_SHOWN) == 0
+    page.get_by_role("button", name="Detener", exact=True).tap()
+    context.close()
+
+
+def test_the_upload_note_quotes_the_words_the_upload_box_shows(app_url, browser):
+    """Item 11: Streamlit's upload box speaks English whatever the page's language, and the Spanish note explained
+    «Drag and drop…» and «Limit 300MB per file», words the box does not show at rest. Each word it quotes is on screen."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="es-ES")
+    page.goto(f"{app_url}/data")
+    page.get_by_role("tab", name="Tus fotos").click(timeout=90_000)
+    page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').first.wait_for(timeout=30_000)
+    shown = page.locator('[data-testid="stFileUploaderDropzone"]').first.evaluate("e => e.innerText")
+    note = page.get_by_text("El recuadro de subida").inner_text()
+    quoted = re.findall(r"«([^»]*)»", note)
+    assert quoted and all(words in shown for words in quoted), (quoted, shown)
+    page.close()

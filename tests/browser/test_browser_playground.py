@@ -118,6 +118,9 @@ def test_while_playing_the_plane_and_its_charts_are_redrawn_in_place_never_blank
         if page.evaluate(CHART_BOXES) == boxes:  # nothing moved while the picture was taken
             samples.append({key: _inked(shot, box) for key, box in boxes.items()})
             steps.add(_shown_step(page))
+            if any(share <= BLANK[key] for key, share in samples[-1].items()):  # kept for whoever reads a failure
+                ARTIFACTS.mkdir(exist_ok=True)
+                shot.save(ARTIFACTS / f"playground_blank_{len(samples) - 1}.png")
         return len(samples) >= 30 and len(steps) >= 8
 
     wait_until(enough_redraws, 240, "30 pictures over 8 redraws", interval=0)
@@ -158,4 +161,44 @@ def test_in_slow_motion_every_press_of_one_step_advances_exactly_one_stage(app_u
         assert stage[0] == expected, f"press {press + 1}: stage {stage[0]} after {before}, expected {expected}"
         shown = stage[0]
     assert count == 12  # D's six stages and G's six: 13 presses went all the way round and one further
+    page.close()
+
+
+def test_a_fresh_playgrounds_controls_show_its_settings_and_play_keeps_them(app_url, browser):
+    """Found while testing item 6: a fresh page sometimes drew the controls at their first options ("Línea", 0.0001)
+    while the experiment was the ring at 0.002 (Streamlit drew them afresh, from a default they did not have); the
+    press of Play then sent those and restarted the experiment as a line. On six fresh pages, every control shows
+    the experiment's own settings before and after Play."""
+    def shown(page) -> tuple[str, str]:
+        rate = page.locator(".st-key-pg-g_lr [data-testid='stSliderThumbValue']").inner_text()
+        return page.locator(".st-key-pg-data input").input_value(), rate
+
+    for _ in range(6):
+        page = browser.new_page(viewport={"width": 1500, "height": 1500}, locale="es-ES")
+        page.goto(f"{app_url}/playground")
+        play = page.get_by_role("button", name="Entrenar", exact=True)
+        play.wait_for(timeout=90_000)
+        wait_until(lambda: page.evaluate(PLANE), 90, "the plane", interval=0.1)
+        assert shown(page) == ("Anillo de 8 gaussianas", "0.002")
+        play.click()
+        page.get_by_role("button", name="Pausa", exact=True).wait_for(timeout=60_000)
+        wait_until(lambda: (v := page.evaluate(PLANE)) and v["step"] > 0, 90, "steps on the ring", interval=0.1)
+        assert shown(page) == ("Anillo de 8 gaussianas", "0.002")
+        assert "Construyendo" not in page.locator('[data-testid="stMain"]').inner_text(), "it restarted"
+        page.get_by_role("button", name="Pausa", exact=True).click()
+        page.close()
+
+
+def test_after_a_switch_to_english_the_controls_name_their_choices_in_english(app_url, browser):
+    """Found while testing item 6: after "English", the playground's controls still read "Anillo de 8 gaussianas"
+    and "Entropía cruzada binaria (logits)" (the browser names a choice by its label)."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1500}, locale="es-ES")
+    page.goto(f"{app_url}/playground")
+    page.get_by_role("button", name="Entrenar", exact=True).wait_for(timeout=90_000)
+    wait_until(lambda: page.evaluate(PLANE), 90, "the plane", interval=0.1)
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)
+    wait_until(lambda: page.locator(".st-key-pg-data input").input_value() == "Ring of 8 Gaussians", 30,
+               f"the data in English (it reads {page.locator('.st-key-pg-data input').input_value()!r})")
+    assert page.locator(".st-key-pg-loss input").input_value() == "Binary cross-entropy (logits)"
     page.close()

@@ -26,9 +26,9 @@ EXERCISE_TOKEN_KEY = "exercise.token"  # the link already handled in this sessio
 EXERCISE_ERROR_KEY = "exercise.error"
 LINK_KEY = "exercise.link"  # the link the teacher just made, or the reason it could not be made
 PAGE_PATHS = ("train", "runs", "data", "explore", "learn", "gallery", "projector", "teacher")  # app.py's url_paths
-GALLERY_WATCH_SECONDS = 10.0  # while a shared run is active: whether cards came, went or started or ended (no drawing)
+GALLERY_WATCH_SECONDS = 10.0  # while a shared run is queued, paused or training: whether cards came, went, started or ended (no drawing)
 GALLERY_IDLE_WATCH_SECONDS = 30.0  # while none is: only whether shares came or went, so a new one shows up
-CARD_SECONDS = 10.0  # a card whose run is active: a gallery follows epochs, not steps
+CARD_SECONDS = 10.0  # a card whose run trains: a gallery follows epochs, not steps
 CARD_REBUILD_SECONDS = 15.0  # a training run's card content is made again for new steps at most this often
 PROJECTOR_REFRESH_SECONDS = 1.0  # while the projected run is active
 FLOAT_FIELDS = {"g_lr", "d_lr", "g_beta1", "d_beta1", "label_smoothing", "max_minutes"}
@@ -311,7 +311,8 @@ def share_panel(run: Run, lang: str) -> None:
 # --- the gallery --------------------------------------------------------------------------------------------
 #
 # Forty students may keep the gallery open while ten shared runs train. Each card is a fragment of its own, with a
-# timer only while its run is active; a finished or stopped run's card is drawn once and costs nothing after. What a
+# timer only while its run trains; a queued, paused, finished or stopped run's card is drawn once and costs nothing
+# until the watcher sees its state change (with one training slot, most of a class's shares wait in the queue). What a
 # card shows that costs something to make (the loss figure, the grid's bytes) is made once per visible change of
 # the run for every viewer (CardCache), from a history decimated to a few hundred points. One watcher per page,
 # which draws nothing, redraws the page when shares come, go, are renamed or hidden, or a run starts or ends.
@@ -322,6 +323,14 @@ def _shared_run(share: classroom.Share) -> Run | None:
 
 def _active(run: Run | None) -> bool:
     return run is not None and run.version()[0] in ACTIVE_STATES
+
+
+def _phase(run: Run | None) -> str:
+    """What a card's timer depends on: "training" (its card follows it), "waiting" (queued or paused: nothing new to
+    draw until it trains, but the page watches for that) or "done"."""
+    if not _active(run):
+        return "done"
+    return "training" if run.version()[0] == RunState.RUNNING else "waiting"
 
 
 class CardContent(NamedTuple):
@@ -371,8 +380,9 @@ def _card_content(run: Run, lang: str) -> CardContent:
 
 
 def _gallery_signature(shares: list[classroom.Share]) -> tuple:
-    """What the page's layout depends on: which cards, under which names, hidden or not, with a timer or not."""
-    return tuple((s.share_id, s.nickname, s.hidden, _active(_shared_run(s))) for s in shares)
+    """What the page's layout depends on: which cards, under which names, hidden or not, and each run's phase (which
+    decides a card's timer: a queued run that starts training gets one when the watcher sees it)."""
+    return tuple((s.share_id, s.nickname, s.hidden, _phase(_shared_run(s))) for s in shares)
 
 
 def gallery_view(lang: str, teacher: bool = False) -> None:
@@ -380,16 +390,17 @@ def gallery_view(lang: str, teacher: bool = False) -> None:
     lists hidden runs, with a button to hide or show each."""
     shares = gallery().shares(include_hidden=teacher)
     drawn = _gallery_signature(shares)
-    watch_every = GALLERY_WATCH_SECONDS if any(active for *_, active in drawn) else GALLERY_IDLE_WATCH_SECONDS
+    watch_every = GALLERY_WATCH_SECONDS if any(phase != "done" for *_, phase in drawn) else GALLERY_IDLE_WATCH_SECONDS
     st.fragment(_watch_gallery, run_every=watch_every)(teacher, drawn)
     if not shares:
         st.info(tr("gallery.empty", lang), icon=":material/groups:")
         return
     for row_start in range(0, len(shares), 3):
         columns = st.columns(3)
-        for column, share, (*_, active) in zip(columns, shares[row_start:row_start + 3], drawn[row_start:]):
+        for column, share, (*_, phase) in zip(columns, shares[row_start:row_start + 3], drawn[row_start:]):
             with column.container(border=True):
-                st.fragment(_gallery_card, run_every=CARD_SECONDS if active else None)(share.share_id, lang, teacher)
+                every = CARD_SECONDS if phase == "training" else None
+                st.fragment(_gallery_card, run_every=every)(share.share_id, lang, teacher)
 
 
 def _watch_gallery(teacher: bool, drawn: tuple) -> None:

@@ -9,12 +9,13 @@ import uuid
 import numpy as np
 import pytest
 import streamlit
-from app_support import class_app, no_bundled_generators, sessions_dir, texts  # noqa: F401 - sessions_dir and no_bundled_generators are fixtures
+from app_support import class_app, no_bundled_generators, sessions_dir, texts, wait_until  # noqa: F401 - sessions_dir and no_bundled_generators are fixtures
 
 from gan_core import GanError, Run
 from gan_core.server import classroom, housekeeping
 from gan_core.server.scheduler import Scheduler
 from gan_core.training.config import recipe
+from gan_core.training.run import RunState
 from gan_core.training.run_folder import new_run_id
 from gan_ui import charts, classroom_view, state
 
@@ -93,7 +94,8 @@ def test_a_card_is_made_once_per_change_for_every_viewer(sessions_dir, monkeypat
 
 def test_no_timer_ticks_on_a_gallery_where_nothing_trains(sessions_dir, monkeypatch):
     """Thirty finished shared runs: every card is drawn once and has no timer; one slow watcher, which draws
-    nothing, notices new shares. While one run trains, only its card ticks."""
+    nothing, notices new shares. While one run trains, only its card ticks; paused (or queued), it has nothing new
+    to show and no timer, and the watcher looks every GALLERY_WATCH_SECONDS for it to train again."""
     session_id = uuid.uuid4().hex
     run = _finished_run(sessions_dir, session_id)
     shared = classroom.Gallery(sessions_dir)
@@ -109,9 +111,15 @@ def test_no_timer_ticks_on_a_gallery_where_nothing_trains(sessions_dir, monkeypa
     run = state.registry().get(session_id, run.run_id)  # the server's own copy of the run, which the page reads
     run.resume_training(extra_epochs=400, scheduler=Scheduler(1))
     try:
+        wait_until(lambda: run.version()[0] == RunState.RUNNING, 60, "the run trains")
         viewer.run()
         assert recorder.timers == [("_watch_gallery", classroom_view.GALLERY_WATCH_SECONDS),
                                    ("_gallery_card", classroom_view.CARD_SECONDS)]
+        recorder.timers.clear()
+        run.pause()
+        wait_until(lambda: run.version()[0] == RunState.PAUSED, 60, "the run pauses")
+        viewer.run()
+        assert recorder.timers == [("_watch_gallery", classroom_view.GALLERY_WATCH_SECONDS), ("_gallery_card", None)]
     finally:
         run.stop()
         assert run.wait(120)

@@ -93,7 +93,8 @@ def test_an_exercise_link_opens_filled_in_a_new_context_and_starts(served, brows
     teacher.get_by_text("Ada", exact=True).wait_for(timeout=60_000)
     teacher.get_by_text(re.compile(r"época 3/3")).wait_for(timeout=300_000)
     teacher.locator('[data-testid="stImage"] img').first.wait_for(timeout=60_000)
-    teacher.wait_for_timeout(1500)  # the last grid's image loads
+    teacher.wait_for_function(  # the last grid's image has loaded
+        "() => [...document.querySelectorAll('[data-testid=\"stImage\"] img')].every(i => i.complete && i.naturalWidth > 0)")
     teacher.screenshot(path=str(ARTIFACTS / "gallery_es.png"), full_page=True)
     if UPDATE_DOCS:
         teacher.screenshot(path=str(DOCS_SCREENSHOT), full_page=True)

@@ -198,9 +198,11 @@ def test_a_time_budgeted_run_shows_its_finish_line_and_its_counters_agree_as_it_
     assert budgeted, [s["line"] for s in training]
     assert all("≈" in s["metrics"]["Época"] and int(LINE_EPOCH.match(s["line"])[2]) < 200 for s in budgeted)
 
-    page.wait_for_timeout(1500)  # the finished panel's last draw
-    final = page.evaluate(COUNTERS)
-    done = re.match(r"^(\d+) de (\d+) épocas completas$", final["line"])
-    assert done and done[1] == done[2] and final["metrics"]["Época"] == f"{done[1]} / {done[1]}", final["line"]
+    def finished_panel():  # the finished panel's last draw: its line and its counter name the same epochs
+        seen = page.evaluate(COUNTERS)
+        done = re.match(r"^(\d+) de (\d+) épocas completas$", seen["line"])
+        return seen if done and done[1] == done[2] and seen["metrics"].get("Época") == f"{done[1]} / {done[1]}" else None
+
+    final = wait_until(finished_panel, 60, "the finished panel's line and counter agree")
     assert "Se acabó el tiempo fijado (0.3 min)" in final["text"]
     page.close()

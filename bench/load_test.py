@@ -26,6 +26,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -290,6 +291,9 @@ def report(s: dict, records: dict, samples: list[dict], tracebacks: list[str], l
 # --- the whole run -------------------------------------------------------------------------------------------
 
 def main() -> None:
+    # A `kill` (SIGTERM) ends the run as Ctrl-C does: through the `finally` below, which ends the clients and the server
+    # (else they went on, writing into the killed run's report file)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=40, help="students in all (default 40)")
     parser.add_argument("--browsers", type=int, default=3, help="of them, real Chromium sessions (default 3)")

@@ -63,16 +63,30 @@ class Message:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Message":
-        return cls(data["key"], **data.get("params", {}))
+        return cls(data["key"], **{k: _from_jsonable(v) for k, v in data.get("params", {}).items()})
 
     def __repr__(self) -> str:
         return f"Message({self.key!r}, {self.params!r})"
 
 
 def _jsonable(value):
+    """A parameter as JSON, for a message that crosses a process or is kept on disk: a Count and a reason (a Message)
+    keep what they are, so the reader's separators and language still apply where it is read."""
+    if isinstance(value, Count):
+        return {"count": int(value)}
+    if isinstance(value, Message):
+        return {"message": value.to_dict()}
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
+
+
+def _from_jsonable(value):
+    if isinstance(value, dict) and set(value) == {"count"}:
+        return Count(value["count"])
+    if isinstance(value, dict) and set(value) == {"message"}:
+        return Message.from_dict(value["message"])
+    return value
 
 
 class GanError(Exception):

@@ -112,6 +112,21 @@ def test_a_count_is_written_with_the_readers_thousands_separator():
     assert "," not in error.text("es").split("parámetros")[0]
 
 
+def test_a_message_keeps_its_counts_and_its_reason_across_a_process_or_a_file():
+    """A message that comes back from a child process or a run's status file (JSON) reads as the original did:
+    its counts with each reader's separators, a reason (itself a message) in the reader's language."""
+    import json
+
+    original = Message("error.model_too_big", params=Count(31_250_000), limit=Count(30_000_000))
+    again = Message.from_dict(json.loads(json.dumps(original.to_dict())))
+    assert again.text("es") == original.text("es") and again.text("en") == original.text("en")
+    assert "31\u00a0250\u00a0000" in again.text("es") and "31,250,000" in again.text("en")
+    reason = Message("error.training_process_lost", error="x")
+    wrapped = Message("error.model_file", reason=reason)
+    back = Message.from_dict(json.loads(json.dumps(wrapped.to_dict())))
+    assert back.text("en") == wrapped.text("en") != wrapped.text("es") == back.text("es")
+
+
 def _calls(name: str):
     """Every call of `<something>.name(...)` in the app's pages and views, with where it is."""
     for path in sorted((ROOT / "gan_ui").glob("*.py")) + sorted((ROOT / "app_pages").glob("*.py")):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..i18n import Count, GanError
+from ..i18n import Count, GanError, Message
 
 MAX_MODEL_BYTES = 100_000_000
 MAX_CONFIG_BYTES = 2_000_000
@@ -377,7 +377,8 @@ def check_in_child(path: Path, widths: tuple[int, int] | None = None, others: tu
     if report.get("ok"):
         return report
     if report.get("error"):
-        raise GanError(**report["error"])
+        message = Message.from_dict(report["error"])
+        raise GanError(message.key, **message.params)
     if report.get("memory") or "MemoryError" in done.stderr or "ResourceExhausted" in done.stderr \
             or "bad_alloc" in done.stderr or done.returncode < 0:
         raise GanError("error.model_check_memory", limit=limit_mb)
@@ -409,7 +410,7 @@ def _check_main(path: str, widths: list[str]) -> None:
             params = int(generator.model.count_params())
         report = {"ok": True, "params": params}
     except GanError as exc:
-        report = {"error": {"key": exc.message.key, **exc.message.params}}
+        report = {"error": exc.message.to_dict()}  # its counts stay counts: the reader's separators apply
     except MemoryError:
         report = {"memory": True}
     except Exception as exc:  # noqa: BLE001 - TensorFlow's out-of-memory errors have many types
@@ -417,7 +418,7 @@ def _check_main(path: str, widths: list[str]) -> None:
         if "ResourceExhausted" in text or "OOM" in text or "bad_alloc" in text or "MemoryError" in text:
             report = {"memory": True}
         else:
-            report = {"error": {"key": "error.model_file", "reason": text[:200]}}
+            report = {"error": Message("error.model_file", reason=text[:200]).to_dict()}
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             report["peak_mb"] = int(line.split()[1]) / 1024

@@ -327,7 +327,8 @@ def test_an_example_loads_with_its_sentence_and_the_page_speaks_english(sessions
 
 
 def test_points_drawn_on_the_canvas_become_the_data():
-    from gan_ui.playground_view import canvas_cells, points_from_selection
+    from gan_ui.playground_charts import canvas_cells
+    from gan_ui.playground_view import points_from_selection
 
     cells = canvas_cells()
     selection = {"points": [{"curve_number": 0, "point_index": 0}, {"curve_number": 0, "point_index": 5},
@@ -393,7 +394,7 @@ def test_the_download_is_a_zip_of_g_d_and_a_card_and_uploading_it_restores_the_e
                                                                                            deferred_downloads):
     import json
 
-    from gan_core.playground_files import MEMBERS
+    from gan_core.playground.files import MEMBERS
     from gan_ui.playground_view import SAVE_NAME
 
     at = _open()
@@ -460,7 +461,7 @@ def _hostile_experiments(valid: bytes) -> dict[str, bytes]:
 
 def test_a_hostile_or_corrupt_saved_experiment_gets_a_clear_message_in_both_languages_and_changes_nothing(
         sessions_dir, deferred_downloads):
-    from gan_core.playground_files import read_experiment
+    from gan_core.playground import read_experiment
     from gan_ui.playground_view import SAVE_NAME
 
     at = _open()

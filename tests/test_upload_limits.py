@@ -47,8 +47,7 @@ def test_the_playgrounds_boxes_send_their_own_limits_and_the_server_refuses_past
         sessions_dir, no_bundled_generators):
     import streamlit as st
 
-    from gan_core.playground import MAX_CSV_BYTES
-    from gan_core.playground_files import MAX_SAVED_BYTES
+    from gan_core.playground import MAX_CSV_BYTES, MAX_SAVED_BYTES
 
     server_mb = st.get_option("server.maxUploadSize")
     at = new_app()

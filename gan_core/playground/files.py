@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .i18n import GanError
+from ..i18n import GanError
+from .config import BOX, POINTS, PlaygroundConfig
+from .data import MAX_POINTS, MIN_POINTS
 
 FORMAT = "aula-gan-playground"
 FORMAT_VERSION = 1
@@ -41,7 +43,7 @@ SCRATCH = "playground"  # the session folder's sub-folder for scratch files
 class SavedExperiment:
     """What a saved experiment restores: the settings, the points (drawn data only), the step, the weights."""
 
-    config: object  # a PlaygroundConfig
+    config: PlaygroundConfig
     points: np.ndarray | None
     step: int
     generator_weights: list
@@ -49,7 +51,7 @@ class SavedExperiment:
 
 
 def mlp_weight_shapes(inputs: int, outputs: int, layers: int, width: int) -> list[tuple[int, ...]]:
-    """The weight shapes of playground.build_mlp, kernel then bias per Dense layer."""
+    """The weight shapes of experiment.build_mlp, kernel then bias per Dense layer."""
     shapes, previous = [], inputs
     for _ in range(layers):
         shapes += [(previous, width), (width,)]
@@ -57,12 +59,12 @@ def mlp_weight_shapes(inputs: int, outputs: int, layers: int, width: int) -> lis
     return shapes + [(previous, outputs), (outputs,)]
 
 
-def network_shapes(config) -> dict[str, list[tuple[int, ...]]]:
+def network_shapes(config: PlaygroundConfig) -> dict[str, list[tuple[int, ...]]]:
     return {GENERATOR: mlp_weight_shapes(config.noise_dim, 2, config.g_layers, config.g_width),
             DISCRIMINATOR: mlp_weight_shapes(2, 1, config.d_layers, config.d_width)}
 
 
-def experiment_card(config, step: int, points: np.ndarray | None, js: float | None = None) -> dict:
+def experiment_card(config: PlaygroundConfig, step: int, points: np.ndarray | None, js: float | None = None) -> dict:
     import keras
 
     settings = config.to_dict()
@@ -74,7 +76,7 @@ def experiment_card(config, step: int, points: np.ndarray | None, js: float | No
                       "width": config.g_width, "activation": config.activation, "outputs": 2},
         "discriminator": {"inputs": 2, "hidden_layers": config.d_layers, "width": config.d_width,
                           "activation": config.activation, "outputs": 1},
-        "points": None if points is None or settings["data"] != "points" else np.round(points, 5).tolist(),
+        "points": None if points is None or settings["data"] != POINTS else np.round(points, 5).tolist(),
     }
 
 
@@ -102,8 +104,8 @@ def read_experiment(data: bytes, session_dir: Path, quota_bytes: int | None = No
     zip, other members, sizes, a card that is not ours or not valid, a model that fails the model checks
     (gan_core.explore.generators: members, class allow-list, safe_mode, the memory- and time-limited child build) or whose weights do
     not have the card's shapes."""
-    from .data.datasets import UploadBudget, open_zip
-    from .server import housekeeping
+    from ..data.datasets import UploadBudget, open_zip
+    from ..server import housekeeping
 
     if len(data) > MAX_SAVED_BYTES:
         raise GanError("playground.saved_too_big", size_kb=math.ceil(len(data) / 1000),
@@ -145,8 +147,6 @@ def _read_members(archive: zipfile.ZipFile) -> dict[str, bytes]:
 
 def _read_card(raw: bytes):
     """(PlaygroundConfig, points or None, step) from the card, every field checked."""
-    from .playground import BOX, MAX_POINTS, MIN_POINTS, POINTS, PlaygroundConfig
-
     try:
         card = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -182,7 +182,7 @@ def _read_card(raw: bytes):
 def _checked_weights(files: dict[str, bytes], shapes: dict[str, list], session_dir: Path) -> dict[str, list]:
     """The weights of the .keras members, after the generator checks (both models in one child) on scratch copies in
     the session's folder, removed before returning."""
-    from .explore.generators import check_in_child, check_keras_archive, load_vector_model
+    from ..explore.generators import check_in_child, check_keras_archive, load_vector_model
 
     folder = session_dir / SCRATCH
     folder.mkdir(parents=True, exist_ok=True)

@@ -78,6 +78,7 @@ class Setting:
     def default(self, config):
         """The value a TrainConfig (a preset's recipe) holds for this setting, as a person's choice names it."""
         owner, _, knob = self.field.rpartition(".")
+        owner = NETWORKS["g_"] if owner == BOTH else owner  # both networks': the generator's stands for them
         value = getattr(getattr(config, owner) if owner else config, knob)
         if self.name == "diff_augment":
             return {engine: name for name, engine in DIFF_AUGMENT_CHOICES.items()}[value]

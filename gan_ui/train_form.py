@@ -51,6 +51,17 @@ def _widget_key(preset_name: str, name: str) -> str:
     return f"hp.{preset_name}.{name}"
 
 
+def form_box() -> tuple[dict, str | None]:
+    """Before the train page draws the form's box (an expander, whose key this module owns): folded when a run has
+    just started (room for it), opened by a dataset picked on another page, else open while no run is on show.
+    Returns the expander's arguments and the dataset picked, if any."""
+    if st.session_state.pop(COLLAPSE_FORM_KEY, False):
+        st.session_state[FORM_OPEN_KEY] = False
+    picked = open_form_if_picked()
+    opened = {} if FORM_OPEN_KEY in st.session_state else {"expanded": state.current_run_id() is None}
+    return {"key": FORM_OPEN_KEY, **opened}, picked
+
+
 def open_form_if_picked() -> str | None:
     """Before the train page draws its form: a dataset chosen on another page ("Entrenar con este conjunto")
     opens the form, even if a run had folded it away (issue #26: it looked as if the button did nothing). Returns

@@ -198,6 +198,19 @@ def test_the_train_form_draws_every_setting_with_the_tables_range_and_options():
     assert {key for key in drawn if key.startswith("hp.")} == {f"hp.{PRESET}.{name}" for name in FORM_FIELDS}
 
 
+@pytest.mark.usefixtures("no_bundled_generators")
+def test_the_teachers_limits_form_offers_the_tables_tops(sessions_dir):
+    teacher = class_app(lang="en")
+    teacher.switch_page("app_pages/teacher.py").run()
+    teacher.text_input[0].set_value(classroom.generated_password(sessions_dir)[0])
+    teacher.button(key=f"FormSubmitter:teacher.login-{tr('teacher.enter', 'en')}").click().run()
+    assert not teacher.exception and not teacher.error, [e.value for e in teacher.error]
+    max_epochs = teacher.number_input(key="teacher.limits.max_epochs")
+    max_minutes = teacher.number_input(key="teacher.limits.max_minutes")
+    assert (max_epochs.min, max_epochs.max) == (0, SETTINGS["epochs"].high)
+    assert (max_minutes.min, max_minutes.max) == (0, SETTINGS["max_minutes"].high)
+
+
 # --- one fact, one place -----------------------------------------------------------------------------------------
 
 def test_the_page_paths_are_app_pys_and_the_builtin_choices_the_engines():

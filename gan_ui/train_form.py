@@ -9,7 +9,7 @@ from gan_core.data.datasets import load_saved_dataset
 from gan_core.i18n import tr
 from gan_core.training.config import from_choices, recipe
 from gan_core.training.run_folder import NETWORKS_FILE
-from gan_core.training.settings import AUTO, LOCKABLE, LOSSES, OPTIMIZERS, SETTINGS, UPDATES
+from gan_core.training.settings import AUTO, LOCKABLE, SETTINGS
 from gan_ui import classroom_view, state
 from gan_ui.widgets import bundled_sources, dataset_choices, dataset_label, distinct
 
@@ -206,78 +206,73 @@ def field_choices(name: str, defaults) -> tuple | None:
     return setting.options(defaults) if setting.widget in ("select", "steps") else None
 
 
+WIDGETS = {"number": st.number_input, "slider": st.slider, "select": st.selectbox, "steps": st.select_slider}
+
+
 def _knobs(preset_name: str, defaults, lang: str, fixed: _Fixed | None = None, limits=None) -> dict:
-    """One widget per TrainConfig field a student may turn; each recipe remembers its own values. A field an
-    exercise locks is drawn disabled and marked; one it hides is not drawn (the caller uses the exercise's value).
-    The class's limits (`limits`) bound the epochs and minutes offered and their defaults."""
+    """One widget per setting the form draws (gan_core.training.settings: its kind of widget, range or options,
+    help, and the recipe's value as its default); each recipe remembers its own values. Here only where each goes
+    and how its options read. A field an exercise locks is drawn disabled and marked; one it hides is not drawn (the
+    caller uses the exercise's value). The class's limits (`limits`) bound the epochs and minutes offered and their
+    defaults."""
     fixed = fixed or _Fixed(None)
     values = {}
 
-    def widget(factory, name, label=None, value=None, index=None, **kwargs):
+    def widget(name, label=None, **kwargs):
         if name in fixed.hidden:
             return None
         key = _widget_key(preset_name, name)
         setting = SETTINGS[name]
+        default = setting.default(defaults)
         if setting.widget in ("number", "slider"):
             low, high = limited_range(name, limits)
-            kwargs.update(min_value=low, max_value=high)
-            if setting.step is not None:
-                kwargs.setdefault("step", setting.step)
-            if value is not None:
-                value = limited_default(name, value, limits)
+            kwargs.update(min_value=low, max_value=high, step=setting.step)
+            default = {"value": limited_default(name, setting.kind(default), limits)}
             if st.session_state.get(key) is not None and st.session_state[key] > high:
                 st.session_state[key] = high  # chosen before the teacher set a limit: its top, not the minimum
-        default = {"value": value} if value is not None else {"index": index} if index is not None else {}
-        values[name] = factory(fixed.label(label or tr(f"hp.{name}", lang), name), key=key,
-                               help=tr(setting.help, lang),
-                               persist_state="session", disabled=name in fixed.locked, **_unless_set(key, **default),
-                               **kwargs)
+        else:
+            options = field_choices(name, defaults)
+            kwargs["options"] = options
+            default = {"value": default} if setting.widget == "steps" else {"index": options.index(default)}
+        values[name] = WIDGETS[setting.widget](
+            fixed.label(label or tr(f"hp.{name}", lang), name), key=key, help=tr(setting.help, lang),
+            persist_state="session", disabled=name in fixed.locked, **_unless_set(key, **default), **kwargs)
         return values[name]
 
     col1, col2, col3 = st.columns(3)
     with col1:
-        widget(st.number_input, "epochs", value=defaults.epochs)
-        widget(st.select_slider, "batch_size", value=defaults.batch_size, options=field_choices("batch_size", defaults))
-        widget(st.number_input, "latent_dim", value=defaults.latent_dim)
-        widget(st.selectbox, "loss", options=LOSSES, index=LOSSES.index(defaults.loss),
-               format_func=lambda name: tr(f"loss.{name}", lang))
-    networks = ((col2, "g", defaults.generator_optimizer), (col3, "d", defaults.discriminator_optimizer))
-    for column, who, optimizer in networks:
+        widget("epochs")
+        widget("batch_size")
+        widget("latent_dim")
+        widget("loss", format_func=lambda name: tr(f"loss.{name}", lang))
+    for column, who in ((col2, "g"), (col3, "d")):
         with column:
             st.markdown(f"**{tr('train.generator_opt' if who == 'g' else 'train.discriminator_opt', lang)}**")
-            widget(st.selectbox, f"{who}_name", tr("hp.optimizer", lang), options=OPTIMIZERS,
-                   index=OPTIMIZERS.index(optimizer.name))
-            widget(st.select_slider, f"{who}_lr", tr("hp.learning_rate", lang), value=optimizer.learning_rate,
-                   options=field_choices(f"{who}_lr", defaults), format_func=lambda v: f"{v:g}")
-            widget(st.slider, f"{who}_beta1", tr("hp.beta1", lang), value=float(optimizer.beta1))
+            widget(f"{who}_name", tr("hp.optimizer", lang))
+            widget(f"{who}_lr", tr("hp.learning_rate", lang), format_func=lambda v: f"{v:g}")
+            widget(f"{who}_beta1", tr("hp.beta1", lang))
     col1, col2, col3, col4 = st.columns(4)
     with col1:
-        widget(st.number_input, "d_steps", value=defaults.d_steps)
-        widget(st.selectbox, "update", options=UPDATES, index=UPDATES.index(defaults.update),
-               format_func=lambda name: tr(f"update.{name}", lang))
+        widget("d_steps")
+        widget("update", format_func=lambda name: tr(f"update.{name}", lang))
     with col2:
-        widget(st.slider, "label_smoothing", value=float(defaults.label_smoothing))
+        widget("label_smoothing")
     with col3:
-        widget(st.number_input, "seed", value=defaults.seed)
+        widget("seed")
     with col4:
-        widget(st.number_input, "max_images", value=defaults.max_images)
+        widget("max_images")
     col1, col2, col3, col4 = st.columns(4)
     with col1:
-        augment_choices = field_choices("diff_augment", defaults)
-        widget(st.selectbox, "diff_augment", options=augment_choices,
-               index=augment_choices.index(SETTINGS["diff_augment"].default(defaults)),
-               format_func=lambda name: tr(f"augment.{name}", lang))
+        widget("diff_augment", format_func=lambda name: tr(f"augment.{name}", lang))
     with col2:
-        widget(st.number_input, "steps_per_epoch", value=defaults.steps_per_epoch)
+        widget("steps_per_epoch")
     with col3:
-        widget(st.number_input, "max_minutes", value=float(defaults.max_minutes))
-    sources = field_choices("init_from", defaults)
-    source_labels = {source: _source_label(source, lang) for source in sources}
+        widget("max_minutes")
     with col4:
-        widget(st.selectbox, "init_from", options=list(sources), format_func=source_labels.get)
-        widget(st.number_input, "freeze_d", value=0)
+        widget("init_from", format_func=lambda source: _source_label(source, lang))
+        widget("freeze_d")
     if PRESETS[preset_name].self_conditioning:
-        widget(st.number_input, "clusters", value=defaults.clusters, width=260)
+        widget("clusters", width=260)
     return values
 
 

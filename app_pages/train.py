@@ -6,18 +6,15 @@ from gan_core.i18n import tr
 from gan_ui import classroom_view, state
 from gan_ui.copying_view import copying_panel
 from gan_ui.live import run_panel
-from gan_ui.train_form import COLLAPSE_FORM_KEY, FORM_OPEN_KEY, open_form_if_picked, train_form
+from gan_ui.train_form import form_box, train_form
 from gan_ui.widgets import run_option_label
 
 lang = state.language()
 st.title(tr("train.title", lang))
 st.write(tr("train.intro", lang))
 
-if st.session_state.pop(COLLAPSE_FORM_KEY, False):
-    st.session_state[FORM_OPEN_KEY] = False  # a run just started: make room for it
-picked = open_form_if_picked()  # "Entrenar con este conjunto" on the data page: the form, open, filled in
-opened = {} if FORM_OPEN_KEY in st.session_state else {"expanded": state.current_run_id() is None}
-with st.expander(tr("train.new", lang), key=FORM_OPEN_KEY, on_change="rerun", icon=":material/tune:", **opened):
+box, picked = form_box()  # folded after a start; opened by "Entrenar con este conjunto" on the data page
+with st.expander(tr("train.new", lang), on_change="rerun", icon=":material/tune:", **box):
     train_form(lang, picked)
 classroom_view.show_exercise_link(lang)  # outside the form's box: seen even when it folds
 

@@ -11,8 +11,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from .i18n import DEFAULT_LANGUAGE, GanError, tr  # noqa: E402
-from .training.config import CHOICES, LOSSES, OPTIMIZERS, UPDATES, from_choices  # noqa: E402
+from .training.config import CHOICES, from_choices  # noqa: E402
 from .training.presets import PRESETS  # noqa: E402
+from .training.settings import SETTINGS_LIST  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,42 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a GAN into a run directory")
     train.add_argument("--preset", required=True)
-    train.add_argument("--dataset", default=None, help="mnist | fashion_mnist | cifar_animals[:class] | folder or zip")
     train.add_argument("--out", required=True, type=Path, help="run directory (must be new or empty)")
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--batch", dest="batch_size", type=int)
-    train.add_argument("--latent", dest="latent_dim", type=int)
-    train.add_argument("--loss", choices=LOSSES)
-    train.add_argument("--optimizer", choices=OPTIMIZERS, help="for both networks")
-    train.add_argument("--g-lr", type=float, help="generator learning rate")
-    train.add_argument("--d-lr", type=float, help="discriminator learning rate")
-    train.add_argument("--lr", type=float, help="learning rate for both networks")
-    train.add_argument("--update", choices=UPDATES,
-                       help="alternating: D then G with fresh noise; simultaneous: both from one pass (tutorial 001)")
-    train.add_argument("--beta1", type=float, help="Adam beta1 for both networks")
-    train.add_argument("--beta2", type=float, help="Adam beta2 for both networks")
-    train.add_argument("--momentum", type=float, help="SGD/RMSprop momentum for both networks")
-    train.add_argument("--d-steps", type=int)
-    train.add_argument("--label-smoothing", type=float)
-    train.add_argument("--seed", type=int)
-    train.add_argument("--image-size", type=int, help="photo folders: 32 or 64")
-    train.add_argument("--max-images", type=int, help="use only the first N images (quick runs)")
-    train.add_argument("--steps-per-epoch", type=int,
-                       help="an epoch is N batches instead of one pass over the data (grids and metrics more often)")
-    train.add_argument("--diff-augment", action="store_true", default=None,
-                       help="DiffAugment on real and fake images (default: on under 2000 images)")
-    train.add_argument("--no-diff-augment", dest="diff_augment", action="store_false")
-    train.add_argument("--metrics-every", type=int, help="quality metrics every N epochs")
-    train.add_argument("--ema", dest="ema_decay", type=float, help="moving average of G's weights, e.g. 0.999")
-    train.add_argument("--clusters", type=int,
-                       help="self-conditioning: N k-means groups of the images condition G and D, no labels used "
-                            "(fast, dcgan; 0: off)")
-    train.add_argument("--init-from", dest="init_from",
-                       help="start from this generator's G and D: pretrained/NAME or a run folder; 'auto' (default): "
-                            "the bundled animals for a photo folder when the preset and shapes allow; '' from scratch")
-    train.add_argument("--freeze-d", dest="freeze_d", type=int, help="with --init-from: D's first N layers stay fixed")
-    train.add_argument("--minutes", dest="max_minutes", type=float,
-                       help="time budget: training ends after the epoch that passes it")
+    for setting in SETTINGS_LIST:
+        add_setting_argument(train, setting)
     train.set_defaults(handler=cmd_train)
 
     resume = commands.add_parser("resume", help="continue a stopped or finished run from its checkpoint")
@@ -108,6 +76,20 @@ def build_parser() -> argparse.ArgumentParser:
     gif.add_argument("--out", type=Path, default=None)
     gif.set_defaults(handler=cmd_gif)
     return parser
+
+
+def add_setting_argument(parser: argparse.ArgumentParser, setting) -> None:
+    """One training setting's flag, from the settings table: its type and choices (argparse refuses others); its
+    range is validate()'s, which says what is wrong in the person's language. diff_augment is a switch."""
+    dest, note = setting.name, setting.note or None
+    if setting.name == "diff_augment":
+        parser.add_argument(setting.cli_flag, dest=dest, action="store_true", default=None, help=note)
+        parser.add_argument("--no-" + setting.cli_flag[2:], dest=dest, action="store_false")
+        return
+    choices = setting.choices if setting.choices and setting.kind is str else None
+    if setting.low is not None:
+        note = f"{note or ''} ({setting.low:g}..{setting.high:g})".lstrip()
+    parser.add_argument(setting.cli_flag, dest=dest, type=setting.kind, choices=choices, help=note)
 
 
 def cmd_presets(args, argv) -> int:

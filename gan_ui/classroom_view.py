@@ -13,11 +13,11 @@ import streamlit as st
 from gan_core import PRESETS, GanError, Run
 from gan_core.i18n import tr
 from gan_core.server import classroom, retention
-from gan_core.training.config import from_choices, recipe
 from gan_core.training.run import ACTIVE_STATES, RunState
+from gan_core.training.settings import AUTO, MAX_EPOCHS, MAX_MINUTES
 from gan_ui import charts, state
 from gan_ui.retention_view import duration
-from gan_ui.widgets import BUILTIN_CHOICES, dataset_label, epoch_count, state_badge
+from gan_ui.widgets import BUILTIN_CHOICES, bundled_sources, dataset_label, epoch_count, state_badge
 
 EXERCISE_PARAM = "ex"  # ?ex=<payload>.<signature> on the train page
 SHOW_PARAM = "show"  # ?show=<share id> on the projector page
@@ -25,15 +25,13 @@ EXERCISE_KEY = "exercise"  # the exercise this session opened (dict), for the tr
 EXERCISE_TOKEN_KEY = "exercise.token"  # the link already handled in this session (applied once, not every rerun)
 EXERCISE_ERROR_KEY = "exercise.error"
 LINK_KEY = "exercise.link"  # the link the teacher just made, or the reason it could not be made
-PAGE_PATHS = ("train", "runs", "data", "explore", "learn", "gallery", "projector", "teacher")  # app.py's url_paths
+# app.py's url_paths (tests/test_settings.py reads app.py to keep them equal)
+PAGE_PATHS = ("train", "runs", "data", "explore", "learn", "playground", "gallery", "projector", "teacher")
 GALLERY_WATCH_SECONDS = 10.0  # while a shared run is queued, paused or training: whether cards came, went, started or ended (no drawing)
 GALLERY_IDLE_WATCH_SECONDS = 30.0  # while none is: only whether shares came or went, so a new one shows up
 CARD_SECONDS = 10.0  # a card whose run trains: a gallery follows epochs, not steps
 CARD_REBUILD_SECONDS = 15.0  # a training run's card content is made again for new steps at most this often
 PROJECTOR_REFRESH_SECONDS = 1.0  # while the projected run is active
-FLOAT_FIELDS = {"g_lr", "d_lr", "g_beta1", "d_beta1", "label_smoothing", "max_minutes"}
-INT_FIELDS = {"epochs", "batch_size", "latent_dim", "d_steps", "seed", "max_images", "steps_per_epoch", "freeze_d",
-              "clusters"}
 
 
 def teacher_signed_in() -> bool:
@@ -52,10 +50,11 @@ def gallery() -> classroom.Gallery:
 
 # --- exercise links -----------------------------------------------------------------------------------------
 
-def exercise_from_url(lang: str) -> dict | None:
+def exercise_from_url(lang: str, on_open=None) -> dict | None:
     """The exercise this session works on. A link in ?ex= is checked once per session: signature, then every value
-    against the form's own choices and ranges and TrainConfig.validate, then the class limits. A good one fills the
-    form; a bad one fills nothing and leaves a message."""
+    against the form's own choices and ranges and TrainConfig.validate, then the class limits. A good one is given
+    to `on_open` (the train form's prefill: the form owns its widgets) once; a bad one fills nothing and leaves a
+    message."""
     token = st.query_params.get(EXERCISE_PARAM)
     if token and st.session_state.get(EXERCISE_TOKEN_KEY) != token:
         st.session_state[EXERCISE_TOKEN_KEY] = token
@@ -66,7 +65,8 @@ def exercise_from_url(lang: str) -> dict | None:
             st.session_state.pop(EXERCISE_KEY, None)
             st.session_state[EXERCISE_ERROR_KEY] = exc.message
         else:
-            _fill_form(exercise)
+            if on_open is not None:
+                on_open(exercise)
             st.session_state[EXERCISE_KEY] = exercise
             st.session_state.pop(EXERCISE_ERROR_KEY, None)
     error = st.session_state.get(EXERCISE_ERROR_KEY)
@@ -75,51 +75,9 @@ def exercise_from_url(lang: str) -> dict | None:
     return st.session_state.get(EXERCISE_KEY)
 
 
-def _bad(field: str, value) -> GanError:
-    return GanError("error.exercise_value", field=field, value=str(value)[:40])
-
-
 def check_exercise(exercise: dict, limits: classroom.ClassLimits) -> None:
-    """Raise GanError unless every value is one the form itself could have sent, the whole makes a valid
-    TrainConfig, and the class offers its recipe and dataset."""
-    from gan_ui.train_form import FORM_FIELDS, NUMBER_RANGES, field_choices
-
-    preset = PRESETS.get(exercise["preset"])
-    if preset is None:
-        raise _bad("preset", exercise["preset"])
-    if exercise["dataset"] not in BUILTIN_CHOICES:  # a student's own upload or a path: not for a class link
-        raise _bad("dataset", exercise["dataset"])
-    for name in exercise["locked"] + exercise["hidden"]:
-        if name not in ("dataset", "preset", *FORM_FIELDS):
-            raise _bad(name, "?")
-    defaults = recipe(exercise["preset"])
-    for name, value in exercise["values"].items():
-        if name not in FORM_FIELDS or (name == "clusters" and not preset.self_conditioning):
-            raise _bad(name, value)
-        choices = field_choices(name, defaults)
-        if choices is not None:
-            ok = not isinstance(value, bool) and value in choices and type(value) is type(choices[0])
-            if name == "init_from":  # a run folder belongs to one session
-                ok = ok and (value in ("auto", "") or value.startswith("pretrained/"))
-            if not ok:
-                raise _bad(name, value)
-            continue
-        low, high = NUMBER_RANGES[name]
-        numeric = (int,) if name in INT_FIELDS else (int, float)
-        if isinstance(value, bool) or not isinstance(value, numeric) or not low <= value <= high:
-            raise _bad(name, value)
-    config = from_choices(exercise["preset"], {**exercise["values"], "dataset": exercise["dataset"]})
-    limits.apply(config, exercise["dataset"])  # refuses a recipe or dataset the class does not offer
-
-
-def _fill_form(exercise: dict) -> None:
-    from gan_ui.train_form import DATASET_CHOSEN_KEY, DATASET_KEY, PRESET_KEY
-
-    st.session_state[DATASET_KEY] = exercise["dataset"]
-    st.session_state[DATASET_CHOSEN_KEY] = True
-    st.session_state[PRESET_KEY] = exercise["preset"]
-    for name, value in exercise["values"].items():
-        st.session_state[f"hp.{exercise['preset']}.{name}"] = float(value) if name in FLOAT_FIELDS else value
+    """The engine's exercise check (gan_core.server.classroom), with the bundled generators this server has."""
+    classroom.check_exercise(exercise, limits, init_sources=bundled_sources())
 
 
 def exercise_banner(exercise: dict | None, lang: str) -> None:
@@ -170,7 +128,7 @@ def make_exercise_link(dataset_choice: str, preset_name: str, values: dict, lock
     exercise = {"dataset": dataset_choice, "preset": preset_name, "values": dict(values), "locked": list(locked),
                 "hidden": list(hidden)}
     own = str(values.get("init_from") or "")
-    if dataset_choice not in BUILTIN_CHOICES or (own not in ("auto", "") and not own.startswith("pretrained/")):
+    if dataset_choice not in BUILTIN_CHOICES or (own not in (AUTO, "") and not own.startswith("pretrained/")):
         st.session_state[LINK_KEY] = GanError("error.exercise_own").message  # a session's own photos or run
         return
     try:
@@ -229,9 +187,9 @@ def limits_form(lang: str) -> None:
     datasets = list(BUILTIN_CHOICES) + [classroom.UPLOADS]
     with st.form("teacher.limits"):
         left, middle, right = st.columns(3)
-        max_epochs = left.number_input(tr("limits.max_epochs", lang), 0, 10_000, int(limits.max_epochs),
+        max_epochs = left.number_input(tr("limits.max_epochs", lang), 0, MAX_EPOCHS, int(limits.max_epochs),
                                        help=tr("limits.zero_none", lang), key="teacher.limits.max_epochs")
-        max_minutes = middle.number_input(tr("limits.max_minutes", lang), 0.0, 24 * 60.0, float(limits.max_minutes),
+        max_minutes = middle.number_input(tr("limits.max_minutes", lang), 0.0, MAX_MINUTES, float(limits.max_minutes),
                                           step=1.0, help=tr("limits.zero_none", lang), key="teacher.limits.max_minutes")
         image_size = right.selectbox(tr("limits.image_size", lang), classroom.IMAGE_SIZE_LIMITS,
                                      index=classroom.IMAGE_SIZE_LIMITS.index(limits.image_size),

@@ -15,6 +15,7 @@ from gan_core.explore.latent import interpolate, principal_directions, reads_cla
 from gan_core.explore.pretrained import bundled_generators
 from gan_core.i18n import TEXTS, tr
 from gan_ui import state
+from gan_ui import take_home as downloads
 from gan_ui.widgets import class_label, dataset_label, run_created, uploader_note
 
 LATENT_SLIDERS = 8
@@ -415,9 +416,6 @@ def take_home(handle: Generator, key: str, lang: str) -> None:
     """The take-home downloads of the generator on show (gan_ui.take_home): the offline page and the ONNX file for
     any generator; for one of the session's runs or a bundled generator also its notebook, with the generator file
     it loads (a run's latest: an earlier epoch's generator is not a file of its own)."""
-    from gan_core.explore.pretrained import bundled_generators
-    from gan_ui import take_home as downloads
-
     folder = None
     if key.startswith("run:"):
         run = state.get_run(key.split(":")[1])

@@ -11,10 +11,13 @@ from keras import ops
 
 from gan_core import PRESETS
 from gan_core.data.images import grid_scale, make_grid, png_bytes, to_uint8
+from gan_core.explore.pretrained import bundled_generators
 from gan_core.i18n import TEXTS, number, tr
 from gan_core.training.config import LOSSES, recipe
 from gan_core.training.losses import discriminator_loss, generator_loss
 from gan_ui import charts
+from gan_ui.explore_view import bundled_handle
+from gan_ui.projection_view import LAST_KEY
 
 SAMPLE_SEED_KEY = "learn.sample_seed"
 DIFFAUGMENT_DIR = Path(__file__).resolve().parents[1] / "docs" / "learn" / "diffaugment"
@@ -125,8 +128,6 @@ def latent_sweeps(name: str = "mnist", seed: int = 3) -> dict | None:
     """One latent point of the bundled self-conditioned generator `name`, with z[0] swept from -2.5 to 2.5 (the
     group changes) and with z[1] swept the same way (the group stays): two strips as PNG bytes. None when there
     is no such generator, or it has no groups."""
-    from gan_core.explore.pretrained import bundled_generators
-
     path = next((bundled.path for bundled in bundled_generators() if bundled.name == name), None)
     if path is None:
         return None
@@ -137,8 +138,6 @@ def latent_sweeps(name: str = "mnist", seed: int = 3) -> dict | None:
 def _latent_sweeps(name: str, path: str, modified: float, seed: int) -> dict | None:
     """Keyed by the file (and its time) as well as the name, so another pretrained folder is never served from
     the cache."""
-    from gan_ui.explore_view import bundled_handle
-
     handle = bundled_handle(name)
     if not handle.groups or handle.conditional or handle.latent_dim < 2:
         return None
@@ -200,8 +199,6 @@ def losses_section(lang: str) -> None:
 def projection_section(lang: str) -> None:
     """Why a photo cannot be reproduced exactly: the generator's range and what the distance means, with the
     student's own last projection (the explorer's "Project your photo") when there is one."""
-    from gan_ui.projection_view import LAST_KEY
-
     st.markdown(tr("learn.project", lang))
     last = st.session_state.get(LAST_KEY)
     if last is None:

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import uuid
 from pathlib import Path
 
 import streamlit as st
 
 from gan_core import Dataset, Run, TrainConfig
-from gan_core.data.datasets import save_dataset
+from gan_core.data import session_sets
 from gan_core.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from gan_core.server import housekeeping
 from gan_core.server.registry import RunRegistry
 from gan_core.training.run import remove_run
 
 SESSIONS_DIR_ENV = "GAN_SESSIONS_DIR"
-DATASET_ID_RE = re.compile(r"[0-9a-f]{16}")
 RUN_PARAM = "run"  # ?run=<run id>: the run the train page shows
 UPLOAD_PREFIX = "upload:"  # dataset choices in the UI: "upload:<dataset id>"
 
@@ -233,46 +230,23 @@ def make_room(incoming_bytes: int) -> None:
 # --- the session's own photo datasets ---------------------------------------------------------
 
 def _datasets_dir(session_id_: str) -> Path:
-    return registry().session_dir(session_id_) / "datasets"
+    return registry().session_dir(session_id_) / session_sets.FOLDER
 
 
 def save_session_dataset(dataset: Dataset, display_name: str, skipped=(), skipped_total: int = 0) -> str:
-    """Store decoded photos as <id>.npz (what load_dataset reads back) plus <id>.json for listing, with the files
-    the upload skipped and why ((name, reason key) pairs, the first ones; `skipped_total` of them in all), so the
-    report stays with its set; returns the id."""
+    """This session's new photo set (gan_core.data.session_sets), within its quota; returns the set's id."""
     check_quota(session_id(), dataset.images.nbytes)
-    folder = _datasets_dir(session_id())
-    folder.mkdir(parents=True, exist_ok=True)
-    dataset_id = uuid.uuid4().hex[:16]
-    save_dataset(dataset, folder / f"{dataset_id}.npz")
-    meta = {"name": display_name[:80], "count": int(len(dataset.images)), "size": int(dataset.images.shape[1]),
-            "class_names": list(dataset.class_names or []),
-            "skipped": [[str(name), str(reason)] for name, reason in skipped],
-            "skipped_total": max(int(skipped_total), len(skipped))}
-    (folder / f"{dataset_id}.json").write_text(json.dumps(meta))
-    return dataset_id
+    return session_sets.save(_datasets_dir(session_id()), dataset, display_name, skipped, skipped_total)
 
 
 def session_datasets() -> dict[str, dict]:
     """dataset id -> its metadata, for this session's uploads (newest last)."""
-    folder = _datasets_dir(session_id())
-    found = {}
-    if folder.is_dir():
-        for meta_path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime):
-            if DATASET_ID_RE.fullmatch(meta_path.stem) and (folder / f"{meta_path.stem}.npz").is_file():
-                found[meta_path.stem] = json.loads(meta_path.read_text())
-    return found
+    return session_sets.listing(_datasets_dir(session_id()))
 
 
 def delete_session_dataset(dataset_id: str) -> None:
-    path = session_dataset_path(dataset_id)
-    if path is not None:
-        path.unlink(missing_ok=True)
-        path.with_suffix(".json").unlink(missing_ok=True)
+    session_sets.delete(_datasets_dir(session_id()), dataset_id)
 
 
 def session_dataset_path(dataset_id: str) -> Path | None:
-    if not DATASET_ID_RE.fullmatch(dataset_id):
-        return None
-    path = _datasets_dir(session_id()) / f"{dataset_id}.npz"
-    return path if path.is_file() else None
+    return session_sets.path(_datasets_dir(session_id()), dataset_id)

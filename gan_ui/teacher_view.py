@@ -10,9 +10,10 @@ import time
 import streamlit as st
 
 from gan_core.i18n import tr
-from gan_core.server import classroom, signin
+from gan_core.server import classroom, retention, signin
 from gan_core.training.run import ACTIVE_STATES
 from gan_ui import state
+from gan_ui.retention_view import duration, format_date
 from gan_ui.widgets import dataset_label, epoch_count
 
 MIN_PASSWORD_CHARS = 10
@@ -276,9 +277,6 @@ NEXT_TO_GO_SHOWN = 10
 def disk(lang: str) -> None:
     """The sessions against the server's disk budget (gan_core.server.retention): space used, the budget, the disk's
     free space, how long a session is kept, and the sessions that would go next to make room, in that order."""
-    from gan_core.server import retention
-    from gan_ui.retention_view import duration, format_date
-
     report = state.registry().disk_state()
     used, budget, free, count = st.columns(4)
     used.metric(tr("disk.used", lang), f"{report.used / 1e9:.2f} GB")

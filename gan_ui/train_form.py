@@ -7,17 +7,16 @@ import streamlit as st
 from gan_core import PRESETS, GanError
 from gan_core.data.datasets import load_saved_dataset
 from gan_core.i18n import tr
-from gan_core.training.config import AUTO, DIFF_AUGMENT_CHOICES, LOSSES, OPTIMIZERS, UPDATES, from_choices, recipe
+from gan_core.training.config import from_choices, recipe
+from gan_core.training.run_folder import NETWORKS_FILE
+from gan_core.training.settings import AUTO, LOCKABLE, SETTINGS
 from gan_ui import classroom_view, state
-from gan_ui.widgets import dataset_choices, dataset_label, distinct
+from gan_ui.widgets import bundled_sources, dataset_choices, dataset_label, distinct
 
 DEFAULT_PRESET = "fast"  # recognisable digits in about a minute on a CPU
 PHOTO_PRESET = "fast-rgb"  # a student's photos: our colour recipe, from the bundled animals (training.transfer)
 MIN_USEFUL_STEPS = 300  # below this many G updates no recipe shows more than blobs: the form says so
-AUGMENT_CHOICES = tuple(DIFF_AUGMENT_CHOICES)  # DiffAugment: the engine's rule (under 2000 images), or forced
 FLASH_KEY = "train.flash"  # a warning to show once the page has redrawn after a start
-BATCH_CHOICES = (8, 16, 32, 64, 128, 256, 512)
-LEARNING_RATES = (1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 4e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
 DATASET_KEY = "train.dataset"
 PRESET_KEY = "train.preset"
 DATASET_CHOSEN_KEY = "train.dataset_chosen"  # set once the student picks a dataset (here or on the data page)
@@ -34,6 +33,33 @@ def choose_dataset(choice: str, photos: bool = False) -> None:
     st.session_state[PICKED_KEY] = choice  # the train page opens its form on it, whatever run it was showing
     if photos:
         st.session_state[PRESET_KEY] = PHOTO_PRESET
+
+
+def prefill(exercise: dict) -> None:
+    """Fill the form with an exercise link's dataset, recipe and values (classroom_view calls it once, when a link
+    is opened): the form's own keys, written only here."""
+    st.session_state[DATASET_KEY] = exercise["dataset"]
+    st.session_state[DATASET_CHOSEN_KEY] = True
+    st.session_state[PRESET_KEY] = exercise["preset"]
+    for name, value in exercise["values"].items():
+        st.session_state[_widget_key(exercise["preset"], name)] = float(value) if SETTINGS[name].kind is float \
+            else value
+
+
+def _widget_key(preset_name: str, name: str) -> str:
+    """A setting's widget key: each recipe remembers its own values."""
+    return f"hp.{preset_name}.{name}"
+
+
+def form_box() -> tuple[dict, str | None]:
+    """Before the train page draws the form's box (an expander, whose key this module owns): folded when a run has
+    just started (room for it), opened by a dataset picked on another page, else open while no run is on show.
+    Returns the expander's arguments and the dataset picked, if any."""
+    if st.session_state.pop(COLLAPSE_FORM_KEY, False):
+        st.session_state[FORM_OPEN_KEY] = False
+    picked = open_form_if_picked()
+    opened = {} if FORM_OPEN_KEY in st.session_state else {"expanded": state.current_run_id() is None}
+    return {"key": FORM_OPEN_KEY, **opened}, picked
 
 
 def open_form_if_picked() -> str | None:
@@ -61,7 +87,7 @@ def train_form(lang: str, picked: str | None = None) -> None:
     """Render the form; on submit create and queue a run (errors in words, nothing left behind). An exercise link
     (?ex=) fills it first; class limits decide what it offers and cap what it starts. `picked`: a dataset just
     chosen on another page, said at the top."""
-    exercise = classroom_view.exercise_from_url(lang)
+    exercise = classroom_view.exercise_from_url(lang, on_open=prefill)
     limits = classroom_view.class_limits()
     choices = [choice for choice in dataset_choices() if limits.allows_dataset(choice)] or ["mnist"]
     if st.session_state.get(DATASET_KEY) not in choices:  # an upload deleted since it was chosen, or not offered
@@ -110,7 +136,7 @@ def train_form(lang: str, picked: str | None = None) -> None:
             started_at_top = st.form_submit_button(tr("train.start", lang), type="primary",
                                                    icon=":material/play_arrow:", key="train.start_top")
         values = _knobs(preset_name, defaults, lang, fixed, limits)
-        locks = classroom_view.lock_choices(["dataset", "preset", *FORM_FIELDS], lang)
+        locks = classroom_view.lock_choices(list(LOCKABLE), lang)
         with st.container(horizontal=True):
             submitted = st.form_submit_button(tr("train.start", lang), type="primary", icon=":material/play_arrow:")
             make_link = classroom_view.teacher_signed_in() and st.form_submit_button(
@@ -149,27 +175,14 @@ def _unless_set(key: str, **default) -> dict:
     return {} if key in st.session_state else default
 
 
-# Every field of the form, as its values dict and an exercise link name them (dataset and preset besides).
-FORM_FIELDS = ("epochs", "batch_size", "latent_dim", "loss", "g_name", "g_lr", "g_beta1", "d_name", "d_lr", "d_beta1",
-               "d_steps", "update", "label_smoothing", "seed", "max_images", "diff_augment", "steps_per_epoch",
-               "max_minutes", "init_from", "freeze_d", "clusters")
-HELP_KEYS = {"g_name": "optimizer", "d_name": "optimizer", "g_lr": "learning_rate", "d_lr": "learning_rate",
-             "g_beta1": "beta1", "d_beta1": "beta1"}
-# The number widgets' ranges: the form draws them and an exercise link's values are checked against them.
-NUMBER_RANGES = {
-    "epochs": (1, 500), "latent_dim": (1, 1024), "d_steps": (1, 10), "seed": (0, 2**31 - 1),
-    "max_images": (0, 100_000), "steps_per_epoch": (0, 10_000), "max_minutes": (0.0, 240.0), "freeze_d": (0, 4),
-    "clusters": (0, 400), "label_smoothing": (0.0, 0.5), "g_beta1": (0.0, 0.99), "d_beta1": (0.0, 0.99),
-}
-
-
 def limited_range(name: str, limits) -> tuple:
-    """A number widget's range as the form draws it: NUMBER_RANGES, with the top of epochs and minutes brought down
-    to the class's limits, so the form never offers what starting would cut (an exercise link is still checked
-    against NUMBER_RANGES: the limits cap it when it starts)."""
-    low, high = NUMBER_RANGES[name]
-    cap = {"epochs": limits.max_epochs, "max_minutes": limits.max_minutes}.get(name) if limits is not None else None
-    return (low, type(high)(min(high, cap))) if cap else (low, high)
+    """A number widget's range as the form draws it: the settings table's, with the top of a setting the class
+    limits (epochs, minutes) brought down to its limit, so the form never offers what starting would cut (an
+    exercise link is still checked against the table: the limits cap it when it starts)."""
+    setting = SETTINGS[name]
+    low, high = setting.kind(setting.low), setting.kind(setting.high)
+    cap = getattr(limits, setting.limit) if limits is not None and setting.limit else None
+    return (low, setting.kind(min(high, cap))) if cap else (low, high)
 
 
 def limited_default(name: str, value, limits):
@@ -185,83 +198,81 @@ def limited_default(name: str, value, limits):
 
 
 def field_choices(name: str, defaults) -> tuple | None:
-    """The options of a choice widget, or None for a number."""
-    optimizers = {"g": defaults.generator_optimizer, "d": defaults.discriminator_optimizer}
-    if name in ("g_lr", "d_lr"):
-        return tuple(sorted({*LEARNING_RATES, optimizers[name[0]].learning_rate}))
-    return {"batch_size": tuple(sorted({*BATCH_CHOICES, defaults.batch_size})), "loss": LOSSES, "update": UPDATES,
-            "g_name": OPTIMIZERS, "d_name": OPTIMIZERS, "diff_augment": AUGMENT_CHOICES,
-            "init_from": tuple(init_sources())}.get(name)
+    """The options of a choice widget (the settings table's, with the recipe's own value on a ladder; where a run
+    may start from: this session's too), or None for a number."""
+    if name == "init_from":
+        return tuple(init_sources())
+    setting = SETTINGS[name]
+    return setting.options(defaults) if setting.widget in ("select", "steps") else None
+
+
+WIDGETS = {"number": st.number_input, "slider": st.slider, "select": st.selectbox, "steps": st.select_slider}
 
 
 def _knobs(preset_name: str, defaults, lang: str, fixed: _Fixed | None = None, limits=None) -> dict:
-    """One widget per TrainConfig field a student may turn; each recipe remembers its own values. A field an
-    exercise locks is drawn disabled and marked; one it hides is not drawn (the caller uses the exercise's value).
-    The class's limits (`limits`) bound the epochs and minutes offered and their defaults."""
+    """One widget per setting the form draws (gan_core.training.settings: its kind of widget, range or options,
+    help, and the recipe's value as its default); each recipe remembers its own values. Here only where each goes
+    and how its options read. A field an exercise locks is drawn disabled and marked; one it hides is not drawn (the
+    caller uses the exercise's value). The class's limits (`limits`) bound the epochs and minutes offered and their
+    defaults."""
     fixed = fixed or _Fixed(None)
     values = {}
 
-    def widget(factory, name, label=None, value=None, index=None, **kwargs):
+    def widget(name, label=None, **kwargs):
         if name in fixed.hidden:
             return None
-        key = f"hp.{preset_name}.{name}"
-        if name in NUMBER_RANGES:
+        key = _widget_key(preset_name, name)
+        setting = SETTINGS[name]
+        default = setting.default(defaults)
+        if setting.widget in ("number", "slider"):
             low, high = limited_range(name, limits)
-            kwargs.update(min_value=low, max_value=high)
-            if value is not None:
-                value = limited_default(name, value, limits)
+            kwargs.update(min_value=low, max_value=high, step=setting.step)
+            default = {"value": limited_default(name, setting.kind(default), limits)}
             if st.session_state.get(key) is not None and st.session_state[key] > high:
                 st.session_state[key] = high  # chosen before the teacher set a limit: its top, not the minimum
-        default = {"value": value} if value is not None else {"index": index} if index is not None else {}
-        values[name] = factory(fixed.label(label or tr(f"hp.{name}", lang), name), key=key,
-                               help=tr(f"help.{HELP_KEYS.get(name, name)}", lang),
-                               persist_state="session", disabled=name in fixed.locked, **_unless_set(key, **default),
-                               **kwargs)
+        else:
+            options = field_choices(name, defaults)
+            kwargs["options"] = options
+            default = {"value": default} if setting.widget == "steps" else {"index": options.index(default)}
+        values[name] = WIDGETS[setting.widget](
+            fixed.label(label or tr(f"hp.{name}", lang), name), key=key, help=tr(setting.help, lang),
+            persist_state="session", disabled=name in fixed.locked, **_unless_set(key, **default), **kwargs)
         return values[name]
 
     col1, col2, col3 = st.columns(3)
     with col1:
-        widget(st.number_input, "epochs", value=defaults.epochs)
-        widget(st.select_slider, "batch_size", value=defaults.batch_size, options=field_choices("batch_size", defaults))
-        widget(st.number_input, "latent_dim", value=defaults.latent_dim)
-        widget(st.selectbox, "loss", options=LOSSES, index=LOSSES.index(defaults.loss),
-               format_func=lambda name: tr(f"loss.{name}", lang))
-    networks = ((col2, "g", defaults.generator_optimizer), (col3, "d", defaults.discriminator_optimizer))
-    for column, who, optimizer in networks:
+        widget("epochs")
+        widget("batch_size")
+        widget("latent_dim")
+        widget("loss", format_func=lambda name: tr(f"loss.{name}", lang))
+    for column, who in ((col2, "g"), (col3, "d")):
         with column:
             st.markdown(f"**{tr('train.generator_opt' if who == 'g' else 'train.discriminator_opt', lang)}**")
-            widget(st.selectbox, f"{who}_name", tr("hp.optimizer", lang), options=OPTIMIZERS,
-                   index=OPTIMIZERS.index(optimizer.name))
-            widget(st.select_slider, f"{who}_lr", tr("hp.learning_rate", lang), value=optimizer.learning_rate,
-                   options=field_choices(f"{who}_lr", defaults), format_func=lambda v: f"{v:g}")
-            widget(st.slider, f"{who}_beta1", tr("hp.beta1", lang), value=float(optimizer.beta1), step=0.01)
+            widget(f"{who}_name", tr("hp.optimizer", lang))
+            widget(f"{who}_lr", tr("hp.learning_rate", lang), format_func=lambda v: f"{v:g}")
+            widget(f"{who}_beta1", tr("hp.beta1", lang))
     col1, col2, col3, col4 = st.columns(4)
     with col1:
-        widget(st.number_input, "d_steps", value=defaults.d_steps)
-        widget(st.selectbox, "update", options=UPDATES, index=UPDATES.index(defaults.update),
-               format_func=lambda name: tr(f"update.{name}", lang))
+        widget("d_steps")
+        widget("update", format_func=lambda name: tr(f"update.{name}", lang))
     with col2:
-        widget(st.slider, "label_smoothing", value=float(defaults.label_smoothing), step=0.05)
+        widget("label_smoothing")
     with col3:
-        widget(st.number_input, "seed", value=defaults.seed)
+        widget("seed")
     with col4:
-        widget(st.number_input, "max_images", step=512, value=defaults.max_images)
+        widget("max_images")
     col1, col2, col3, col4 = st.columns(4)
     with col1:
-        augment = {value: name for name, value in DIFF_AUGMENT_CHOICES.items()}[defaults.diff_augment]
-        widget(st.selectbox, "diff_augment", options=AUGMENT_CHOICES, index=AUGMENT_CHOICES.index(augment),
-               format_func=lambda name: tr(f"augment.{name}", lang))
+        widget("diff_augment", format_func=lambda name: tr(f"augment.{name}", lang))
     with col2:
-        widget(st.number_input, "steps_per_epoch", value=defaults.steps_per_epoch)
+        widget("steps_per_epoch")
     with col3:
-        widget(st.number_input, "max_minutes", step=1.0, value=float(defaults.max_minutes))
-    sources = field_choices("init_from", defaults)
-    source_labels = {source: _source_label(source, lang) for source in sources}
+        widget("max_minutes")
     with col4:
-        widget(st.selectbox, "init_from", options=list(sources), format_func=source_labels.get)
-        widget(st.number_input, "freeze_d", value=0)
+        widget("init_from", format_func=lambda source: _source_label(source, lang))
+        widget("freeze_d")
     if PRESETS[preset_name].self_conditioning:
-        widget(st.number_input, "clusters", value=defaults.clusters, width=260)
+        widget("clusters", width=260)
     return values
 
 
@@ -299,12 +310,7 @@ def planned_steps(config, image_count: int) -> int:
 def init_sources() -> list[str]:
     """What a run can start from: auto (the engine's rule), nothing, each bundled generator kept with its networks,
     and this session's finished runs that kept theirs (gan_core.training.transfer)."""
-    from gan_core.explore.pretrained import bundled_generators
-    from gan_core.training.run_folder import NETWORKS_FILE
-
-    sources = [AUTO, ""]
-    sources += [f"pretrained/{bundled.name}" for bundled in bundled_generators()
-                if (bundled.directory / NETWORKS_FILE).is_file()]
+    sources = [AUTO, "", *bundled_sources()]
     sources += [str(run.directory) for run in state.session_runs() if (run.directory / NETWORKS_FILE).is_file()]
     return sources
 

@@ -10,11 +10,12 @@ from pathlib import Path
 import streamlit as st
 
 from gan_core import RunSnapshot, RunState
-from gan_core.data.datasets import CIFAR_ANIMALS
+from gan_core.explore.pretrained import bundled_generators
 from gan_core.i18n import TEXTS, tr
+from gan_core.server.classroom import BUILTIN_CHOICES
+from gan_core.training.run_folder import NETWORKS_FILE
 from gan_ui import state
 
-BUILTIN_CHOICES = ("mnist", "fashion_mnist", "cifar_animals") + tuple(f"cifar_animals:{a}" for a in CIFAR_ANIMALS)
 STATE_COLOURS = {RunState.QUEUED: "gray", RunState.RUNNING: "blue", RunState.PAUSED: "orange",
                  RunState.FINISHED: "green", RunState.STOPPED: "violet", RunState.FAILED: "red"}
 
@@ -27,6 +28,12 @@ def class_label(name: str, lang: str) -> str:
 def dataset_choices() -> list[str]:
     """What the train page offers: the built-in sets, then this session's uploads as "upload:<id>"."""
     return list(BUILTIN_CHOICES) + [state.UPLOAD_PREFIX + dataset_id for dataset_id in state.session_datasets()]
+
+
+def bundled_sources() -> list[str]:
+    """The bundled generators a run may start from ("pretrained/<name>"): those kept with both networks."""
+    return [f"pretrained/{bundled.name}" for bundled in bundled_generators()
+            if (bundled.directory / NETWORKS_FILE).is_file()]
 
 
 def dataset_label(choice: str, lang: str) -> str:

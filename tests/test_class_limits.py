@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from gan_core import GanError, RunState
 from gan_core.server import classroom, registry
+from gan_core.training.settings import MAX_EPOCHS
 from gan_ui import state
 
 TEACHER_LOGIN = "FormSubmitter:teacher.login-Entrar"
@@ -92,7 +93,7 @@ def test_the_form_offers_no_more_than_the_class_limits(sessions_dir):
     early = class_app()  # trained 50 epochs before the teacher set a limit: the form still holds 50
     assert _start(early, epochs=50).config.epochs == 50
     assert early.number_input(key="hp.fast.epochs").value == 50
-    assert early.number_input(key="hp.fast.epochs").max == 500 and early.number_input(key="hp.fast.max_minutes").value == 0
+    assert early.number_input(key="hp.fast.epochs").max == MAX_EPOCHS and early.number_input(key="hp.fast.max_minutes").value == 0
 
     _set_limits(_teacher(sessions_dir), epochs=4, minutes=2)
     student = class_app()

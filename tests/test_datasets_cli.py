@@ -206,4 +206,4 @@ def test_one_function_turns_choices_into_a_config_for_the_form_the_cli_and_links
     assert "learning_rate" in unknown.value.text("en")
     with pytest.raises(GanError) as bad:
         from_choices("fast", {"g_lr": -1.0})
-    assert bad.value.text("es") == "generator.learning_rate debe estar entre 1e-08 y 10000.0 (recibido: -1.0)."
+    assert bad.value.text("es") == "generator.learning_rate debe estar entre 1e-05 y 0.1 (recibido: -1.0)."

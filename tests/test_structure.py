@@ -94,3 +94,57 @@ def test_the_readme_map_names_every_package_and_module_of_the_engine():
     missing += [m.name for m in sorted((ROOT / "gan_core").glob("*.py"))
                 if m.name not in ("__init__.py", "__main__.py") and m.name not in table]
     assert not missing, f"not in the README's map: {missing}"
+
+
+def _import_circles(package: str) -> list[list[str]]:
+    """Import circles among `package`'s modules (imports inside functions count: one there only hides a circle)."""
+    modules = {_module_name(path): path for path in (ROOT / package).rglob("*.py")}
+    edges = {}
+    for name, path in modules.items():
+        targets = set()
+        for source, imported in _imports(path):
+            full = f"{source}.{imported}" if imported else source
+            target = full if full in modules else source
+            if target in modules and target not in (name, package):
+                targets.add(target)
+        edges[name] = targets
+    circles = []
+    for start in sorted(edges):
+        stack, seen = [(start, [start])], set()
+        while stack:
+            node, path = stack.pop()
+            if start in edges[node]:
+                circles.append(path + [start])
+                break
+            for target in edges[node] - seen:
+                seen.add(target)
+                stack.append((target, path + [target]))
+    return circles
+
+
+def test_gan_ui_has_no_import_circles():
+    circles = _import_circles("gan_ui")
+    assert not circles, "import circles: " + "; ".join(" -> ".join(c) for c in circles)
+
+
+def test_ui_modules_write_only_their_own_widget_keys():
+    """A module that owns widgets fills them through its own function (train_form.prefill): no other module writes
+    the train form's keys ("hp.<preset>.<name>", "train.*") into session state."""
+    owned = {"gan_ui/train_form.py": ("hp.", "train.")}
+    found = []
+    for path in sorted((ROOT / "gan_ui").glob("*.py")) + sorted((ROOT / "app_pages").glob("*.py")):
+        relative = str(path.relative_to(ROOT))
+        # the owner's key constants (DATASET_KEY) when another module imports them
+        borrowed = {name for source, name in _imports(path) if name and name.endswith("_KEY")
+                    and f"{source.replace('.', '/')}.py" in owned and f"{source.replace('.', '/')}.py" != relative}
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store)
+                    and "session_state" in ast.unparse(node.value)):
+                continue
+            key = ast.unparse(node.slice)
+            if key in borrowed:
+                found.append((relative, node.lineno, key))
+            for owner, prefixes in owned.items():
+                if relative != owner and any(key.strip("f'\"").startswith(prefix) for prefix in prefixes):
+                    found.append((relative, node.lineno, key))
+    assert not found, found

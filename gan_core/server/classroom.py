@@ -20,8 +20,11 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..data.datasets import BUILTIN_DATASETS, CIFAR_ANIMALS
 from ..i18n import GanError, Message
-from ..training.config import TrainConfig
+from ..training.config import TrainConfig, from_choices, recipe
+from ..training.presets import PRESETS
+from ..training.settings import AUTO, LOCKABLE, MAX_EPOCHS, MAX_MINUTES, SETTINGS
 from . import housekeeping
 
 PASSWORD_FILE = ".teacher_password"  # made on first start when secrets name none; mode 0600
@@ -40,6 +43,8 @@ EXERCISE_VERSION = 1
 MAX_EXERCISE_CHARS = 4000  # a link's payload; far above what a real exercise needs
 MAX_RETENTION_DAYS = 3650
 MAX_DISK_BUDGET_GB = 1_000_000
+# The datasets a class may offer and an exercise link may name: the engine's built-in sets and each animal alone.
+BUILTIN_CHOICES = (*BUILTIN_DATASETS, *(f"cifar_animals:{animal}" for animal in CIFAR_ANIMALS))
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -85,9 +90,10 @@ class ClassLimits:
     disk_budget_gb: float = 0.0  # what all sessions together may keep on disk; 0: the server's default
 
     def validate(self) -> None:
-        from ..training.presets import PRESETS
-
-        for name, value, high in (("max_epochs", self.max_epochs, 10_000), ("max_minutes", self.max_minutes, 24 * 60),
+        """Each limit within its range; a run's own limits are the settings table's (an epochs limit above what a
+        run may ask would limit nothing)."""
+        for name, value, high in (("max_epochs", self.max_epochs, MAX_EPOCHS), ("max_minutes", self.max_minutes,
+                                                                                MAX_MINUTES),
                                   ("retention_days", self.retention_days, MAX_RETENTION_DAYS),
                                   ("disk_budget_gb", self.disk_budget_gb, MAX_DISK_BUDGET_GB)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= high:
@@ -379,3 +385,33 @@ def open_exercise(root: Path, token: str) -> dict:
                        for x in (exercise["locked"], exercise["hidden"])):
         raise GanError("error.exercise_bad", reason="shape")
     return exercise
+
+
+def _bad_value(name: str, value) -> GanError:
+    return GanError("error.exercise_value", field=name, value=str(value)[:40])
+
+
+def check_exercise(exercise: dict, limits: ClassLimits, init_sources=()) -> None:
+    """Raise GanError unless every value is one the train form itself could have sent (the settings table's
+    choices and ranges; `init_sources`: the bundled generators a run may start from), the whole makes a valid
+    TrainConfig, and the class offers its recipe and dataset."""
+    preset = PRESETS.get(exercise["preset"])
+    if preset is None:
+        raise _bad_value("preset", exercise["preset"])
+    if exercise["dataset"] not in BUILTIN_CHOICES:  # a student's own upload or a path: not for a class link
+        raise _bad_value("dataset", exercise["dataset"])
+    for name in exercise["locked"] + exercise["hidden"]:
+        if name not in LOCKABLE:
+            raise _bad_value(name, "?")
+    defaults = recipe(exercise["preset"])
+    for name, value in exercise["values"].items():
+        setting = SETTINGS.get(name)
+        if setting is None or not setting.on_form or (name == "clusters" and not preset.self_conditioning):
+            raise _bad_value(name, value)
+        if name == "init_from":  # a run folder belongs to one session
+            if value not in (AUTO, "", *init_sources):
+                raise _bad_value(name, value)
+        elif not setting.offered(value, defaults):
+            raise _bad_value(name, value)
+    config = from_choices(exercise["preset"], {**exercise["values"], "dataset": exercise["dataset"]})
+    limits.apply(config, exercise["dataset"])  # refuses a recipe or dataset the class does not offer

@@ -1,21 +1,34 @@
-"""Training configuration: every knob a class may turn, its default, its validation, and the one way a person's
-choices (the form, an exercise link, the command line) become a validated TrainConfig: `from_choices`."""
+"""Training configuration: a run's full recipe, its validation, and the one way a person's choices (the form, an
+exercise link, the command line) become a validated TrainConfig: `from_choices`. What each choice may be (type,
+range, choices) is the settings table's (training.settings); this module applies it."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from dataclasses import dataclass, field
 
 from ..i18n import GanError
 from .presets import PRESETS, get_preset
+from .settings import (
+    AUTO,
+    BOTH,
+    DIFF_AUGMENT_CHOICES,
+    LOSSES,
+    MAX_EPOCHS,
+    NETWORKS,
+    OPTIMIZERS,
+    SETTINGS,
+    SETTINGS_LIST,
+    UPDATES,
+    check_int,
+    check_number,
+)
+
+__all__ = ["AUTO", "CHOICES", "DIFF_AUGMENT_CHOICES", "LOSSES", "MAX_EPOCHS", "OPTIMIZERS", "UPDATES", "OptimizerConfig",
+           "TrainConfig", "check_extra_epochs", "check_int", "check_number", "from_choices", "recipe"]
 
 SMALL_DATA_IMAGES = 2000  # below this, DiffAugment is on unless asked otherwise
-LOSSES = ("bce_logits", "log", "lsgan", "hinge", "wgan_gp")
-UPDATES = ("alternating", "simultaneous")
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
-MAX_EPOCHS = 10_000
 
 
 @dataclass
@@ -29,13 +42,11 @@ class OptimizerConfig:
     momentum: float = 0.0  # SGD and RMSprop momentum
 
     def validate(self, who: str) -> None:
-        if self.name not in OPTIMIZERS:
-            raise GanError("error.unknown_choice", field=f"{who}.optimizer", value=self.name,
-                           choices=", ".join(OPTIMIZERS))
-        check_number(f"{who}.learning_rate", self.learning_rate, 1e-8, 1e4)
-        check_number(f"{who}.beta1", self.beta1, 0.0, 0.999)
-        check_number(f"{who}.beta2", self.beta2, 0.5, 0.9999)
-        check_number(f"{who}.momentum", self.momentum, 0.0, 0.999)
+        """Each knob against the settings table (its both-networks row); messages name the network (`who`)."""
+        for setting in SETTINGS_LIST:
+            owner, _, knob = setting.field.partition(".")
+            if owner == BOTH:
+                setting.check(getattr(self, knob), f"{who}.{'optimizer' if knob == 'name' else knob}")
 
     @classmethod
     def from_dict(cls, data, who: str) -> "OptimizerConfig":
@@ -88,33 +99,18 @@ class TrainConfig:
     max_minutes: float = 0.0  # a time budget: training ends after the epoch that passes it (0: none)
 
     def validate(self) -> None:
+        """Every setting against the settings table, then what ties settings together."""
         if self.preset not in PRESETS:
             raise GanError("error.unknown_preset", value=self.preset, choices=", ".join(PRESETS))
-        check_int("epochs", self.epochs, 1, MAX_EPOCHS)
-        check_int("batch_size", self.batch_size, 1, 4096)
-        check_int("latent_dim", self.latent_dim, 1, 1024)
-        if self.loss not in LOSSES:
-            raise GanError("error.unknown_choice", field="loss", value=self.loss, choices=", ".join(LOSSES))
+        for setting in SETTINGS_LIST:
+            if "." not in setting.field and setting.field not in SPECIAL_FIELDS:
+                setting.check(getattr(self, setting.field))
         self.generator_optimizer.validate("generator")
         self.discriminator_optimizer.validate("discriminator")
-        check_int("d_steps", self.d_steps, 1, 20)
-        if self.update not in UPDATES:
-            raise GanError("error.unknown_choice", field="update", value=self.update, choices=", ".join(UPDATES))
         if self.update == "simultaneous" and self.d_steps != 1:
             raise GanError("error.simultaneous_d_steps", value=self.d_steps)
-        check_number("label_smoothing", self.label_smoothing, 0.0, 0.5)
-        check_int("seed", self.seed, 0, 2**31 - 1)
-        if self.image_size not in (0, 28, 32, 64):
-            raise GanError("error.unknown_choice", field="image_size", value=self.image_size, choices="0, 28, 32, 64")
-        check_int("max_images", self.max_images, 0, 10_000_000)
-        check_number("gp_weight", self.gp_weight, 0.0, 1000.0)
-        check_int("grid_size", self.grid_size, 2, 16)
-        check_int("keep_checkpoints", self.keep_checkpoints, 0, 1000)
-        check_int("metrics_every", self.metrics_every, 0, 1000)
-        check_number("ema_decay", self.ema_decay, 0.0, 0.99999)
-        check_int("steps_per_epoch", self.steps_per_epoch, 0, 1_000_000)
         if self.clusters:
-            check_int("clusters", self.clusters, 2, 400)
+            check_int("clusters", self.clusters, 2, SETTINGS["clusters"].high)  # 0 is off; one group is none
             preset = PRESETS[self.preset]
             if preset.conditional or not preset.self_conditioning:
                 raise GanError("error.clusters_preset", preset=self.preset,
@@ -122,10 +118,8 @@ class TrainConfig:
         if self.init_from is not None and not isinstance(self.init_from, str):
             raise GanError("error.unknown_choice", field="init_from", value=self.init_from,
                            choices="auto, pretrained/NAME, a run folder")
-        check_int("freeze_d", self.freeze_d, 0, 8)
         if self.freeze_d and not self.init_from:
             raise GanError("error.freeze_without_init")
-        check_number("max_minutes", self.max_minutes, 0.0, 24 * 60.0)
         if self.diff_augment not in (None, True, False):
             raise GanError("error.unknown_choice", field="diff_augment", value=self.diff_augment, choices="true, false")
 
@@ -151,17 +145,11 @@ def recipe(preset: str, **fields) -> TrainConfig:
     return TrainConfig.from_dict({"preset": preset, **get_preset(preset).defaults, **fields})
 
 
-# A person's choices, by the names the form, exercise links and the command line share. Each network's optimizer:
-# g_<knob> and d_<knob>, or <knob> alone for both (the network's own wins).
-OPTIMIZER_CHOICES = {"name": "name", "lr": "learning_rate", "beta1": "beta1", "beta2": "beta2",
-                     "momentum": "momentum"}
-PLAIN_CHOICES = ("dataset", "epochs", "batch_size", "latent_dim", "loss", "d_steps", "update", "label_smoothing",
-                 "seed", "image_size", "max_images", "diff_augment", "metrics_every", "ema_decay", "steps_per_epoch",
-                 "clusters", "init_from", "freeze_d", "max_minutes", "grid_size", "keep_checkpoints")
-CHOICES = (*PLAIN_CHOICES, "optimizer", *(f"{who}{knob}" for who in ("", "g_", "d_") for knob in OPTIMIZER_CHOICES
-                                          if f"{who}{knob}" != "name"))
-AUTO = "auto"  # diff_augment and init_from: the engine decides (TrainConfig's None)
-DIFF_AUGMENT_CHOICES = {AUTO: None, "on": True, "off": False}
+# A person's choices, by the names the form, exercise links and the command line share: the settings table's.
+CHOICES = tuple(SETTINGS)
+# Checked apart from the table's range: the dataset (a name or a path, load_dataset says), diff_augment and
+# init_from (a person's "auto"/"on"/"off" become None/True/False), validate's own rules below.
+SPECIAL_FIELDS = ("dataset", "diff_augment", "init_from")
 
 
 def from_choices(preset: str, choices: dict) -> TrainConfig:
@@ -173,27 +161,23 @@ def from_choices(preset: str, choices: dict) -> TrainConfig:
         raise GanError("error.unknown_field", field="config", value=unknown[0], choices=", ".join(CHOICES))
     chosen = {name: value for name, value in choices.items() if value is not None}
     config = recipe(preset)
-    whole = {f.name for f in dataclasses.fields(TrainConfig) if f.type == "int"}
-    for name in PLAIN_CHOICES:
-        if name not in chosen:
-            continue
-        value = chosen[name]
-        if name == "diff_augment" and isinstance(value, str):
+    # both networks' knob first, then each network's own on top of it
+    for setting in sorted((SETTINGS[name] for name in chosen), key=lambda s: not s.field.startswith(BOTH)):
+        value = chosen[setting.name]
+        if setting.name == "diff_augment" and isinstance(value, str):
             value = DIFF_AUGMENT_CHOICES.get(value, value)
-        elif name == "init_from" and value == AUTO:
+        elif setting.name == "init_from" and value == AUTO:
             value = None
-        elif name in whole and isinstance(value, float) and value.is_integer():
+        elif setting.kind is int and isinstance(value, float) and value.is_integer():
             value = int(value)
-        setattr(config, name, value)
+        owner, _, knob = setting.field.rpartition(".")
+        targets = ([config] if not owner else
+                   [getattr(config, network) for network in NETWORKS.values()] if owner == BOTH else
+                   [getattr(config, owner)])
+        for target in targets:
+            setattr(target, knob, value)
     if config.init_from == "":
         config.freeze_d = 0  # from scratch nothing is frozen
-    for who, optimizer in (("g_", config.generator_optimizer), ("d_", config.discriminator_optimizer)):
-        both = {"name": chosen.get("optimizer")} | {knob: chosen.get(knob) for knob in OPTIMIZER_CHOICES
-                                                    if knob != "name"}
-        for knob, field_name in OPTIMIZER_CHOICES.items():
-            value = chosen.get(who + knob, both[knob])
-            if value is not None:
-                setattr(optimizer, field_name, value)
     config.validate()
     return config
 
@@ -201,17 +185,3 @@ def from_choices(preset: str, choices: dict) -> TrainConfig:
 def check_extra_epochs(extra_epochs, epochs: int) -> None:
     """More epochs for a run that has `epochs`: a whole number that keeps the total within validate()'s range."""
     check_int("extra_epochs", extra_epochs, 0, MAX_EPOCHS - epochs)
-
-
-def check_int(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise GanError("error.not_integer", field=name, value=value)
-    if not low <= value <= high:
-        raise GanError("error.out_of_range", field=name, value=value, low=low, high=high)
-
-
-def check_number(name: str, value, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise GanError("error.not_number", field=name, value=value)
-    if not low <= value <= high:
-        raise GanError("error.out_of_range", field=name, value=value, low=low, high=high)

@@ -66,12 +66,23 @@ def discriminator_inputs(handle: Generator, classes: int):
     return images, ((np.arange(6) % classes).reshape(-1, 1).astype(np.int32) if classes else None)
 
 
+def discriminator_classes(folder: Path, handle: Generator) -> int:
+    """What D is told about an image: a conditional generator's classes, a self-conditioned run's groups, or 0."""
+    if handle.num_classes:
+        return handle.num_classes
+    if (folder / "clusters.npz").is_file():
+        with np.load(folder / "clusters.npz") as saved:
+            return int(saved["groups"].max()) + 1
+    return 0
+
+
 def run_discriminator_logits(folder: Path, images, condition) -> np.ndarray:
     """The run's own D on a batch: its preset's discriminator with the last checkpoint's weights, as
     gan_core.training.run_folder.load_checkpoint puts them."""
     config = json.loads((folder / "config.json").read_text())
     handle = Generator.load(folder / "generator.keras")
-    discriminator = get_preset(config["preset"]).build_discriminator(handle.image_shape, handle.num_classes)
+    classes = discriminator_classes(folder, handle)
+    discriminator = get_preset(config["preset"]).build_discriminator(handle.image_shape, classes)
     with np.load(folder / "checkpoints" / "last.npz") as saved:
         for index, variable in enumerate(discriminator.weights):
             variable.assign(saved[f"discriminator/{index:04d}"])
@@ -93,7 +104,7 @@ def execute_notebook(folder: Path, dataset: str, work: Path) -> dict:
     latents = handle.sample_latents(6, 5)
     labels = (np.arange(6) % handle.num_classes).astype(np.int32) if handle.conditional else None
     np.save(work / "check_latents.npy", latents)
-    images, condition = discriminator_inputs(handle, handle.num_classes)
+    images, condition = discriminator_inputs(handle, discriminator_classes(folder, handle))
     np.save(work / "check_batch.npy", images)
     np.save(work / "check_condition.npy", condition if condition is not None else np.zeros((6, 1), np.int32))
     overrides = "\n".join(f"{name} = {value!r}" for name, value in SHORT.items())
@@ -194,3 +205,51 @@ def test_a_bundled_generators_notebook_loads_it_and_trains(tmp_path):
     assert not (tmp_path / "training_run.npz").exists()
     assert "D starts from random weights" in result["outputs"]
     assert list(result["steps_after"]) != [0, 0] and result["steps_before"][0] == 0
+
+
+def test_a_runs_zip_carries_the_notebook_its_generator_and_its_training_state(runs_root, tmp_path):
+    run = tiny_run("mlp", runs_root)
+    data = take_home_zip(run.directory, "es", "mi-gan", "generator_mi-gan.keras", tmp_path)
+    assert list(tmp_path.iterdir()) == [], "built in the work folder and deleted"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert sorted(archive.namelist()) == ["generator_mi-gan.keras", "mi-gan.ipynb", "training_mi-gan.npz"]
+        notebook = json.loads(archive.read("mi-gan.ipynb"))
+        with np.load(io.BytesIO(archive.read("training_mi-gan.npz"))) as state, \
+                np.load(run.directory / "checkpoints" / "last.npz") as checkpoint:
+            groups = {key.split("/")[0] for key in state.files}
+            assert {"generator", "discriminator", "g_optimizer", "d_optimizer"} <= groups and "seed" not in groups
+            assert all(np.array_equal(state[key], checkpoint[key]) for key in state.files)
+    code = "\n".join(cell["source"] for cell in notebook["cells"] if cell["cell_type"] == "code")
+    markdown = "\n".join(cell["source"] for cell in notebook["cells"] if cell["cell_type"] == "markdown")
+    assert "STATE_FILE = 'training_mi-gan.npz'" in code and "WEIGHTS_FILE = 'generator_mi-gan.keras'" in code
+    assert TEXTS["notebook.state"]["es"].format(state="training_mi-gan.npz") in markdown
+    assert TEXTS["notebook.fresh_d"]["es"] not in markdown
+
+
+def test_a_bundled_generators_d_reaches_the_notebooks_d_in_order():
+    """birds ships its D by layer path (networks.npz): put in the notebook's order, the D the notebook's own code
+    builds gives the same logits as the preset's D loaded by path (as a transfer run loads it)."""
+    import keras
+    from keras import layers
+
+    from gan_core.explore.notebook import model_code, training_state
+    from gan_core.explore.pretrained import PRETRAINED_DIR
+
+    folder = PRETRAINED_DIR / "birds"
+    assert has_discriminator(folder) and not has_discriminator(PRETRAINED_DIR / "mnist-cgan")
+    card = json.loads((folder / "card.json").read_text())
+    by_path = get_preset(card["preset"]).build_discriminator(tuple(card["image_shape"]), 0)
+    with np.load(folder / "networks.npz") as saved:
+        for variable in by_path.weights:
+            variable.assign(saved[f"discriminator/{variable.path}"])
+    namespace = {"keras": keras, "layers": layers}
+    exec(model_code(by_path, "build_discriminator"), namespace)  # the notebook's D cell
+    rebuilt = namespace["build_discriminator"]()
+    state = training_state(folder)
+    assert sorted(state) == [f"discriminator/{index:04d}" for index in range(len(rebuilt.weights))]
+    for index, variable in enumerate(rebuilt.weights):
+        variable.assign(state[f"discriminator/{index:04d}"])
+    images = np.random.default_rng(3).uniform(-1, 1, (4, *card["image_shape"])).astype(np.float32)
+    expected = np.asarray(by_path(images, training=False))
+    assert float(np.abs(np.asarray(rebuilt(images, training=False)) - expected).max()) <= 1e-5
+    assert float(np.abs(expected).max()) > 0

@@ -134,7 +134,7 @@ def execute_notebook(folder: Path, dataset: str, work: Path) -> dict:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    outputs = "\n".join(str(output.get("text", "")) for cell in notebook.cells for output in cell.get("outputs", []))
+    outputs = "".join(str(output.get("text", "")) for cell in notebook.cells for output in cell.get("outputs", []))
     assert "trained generator loaded from" in outputs, outputs[-2000:]
     assert (work / "generator_continued.keras").is_file(), "it trained and saved"
     return {"images": np.load(work / "check_images.npy"), "expected": handle.generate(latents, labels),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -21,10 +22,11 @@ from gan_ui import state
 DIRECTIONS = 6  # principal directions on the page, as the explorer's (gan_ui.explore_view.DIRECTION_SLIDERS)
 
 
-def _work_dir() -> Path:
-    """The session's exports folder, after checking that an export fits in its quota (GanError otherwise)."""
+def _work_dir(room_bytes: int = export.EXPORT_ROOM_BYTES) -> Path:
+    """The session's exports folder, after checking that an export of up to room_bytes fits in its quota
+    (GanError otherwise)."""
     sid = state.session_id()
-    state.check_quota(sid, export.EXPORT_ROOM_BYTES)
+    state.check_quota(sid, room_bytes)
     folder = state.registry().session_dir(sid) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -49,9 +51,9 @@ def _onnx_bytes(load: Callable[[], Generator]) -> bytes:
 
 
 def downloads(load: Callable[[], Generator], name: str, key: str, lang: str,
-              notebook: Callable[[], bytes] | None = None, keras_file: Path | None = None) -> None:
+              notebook: NotebookDownload | None = None, keras_file: Path | None = None) -> None:
     """The take-home buttons for one generator: the offline page, the ONNX file and, when `notebook` is given (one
-    whose recipe is known: a run's, a bundled one's), the notebook, with `keras_file` (the generator the notebook
+    whose recipe is known: a run's, a bundled one's), the notebook's zip (saying so where D starts afresh), with `keras_file` (the generator the notebook
     loads, under the name it asks for) where the page has no generator download of its own. `load` returns the
     generator; it is called only when a button is pressed. With the session's quota full the buttons are shown
     disabled under the reason."""
@@ -71,23 +73,48 @@ def downloads(load: Callable[[], Generator], name: str, key: str, lang: str,
                            file_name=f"{stem}.onnx", mime="application/octet-stream", on_click="ignore",
                            disabled=bool(blocked), key=f"{key}.take_home.onnx", icon=":material/account_tree:")
         if notebook is not None:
-            st.download_button(tr("export.notebook_button", lang), data=notebook, file_name=f"{stem}.ipynb",
-                               mime="application/x-ipynb+json", on_click="ignore", disabled=bool(blocked),
-                               key=f"{key}.take_home.notebook", icon=":material/menu_book:")
+            st.download_button(tr("export.notebook_button", lang), data=notebook, file_name=f"{stem}.zip",
+                               mime="application/zip", on_click="ignore", disabled=bool(blocked),
+                               help=tr("export.notebook_help", lang), key=f"{key}.take_home.notebook",
+                               icon=":material/menu_book:")
             if keras_file is not None:
                 st.download_button(tr("live.dl_generator", lang), data=keras_file.read_bytes,
                                    file_name=f"generator_{stem}.keras", mime="application/octet-stream",
                                    on_click="ignore", key=f"{key}.take_home.keras", icon=":material/download:")
+    if notebook is not None and not notebook.continues_discriminator:
+        st.caption(tr("export.notebook_fresh_d", lang))
 
 
-def run_notebook(run_dir: Path, lang: str, weights_name: str | None = None) -> Callable[[], bytes] | None:
-    """The notebook download's data for a run or a bundled generator's folder (gan_core.explore.notebook), or None
-    where it cannot be written (a self-conditioned generator whose groups are not there). It loads the generator
-    under `weights_name`: by default the name the run page's generator download gives it."""
+@dataclass(frozen=True)
+class NotebookDownload:
+    """The notebook download of a run's (or a bundled generator's) folder: called, the zip of
+    gan_core.explore.notebook.take_home_zip, built in the session's folder once its quota allows it."""
+
+    folder: Path
+    lang: str
+    weights_name: str
+
+    @property
+    def continues_discriminator(self) -> bool:
+        from gan_core.explore import notebook
+
+        return notebook.has_discriminator(self.folder)
+
+    def __call__(self) -> bytes:
+        from gan_core.explore import notebook
+
+        work = _work_dir(max(export.EXPORT_ROOM_BYTES, notebook.package_bytes(self.folder)))
+        stem = safe_name(self.weights_name.removesuffix(".keras").removeprefix("generator_"))
+        return notebook.take_home_zip(self.folder, self.lang, stem, self.weights_name, work)
+
+
+def run_notebook(run_dir: Path, lang: str, weights_name: str | None = None) -> NotebookDownload | None:
+    """The notebook download for a run or a bundled generator's folder (gan_core.explore.notebook), or None where
+    it cannot be written (a self-conditioned generator whose groups are not there). It loads the generator under
+    `weights_name`: by default the name the run page's generator download gives it."""
     from gan_core.explore import notebook
 
     run_dir = Path(run_dir)
     if not notebook.can_write(run_dir):
         return None
-    name = weights_name or f"generator_{run_dir.name}.keras"
-    return lambda: notebook.run_notebook(run_dir, lang, weights_name=name)
+    return NotebookDownload(run_dir, lang, weights_name or f"generator_{run_dir.name}.keras")

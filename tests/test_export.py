@@ -107,6 +107,10 @@ def test_explorer_offers_the_take_home_downloads_of_bundled_generators(sessions_
     at.selectbox(key="explore.bundled").set_value("mnist-cgan").run()
     labels = {button.proto.label for button in at.get("download_button")}
     assert {page, onnx_label, notebook, TEXTS["live.dl_generator"][lang]} <= labels  # its notebook and its file
+    fresh_d = TEXTS["export.notebook_fresh_d"][lang]
+    assert fresh_d in texts(at)  # it ships without its D: the notebook starts D afresh, and the page says so
+    at.selectbox(key="explore.bundled").set_value("cifar-animals").run()
+    assert notebook in {button.proto.label for button in at.get("download_button")} and fresh_d not in texts(at)
     # the self-conditioned mnist ships without the groups it trained on: no notebook, page and ONNX file only
     at.selectbox(key="explore.bundled").set_value("mnist").run()
     labels = {button.proto.label for button in at.get("download_button")}

@@ -1,12 +1,15 @@
-"""The notebook of a run's exact model (gan_core.explore.notebook): generated for a real run of each family, executed
-headless with nbclient for one short epoch on a small slice; the trained generator it loads draws the run's own
-images, and it trains and saves."""
+"""The notebook of a run's exact model (gan_core.explore.notebook): downloaded as the app gives it (a zip with the
+generator and the training state beside it) for a real run of each family, executed headless with nbclient for one
+short epoch on a small slice; the generator it loads draws the run's own images, the D it loads gives the run's D's
+logits, training goes on from the run's optimizer steps, and it saves."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -16,10 +19,11 @@ from nbclient import NotebookClient
 
 from gan_core import Run
 from gan_core.explore.generators import Generator
-from gan_core.explore.notebook import can_write, run_notebook
+from gan_core.explore.notebook import can_write, has_discriminator, run_notebook, take_home_zip
 from gan_core.i18n import TEXTS
 from gan_core.server.scheduler import Scheduler
 from gan_core.training.config import recipe
+from gan_core.training.presets import get_preset
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 if os.environ.get("GAN_DATA_DIR"):
@@ -55,30 +59,70 @@ def cell_index(notebook, tag: str) -> int:
     return next(i for i, cell in enumerate(notebook.cells) if tag in cell.metadata.get("tags", []))
 
 
-def execute_notebook(folder: Path, dataset: str, work: Path) -> tuple[np.ndarray, np.ndarray, Generator]:
-    """Download the notebook of a run's (or a bundled generator's) folder as the app gives it, put the folder's
-    generator beside it under the name the notebook asks for, and run it headless. Returns (images the notebook's
-    loaded G draws, Keras' images of the folder's generator.keras for the same latents and classes, that
-    generator)."""
+def discriminator_inputs(handle: Generator, classes: int):
+    """A fixed batch for D: 6 images in [-1, 1] of the generator's shape (seed 3) and, for a conditional D, a class
+    each."""
+    images = np.random.default_rng(3).uniform(-1, 1, (6, *handle.image_shape)).astype(np.float32)
+    return images, ((np.arange(6) % classes).reshape(-1, 1).astype(np.int32) if classes else None)
+
+
+def discriminator_classes(folder: Path, handle: Generator) -> int:
+    """What D is told about an image: a conditional generator's classes, a self-conditioned run's groups, or 0."""
+    if handle.num_classes:
+        return handle.num_classes
+    if (folder / "clusters.npz").is_file():
+        with np.load(folder / "clusters.npz") as saved:
+            return int(saved["groups"].max()) + 1
+    return 0
+
+
+def run_discriminator_logits(folder: Path, images, condition) -> np.ndarray:
+    """The run's own D on a batch: its preset's discriminator with the last checkpoint's weights, as
+    gan_core.training.run_folder.load_checkpoint puts them."""
+    config = json.loads((folder / "config.json").read_text())
+    handle = Generator.load(folder / "generator.keras")
+    classes = discriminator_classes(folder, handle)
+    discriminator = get_preset(config["preset"]).build_discriminator(handle.image_shape, classes)
+    with np.load(folder / "checkpoints" / "last.npz") as saved:
+        for index, variable in enumerate(discriminator.weights):
+            variable.assign(saved[f"discriminator/{index:04d}"])
+    return np.asarray(discriminator([images, condition] if condition is not None else images, training=False))
+
+
+def execute_notebook(folder: Path, dataset: str, work: Path) -> dict:
+    """Download the notebook of a run's (or a bundled generator's) folder as the app gives it (the zip), unzip it
+    and run it headless. Returns what it drew and held: "images" (its loaded G for fixed latents), "expected"
+    (Keras' images of the folder's generator.keras for the same latents), "handle" (that generator), "logits" (its
+    loaded D on discriminator_inputs), "steps_before"/"steps_after" (G's and D's optimizer steps when loaded and
+    after training), "outputs" (the cells' printed text)."""
     weights = f"generator_{folder.name}.keras"
-    data = run_notebook(folder, "en", weights_name=weights)
-    notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
+    with zipfile.ZipFile(io.BytesIO(take_home_zip(folder, "en", "run", weights, work))) as archive:
+        archive.extractall(work)
+    notebook = nbformat.read(work / "run.ipynb", as_version=4)
     nbformat.validate(notebook)
-    shutil.copyfile(folder / "generator.keras", work / weights)
     handle = Generator.load(folder / "generator.keras")
     latents = handle.sample_latents(6, 5)
     labels = (np.arange(6) % handle.num_classes).astype(np.int32) if handle.conditional else None
     np.save(work / "check_latents.npy", latents)
+    images, condition = discriminator_inputs(handle, discriminator_classes(folder, handle))
+    np.save(work / "check_batch.npy", images)
+    np.save(work / "check_condition.npy", condition if condition is not None else np.zeros((6, 1), np.int32))
     overrides = "\n".join(f"{name} = {value!r}" for name, value in SHORT.items())
     if dataset == "mnist":
         overrides += f"\nDATA_FILE = {str(DATASETS / 'keras' / 'mnist.npz')!r}"
     else:
         overrides += f"\nPHOTOS_DIR = {dataset!r}"
+    steps = "np.array([int(gan.g_optimizer.iterations), int(gan.d_optimizer.iterations)])"
     notebook.cells.insert(cell_index(notebook, "parameters") + 1, nbformat.v4.new_code_cell(overrides))
-    notebook.cells.insert(cell_index(notebook, "weights") + 1, nbformat.v4.new_code_cell(
+    notebook.cells.insert(cell_index(notebook, "state") + 1, nbformat.v4.new_code_cell(
         "_z = np.load('check_latents.npy')\n"
         "_c = (np.arange(len(_z)) % NUM_CLASSES).reshape(-1, 1).astype('int32') if CONDITION == 'labels' else None\n"
-        "np.save('check_images.npy', gan.sample(_z, _c))"))
+        "np.save('check_images.npy', gan.sample(_z, _c))\n"
+        "_x, _d = np.load('check_batch.npy'), np.load('check_condition.npy')\n"
+        "np.save('check_logits.npy', ops.convert_to_numpy(gan.discriminator([_x, _d] if CONDITION else _x, "
+        "training=False)))\n"
+        f"np.save('check_steps_before.npy', {steps})"))
+    notebook.cells.append(nbformat.v4.new_code_cell(f"np.save('check_steps_after.npy', {steps})"))
     client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}})
     previous = {key: os.environ.get(key) for key in ("TF_CPP_MIN_LOG_LEVEL", "CUDA_VISIBLE_DEVICES")}
     os.environ.update(TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")  # the kernel inherits them
@@ -90,10 +134,13 @@ def execute_notebook(folder: Path, dataset: str, work: Path) -> tuple[np.ndarray
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    outputs = "\n".join(str(output.get("text", "")) for cell in notebook.cells for output in cell.get("outputs", []))
+    outputs = "".join(str(output.get("text", "")) for cell in notebook.cells for output in cell.get("outputs", []))
     assert "trained generator loaded from" in outputs, outputs[-2000:]
     assert (work / "generator_continued.keras").is_file(), "it trained and saved"
-    return np.load(work / "check_images.npy"), handle.generate(latents, labels), handle
+    return {"images": np.load(work / "check_images.npy"), "expected": handle.generate(latents, labels),
+            "handle": handle, "logits": np.load(work / "check_logits.npy"), "batch": (images, condition),
+            "steps_before": np.load(work / "check_steps_before.npy"),
+            "steps_after": np.load(work / "check_steps_after.npy"), "outputs": outputs}
 
 
 @pytest.mark.parametrize("preset", [
@@ -105,9 +152,25 @@ def execute_notebook(folder: Path, dataset: str, work: Path) -> tuple[np.ndarray
 ])
 def test_notebook_rebuilds_the_run_loads_its_generator_and_trains(preset, runs_root, tmp_path):
     run = tiny_run(preset, runs_root)
-    loaded, expected, handle = execute_notebook(run.directory, run.config.dataset, tmp_path)
-    assert loaded.shape == expected.shape == (6, *handle.image_shape)
-    assert float(np.abs(loaded - expected).max()) <= 1e-5
+    result = execute_notebook(run.directory, run.config.dataset, tmp_path)
+    handle = result["handle"]
+    assert result["images"].shape == result["expected"].shape == (6, *handle.image_shape)
+    assert float(np.abs(result["images"] - result["expected"]).max()) <= 1e-5
+    # its D is the run's D: the same logits on a fixed batch
+    expected_logits = run_discriminator_logits(run.directory, *result["batch"])
+    assert result["logits"].shape == expected_logits.shape
+    assert float(np.abs(result["logits"] - expected_logits).max()) <= 1e-4
+    # and training goes on from the run's optimizers: their step counts carry on from the run's, two G steps more
+    with np.load(run.directory / "checkpoints" / "last.npz") as saved:
+        run_steps = [int(saved["g_optimizer/0000"]), int(saved["d_optimizer/0000"])]
+        saved_groups = {key.split("/")[0] for key in saved.files} - {"seed", "meta"}
+    assert run_steps[0] > 0 and list(result["steps_before"]) == run_steps
+    assert result["steps_after"][0] == run_steps[0] + SHORT["STEPS_PER_EPOCH"]
+    assert result["steps_after"][1] > run_steps[1]
+    # every part of the run's state fitted the notebook's models (G, D, optimizers, the moving average where used)
+    assert {"generator", "discriminator", "g_optimizer", "d_optimizer"} <= saved_groups
+    for group in saved_groups:
+        assert f"{group} loaded from training_run.npz" in result["outputs"], result["outputs"][-2000:]
     continued = Generator.load(tmp_path / "generator_continued.keras")  # what it saved: a generator the app explores
     assert continued.image_shape == handle.image_shape and continued.latent_dim == handle.latent_dim
 
@@ -138,5 +201,58 @@ def test_a_self_conditioned_run_without_its_groups_has_no_notebook(runs_root, tm
 def test_a_bundled_generators_notebook_loads_it_and_trains(tmp_path):
     from gan_core.explore.pretrained import PRETRAINED_DIR
 
-    loaded, expected, _ = execute_notebook(PRETRAINED_DIR / "mnist-cgan", "mnist", tmp_path)
-    assert float(np.abs(loaded - expected).max()) <= 1e-5
+    result = execute_notebook(PRETRAINED_DIR / "mnist-cgan", "mnist", tmp_path)
+    assert float(np.abs(result["images"] - result["expected"]).max()) <= 1e-5
+    # it ships without its D: the zip has no training state, and the notebook says D starts afresh
+    assert not has_discriminator(PRETRAINED_DIR / "mnist-cgan")
+    assert not (tmp_path / "training_run.npz").exists()
+    assert "D starts from random weights" in result["outputs"]
+    assert list(result["steps_after"]) != [0, 0] and result["steps_before"][0] == 0
+
+
+def test_a_runs_zip_carries_the_notebook_its_generator_and_its_training_state(runs_root, tmp_path):
+    run = tiny_run("mlp", runs_root)
+    data = take_home_zip(run.directory, "es", "mi-gan", "generator_mi-gan.keras", tmp_path)
+    assert list(tmp_path.iterdir()) == [], "built in the work folder and deleted"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert sorted(archive.namelist()) == ["generator_mi-gan.keras", "mi-gan.ipynb", "training_mi-gan.npz"]
+        notebook = json.loads(archive.read("mi-gan.ipynb"))
+        with np.load(io.BytesIO(archive.read("training_mi-gan.npz"))) as state, \
+                np.load(run.directory / "checkpoints" / "last.npz") as checkpoint:
+            groups = {key.split("/")[0] for key in state.files}
+            assert {"generator", "discriminator", "g_optimizer", "d_optimizer"} <= groups and "seed" not in groups
+            assert all(np.array_equal(state[key], checkpoint[key]) for key in state.files)
+    code = "\n".join(cell["source"] for cell in notebook["cells"] if cell["cell_type"] == "code")
+    markdown = "\n".join(cell["source"] for cell in notebook["cells"] if cell["cell_type"] == "markdown")
+    assert "STATE_FILE = 'training_mi-gan.npz'" in code and "WEIGHTS_FILE = 'generator_mi-gan.keras'" in code
+    assert TEXTS["notebook.state"]["es"].format(state="training_mi-gan.npz") in markdown
+    assert TEXTS["notebook.fresh_d"]["es"] not in markdown
+
+
+def test_a_bundled_generators_d_reaches_the_notebooks_d_in_order():
+    """birds ships its D by layer path (networks.npz): put in the notebook's order, the D the notebook's own code
+    builds gives the same logits as the preset's D loaded by path (as a transfer run loads it)."""
+    import keras
+    from keras import layers
+
+    from gan_core.explore.notebook import model_code, training_state
+    from gan_core.explore.pretrained import PRETRAINED_DIR
+
+    folder = PRETRAINED_DIR / "birds"
+    assert has_discriminator(folder) and not has_discriminator(PRETRAINED_DIR / "mnist-cgan")
+    card = json.loads((folder / "card.json").read_text())
+    by_path = get_preset(card["preset"]).build_discriminator(tuple(card["image_shape"]), 0)
+    with np.load(folder / "networks.npz") as saved:
+        for variable in by_path.weights:
+            variable.assign(saved[f"discriminator/{variable.path}"])
+    namespace = {"keras": keras, "layers": layers}
+    exec(model_code(by_path, "build_discriminator"), namespace)  # the notebook's D cell
+    rebuilt = namespace["build_discriminator"]()
+    state = training_state(folder)
+    assert sorted(state) == [f"discriminator/{index:04d}" for index in range(len(rebuilt.weights))]
+    for index, variable in enumerate(rebuilt.weights):
+        variable.assign(state[f"discriminator/{index:04d}"])
+    images = np.random.default_rng(3).uniform(-1, 1, (4, *card["image_shape"])).astype(np.float32)
+    expected = np.asarray(by_path(images, training=False))
+    assert float(np.abs(np.asarray(rebuilt(images, training=False)) - expected).max()) <= 1e-5
+    assert float(np.abs(expected).max()) > 0

@@ -3,6 +3,11 @@
 loads its dataset (keras.datasets, or a folder of photos), can load its trained generator to go on from it, and
 trains. It runs unchanged in Jupyter and in Colab.
 
+What it goes on from travels beside it in one zip (`take_home_zip`): the generator it loads and, for a run, its
+training state (`training_state`: G, D, both optimizers and G's moving average, the run's last checkpoint), so
+training continues where the run stopped; a bundled generator's D where it ships one (networks.npz), otherwise D
+starts afresh and the notebook says so.
+
 The networks are written as Keras code from the models' own configs (`model_code`): one line a layer, only the
 arguments that differ from Keras' defaults, so what the student reads is what trained. The training step is the
 engine's (gan_core.training.gan.GAN.train_step) written out for this run's choices only."""
@@ -162,10 +167,97 @@ def can_write(folder: Path) -> bool:
     return not config.get("clusters") or (folder / "clusters.npz").is_file()
 
 
-def run_notebook(run_dir: Path, lang: str, weights_name: str = "generator.keras") -> bytes:
+STATE_GROUPS = ("generator", "discriminator", "g_optimizer", "d_optimizer", "generator_ema")
+
+
+def training_state(folder: Path) -> dict[str, np.ndarray]:
+    """What the notebook continues from besides the generator file, as arrays named "group/NNNN" (a group's
+    variables in the order the notebook's models and optimizers list them): a run's last checkpoint (G, D, both
+    optimizers, G's moving average: gan_core.training.run_folder.save_checkpoint; its random seed is left out, the
+    notebook draws its own); a bundled generator's D from its networks.npz (by layer path, put in order here);
+    {} when the folder has no D (a bundled generator without networks.npz)."""
+    from ..training.run_folder import NETWORKS_FILE, RunFolder
+
+    folder = Path(folder)
+    checkpoint = RunFolder(folder).existing_checkpoint()
+    if checkpoint is not None:
+        with np.load(checkpoint, allow_pickle=False) as saved:
+            return {key: saved[key] for key in saved.files if key.split("/")[0] in STATE_GROUPS}
+    if (folder / NETWORKS_FILE).is_file():
+        return _bundled_discriminator(folder)
+    return {}
+
+
+def _bundled_discriminator(folder: Path) -> dict[str, np.ndarray]:
+    """A bundled generator's D from its networks.npz ("discriminator/<variable path>"), in the order of the
+    discriminator its preset builds; {} when it does not match that discriminator variable for variable."""
+    from ..training.presets import get_preset
+    from ..training.run_folder import NETWORKS_FILE
+
+    config = run_config(folder)
+    card = json.loads((folder / "card.json").read_text())
+    classes = int(card.get("num_classes") or 0)
+    discriminator = get_preset(config["preset"]).build_discriminator(tuple(card["image_shape"]), classes)
+    with np.load(folder / NETWORKS_FILE, allow_pickle=False) as saved:
+        arrays = [saved.get(f"discriminator/{variable.path}") for variable in discriminator.weights]
+    if any(array is None or array.shape != tuple(variable.shape)
+           for array, variable in zip(arrays, discriminator.weights)):
+        return {}
+    return {f"discriminator/{index:04d}": array for index, array in enumerate(arrays)}
+
+
+def has_discriminator(folder: Path) -> bool:
+    """Whether the folder's notebook continues D too (a run's checkpoint, a bundled generator's networks.npz),
+    without reading the arrays."""
+    from ..training.run_folder import NETWORKS_FILE, RunFolder
+
+    folder = Path(folder)
+    return RunFolder(folder).existing_checkpoint() is not None or (folder / NETWORKS_FILE).is_file()
+
+
+def package_bytes(folder: Path) -> int:
+    """About how many bytes take_home_zip writes for the folder (its files, uncompressed): what is asked of the
+    session's quota before building it."""
+    from ..training.run_folder import NETWORKS_FILE, RunFolder
+
+    folder = Path(folder)
+    files = [folder / "generator.keras", RunFolder(folder).existing_checkpoint() or folder / NETWORKS_FILE]
+    return sum(path.stat().st_size for path in files if path.is_file()) + 1_000_000  # the notebook itself
+
+
+def take_home_zip(folder: Path, lang: str, stem: str, weights_name: str, work_dir: Path) -> bytes:
+    """One zip with everything the notebook continues from, side by side as it looks for them: `<stem>.ipynb`, the
+    generator as `weights_name`, and the training state (`training_state`) as `training_<stem>.npz` where there is
+    one. Unzipped, Jupyter finds them beside the notebook; Colab's upload cell takes the zip itself. Built in a
+    temporary file inside work_dir (the session's folder, so it counts against its quota while it is built) and
+    deleted: nothing is kept."""
+    import io
+    import tempfile
+    import zipfile
+
+    folder = Path(folder)
+    state = training_state(folder)
+    state_name = f"training_{stem}.npz" if state else ""
+    notebook = run_notebook(folder, lang, weights_name=weights_name, state_name=state_name)
+    handle, path = tempfile.mkstemp(prefix="notebook-", suffix=".zip", dir=work_dir)
+    try:
+        with open(handle, "wb") as file, zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"{stem}.ipynb", notebook)
+            archive.write(folder / "generator.keras", weights_name)
+            if state:
+                arrays = io.BytesIO()
+                np.savez(arrays, **state)
+                archive.writestr(state_name, arrays.getvalue())
+        return Path(path).read_bytes()
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
+def run_notebook(run_dir: Path, lang: str, weights_name: str = "generator.keras", state_name: str = "") -> bytes:
     """The notebook of the run in run_dir (finished or stopped, with its generator.keras; or a bundled generator's
     folder), in `lang`. It loads the trained generator from `weights_name` beside it when that file is there (the
-    run page's generator download)."""
+    run page's generator download) and, with a `state_name`, the training state (`training_state`) from that file;
+    without one its markdown says D starts afresh."""
     from ..training.presets import get_preset
     from .generators import Generator
 
@@ -190,10 +282,11 @@ def run_notebook(run_dir: Path, lang: str, weights_name: str = "generator.keras"
     if group_layer is not None:
         bounds = [float(b) for b in group_layer.get_config()["bin_boundaries"]]
     diff_augment = config.get("diff_augment")
-    return _notebook(config, lang, generator, discriminator, classes, groups, bounds, diff_augment, weights_name)
+    return _notebook(config, lang, generator, discriminator, classes, groups, bounds, diff_augment, weights_name,
+                     state_name)
 
 
-def _hyper_parameters(config: dict, shape, diff_augment, weights_name: str) -> str:
+def _hyper_parameters(config: dict, shape, diff_augment, weights_name: str, state_name: str) -> str:
     g_opt, d_opt = config["generator_optimizer"], config["discriminator_optimizer"]
     dataset = config["dataset"]
     builtin = dataset.split(":")[0] in ("mnist", "fashion_mnist", "cifar_animals")
@@ -219,6 +312,7 @@ def _hyper_parameters(config: dict, shape, diff_augment, weights_name: str) -> s
         f"G_OPTIMIZER = {_optimizer_code(g_opt)}",
         f"D_OPTIMIZER = {_optimizer_code(d_opt)}",
         f"WEIGHTS_FILE = {weights_name!r}",
+        f"STATE_FILE = {state_name!r}  # G, D, the optimizers and the moving average where training stopped",
     ]
     return "\n".join(line for line in lines if line)
 
@@ -541,6 +635,45 @@ WEIGHTS = """if Path(WEIGHTS_FILE).is_file():
 else:
     print(WEIGHTS_FILE, "not found: G starts from random weights")"""
 
+UPLOAD = """try:
+    from google.colab import files  # only in Colab: its runtime starts empty
+except ImportError:
+    files = None
+if files is not None and not Path(WEIGHTS_FILE).is_file():
+    import zipfile
+
+    for name in files.upload():  # the zip you downloaded (or the files inside it)
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(name) as archive:
+                archive.extractall(".")
+            print("unpacked", name)"""
+
+STATE = """def restore(variables, saved, group):
+    \"\"\"Put the saved arrays of `group` ("discriminator/0000", "discriminator/0001", ...) into `variables`, in
+    order; False (and nothing changed) when they do not fit.\"\"\"
+    keys = sorted(key for key in saved.files if key.startswith(group + "/"))
+    if len(keys) != len(variables) or any(saved[key].shape != tuple(variable.shape)
+                                          for key, variable in zip(keys, variables)):
+        return False
+    for key, variable in zip(keys, variables):
+        variable.assign(saved[key])
+    return True
+
+
+if STATE_FILE and Path(STATE_FILE).is_file():
+    # the optimizers' variables (steps taken, Adam's moving moments) exist once they are built for their weights
+    gan.g_optimizer.build(gan.generator.trainable_weights)
+    gan.d_optimizer.build(gan.discriminator.trainable_weights)
+    parts = {"discriminator": gan.discriminator.weights, "generator": gan.generator.weights,
+             "generator_ema": gan.average.weights if gan.average is not None else [],
+             "g_optimizer": gan.g_optimizer.variables, "d_optimizer": gan.d_optimizer.variables}
+    with np.load(STATE_FILE) as saved:
+        for group, variables in parts.items():
+            if any(key.startswith(group + "/") for key in saved.files):
+                print(group, "loaded from" if restore(variables, saved, group) else "does not fit:", STATE_FILE)
+else:
+    print("no training state (STATE_FILE): D starts from random weights")"""
+
 FIXED = """FIXED_Z = np.random.default_rng(SEED + 1).standard_normal((32, LATENT_DIM)).astype("float32")
 FIXED_CONDITION = (np.arange(32) % NUM_CLASSES).reshape(-1, 1).astype("int32") if CONDITION == "labels" else None
 show(gan.sample(FIXED_Z, FIXED_CONDITION))"""
@@ -556,7 +689,8 @@ SAVE = """gan.sampler.save("generator_continued.keras")
 print("saved generator_continued.keras")"""
 
 
-def _notebook(config, lang, generator, discriminator, classes, groups, bounds, diff_augment, weights_name) -> bytes:
+def _notebook(config, lang, generator, discriminator, classes, groups, bounds, diff_augment, weights_name,
+              state_name) -> bytes:
     dataset = config["dataset"]
     base = dataset.split(":")[0]
     kind = base if base in LOADERS and base != "photos" else "photos"
@@ -564,10 +698,12 @@ def _notebook(config, lang, generator, discriminator, classes, groups, bounds, d
     cells = [
         _markdown(tr("notebook.title", lang, preset=config["preset"], dataset=dataset if kind != "photos" else
                      tr("notebook.photos", lang), epochs=config["epochs"])),
-        _markdown(tr("notebook.intro", lang, weights=weights_name)),
+        _markdown(tr("notebook.intro", lang, weights=weights_name)
+                  + "\n\n" + tr("notebook.intro_state" if state_name else "notebook.intro_fresh_d", lang,
+                                 state=state_name)),
         _code(SETUP),
         _markdown(tr("notebook.parameters", lang)),
-        _code(_hyper_parameters(config, generator.image_shape, diff_augment, weights_name)
+        _code(_hyper_parameters(config, generator.image_shape, diff_augment, weights_name, state_name)
               + (f"\nONLY_CLASS = {dataset.split(':')[1]!r}" if kind == "cifar_animals" and ":" in dataset else
                  ("\nONLY_CLASS = ''" if kind == "cifar_animals" else ""))
               + f"\nNUM_CLASSES = {int(classes)!r}", tags=("parameters",)),
@@ -596,8 +732,12 @@ def _notebook(config, lang, generator, discriminator, classes, groups, bounds, d
     cells += [
         _markdown(tr("notebook.gan", lang)),
         _code(GAN),
+        _markdown(tr("notebook.upload", lang)),
+        _code(UPLOAD, tags=("upload",)),
         _markdown(tr("notebook.weights", lang, weights=weights_name)),
         _code(WEIGHTS, tags=("weights",)),
+        _markdown(tr("notebook.state", lang, state=state_name) if state_name else tr("notebook.fresh_d", lang)),
+        _code(STATE, tags=("state",)),
         _markdown(tr("notebook.fixed", lang)),
         _code(FIXED),
         _markdown(tr("notebook.train", lang)),

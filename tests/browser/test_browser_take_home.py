@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -143,11 +144,13 @@ def open_offline(browser, path: Path):
 
 
 def test_the_explorers_downloads_through_the_app(app_url, browser, tmp_path):
-    """Through the real app: the explorer's page and ONNX buttons build their files on the click and send them;
-    the page runs from disk offline, the ONNX file gives the bundled generator's images."""
+    """Through the real app: the explorer's page, ONNX and notebook buttons build their files on the click and send
+    them; the page runs from disk offline, the ONNX file gives the bundled generator's images, the notebook's zip
+    holds the notebook, the generator it loads and, where the generator ships its D, the training state."""
     import onnxruntime
 
     from gan_core.explore.export import ONNX_OUTPUT
+    from gan_core.explore.notebook import has_discriminator
     from gan_core.explore.pretrained import pretrained_dir
 
     context = browser.new_context(accept_downloads=True)
@@ -155,7 +158,7 @@ def test_the_explorers_downloads_through_the_app(app_url, browser, tmp_path):
     files = {}
     try:
         page.goto(f"{app_url}/explore?lang=en")
-        for label in ("Offline page (HTML)", "ONNX model"):
+        for label in ("Offline page (HTML)", "ONNX model", "Jupyter notebook (.zip)"):
             button = page.get_by_role("button", name=label)
             button.wait_for(timeout=120_000)
             with page.expect_download(timeout=120_000) as download_info:
@@ -167,6 +170,11 @@ def test_the_explorers_downloads_through_the_app(app_url, browser, tmp_path):
         context.close()
     html, onnx_file = files[".html"], files[".onnx"]
     assert 0 < html.stat().st_size <= MAX_PAGE_BYTES and html.stem == onnx_file.stem  # the bundled one's name
+    assert files[".zip"].stem == html.stem
+    with zipfile.ZipFile(files[".zip"]) as archive:
+        names = set(archive.namelist())
+    assert {f"{html.stem}.ipynb", f"generator_{html.stem}.keras"} <= names
+    assert (f"training_{html.stem}.npz" in names) == has_discriminator(pretrained_dir() / html.stem)
     offline, offline_view, refused, errors = open_offline(browser, html)
     try:
         assert offline_view.evaluate("() => document.body.dataset.ready") == "1" and not refused and not errors

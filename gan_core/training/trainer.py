@@ -84,9 +84,9 @@ def train(run) -> None:
     if resume_from is not None:
         meta = load_checkpoint(gan, resume_from)
         start_epoch = meta["epoch"]
-        run.rewind(start_epoch, meta["step"])
+        run.progress.rewind(start_epoch, meta["step"])
     steps_per_epoch = config.steps_per_epoch or len(dataset.images) // config.batch_size
-    run.begin_epochs(steps_per_epoch)
+    run.progress.begin_epochs(steps_per_epoch)
 
     if resume_from is None and config.init_from:
         from .transfer import initialise
@@ -171,7 +171,7 @@ class RunCallback(keras.callbacks.Callback):
         self.epoch_started = time.time()
         self.epoch_paused = 0.0
         self.epoch_records = []
-        self.run.begin_epoch()
+        self.run.progress.begin_epoch()
 
     def on_train_batch_end(self, batch, logs=None):
         run = self.run
@@ -188,7 +188,7 @@ class RunCallback(keras.callbacks.Callback):
         self.epoch_records.append(record)
         self.steps_since_checkpoint += 1
         elapsed = time.time() - self.epoch_started - self.epoch_paused
-        run.record_steps([record], step_in_epoch=batch + 1,
+        run.progress.record_steps([record], step_in_epoch=batch + 1,
                          images_per_sec=(batch + 1) * run.config.batch_size / elapsed if elapsed > 0 else None)
         if len(self.pending) >= 50:
             self.flush()
@@ -226,7 +226,7 @@ class RunCallback(keras.callbacks.Callback):
                   "diversity": batch_diversity(grid_images) / max(self.real_diversity, 1e-9),
                   "like_start": self.like_start(grid_images)}
         self.pending.append(record)
-        run.record_epoch(record)
+        run.progress.record_epoch(record)
         self._quality(number)
         self.flush()
         self._tensorboard(record, grid_images)
@@ -266,7 +266,7 @@ class RunCallback(keras.callbacks.Callback):
         scores = quality_fn(self, self.dataset)
         record = {"type": "quality", "epoch": epoch, "step": run.step, **scores}
         self.pending.append(record)
-        run.record_quality(record)
+        run.progress.record_quality(record)
 
     def _tensorboard(self, record: dict, grid_images: np.ndarray) -> None:
         with self.writer.as_default(step=record["epoch"]):
@@ -290,7 +290,7 @@ class RunCallback(keras.callbacks.Callback):
         generated = self.generate(self.fixed_latents, self.fixed_labels)
         grid = imaging.make_grid(imaging.to_uint8(generated), self.grid_columns)
         imaging.save_png(grid, self.run.grid_path(epoch), scale=imaging.grid_scale(generated.shape[1]))
-        self.run.add_grid(epoch)
+        self.run.progress.add_grid(epoch)
         if epoch == 0:
             self.start_samples = imaging.to_uint8(generated).astype(np.float32) / 127.5 - 1.0  # as the grid shows it
         return generated

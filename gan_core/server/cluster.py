@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from ..i18n import GanError, Message
+from . import scheduler as queue
 from .jobs import TrainingJob, follow, job_arguments
 
 CLUSTER_ENV = "GAN_CLUSTER"  # unset: threads in this process; "auto", "host:port" or "ray://host:port": Ray
@@ -54,8 +55,6 @@ def app_scheduler():
     """The queue of this process's runs: with GAN_CLUSTER, one over the cluster's whole capacity whose jobs train
     there (Ray places them, the app decides who trains: fair turns included); else the server's own
     (gan_core.server.scheduler.default_scheduler)."""
-    from . import scheduler as queue
-
     global _app_scheduler
     if not enabled():
         return queue.default_scheduler()

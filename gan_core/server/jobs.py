@@ -24,12 +24,14 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from ..training.run import OwnTurn, Run
 from . import housekeeping
 from .scheduler import turn_spent
 
 
-class JobTurns:
-    """The app's fair turns as the job's Run sees them (it is the Run's scheduler where the job trains)."""
+class JobTurns(OwnTurn):
+    """The app's fair turns as the job's Run sees them (it is the Run's scheduler where the job trains): the app's
+    scheduler gave the slot before the job was started, so it only decides when the turn is over."""
 
     def __init__(self, turn_seconds: float | None, turn_epochs: int | None, keep_in_memory: bool):
         self.turn_seconds, self.turn_epochs = turn_seconds, turn_epochs
@@ -40,12 +42,6 @@ class JobTurns:
         self._go = threading.Event()
         self._started = time.time()
         self._epochs_seen = 0
-
-    def acquire(self, *args, **kwargs) -> bool:
-        return True  # the app's scheduler gave the slot before the job was started
-
-    def release(self, run_id) -> None:
-        pass
 
     def turn_over(self, run_id, epochs_this_turn) -> bool:
         at_epoch_end = epochs_this_turn > self._epochs_seen  # asked after every batch, and once more as an epoch ends
@@ -78,15 +74,6 @@ class JobTurns:
         """Run.stop calls this: a job waiting for its turn ends now."""
         self._go.set()
 
-    def position(self, run_id):
-        return None
-
-    def expected_wait(self, run_id):
-        return None
-
-    def jobs(self):
-        return {"running": [], "queued": []}
-
 
 class TrainingJob:
     """One run's job where it trains. `turn` is the app's (turn_seconds, turn_epochs); `cpus`, when given, sizes
@@ -94,8 +81,6 @@ class TrainingJob:
 
     def __init__(self, directory: str, owner: str, resume_from: str | None, disk_quota: tuple | None,
                  turn: tuple = (None, None), keep_in_memory: bool = False, cpus: int | None = None):
-        from ..training.run import Run
-
         if cpus:
             os.environ.setdefault("GAN_TF_THREADS", str(cpus))
         self.run = run = Run.open(directory, owner=owner)

@@ -32,6 +32,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from ..i18n import Message
+from . import scheduler as queue
 from .jobs import TrainingJob, follow, job_arguments, take_slot
 
 TRAIN_IN_ENV = "GAN_TRAIN_IN"  # where the app's runs train: "worker" (default) or "thread" (the app's own threads)
@@ -227,8 +228,6 @@ _scheduler_lock = threading.Lock()
 def worker_scheduler():
     """The app's queue when its runs train in the worker process: this machine's slots and fair turns, this module's
     drive."""
-    from . import scheduler as queue
-
     global _scheduler
     with _scheduler_lock:
         if _scheduler is None:

@@ -14,6 +14,7 @@ from enum import Enum
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from ..data import images as imaging
 from ..data.datasets import Dataset, is_builtin, load_dataset
@@ -24,6 +25,7 @@ from .gan import STEP_FIELDS
 from .presets import check_shape, get_preset
 from .progress import RunProgress
 from .run_folder import RunFolder, atomic_write_bytes, new_run_id
+from .transfer import resolve
 
 
 class OwnTurn:
@@ -195,10 +197,7 @@ class Run:
             raise GanError("error.batch_larger_than_data", batch=config.batch_size, count=len(dataset.images))
         if config.diff_augment is None:  # small data: augment (Zhao et al. 2020), recorded as decided
             config.diff_augment = len(dataset.images) < SMALL_DATA_IMAGES
-        from .transfer import (
-            resolve,  # "auto" and a named source, decided and checked before anything is written
-        )
-
+        # "auto" and a named source, decided and checked before anything is written
         config.init_from = resolve(config.init_from, config.preset, dataset, config.latent_dim,
                                    builtin=is_builtin(config.dataset))
         if config.freeze_d and not config.init_from:
@@ -460,8 +459,6 @@ class Run:
 
     def progress_gif(self, duration_ms: int = 400) -> Path:
         """Animate every kept epoch grid into progress.gif and return its path."""
-        from PIL import Image
-
         frames = [np.asarray(Image.open(self.grid_path(e)).convert("RGB")) for e in self.grid_epochs]
         if not frames:
             raise GanError("error.no_checkpoint", path=self.shown_name)

@@ -14,6 +14,7 @@ from . import device
 from .gan import GAN, STEP_FIELDS, make_optimizer
 from .presets import get_preset
 from .run_folder import load_checkpoint, save_checkpoint
+from .transfer import freeze_discriminator_layers, initialise, save_networks
 
 DIVERGED_LOSS = 1e6  # no loss we offer reaches this while training is sane: treat it like NaN
 
@@ -30,8 +31,6 @@ def build_gan(config, image_shape, num_classes: int, cluster_bounds=None) -> GAN
     generator = preset.build_generator(image_shape, config.latent_dim, classes, **extra)
     discriminator = preset.build_discriminator(image_shape, classes)
     if config.freeze_d:
-        from .transfer import freeze_discriminator_layers
-
         freeze_discriminator_layers(discriminator, config.freeze_d)
     gan = GAN(generator, discriminator, config, num_classes=classes, cluster_bounds=extra.get("cluster_bounds"))
     gan.compile(make_optimizer(config.generator_optimizer), make_optimizer(config.discriminator_optimizer))
@@ -89,8 +88,6 @@ def train(run) -> None:
     run.progress.begin_epochs(steps_per_epoch)
 
     if resume_from is None and config.init_from:
-        from .transfer import initialise
-
         run.started_from = initialise(gan, config.init_from, dataset.images)
     callback = RunCallback(run, gan, dataset, conditional)
     if resume_from is None:
@@ -115,8 +112,6 @@ def train(run) -> None:
 
 def _save_transfer_source(gan, run) -> None:
     """G and D by name (gan_core.training.transfer): a finished run can seed another (`init_from` = its folder)."""
-    from .transfer import save_networks
-
     save_networks(gan, run.folder.networks_path)
 
 

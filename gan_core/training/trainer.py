@@ -295,7 +295,7 @@ class RunCallback(keras.callbacks.Callback):
         PNG after a resume): the median over samples of the correlation of each with its start, 1 for the same
         picture (brighter or sharper, too), near 0 for another. None without a start grid. A transferred start only
         sharpened keeps about 0.8; digits drawn from the first blur fall under 0.1 within a few epochs
-        (gan_core.explore.diagnosis says when it stays high)."""
+        (gan_core.training.diagnosis says when it stays high)."""
         if self.start_samples is None:
             path = self.run.grid_path(0)
             if not path.is_file():

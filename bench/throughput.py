@@ -156,7 +156,7 @@ class CallbackClock:
 
 class RunVariant:
     """A real Run on its own thread, paused between segments. Each step's end is stamped inside the run's own
-    `record_steps` (called by RunCallback after every batch), so timing it adds no thread and no polling: an
+    `progress.record_steps` (called by RunCallback after every batch), so timing it adds no thread and no polling: an
     earlier version watched the step counter from a second thread every 2 ms and called `snapshot()` (a deep copy
     of every metric and a diagnosis) 500 times a second, which took its share of the two cores from the run it
     timed."""
@@ -165,14 +165,14 @@ class RunVariant:
         config = recipe("dcgan-tf", epochs=1, dataset="mnist")
         self.run = Run.create(directory, config, dataset=dataset)
         self.times: dict[int, float] = {}
-        record_steps = self.run.record_steps
+        record_steps = self.run.progress.record_steps
 
-        def stamped(records):
-            record_steps(records)
+        def stamped(records, *args, **kwargs):
+            record_steps(records, *args, **kwargs)
             if records:
                 self.times.setdefault(records[-1]["step"], time.perf_counter())
 
-        self.run.record_steps = stamped
+        self.run.progress.record_steps = stamped
         self.run.start(Scheduler(1))
         self._wait_for_step(2)
         self._pause()

@@ -4,9 +4,8 @@ and the same panel in English."""
 from __future__ import annotations
 
 import re
-import time
 
-from app_support import leftovers, new_app, poll, sessions_dir  # noqa: F401 - sessions_dir is a fixture
+from app_support import leftovers, new_app, poll, sessions_dir, wait_until  # noqa: F401 - sessions_dir is a fixture
 
 from gan_core import RunState
 from gan_core.i18n import TEXTS
@@ -65,10 +64,9 @@ def test_train_page_runs_a_real_training_and_controls_it(sessions_dir):
     _button(at, "Pausar").click().run()
     assert run.snapshot().state == RunState.PAUSED
     assert any("En pausa" in info.value for info in at.info)
-    time.sleep(2.0)  # the batch already in flight still finishes and counts
+    wait_until(lambda: run.parked, 60, "the trainer parked", interval=0.05)  # the batch in flight finishes and counts
     step = run.snapshot().step
-    time.sleep(1.5)
-    assert run.snapshot().step == step
+    assert run.parked and run.snapshot().step == step and run.snapshot().state == RunState.PAUSED
     _button(at, "Reanudar").click().run()
     assert run.snapshot().state == RunState.RUNNING
 

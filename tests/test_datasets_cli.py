@@ -12,8 +12,8 @@ from PIL import Image
 
 from gan_core import GanError, Message
 from gan_core.data import datasets
-from gan_core.explore.diagnosis import diagnose
 from gan_core.training.config import recipe
+from gan_core.training.diagnosis import diagnose
 
 ROOT = Path(__file__).resolve().parents[1]
 BIRDS = datasets.data_dir() / "birds"

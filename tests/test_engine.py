@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 import pytest
+from app_support import wait_until
 
 from gan_core import PRESETS, GanError, Run, RunState, TrainConfig
 from gan_core.explore.generators import Generator
@@ -139,18 +140,16 @@ def test_pause_holds_training_and_resume_continues(tmp_path, scheduler):
     config = recipe("fast", epochs=2, batch_size=32, max_images=32 * 40)
     run = Run.create(tmp_path / "run", config)
     run.start(scheduler)
-    deadline = time.time() + 120
-    while run.snapshot().step < 3 and time.time() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: run.snapshot().step >= 3, 120, "three steps", interval=0.05)
     run.pause()
-    time.sleep(0.5)
+    wait_until(lambda: run.parked, 120, "the trainer parked", interval=0.05)  # the batch in flight has ended
     held = run.snapshot().step
-    time.sleep(1.5)
-    assert run.snapshot().state == RunState.PAUSED
-    assert run.snapshot().step == held, "no step while paused"
+    assert run.snapshot().state == RunState.PAUSED and 3 <= held < 80
+    assert run.parked and run.snapshot().step == held, "no step while paused"
     run.resume()
     assert run.wait(120)
-    assert run.snapshot().state == RunState.FINISHED and run.snapshot().step == 80
+    snap = run.snapshot()
+    assert snap.state == RunState.FINISHED and snap.steps["step"] == list(range(1, 81))
 
 
 @pytest.mark.parametrize("preset, loss", [("dcgan-tf", "bce_logits"), ("mlp", "bce_logits")])

@@ -3,7 +3,6 @@ it, a crash there fails only that run, a lost worker fails its runs and frees th
 went away stops its jobs with their work kept and exits."""
 
 import os
-import time
 
 from app_support import wait_until
 
@@ -26,10 +25,11 @@ def test_a_run_trains_in_the_worker_and_pauses_and_resumes_there(tmp_path):
     wait_until(lambda: run.snapshot().step > 0, 120, "a first step", interval=0.05)
     assert run.remote_pid == worker.worker().process.pid and run.remote_pid != os.getpid()
     run.pause()
-    time.sleep(3 * worker.POLL_SECONDS)  # the batch under way ends, and a poll or two bring its step
+    # the job's trainer parks once the batch under way ends; the poll that says so brings that batch's step
+    wait_until(lambda: run.parked, 120, "the job's trainer parked", interval=0.05)
     paused_at = run.snapshot().step
-    time.sleep(3 * worker.POLL_SECONDS)
-    assert run.snapshot().state == RunState.PAUSED and run.snapshot().step == paused_at < 120
+    assert run.snapshot().state == RunState.PAUSED and 0 < paused_at < 120
+    wait_until(lambda: run.snapshot().step == paused_at and run.parked, 10, "a poll while parked", interval=0.05)
     run.resume()
     assert run.wait(180)
     snap = run.snapshot()

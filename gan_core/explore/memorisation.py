@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .diagnosis import still_at_start
+from ..training.diagnosis import still_at_start
 
 COPY_FACTOR = 0.5  # near copy: nearer than this share of the training images' own median nearest distance
 COPYING_SHARE = 0.25  # verdict "copying" when at least this share of samples are near copies

@@ -20,8 +20,9 @@ import threading
 import time
 from pathlib import Path
 
-from ..i18n import GanError
-from .jobs import TrainingJob, job_arguments
+from ..i18n import GanError, Message
+from . import scheduler as queue
+from .jobs import TrainingJob, follow, job_arguments
 
 CLUSTER_ENV = "GAN_CLUSTER"  # unset: threads in this process; "auto", "host:port" or "ray://host:port": Ray
 CPUS_ENV = "GAN_CLUSTER_CPUS"  # CPUs one job asks for on a cluster without GPUs (default 1)
@@ -54,8 +55,6 @@ def app_scheduler():
     """The queue of this process's runs: with GAN_CLUSTER, one over the cluster's whole capacity whose jobs train
     there (Ray places them, the app decides who trains: fair turns included); else the server's own
     (gan_core.server.scheduler.default_scheduler)."""
-    from . import scheduler as queue
-
     global _app_scheduler
     if not enabled():
         return queue.default_scheduler()
@@ -183,11 +182,23 @@ def _node_ip() -> str:
 # --- the app's side -----------------------------------------------------------------------------------
 
 class RemoteControl:
-    """What a Run in the app holds while its actor trains: pause, resume and stop go straight to the actor."""
+    """What a Run in the app holds while its actor trains (gan_core.server.jobs.JobHandle): pause, resume and stop go
+    straight to the actor; poll waits for its answer, long for the first (a fresh worker imports TensorFlow)."""
 
-    def __init__(self, actor):
-        self.actor = actor
+    poll_seconds = awaited_poll_seconds = POLL_SECONDS
+
+    def __init__(self, actor, ray=None):
+        self.actor, self.ray = actor, ray
         self.detached = threading.Event()  # this app lets go of the job (it keeps training); see detach()
+        self._timeout = FIRST_POLL_SECONDS
+
+    def poll(self, after_step: int, someone_waits: bool) -> dict:
+        info = self.ray.get(self.actor.poll.remote(after_step, someone_waits), timeout=self._timeout)
+        self._timeout = POLL_TIMEOUT_SECONDS
+        return info
+
+    def go(self, someone_waits: bool) -> None:
+        pass  # an actor never waits in memory: its turn ends with it (gan_core.server.jobs.JobTurns)
 
     def pause(self):
         self.actor.pause.remote()
@@ -249,8 +260,6 @@ def drive(run, scheduler, actor=None) -> None:
     and the run waits at the back of the queue; its next turn is a new actor from that epoch's checkpoint. A lost
     worker fails the run with the reason and frees the slot; resume_training then starts again from the last
     checkpoint, wherever Ray places it."""
-    from ..i18n import Message
-
     ray = connect()
     if actor is None:
         if not scheduler.acquire(run.run_id, run.owner, run.stop_event, remaining=run.remaining_seconds):
@@ -267,9 +276,9 @@ def drive(run, scheduler, actor=None) -> None:
                     return
                 run.save_status()  # the last word from the app: from here on the actor writes the status
                 actor = launch(run, scheduler)
-            remote = RemoteControl(actor)
+            remote = RemoteControl(actor, ray)
             run.connect_remote(remote)
-            if not _follow(ray, run, scheduler, actor, remote):
+            if not _ended_handing_over(ray, run, actor, follow(run, scheduler, remote, remote.detached)):
                 return
             actor = None  # its turn went to another job: wait at the back of the queue, then on from the checkpoint
             run.disconnect_remote()
@@ -287,22 +296,16 @@ def drive(run, scheduler, actor=None) -> None:
         scheduler.release(run.run_id)
 
 
-def _follow(ray, run, scheduler, actor, remote) -> bool:
-    """Mirror the actor into the Run until it ends or this app lets go; True when it ended handing its turn over."""
-    timeout, after_step = FIRST_POLL_SECONDS, -1  # the first poll brings the whole history: a resumed run's
-    while not remote.detached.is_set():          # steps restart at its checkpoint, an adopted one's are unknown
-        info = ray.get(actor.poll.remote(after_step, scheduler.someone_waits_for(run.run_id)), timeout=timeout)
-        timeout = POLL_TIMEOUT_SECONDS
-        run.apply_progress(info)
-        after_step = run.step
-        if info["done"]:
-            run.disconnect_remote()
-            ray.kill(actor)
-            if info["handed_over"]:
-                _wait_until_gone(ray, run.run_id)  # its name and resources free before the next turn's actor
-            return info["handed_over"]
-        time.sleep(POLL_SECONDS)
-    return False
+def _ended_handing_over(ray, run, actor, info: dict | None) -> bool:
+    """After following the actor (info: its last poll, None when this app let go): end it once it is done; True when
+    it ended handing its turn over."""
+    if info is None:
+        return False
+    run.disconnect_remote()
+    ray.kill(actor)
+    if info["handed_over"]:
+        _wait_until_gone(ray, run.run_id)  # its name and resources free before the next turn's actor
+    return info["handed_over"]
 
 
 def _wait_until_gone(ray, run_id: str, seconds: float = 60.0) -> None:

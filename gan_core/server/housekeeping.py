@@ -3,6 +3,7 @@ sessions' files. What the server keeps as a whole (retention, the disk budget) i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -130,6 +131,22 @@ def touch_session(session_dir: Path, now: float | None = None) -> None:
         marker.touch()
         if now is not None:
             os.utime(marker, (now, now))
+
+
+def check_session_disk(session_dir: Path, quota_bytes: int) -> None:
+    """A run's check before each epoch's writes (Run.check_disk): GanError('error.quota') when the session's folder is
+    already over its quota, or 'error.disk_full' when the disk is down to its reserve. An epoch trained counts as a
+    visit to the session: its files are kept the retention from now (gan_core.server.retention), even if a restart
+    finds the run stopped and nobody looked meanwhile."""
+    check_quota(session_dir, 0, quota_bytes)
+    touch_session(session_dir)
+
+
+def keep_run_within(run, session_dir: Path, quota_bytes: int) -> None:
+    """Bound what `run` writes by its session's quota: it checks before each epoch's writes (check_session_disk), and
+    a job that trains it elsewhere gets the same bound (gan_core.server.jobs.job_arguments)."""
+    run.disk_quota = (Path(session_dir), int(quota_bytes))
+    run.disk_check = functools.partial(check_session_disk, Path(session_dir), int(quota_bytes))
 
 
 def last_seen(session_dir: Path) -> float:

@@ -6,6 +6,14 @@ The app's queue (gan_core.server.scheduler.Scheduler) keeps deciding who trains;
 waits (at every poll) and follows the app's fair turns: a job in a worker process waits for its next turn in memory
 (`keep_in_memory`), as a thread in the app would; a job on a cluster ends at an epoch's end instead, so Ray frees its
 GPU or CPUs, and its next turn is a new actor from that checkpoint.
+
+How a run trains, one interface for all three ways: the run's thread in the app starts the job, then `follow` polls
+it and mirrors it into the app's Run, and pause, resume and stop go to it straight away (Run.connect_remote):
+
+- threads (gan_core.server.scheduler.default_scheduler, GAN_TRAIN_IN=thread): the Run trains in its own thread here,
+  nothing to follow (Run.start);
+- a worker process (gan_core.server.worker.drive): a WorkerJob, one start, its turn breaks taken in the app's queue;
+- Ray (gan_core.server.cluster.drive): a ClusterHandle, one actor a turn.
 """
 
 from __future__ import annotations
@@ -14,12 +22,16 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Protocol
 
+from ..training.run import OwnTurn, Run
+from . import housekeeping
 from .scheduler import turn_spent
 
 
-class JobTurns:
-    """The app's fair turns as the job's Run sees them (it is the Run's scheduler where the job trains)."""
+class JobTurns(OwnTurn):
+    """The app's fair turns as the job's Run sees them (it is the Run's scheduler where the job trains): the app's
+    scheduler gave the slot before the job was started, so it only decides when the turn is over."""
 
     def __init__(self, turn_seconds: float | None, turn_epochs: int | None, keep_in_memory: bool):
         self.turn_seconds, self.turn_epochs = turn_seconds, turn_epochs
@@ -30,12 +42,6 @@ class JobTurns:
         self._go = threading.Event()
         self._started = time.time()
         self._epochs_seen = 0
-
-    def acquire(self, *args, **kwargs) -> bool:
-        return True  # the app's scheduler gave the slot before the job was started
-
-    def release(self, run_id) -> None:
-        pass
 
     def turn_over(self, run_id, epochs_this_turn) -> bool:
         at_epoch_end = epochs_this_turn > self._epochs_seen  # asked after every batch, and once more as an epoch ends
@@ -68,15 +74,6 @@ class JobTurns:
         """Run.stop calls this: a job waiting for its turn ends now."""
         self._go.set()
 
-    def position(self, run_id):
-        return None
-
-    def expected_wait(self, run_id):
-        return None
-
-    def jobs(self):
-        return {"running": [], "queued": []}
-
 
 class TrainingJob:
     """One run's job where it trains. `turn` is the app's (turn_seconds, turn_epochs); `cpus`, when given, sizes
@@ -84,13 +81,12 @@ class TrainingJob:
 
     def __init__(self, directory: str, owner: str, resume_from: str | None, disk_quota: tuple | None,
                  turn: tuple = (None, None), keep_in_memory: bool = False, cpus: int | None = None):
-        from ..training.run import Run
-
         if cpus:
             os.environ.setdefault("GAN_TF_THREADS", str(cpus))
         self.run = run = Run.open(directory, owner=owner)
         self.turns = JobTurns(*turn, keep_in_memory=keep_in_memory)
-        run.disk_quota = (Path(disk_quota[0]), int(disk_quota[1])) if disk_quota else None
+        if disk_quota:
+            housekeeping.keep_run_within(run, Path(disk_quota[0]), int(disk_quota[1]))
         run.node = self.node_label()
         self.thread = run.start_here(self.turns, Path(resume_from) if resume_from else None)
 
@@ -128,3 +124,55 @@ def job_arguments(run, scheduler) -> dict:
             "resume_from": str(run.resume_checkpoint) if run.resume_checkpoint else None,
             "disk_quota": (str(run.disk_quota[0]), run.disk_quota[1]) if run.disk_quota else None,
             "turn": (getattr(scheduler, "turn_seconds", None), getattr(scheduler, "turn_epochs", None))}
+
+
+class JobHandle(Protocol):
+    """The app's side of one run's job trained elsewhere: its control (pause, resume, stop: sent, never waited on),
+    its progress (poll: the job's TrainingJob.poll) and, after a turn break in the app's queue, go."""
+
+    poll_seconds: float  # between two polls
+    awaited_poll_seconds: float  # between two polls while someone waits for the slot: a turn's end is seen sooner
+
+    def poll(self, after_step: int, someone_waits: bool) -> dict: ...
+
+    def go(self, someone_waits: bool) -> None: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def follow(run, scheduler, job: JobHandle, detached: threading.Event | None = None) -> dict | None:
+    """Mirror `job` into `run` (Run.apply_progress) until it ends: its last poll, or None once `detached` is set
+    (the app lets go, the job trains on). A job whose turn is over and waits in memory (`waiting`) waits at the back
+    of the app's queue meanwhile, then is told to go on (unless the run was stopped while it waited)."""
+    after_step = -1  # the first poll brings the whole history: a resumed run's steps restart at its checkpoint,
+    while detached is None or not detached.is_set():  # an adopted one's are unknown
+        awaited = scheduler.someone_waits_for(run.run_id)
+        info = job.poll(after_step, awaited)
+        run.apply_progress(info)
+        after_step = run.step
+        if info["done"]:
+            return info
+        if info.get("waiting") and not run.stop_requested:  # its turn is over: the back of the app's queue, then on
+            if scheduler.take_turn_break(run.run_id, run.stop_event):  # False: stopped while it waited
+                job.go(scheduler.someone_waits_for(run.run_id))
+            continue
+        time.sleep(job.awaited_poll_seconds if awaited else job.poll_seconds)
+    return None
+
+
+def take_slot(run, scheduler) -> bool:
+    """The slot the run's job trains in, from the app's queue; False (the run marked stopped) when it was stopped
+    while it waited, or just after."""
+    if not scheduler.acquire(run.run_id, run.owner, run.stop_event, remaining=run.remaining_seconds):
+        run.mark_stopped()
+        return False
+    if run.stop_requested:
+        run.mark_stopped()
+        run.set_resume_checkpoint(None)
+        scheduler.release(run.run_id)
+        return False
+    return True

@@ -111,7 +111,7 @@ class RunRegistry:
             run = Run.create(self.run_dir(session_id, new_run_id()), config, dataset=dataset, owner=session_id,
                              command="app")
             run.set_class_limits(limits.max_minutes, notes)
-            run.disk_quota = (self.session_dir(session_id), quota_bytes)
+            housekeeping.keep_run_within(run, self.session_dir(session_id), quota_bytes)
             self.add(run)
             self._remember_address(run.run_id, address)
             run.start(self.queue(scheduler))
@@ -135,7 +135,7 @@ class RunRegistry:
             extra = max(0, total - done.total_epochs)
             run.set_class_limits(limits.max_minutes, notes, total_epochs=min(total, done.total_epochs))
             self.make_room(session_id)
-            run.disk_quota = (self.session_dir(session_id), quota_bytes)
+            housekeeping.keep_run_within(run, self.session_dir(session_id), quota_bytes)
             try:
                 run.resume_training(extra_epochs=extra, scheduler=self.queue(scheduler))
             except GanError as exc:

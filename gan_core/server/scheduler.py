@@ -15,6 +15,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
+from ..training.device import gpu_count
+
 TURN_SECONDS_ENV = "GAN_TURN_SECONDS"
 TURN_EPOCHS_ENV = "GAN_TURN_EPOCHS"
 DEFAULT_TURN_SECONDS = 60.0
@@ -202,8 +204,6 @@ def default_slots() -> int:
     configured = int(os.environ.get("GAN_MAX_CONCURRENT", "0") or 0)
     if configured > 0:
         return configured
-    from ..training.device import gpu_count
-
     gpus = gpu_count()
     if gpus:
         return gpus

@@ -31,7 +31,9 @@ from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from .jobs import TrainingJob, job_arguments
+from ..i18n import Message
+from . import scheduler as queue
+from .jobs import TrainingJob, follow, job_arguments, take_slot
 
 TRAIN_IN_ENV = "GAN_TRAIN_IN"  # where the app's runs train: "worker" (default) or "thread" (the app's own threads)
 NICE_ENV = "GAN_WORKER_NICE"
@@ -226,8 +228,6 @@ _scheduler_lock = threading.Lock()
 def worker_scheduler():
     """The app's queue when its runs train in the worker process: this machine's slots and fair turns, this module's
     drive."""
-    from . import scheduler as queue
-
     global _scheduler
     with _scheduler_lock:
         if _scheduler is None:
@@ -235,11 +235,20 @@ def worker_scheduler():
         return _scheduler
 
 
-class WorkerControl:
-    """What a Run in the app holds while its job trains in the worker: pause, resume and stop go straight there."""
+class WorkerJob:
+    """A run's job in the worker process, as the app holds it (gan_core.server.jobs.JobHandle): pause, resume, stop
+    and go are sent without waiting; poll waits for the answer."""
+
+    poll_seconds, awaited_poll_seconds = POLL_SECONDS, POLL_SECONDS_WHEN_AWAITED
 
     def __init__(self, handle: Worker, run_id: str):
         self.handle, self.run_id = handle, run_id
+
+    def poll(self, after_step: int, someone_waits: bool) -> dict:
+        return self.handle.call("poll", self.run_id, after_step=after_step, someone_waits=someone_waits)
+
+    def go(self, someone_waits: bool) -> None:
+        self.handle.send("go", self.run_id, someone_waits=someone_waits)
 
     def pause(self):
         self._send("pause")
@@ -259,42 +268,24 @@ class WorkerControl:
 
 def drive(run, scheduler) -> None:
     """The run's thread in the app: a slot from the scheduler, the job started in the worker, then its progress
-    mirrored into the Run until it ends. A turn that is over waits in the app's queue (the job in the worker's
-    memory), then goes on. A lost worker fails the run with the reason and frees the slot."""
-    from ..i18n import Message
-
-    if not scheduler.acquire(run.run_id, run.owner, run.stop_event, remaining=run.remaining_seconds):
-        run.mark_stopped()
+    mirrored into the Run until it ends (gan_core.server.jobs.follow). A turn that is over waits in the app's queue
+    (the job in the worker's memory), then goes on. A lost worker fails the run with the reason and frees the slot."""
+    if not take_slot(run, scheduler):
         return
-    handle = remote = None
+    handle = job = None
     try:
-        if run.stop_requested:
-            run.mark_stopped()
-            return
         run.save_status()  # the last word from the app: from here on the job writes the status
         handle = worker()
         handle.call("start", run.run_id, **job_arguments(run, scheduler), keep_in_memory=True)
-        remote = WorkerControl(handle, run.run_id)
-        run.connect_remote(remote)
-        after_step = -1  # the first poll brings the whole history: a resumed run's steps restart at its checkpoint
-        while True:
-            awaited = scheduler.someone_waits_for(run.run_id)
-            info = handle.call("poll", run.run_id, after_step=after_step, someone_waits=awaited)
-            run.apply_progress(info)
-            after_step = run.step
-            if info["done"]:
-                return
-            if info["waiting"] and not run.stop_requested:  # its turn is over: the back of the app's queue, then on
-                if scheduler.take_turn_break(run.run_id, run.stop_event):  # False: stopped while it waited
-                    handle.send("go", run.run_id, someone_waits=scheduler.someone_waits_for(run.run_id))
-                continue
-            time.sleep(POLL_SECONDS_WHEN_AWAITED if awaited else POLL_SECONDS)
+        job = WorkerJob(handle, run.run_id)
+        run.connect_remote(job)
+        follow(run, scheduler, job)
     except (WorkerLost, RuntimeError) as exc:  # a lost worker fails this run, never the app
         run.disconnect_remote()
         run.fail(Message("error.training_process_lost", error=str(exc)[:300]))
         run.save_status()
     finally:
-        run.disconnect_remote(remote)
+        run.disconnect_remote(job)
         run.set_resume_checkpoint(None)
         scheduler.release(run.run_id)
         if handle is not None:

@@ -1,9 +1,10 @@
-"""A training run: one directory, one background thread, one lock-protected object every other thread reads."""
+"""A training run: one directory, its lifecycle (create, open, start, pause, resume, stop, continue), the thread that
+trains it here, and a snapshot every other thread reads. What it has done so far (records, counters, metrics.jsonl)
+is its RunProgress (gan_core.training.progress); how it trains elsewhere (a worker process, Ray) is
+gan_core.server.jobs's, which mirrors such a job into this Run (connect_remote, apply_progress)."""
 
 from __future__ import annotations
 
-import bisect
-import copy
 import math
 import threading
 import time
@@ -13,16 +14,56 @@ from enum import Enum
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from ..data import images as imaging
 from ..data.datasets import Dataset, is_builtin, load_dataset
-from ..explore.diagnosis import diagnose
 from ..i18n import GanError, Message
-from ..server import housekeeping
 from .config import SMALL_DATA_IMAGES, TrainConfig, check_extra_epochs
+from .diagnosis import diagnose
 from .gan import STEP_FIELDS
 from .presets import check_shape, get_preset
+from .progress import RunProgress
 from .run_folder import RunFolder, atomic_write_bytes, new_run_id
+from .transfer import resolve
+
+
+class OwnTurn:
+    """The queue of a run started without one and without a default (gan_core wires gan_core.server.scheduler's in,
+    see use_default_queue): it trains at once, never waits, never hands its turn over."""
+
+    drive = None
+
+    def acquire(self, *args, **kwargs) -> bool:
+        return True
+
+    def release(self, run_id) -> None:
+        pass
+
+    def turn_over(self, run_id, epochs_this_turn) -> bool:
+        return False
+
+    def take_turn_break(self, run_id, cancelled) -> bool:
+        return not cancelled.is_set()
+
+    def position(self, run_id):
+        return None
+
+    def expected_wait(self, run_id):
+        return None
+
+    def jobs(self):
+        return {"running": [], "queued": []}
+
+
+_default_queue = OwnTurn
+
+
+def use_default_queue(factory) -> None:
+    """The queue `Run.start()` takes when it is given none: `factory()` (gan_core's __init__ passes
+    gan_core.server.scheduler.default_scheduler, so training never imports the server)."""
+    global _default_queue
+    _default_queue = factory
 
 
 class RunState(str, Enum):
@@ -116,14 +157,7 @@ class Run:
         self._remote = None  # on a cluster, while its actor trains: gan_core.server.cluster.RemoteControl
         self.remote_pid: int | None = None  # on a cluster: the actor's process id on its worker
         self.was_active = False  # opened from disk while its status said queued, running or paused
-        self.epoch = 0
-        self.step = 0
-        self.steps_per_epoch = 0
-        self.step_in_epoch = 0
-        self.steps = {"step": [], **{name: [] for name in STEP_FIELDS}}
-        self.epochs: list[dict] = []
-        self.quality: list[dict] = []
-        self.grid_epochs: list[int] = []
+        self.progress = RunProgress(self.folder, self._lock)  # records and counters: what the trainer records into
         self.train_seconds = 0.0  # time spent training, summed over sessions, pauses excluded
         self.budget_started: float | None = None  # elapsed() when this training session began (its time budget)
         self._segment_started: float | None = None
@@ -134,11 +168,13 @@ class Run:
         # start and continue): its minutes bound the run's whole training time, and the reasons for what they cut.
         self.minutes_limit = 0.0
         self.limit_notes: list[Message] = []
-        self.images_per_sec = 0.0
         self.started_from: dict | None = None  # transfer learning (gan_core.training.transfer): what the networks came from
         self.quality_fn = None  # optional: callable(generator_fn, dataset) -> dict, every config.metrics_every epochs
-        # optional: (folder, bytes) the run's writes must keep within (a session's disk quota), checked every epoch
+        # optional: (folder, bytes) the run's writes must keep within (a session's disk quota), and the check of it
+        # called before every epoch's writes (gan_core.server.housekeeping.keep_run_within sets both)
         self.disk_quota: tuple[Path, int] | None = None
+        self.disk_check = None
+        self._parked = threading.Event()  # set while the trainer waits out a pause between two batches
 
     # --- creation and loading ---------------------------------------------------------
 
@@ -161,10 +197,7 @@ class Run:
             raise GanError("error.batch_larger_than_data", batch=config.batch_size, count=len(dataset.images))
         if config.diff_augment is None:  # small data: augment (Zhao et al. 2020), recorded as decided
             config.diff_augment = len(dataset.images) < SMALL_DATA_IMAGES
-        from .transfer import (
-            resolve,  # "auto" and a named source, decided and checked before anything is written
-        )
-
+        # "auto" and a named source, decided and checked before anything is written
         config.init_from = resolve(config.init_from, config.preset, dataset, config.latent_dim,
                                    builtin=is_builtin(config.dataset))
         if config.freeze_d and not config.init_from:
@@ -198,32 +231,46 @@ class Run:
         run.budget_from = float(status.get("budget_from", 0.0))
         run.minutes_limit = float(status.get("minutes_limit", 0.0))
         run.limit_notes = [Message.from_dict(note) for note in status.get("limit_notes", [])]
-        run.steps_per_epoch = int(status.get("steps_per_epoch", 0))
         run.started_from = status.get("started_from")
         if run.state in ACTIVE_STATES:  # gan_core.server.cluster may still find its job training: RunRegistry.get
             run.was_active = True
             run.state = RunState.STOPPED
-        run._load_metrics()
-        run.grid_epochs = folder.grid_epochs()
+        run.progress.load()
+        run.progress.steps_per_epoch = int(status.get("steps_per_epoch", 0))
         return run
 
-    def _load_metrics(self, max_step: int | None = None) -> None:
-        self.steps = {"step": [], **{name: [] for name in STEP_FIELDS}}
-        self.epochs, self.quality = [], []
-        for record in self.folder.read_metrics(max_step):
-            kind = record.get("type")
-            if kind == "step":
-                self.steps["step"].append(record["step"])
-                for name in STEP_FIELDS:
-                    self.steps[name].append(record[name])
-            elif kind == "epoch":
-                self.epochs.append(record)
-            elif kind == "quality":
-                self.quality.append(record)
-        self.step = self.steps["step"][-1] if self.steps["step"] else 0
-        self.epoch = self.epochs[-1]["epoch"] if self.epochs else 0
-        if self.epochs:
-            self.images_per_sec = self.epochs[-1].get("images_per_sec", 0.0)
+    # --- what it has done so far (read through to its RunProgress) --------------------------------------------
+
+    @property
+    def epoch(self) -> int:
+        """Completed epochs."""
+        return self.progress.epoch
+
+    @property
+    def step(self) -> int:
+        """Steps trained, in all."""
+        return self.progress.step
+
+    @property
+    def steps(self) -> dict:
+        """field -> one value a step, and "step" the step numbers (the live list: copy it, or take a snapshot)."""
+        return self.progress.steps
+
+    @property
+    def epochs(self) -> list[dict]:
+        return self.progress.epochs
+
+    @property
+    def quality(self) -> list[dict]:
+        return self.progress.quality
+
+    @property
+    def grid_epochs(self) -> list[int]:
+        return self.progress.grid_epochs
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.progress.steps_per_epoch
 
     # --- control (any thread) ---------------------------------------------------------
 
@@ -262,11 +309,9 @@ class Run:
     def _launched(self, scheduler, state: RunState) -> bool:
         """Under the lock: True if a thread already runs this run; else take the scheduler, clear pause and stop and
         enter `state` (start and attach share this)."""
-        from ..server.scheduler import default_scheduler
-
         if self._thread is not None and self._thread.is_alive():
             return True
-        self._scheduler = scheduler or default_scheduler()
+        self._scheduler = scheduler or _default_queue()
         self._pause.clear()
         self._stop.clear()
         self.state = state
@@ -392,17 +437,14 @@ class Run:
             end_epoch, remaining = self._finish_line(None if bound is None else bound[0])
             eta = remaining if self.state in (RunState.RUNNING, RunState.PAUSED) else None
             config = self.config.to_dict()
+            done = self.progress.copy(history)
             return RunSnapshot(
                 run_id=self.run_id, directory=self.directory, state=self.state, config=config,
-                message=self.message, traceback=self.traceback, epoch=self.epoch, total_epochs=self.config.epochs,
-                step=self.step, steps_per_epoch=self.steps_per_epoch, step_in_epoch=self.step_in_epoch,
-                steps={k: list(v) if history else [] for k, v in self.steps.items()},
-                epochs=copy.deepcopy(self.epochs) if history else [],
-                grid_epochs=list(self.grid_epochs), images_per_sec=self.images_per_sec, eta_seconds=eta,
-                elapsed_seconds=self.elapsed(), diagnosis=diagnose(self.steps, self.epochs, config) if history else [],
+                message=self.message, traceback=self.traceback, total_epochs=self.config.epochs, **done,
+                eta_seconds=eta, elapsed_seconds=self.elapsed(),
+                diagnosis=diagnose(done["steps"], done["epochs"], config) if history else [],
                 device=self.device, queue_position=position,
                 has_generator=self.folder.generator_path.exists(),
-                quality=copy.deepcopy(self.quality) if history else [],
                 turn_in_seconds=turn_in, queue_length=queue_length, training_now=training_now, node=self.node,
                 limit_notes=list(self.limit_notes),
                 end_epoch=end_epoch, budget_fraction=None if bound is None else 1.0 - bound[0] / bound[1],
@@ -417,8 +459,6 @@ class Run:
 
     def progress_gif(self, duration_ms: int = 400) -> Path:
         """Animate every kept epoch grid into progress.gif and return its path."""
-        from PIL import Image
-
         frames = [np.asarray(Image.open(self.grid_path(e)).convert("RGB")) for e in self.grid_epochs]
         if not frames:
             raise GanError("error.no_checkpoint", path=self.shown_name)
@@ -459,7 +499,7 @@ class Run:
             "budget_from": self.budget_from,
             "minutes_limit": self.minutes_limit,
             "limit_notes": [note.to_dict() for note in self.limit_notes],
-            "steps_per_epoch": self.steps_per_epoch,
+            "steps_per_epoch": self.progress.steps_per_epoch,
             "started_from": self.started_from,
             "updated": time.time(),
         }
@@ -557,17 +597,13 @@ class Run:
     def progress_since(self, after_step: int) -> dict:
         """Everything a mirror of this run needs (apply_progress), with only the step records after `after_step`."""
         with self._lock:
-            start = bisect.bisect_right(self.steps["step"], after_step)
             return {
                 "state": self.state.value, "message": self.message.to_dict() if self.message else None,
                 "traceback": self.traceback, "device": self.device, "node": self.node,
-                "epoch": self.epoch, "step": self.step, "steps_per_epoch": self.steps_per_epoch,
                 "total_epochs": self.config.epochs,  # a time bound may cut them where the job trains (end_early)
-                "step_in_epoch": self.step_in_epoch, "images_per_sec": self.images_per_sec,
                 "train_seconds": self.elapsed(), "started_from": self.started_from,
-                "budget_started": self.budget_started,
-                "steps": {name: values[start:] for name, values in self.steps.items()},
-                "epochs": list(self.epochs), "quality": list(self.quality), "grid_epochs": list(self.grid_epochs),
+                "budget_started": self.budget_started, "parked": self.parked,
+                **self.progress.since(after_step),
             }
 
     def apply_progress(self, info: dict) -> None:
@@ -578,20 +614,16 @@ class Run:
             self.traceback = info["traceback"]
             self.device, self.node = info["device"], info["node"]
             self.remote_pid = info.get("pid", self.remote_pid)
-            new = info["steps"]
-            keep = bisect.bisect_right(self.steps["step"], new["step"][0] - 1) if new["step"] else len(self.steps["step"])
-            for name in ("step", *STEP_FIELDS):
-                del self.steps[name][keep:]
-                self.steps[name].extend(new[name])
-            self.epoch, self.step = info["epoch"], info["step"]
+            self.progress.apply(info)
             # a time bound cut the job's epochs (end_early, written to its config.json): the app's copy follows
             self.config.epochs = info.get("total_epochs", self.config.epochs)
-            self.steps_per_epoch, self.step_in_epoch = info["steps_per_epoch"], info["step_in_epoch"]
-            self.images_per_sec = info["images_per_sec"]
             self.train_seconds, self._segment_started = info["train_seconds"], None
             self.started_from = info["started_from"]
             self.budget_started = info.get("budget_started")
-            self.epochs, self.quality, self.grid_epochs = info["epochs"], info["quality"], info["grid_epochs"]
+            if info.get("parked"):
+                self._parked.set()
+            else:
+                self._parked.clear()
 
     def remaining_seconds(self) -> float | None:
         """Training time this run still needs at its last speed (to its last epoch, or to the end of the epoch its
@@ -603,11 +635,11 @@ class Run:
         """Under the lock: (the epoch the run will end after, training seconds until then or None without a speed).
         A time budget ends a run after the epoch it runs out in (trainer: _end_if_out_of_time), so the end is
         whichever comes first: the last epoch, or the end of that epoch at the speed so far."""
-        total, per_epoch = self.config.epochs, self.steps_per_epoch
-        if self.images_per_sec <= 0 or per_epoch <= 0:
+        total, per_epoch, speed = self.config.epochs, self.progress.steps_per_epoch, self.progress.images_per_sec
+        if speed <= 0 or per_epoch <= 0:
             return total, None
-        steps_per_second = self.images_per_sec / self.config.batch_size
-        done = self.epoch * per_epoch + self.step_in_epoch
+        steps_per_second = speed / self.config.batch_size
+        done = self.progress.steps_done()
         end = total
         if budget_left is not None:
             out_of_time_at = done + budget_left * steps_per_second
@@ -686,22 +718,6 @@ class Run:
             if self._resume_from is None or not self.device or self.epoch < self.config.epochs:
                 self.device = description
 
-    def rewind(self, epoch: int, step: int) -> None:
-        """Back to a checkpoint made after `epoch` at `step`: later records and grids are forgotten."""
-        self._load_metrics(max_step=step)
-        with self._lock:
-            self.epoch, self.step = epoch, step
-            self.grid_epochs = [e for e in self.grid_epochs if e <= epoch]
-
-    def begin_epochs(self, steps_per_epoch: int) -> None:
-        with self._lock:
-            self.steps_per_epoch = steps_per_epoch
-            self.step_in_epoch = 0
-
-    def begin_epoch(self) -> None:
-        with self._lock:
-            self.step_in_epoch = 0
-
     def fail(self, message: Message) -> None:
         with self._lock:
             self.state = RunState.FAILED
@@ -711,37 +727,6 @@ class Run:
     def failed(self) -> bool:
         return self.state == RunState.FAILED
 
-    def record_steps(self, records: list[dict], step_in_epoch: int | None = None,
-                     images_per_sec: float | None = None) -> None:
-        """New "step" records (STEP_FIELDS and "step"), with where the epoch stands and the speed so far."""
-        with self._lock:
-            for record in records:
-                self.steps["step"].append(record["step"])
-                for name in STEP_FIELDS:
-                    self.steps[name].append(record[name])
-            if records:
-                self.step = records[-1]["step"]
-            if step_in_epoch is not None:
-                self.step_in_epoch = step_in_epoch
-            if images_per_sec is not None:
-                self.images_per_sec = images_per_sec
-
-    def record_epoch(self, record: dict) -> None:
-        """An "epoch" record: the epoch is complete."""
-        with self._lock:
-            self.epochs.append(record)
-            self.epoch = record["epoch"]
-            self.images_per_sec = record["images_per_sec"]
-
-    def record_quality(self, record: dict) -> None:
-        with self._lock:
-            self.quality.append(record)
-
-    def add_grid(self, epoch: int) -> None:
-        with self._lock:
-            if epoch not in self.grid_epochs:
-                self.grid_epochs.append(epoch)
-
     def end_early(self, epoch: int, message: Message) -> None:
         """The run ends after `epoch` (a time budget): its epochs are cut to the ones it trained."""
         with self._lock:
@@ -750,22 +735,31 @@ class Run:
             self.folder.write_config(self.config.to_json())
 
     def check_disk(self) -> None:
-        """GanError('error.quota') when the folder the quota covers is already over it, or 'error.disk_full' when the
-        disk is down to its reserve (called before each epoch's writes, so a run cannot fill the disk after it was
-        allowed to start). An epoch trained counts as a visit to the session: its files are kept the retention from
-        now (gan_core.server.retention), even if a restart finds the run stopped and nobody looked meanwhile."""
-        if self.disk_quota is not None:
-            folder, limit = self.disk_quota
-            housekeeping.check_quota(folder, 0, limit)
-            housekeeping.touch_session(folder)
+        """Before each epoch's writes, so a run cannot fill the disk after it was allowed to start: the server's
+        check of its session's quota (gan_core.server.housekeeping.check_session_disk raises GanError 'error.quota' or
+        'error.disk_full'), when it set one."""
+        if self.disk_check is not None:
+            self.disk_check()
 
     @property
     def pause_requested(self) -> bool:
         return self._pause.is_set()
 
     def wait_while_paused(self) -> None:
-        while self._pause.is_set() and not self._stop.is_set():
-            time.sleep(0.05)
+        """The trainer, between two batches: no step until resume or stop; `parked` says so meanwhile."""
+        if not self._pause.is_set():
+            return
+        self._parked.set()
+        try:
+            while self._pause.is_set() and not self._stop.is_set():
+                time.sleep(0.05)
+        finally:
+            self._parked.clear()
+
+    @property
+    def parked(self) -> bool:
+        """True while the trainer has stopped stepping for a pause (a mirrored run: as its job's last poll said)."""
+        return self._parked.is_set()
 
     @property
     def stop_requested(self) -> bool:

@@ -14,6 +14,7 @@ from . import device
 from .gan import GAN, STEP_FIELDS, make_optimizer
 from .presets import get_preset
 from .run_folder import load_checkpoint, save_checkpoint
+from .transfer import freeze_discriminator_layers, initialise, save_networks
 
 DIVERGED_LOSS = 1e6  # no loss we offer reaches this while training is sane: treat it like NaN
 
@@ -30,8 +31,6 @@ def build_gan(config, image_shape, num_classes: int, cluster_bounds=None) -> GAN
     generator = preset.build_generator(image_shape, config.latent_dim, classes, **extra)
     discriminator = preset.build_discriminator(image_shape, classes)
     if config.freeze_d:
-        from .transfer import freeze_discriminator_layers
-
         freeze_discriminator_layers(discriminator, config.freeze_d)
     gan = GAN(generator, discriminator, config, num_classes=classes, cluster_bounds=extra.get("cluster_bounds"))
     gan.compile(make_optimizer(config.generator_optimizer), make_optimizer(config.discriminator_optimizer))
@@ -84,13 +83,11 @@ def train(run) -> None:
     if resume_from is not None:
         meta = load_checkpoint(gan, resume_from)
         start_epoch = meta["epoch"]
-        run.rewind(start_epoch, meta["step"])
+        run.progress.rewind(start_epoch, meta["step"])
     steps_per_epoch = config.steps_per_epoch or len(dataset.images) // config.batch_size
-    run.begin_epochs(steps_per_epoch)
+    run.progress.begin_epochs(steps_per_epoch)
 
     if resume_from is None and config.init_from:
-        from .transfer import initialise
-
         run.started_from = initialise(gan, config.init_from, dataset.images)
     callback = RunCallback(run, gan, dataset, conditional)
     if resume_from is None:
@@ -115,8 +112,6 @@ def train(run) -> None:
 
 def _save_transfer_source(gan, run) -> None:
     """G and D by name (gan_core.training.transfer): a finished run can seed another (`init_from` = its folder)."""
-    from .transfer import save_networks
-
     save_networks(gan, run.folder.networks_path)
 
 
@@ -171,7 +166,7 @@ class RunCallback(keras.callbacks.Callback):
         self.epoch_started = time.time()
         self.epoch_paused = 0.0
         self.epoch_records = []
-        self.run.begin_epoch()
+        self.run.progress.begin_epoch()
 
     def on_train_batch_end(self, batch, logs=None):
         run = self.run
@@ -188,7 +183,7 @@ class RunCallback(keras.callbacks.Callback):
         self.epoch_records.append(record)
         self.steps_since_checkpoint += 1
         elapsed = time.time() - self.epoch_started - self.epoch_paused
-        run.record_steps([record], step_in_epoch=batch + 1,
+        run.progress.record_steps([record], step_in_epoch=batch + 1,
                          images_per_sec=(batch + 1) * run.config.batch_size / elapsed if elapsed > 0 else None)
         if len(self.pending) >= 50:
             self.flush()
@@ -226,7 +221,7 @@ class RunCallback(keras.callbacks.Callback):
                   "diversity": batch_diversity(grid_images) / max(self.real_diversity, 1e-9),
                   "like_start": self.like_start(grid_images)}
         self.pending.append(record)
-        run.record_epoch(record)
+        run.progress.record_epoch(record)
         self._quality(number)
         self.flush()
         self._tensorboard(record, grid_images)
@@ -266,7 +261,7 @@ class RunCallback(keras.callbacks.Callback):
         scores = quality_fn(self, self.dataset)
         record = {"type": "quality", "epoch": epoch, "step": run.step, **scores}
         self.pending.append(record)
-        run.record_quality(record)
+        run.progress.record_quality(record)
 
     def _tensorboard(self, record: dict, grid_images: np.ndarray) -> None:
         with self.writer.as_default(step=record["epoch"]):
@@ -290,7 +285,7 @@ class RunCallback(keras.callbacks.Callback):
         generated = self.generate(self.fixed_latents, self.fixed_labels)
         grid = imaging.make_grid(imaging.to_uint8(generated), self.grid_columns)
         imaging.save_png(grid, self.run.grid_path(epoch), scale=imaging.grid_scale(generated.shape[1]))
-        self.run.add_grid(epoch)
+        self.run.progress.add_grid(epoch)
         if epoch == 0:
             self.start_samples = imaging.to_uint8(generated).astype(np.float32) / 127.5 - 1.0  # as the grid shows it
         return generated
@@ -300,7 +295,7 @@ class RunCallback(keras.callbacks.Callback):
         PNG after a resume): the median over samples of the correlation of each with its start, 1 for the same
         picture (brighter or sharper, too), near 0 for another. None without a start grid. A transferred start only
         sharpened keeps about 0.8; digits drawn from the first blur fall under 0.1 within a few epochs
-        (gan_core.explore.diagnosis says when it stays high)."""
+        (gan_core.training.diagnosis says when it stays high)."""
         if self.start_samples is None:
             path = self.run.grid_path(0)
             if not path.is_file():

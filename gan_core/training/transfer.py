@@ -20,6 +20,7 @@ import numpy as np
 
 from ..i18n import GanError
 from .config import AUTO  # init_from "auto": the bundled animals for a photo folder when the shapes allow, else nothing
+from .presets import PRESETS
 from .run_folder import NETWORKS_FILE
 
 AUTO_BASE = "cifar-animals"
@@ -66,8 +67,6 @@ def source_card(folder: Path) -> dict:
 
 def compatible(card: dict, preset_name: str, image_shape, latent_dim: int) -> bool:
     """True when a source built by `card`'s preset can seed a run of `preset_name` on images of `image_shape`."""
-    from .presets import PRESETS
-
     source, target = PRESETS.get(card.get("preset", "")), PRESETS.get(preset_name)
     return (source is not None and target is not None
             and source.build_generator is target.build_generator

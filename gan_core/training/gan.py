@@ -197,7 +197,7 @@ class GAN(keras.Model):
         def first_try(iterator):
             try:
                 logs = function(iterator)
-            except Exception as exc:  # noqa: BLE001: any failure to compile; a real error fails again below
+            except Exception as exc:  # any failure to compile; a real error fails again below
                 if _is_end_of_data(exc):
                     raise
                 self.compile_fallback = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300]}"

@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--batches", type=int, default=3, help="timed steps per preset, after one warm-up")
     doctor.add_argument("--max-images", type=int, default=512, help="images loaded per dataset")
     doctor.add_argument("--presets", default=None, help="comma-separated families (default: all)")
+    doctor.add_argument("--json", action="store_true", help="the report as one line of JSON (the teacher view's)")
     doctor.set_defaults(handler=cmd_doctor)
     return parser
 
@@ -347,6 +348,9 @@ def cmd_doctor(args, argv) -> int:
             raise GanError("error.unknown_preset", value=unknown[0], choices=", ".join(known))
         families = tuple((name, known[name]) for name in wanted)
     report = doctor.check(max(1, args.batches), max(64, args.max_images), families)
+    if args.json:
+        print(report.to_json())
+        return 0
     for line in doctor.describe(report, args.lang):
         print(line)
     return 0

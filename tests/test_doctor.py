@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 import tensorflow as tf
+from app_support import class_app, poll, sessions_dir  # noqa: F401 - sessions_dir is a fixture
 
 from gan_core import GanError
 from gan_core.__main__ import main
@@ -95,3 +96,22 @@ def doctor_config():
     from gan_core.training.config import recipe
 
     return recipe("mlp", dataset="mnist", batch_size=16)
+
+
+def test_the_teachers_button_shows_the_check_of_this_machine(sessions_dir, monkeypatch):
+    """The teacher view's button runs the doctor in a subprocess; the page polls and shows its table."""
+    from gan_core.server import classroom
+
+    monkeypatch.setattr(doctor, "VIEW_ARGS", ("--lang", "en", "doctor", "--batches", "1", "--max-images", "64",
+                                              "--presets", "mlp"))
+    at = class_app()
+    at.switch_page("app_pages/teacher.py").run()
+    at.text_input[0].set_value(classroom.generated_password(sessions_dir)[0])
+    at.button(key="FormSubmitter:teacher.login-Entrar").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.button(key="teacher.doctor").click().run()
+    poll(at, lambda at: any(frame.value is not None and len(frame.value) for frame in at.dataframe), timeout=120,
+         describe=lambda: [i.value for i in at.info] + [e.value for e in at.error])
+    (frame,) = at.dataframe
+    assert list(frame.value["Receta"]) == ["mlp"] and frame.value["Imágenes/s"][0] > 0
+    assert any(f"Entrena en: {device.description()}" in m.value for m in at.markdown)

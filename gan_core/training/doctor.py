@@ -4,8 +4,13 @@ makes for one preset of each family."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -37,6 +42,14 @@ class Report:
     compiled_works: bool | None  # a compiled step ran; None: not checked
     compile_error: str | None
     rates: list[Rate] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Report":
+        fields = json.loads(text)
+        return cls(**{**fields, "rates": [Rate(**rate) for rate in fields["rates"]]})
 
 
 def build_for_check(preset: str, dataset_name: str, max_images: int, batch_size: int | None = None,
@@ -117,7 +130,48 @@ def describe(report: Report, lang: str) -> list[str]:
     return lines
 
 
-def table(report: Report) -> list[dict]:
-    """The rates as rows (the teacher view's table)."""
-    return [{"preset": r.preset, "dataset": r.dataset, "batch": r.batch_size,
-             "img/s": round(r.images_per_sec), "XLA": r.compiled} for r in report.rates]
+def table(report: Report, lang: str) -> list[dict]:
+    """The rates as rows with headers in the reader's language (the teacher view's table)."""
+    step = {True: tr("doctor.step_compiled", lang), False: tr("doctor.step_eager", lang)}
+    return [{tr("doctor.col.recipe", lang): r.preset, tr("doctor.col.dataset", lang): r.dataset,
+             tr("doctor.col.batch", lang): r.batch_size, tr("doctor.col.rate", lang): round(r.images_per_sec),
+             tr("doctor.col.step", lang): step[r.compiled]} for r in report.rates]
+
+
+# What the teacher view's check runs: the whole check, as the CLI does (tests narrow it).
+VIEW_ARGS = ("doctor",)
+
+
+class BackgroundCheck:
+    """The check in a subprocess (`python -m gan_core doctor --json`), one at a time: the server's own process keeps
+    no models of it, and the page's script does not wait. `state()` is ("idle" | "running" | "done" | "failed",
+    the Report or the error's last lines)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._thread = None
+        self._result = ("idle", None)
+
+    def start(self) -> bool:
+        """Start a check unless one is running; False if one was."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return False
+            self._result = ("running", None)
+            self._thread = threading.Thread(target=self._run, name="gan-doctor", daemon=True)
+            self._thread.start()
+            return True
+
+    def _run(self) -> None:
+        command = [sys.executable, "-m", "gan_core", *VIEW_ARGS, "--json"]
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True, env=os.environ.copy())
+        with self._lock:
+            if done.returncode == 0:
+                self._result = ("done", Report.from_json(done.stdout.strip().splitlines()[-1]))
+            else:
+                self._result = ("failed", "\n".join(done.stderr.strip().splitlines()[-5:]))
+
+    def state(self) -> tuple[str, object]:
+        with self._lock:
+            return self._result

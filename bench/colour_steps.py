@@ -85,7 +85,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--max-images", type=int, default=2048)
+    parser.add_argument("--quality", type=int, default=0,
+                        help="instead: train float32 and bfloat16 this many steps each and score both generators")
     args = parser.parse_args()
+    if args.quality:
+        header(f"fast-rgb float32 vs mixed_bfloat16 at 32 px: quality after {args.quality} steps")
+        quality(args.quality, args.max_images)
+        return
     header(f"fast-rgb step variants at 32 px: {args.steps} steps x {args.rounds * 2} segments each")
     built = {}
     for name in VARIANTS:
@@ -112,6 +118,25 @@ def main() -> None:
         values = logs[name]
         print(f"| {name} | {rate:.0f} | {rate / base:.2f}x | {bool(gan.jit_compile)} | {values['g_loss']:.3f} | "
               f"{values['d_loss']:.3f} | {values['d_acc_real']:.2f} | {values['d_acc_fake']:.2f} | |")
+
+
+def quality(steps: int, max_images: int, samples: int = 500) -> None:
+    """Each precision trained `steps` steps from the same seed, then its moving-average generator scored by the
+    colour animals' classifier (gan_core.explore.metrics), the app's own quality figures."""
+    import numpy as np
+
+    from gan_core.explore import metrics
+
+    print("| variant | steps | seconds | img/s | scores |")
+    print("| --- | --- | --- | --- | --- |")
+    for name in ("float32", "bfloat16"):
+        gan, iterator, batch = build(name, max_images)
+        seconds, _ = timed_segment(gan, iterator, steps)
+        scores = metrics.evaluate_generator(
+            lambda latents, labels: np.asarray(gan.sample(latents), dtype=np.float32), DATASET, gan.latent_dim,
+            0, samples)
+        shown = {key: round(value, 3) for key, value in scores.items() if isinstance(value, float)}
+        print(f"| {name} | {steps} | {seconds:.0f} | {steps * batch / seconds:.0f} | {shown} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ if view.signed_in(lang):
                                                      tr("teacher.tab_disk", lang)])
     with jobs:
         view.jobs(lang)
+        view.device_check_panel(lang)
     with gallery:
         classroom_view.gallery_view(lang, teacher=True)
     with limits:

@@ -75,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     gif.add_argument("run_dir", type=Path)
     gif.add_argument("--out", type=Path, default=None)
     gif.set_defaults(handler=cmd_gif)
+
+    doctor = commands.add_parser("doctor", help="which framework and device train, whether a compiled (XLA) step "
+                                                 "works, and images/s of a short step per preset family")
+    doctor.add_argument("--batches", type=int, default=3, help="timed steps per preset, after one warm-up")
+    doctor.add_argument("--max-images", type=int, default=512, help="images loaded per dataset")
+    doctor.add_argument("--presets", default=None, help="comma-separated families (default: all)")
+    doctor.add_argument("--json", action="store_true", help="the report as one line of JSON (the teacher view's)")
+    doctor.set_defaults(handler=cmd_doctor)
     return parser
 
 
@@ -325,6 +333,26 @@ def cmd_gif(args, argv) -> int:
         shutil.copyfile(path, args.out)
         path = args.out
     print(path)
+    return 0
+
+
+def cmd_doctor(args, argv) -> int:
+    from .training import doctor
+
+    families = doctor.FAMILIES
+    if args.presets:
+        wanted = args.presets.split(",")
+        known = dict(doctor.FAMILIES)
+        unknown = [name for name in wanted if name not in known]
+        if unknown:
+            raise GanError("error.unknown_preset", value=unknown[0], choices=", ".join(known))
+        families = tuple((name, known[name]) for name in wanted)
+    report = doctor.check(max(1, args.batches), max(64, args.max_images), families)
+    if args.json:
+        print(report.to_json())
+        return 0
+    for line in doctor.describe(report, args.lang):
+        print(line)
     return 0
 
 

@@ -297,3 +297,36 @@ def disk(lang: str) -> None:
                    tr("disk.col.runs", lang): session.runs,
                    tr("disk.col.expires", lang): format_date(session.last_seen + report.retention, lang)}
                   for session in report.next_to_go[:NEXT_TO_GO_SHOWN]], hide_index=True)
+
+
+@st.cache_resource
+def device_check():
+    """The server's one device check (gan_core.training.doctor.BackgroundCheck), shared by the teacher's sessions."""
+    from gan_core.training.doctor import BackgroundCheck
+
+    return BackgroundCheck()
+
+
+def device_check_panel(lang: str) -> None:
+    """A button that runs `python -m gan_core doctor` in a subprocess, and its report: framework, device, whether a
+    compiled step works and the images per second of each preset family."""
+    check = device_check()
+    if st.button(tr("doctor.button", lang), key="teacher.doctor", icon=":material/speed:"):
+        check.start()
+    _device_check_result(lang)
+
+
+@st.fragment(run_every=2.0)
+def _device_check_result(lang: str) -> None:
+    from gan_core.training import doctor
+
+    status, result = device_check().state()
+    if status == "running":
+        st.info(tr("doctor.running", lang), icon=":material/hourglass_top:")
+    elif status == "failed":
+        st.error(str(result))
+    elif status == "done":
+        lines = doctor.describe(result, lang)
+        st.markdown("\n\n".join(lines[:-len(result.rates) - 1]))
+        st.caption(lines[-len(result.rates) - 1])
+        st.dataframe(doctor.table(result, lang), hide_index=True, key="teacher.doctor_table")

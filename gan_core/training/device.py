@@ -74,3 +74,34 @@ def description() -> str:
 
 def gpu_count() -> int:
     return len(configure()["gpus"])
+
+
+COMPILE_MODES = {"auto": "auto", "xla": True, "eager": False}  # GAN_COMPILE → keras' jit_compile
+
+
+def compile_mode() -> str:
+    """GAN_COMPILE: `auto` (the default, Keras' own choice: XLA on a GPU when the model allows it, none on a CPU),
+    `xla` (always try XLA, or torch.compile on PyTorch) or `eager` (never: TensorFlow still traces a graph, without
+    XLA). Anything else is refused in the person's language: a typo must not silently change how runs train."""
+    from ..i18n import GanError
+
+    mode = (os.environ.get("GAN_COMPILE", "auto") or "auto").strip().lower()
+    if mode not in COMPILE_MODES:
+        raise GanError("error.compile_mode", value=mode, choices=", ".join(COMPILE_MODES))
+    return mode
+
+
+def jit_compile_setting():
+    """What GAN.compile passes as keras' jit_compile for GAN_COMPILE."""
+    return COMPILE_MODES[compile_mode()]
+
+
+def backend_description() -> str:
+    """`tensorflow 2.21.0 (Keras 3.15.1)`: the framework that trains and its version."""
+    import importlib
+
+    import keras
+
+    name = keras.backend.backend()
+    module = importlib.import_module({"torch": "torch", "jax": "jax"}.get(name, name))
+    return f"{name} {getattr(module, '__version__', '?')} (Keras {keras.__version__})"

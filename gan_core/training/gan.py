@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import types
 import warnings
 
@@ -80,6 +81,17 @@ def compiled(function):
 
         return tf.function(function, reduce_retracing=True)
     return function
+
+
+def _is_end_of_data(exc: Exception) -> bool:
+    """The data stream ran out (fit's normal end of an epoch), not a failure to compile."""
+    if isinstance(exc, StopIteration):
+        return True
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return isinstance(exc, tf.errors.OutOfRangeError)
+    return False
 
 
 def input_gradient(function, inputs):
@@ -163,9 +175,43 @@ class GAN(keras.Model):
         return ops.sum(ops.cast(latents[:, :1] >= bounds, "int32"), axis=1, keepdims=True)
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
+        """jit_compile from GAN_COMPILE (gan_core.training.device.compile_mode) unless the caller names one."""
+        from . import device
+
+        kwargs.setdefault("jit_compile", device.jit_compile_setting())
         super().compile(**kwargs)
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
+        self.compile_fallback = None  # why a compiled step failed and training went on without it (else None)
+
+    def make_train_function(self, force=False):
+        """fit's step, compiled (XLA) when jit_compile is on. If compiling fails on the first step (TensorFlow
+        2.21 with the cuDNN of its [and-cuda] extra is reported to fail XLA's convolution autotuning on GPUs),
+        training goes on without XLA: `compile_fallback` says why and a warning is logged. That first batch is
+        skipped (it was already taken from the stream)."""
+        super().make_train_function(force)  # sets self.train_function (TensorFlow's returns None)
+        function = self.train_function
+        if not self.jit_compile or getattr(function, "_first_try", False):
+            return function
+
+        def first_try(iterator):
+            try:
+                logs = function(iterator)
+            except Exception as exc:  # any failure to compile; a real error fails again below
+                if _is_end_of_data(exc):
+                    raise
+                self.compile_fallback = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300]}"
+                logging.getLogger(__name__).warning("compiled step failed, training without XLA: %s",
+                                                    self.compile_fallback)
+                self.jit_compile = False
+                super(GAN, self).make_train_function(force=True)
+                return self.train_function(iterator)
+            self.train_function = function  # compiled and working: no more checks
+            return logs
+
+        first_try._first_try = True
+        self.train_function = first_try
+        return first_try
 
     @property
     def sampling_generator(self):

@@ -157,6 +157,7 @@ LAYER_EXCEPTIONS = {
     ("gan_core.data.uploads", "gan_core.explore.generators"),  # an uploaded generator checked as the explorer loads it
     ("gan_core.data.uploads", "gan_core.server.housekeeping"),  # an upload within the session's quota
     ("gan_core.training.trainer", "gan_core.explore.clusters"),  # self-conditioning's k-means groups
+    ("gan_core.training.doctor", "gan_core.explore.clusters"),  # the same, for the device check's short steps
     ("gan_core.training.trainer", "gan_core.explore.metrics"),  # the quality scores every metrics_every epochs
     ("gan_core.training.trainer", "gan_core.explore.generators"),  # generator.keras in the explorer's format
     ("gan_core.training.transfer", "gan_core.explore.pretrained"),  # the bundled networks a run starts from

@@ -4,8 +4,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("GAN_NO_DOWNLOAD", "1")  # tests never reach for the network
-# AppTest pages run in this process: their runs train in its threads, where a test can reach them. The real servers
-# of the browser tests train in the worker process, as a class's does (bench.app_server.server_env).
+# AppTest pages run in this process: their runs train in its threads, where a test can reach them; a test that asks for
+# the `train_in_worker` fixture trains in the worker process instead, as a class server does (and so do the real
+# servers of the browser tests: bench.app_server.server_env).
 os.environ.setdefault("GAN_TRAIN_IN", "thread")
 
 import pytest
@@ -25,3 +26,17 @@ def scheduler():
     from gan_core.server.scheduler import Scheduler
 
     return Scheduler(2)
+
+
+@pytest.fixture
+def train_in_worker(monkeypatch):
+    """The app's runs train in the worker process (gan_core.server.worker), as a class server's do, not in this
+    process's threads. Ask for it after `sessions_dir` (its fresh registry then picks the worker's queue). After the
+    test, every run the app started must have trained in the worker: another process's id."""
+    monkeypatch.setenv("GAN_TRAIN_IN", "worker")
+    yield
+    from gan_ui import state
+
+    runs = state.registry().all_runs()
+    assert runs, "the test started no run"
+    assert all(run.remote_pid not in (None, os.getpid()) for run in runs), [run.remote_pid for run in runs]

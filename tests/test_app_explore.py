@@ -11,9 +11,15 @@ from gan_core.i18n import TEXTS
 EXPLORE = "app_pages/explore.py"
 
 
-@pytest.fixture
-def explorer():
+@pytest.fixture(scope="module")
+def _generators_loaded_once():
+    """The bundled generators load once for this module's tests, as they do once per server (explore_view's
+    st.cache_resource): loading them again for each test cost 6 to 10 s each on two busy cores."""
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def explorer(_generators_loaded_once):
     at = new_app()
     at.run()
     at.switch_page(EXPLORE).run()

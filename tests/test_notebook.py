@@ -103,6 +103,7 @@ def execute_notebook(folder: Path, dataset: str, work: Path) -> tuple[np.ndarray
     pytest.param("fast", marks=pytest.mark.slow),
     pytest.param("fast-rgb", marks=pytest.mark.slow),
 ])
+@pytest.mark.slow
 def test_notebook_rebuilds_the_run_loads_its_generator_and_trains(preset, runs_root, tmp_path):
     run = tiny_run(preset, runs_root)
     loaded, expected, handle = execute_notebook(run.directory, run.config.dataset, tmp_path)

@@ -73,3 +73,12 @@ def pytest_runtest_teardown(item, nextitem):
     """After the last browser test in a row (its module's fixtures already torn down), Chromium goes."""
     if nextitem is None or Path(nextitem.path).parent != Path(__file__).parent:
         _close_chromium()
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder is a browser test, its module marked or not: the fast lane
+    (-m "not slow and not browser") never starts a server and Chromium."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)

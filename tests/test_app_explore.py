@@ -113,6 +113,7 @@ def test_interpolation_ends_come_from_a_grid_sample_the_live_image_or_the_dice(e
     assert at.selectbox(key=f"explore.source_a.{key}").value == "seed" and seeds != (5, 2) and seeds[0] != seeds[1]
 
 
+@pytest.mark.slow
 def test_a_self_conditioned_generator_morphs_within_its_group_by_default_and_explains_jumps(explorer):
     import numpy as np
 
@@ -178,6 +179,7 @@ def _morph(at, name: str, class_a: int, class_b: int):
     return at.session_state[f"explore.morph_strip.{key}"]
 
 
+@pytest.mark.slow
 def test_a_class_morph_on_the_animals_changes_from_one_animal_to_the_other_and_says_why_it_travels_z(explorer):
     """Issue #26, item 9: bird to cat at one z was eight almost identical frames (the animals' class only tints
     what z draws), while MNIST's 0 to 1 is lovely. The animals' page says so, with the measured share, and its

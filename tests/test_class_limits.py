@@ -181,6 +181,7 @@ def test_train_more_stays_within_the_epoch_limit_and_the_panel_says_why(sessions
     assert run.config.epochs == 5 and '"epochs": 5' in (run.directory / "config.json").read_text()
 
 
+@pytest.mark.slow
 def test_the_class_minutes_hold_where_the_run_trains_in_the_worker(tmp_path):
     """The class's time limit travels with the run's folder to the worker process that trains it (a cluster's actor
     opens it the same way), and the app's mirror sees the epochs it was cut to."""

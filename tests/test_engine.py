@@ -50,6 +50,7 @@ def test_every_preset_trains_50_steps_on_real_data(preset, tmp_path, scheduler):
 
 
 @pytest.mark.parametrize("loss", ["log", "lsgan", "hinge", "wgan_gp"])
+@pytest.mark.slow
 def test_every_loss_trains_with_finite_values(loss, tmp_path, scheduler):
     config = recipe("fast", epochs=1, batch_size=32, max_images=32 * 12, loss=loss, d_steps=2,
                                     update="alternating")
@@ -58,6 +59,7 @@ def test_every_loss_trains_with_finite_values(loss, tmp_path, scheduler):
     assert snap.step == 12 and all(math.isfinite(v) for v in snap.steps["d_loss"])
 
 
+@pytest.mark.slow
 def test_conditional_run_draws_one_column_per_class(tmp_path, scheduler):
     config = recipe("cgan", epochs=1, batch_size=32, max_images=32 * 10, grid_size=3)
     run = finished_run(tmp_path / "run", config, scheduler)
@@ -71,6 +73,7 @@ def test_conditional_run_draws_one_column_per_class(tmp_path, scheduler):
     assert not np.allclose(same, other), "the label must change the image"
 
 
+@pytest.mark.slow
 def test_stop_mid_epoch_is_quick_and_resume_continues_metrics(tmp_path):
     scheduler = Scheduler(1)
     # 6 steps per epoch at the tutorial's batch of 256.
@@ -111,6 +114,7 @@ def test_stop_mid_epoch_is_quick_and_resume_continues_metrics(tmp_path):
     assert again.snapshot().grid_epochs == [0, 1, 2, 3] and 4 not in again.kept_epochs()
 
 
+@pytest.mark.slow
 def test_resume_from_a_kept_epoch_drops_later_metrics(tmp_path, scheduler):
     config = recipe("fast", epochs=3, batch_size=32, max_images=32 * 5, keep_checkpoints=5)
     run = finished_run(tmp_path / "run", config, scheduler)
@@ -320,6 +324,7 @@ def test_finished_runs_leave_no_traced_step_behind(tmp_path, scheduler):
 
 
 @pytest.mark.parametrize("loss", ["bce_logits", "wgan_gp"])
+@pytest.mark.slow
 def test_simultaneous_update_does_one_generator_pass_and_trains(loss, tmp_path, scheduler):
     # tutorial 001's update: G and D from one pass; dcgan-tf uses it, other recipes can ask for it
     assert recipe("dcgan-tf").update == "simultaneous"

@@ -249,6 +249,7 @@ def saved_bytes(model, tmp_path) -> bytes:
     return data
 
 
+@pytest.mark.slow
 def test_a_clean_generator_upload_is_accepted(session_dir, tmp_path):
     handle = uploads.save_model_upload("mine.keras", saved_bytes(small_generator(), tmp_path), session_dir)
     assert handle.latent_dim == 8 and handle.image_shape == (28, 28, 1)
@@ -257,7 +258,7 @@ def test_a_clean_generator_upload_is_accepted(session_dir, tmp_path):
 
 
 @pytest.mark.parametrize("case", ["lambda", "pickle", "extra_member", "not_keras_name", "wrong_shape",
-                                  "forged_weights"])
+                                  pytest.param("forged_weights", marks=pytest.mark.slow)])
 def test_dangerous_or_broken_model_files_are_refused(case, session_dir, tmp_path):
     import keras
 

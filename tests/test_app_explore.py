@@ -80,6 +80,7 @@ def test_interpolation_makes_a_strip_and_a_gif(explorer):
     assert gif_button, "a GIF download appears beside the strip"
 
 
+@pytest.mark.slow
 def test_interpolation_ends_come_from_a_grid_sample_the_live_image_or_the_dice(explorer):
     import numpy as np
 
@@ -161,6 +162,7 @@ def test_class_names_read_alike_in_both_languages():
     assert widgets.class_label("Trouser", "es") == "pantalón"
 
 
+@pytest.mark.slow
 def test_class_morph_for_conditional_models(explorer):
     at = choose(explorer, "mnist-cgan")
     at.selectbox(key="explore.class_a.bundled:mnist-cgan").set_value(1)

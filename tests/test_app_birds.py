@@ -7,6 +7,7 @@ import math
 import zipfile
 from pathlib import Path
 
+import pytest
 from app_support import new_app, poll, sessions_dir  # noqa: F401 - sessions_dir is a fixture
 
 from gan_core import RunState
@@ -16,6 +17,8 @@ from gan_ui.train_form import DATASET_KEY, PRESET_KEY
 
 BIRDS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "birds"
 PHOTOS = 416
+
+pytestmark = pytest.mark.slow  # both train photos from the Train page: over 30 s each on two busy cores
 
 
 def _button(at, label):

@@ -11,9 +11,15 @@ from gan_core.i18n import TEXTS
 EXPLORE = "app_pages/explore.py"
 
 
-@pytest.fixture
-def explorer():
+@pytest.fixture(scope="module")
+def _generators_loaded_once():
+    """The bundled generators load once for this module's tests, as they do once per server (explore_view's
+    st.cache_resource): loading them again for each test cost 6 to 10 s each on two busy cores."""
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def explorer(_generators_loaded_once):
     at = new_app()
     at.run()
     at.switch_page(EXPLORE).run()
@@ -74,6 +80,7 @@ def test_interpolation_makes_a_strip_and_a_gif(explorer):
     assert gif_button, "a GIF download appears beside the strip"
 
 
+@pytest.mark.slow
 def test_interpolation_ends_come_from_a_grid_sample_the_live_image_or_the_dice(explorer):
     import numpy as np
 
@@ -107,6 +114,7 @@ def test_interpolation_ends_come_from_a_grid_sample_the_live_image_or_the_dice(e
     assert at.selectbox(key=f"explore.source_a.{key}").value == "seed" and seeds != (5, 2) and seeds[0] != seeds[1]
 
 
+@pytest.mark.slow
 def test_a_self_conditioned_generator_morphs_within_its_group_by_default_and_explains_jumps(explorer):
     import numpy as np
 
@@ -154,6 +162,7 @@ def test_class_names_read_alike_in_both_languages():
     assert widgets.class_label("Trouser", "es") == "pantalón"
 
 
+@pytest.mark.slow
 def test_class_morph_for_conditional_models(explorer):
     at = choose(explorer, "mnist-cgan")
     at.selectbox(key="explore.class_a.bundled:mnist-cgan").set_value(1)
@@ -172,6 +181,7 @@ def _morph(at, name: str, class_a: int, class_b: int):
     return at.session_state[f"explore.morph_strip.{key}"]
 
 
+@pytest.mark.slow
 def test_a_class_morph_on_the_animals_changes_from_one_animal_to_the_other_and_says_why_it_travels_z(explorer):
     """Issue #26, item 9: bird to cat at one z was eight almost identical frames (the animals' class only tints
     what z draws), while MNIST's 0 to 1 is lovely. The animals' page says so, with the measured share, and its

@@ -54,6 +54,7 @@ def _pages_text(at, pages=PAGES) -> str:
     return "\n".join(seen)
 
 
+@pytest.mark.slow
 def test_another_session_cannot_see_stop_or_download_a_run(sessions_dir):
     student, a_sid, run = _student_starts_a_run()
     a_run = run.run_id

@@ -50,6 +50,7 @@ def _button(at, label, index=0):
     return matches[index]
 
 
+@pytest.mark.slow
 def test_a_reload_reattaches_the_session_and_runs_compare_side_by_side(sessions_dir):
     session_id = uuid.uuid4().hex
     older, newer = _finished_runs(sessions_dir, session_id, (2e-4, 1e-3))
@@ -117,6 +118,7 @@ def _traces(at, index: int) -> tuple[list[dict], str]:
     return traces, spec["layout"]["xaxis"]["title"]["text"]
 
 
+@pytest.mark.slow
 def test_compared_runs_show_what_differs_and_line_up_by_epoch_or_images_seen(sessions_dir):
     session_id = uuid.uuid4().hex
     small, large = _finished_runs(sessions_dir, session_id, (2e-3, 2e-3), batch_size=(16, 32),
@@ -232,6 +234,7 @@ def _datasets(at) -> dict:
     return {path.stem: json.loads(path.read_text()) for path in folder.glob("*.json")}
 
 
+@pytest.mark.slow
 def test_data_page_previews_datasets_and_turns_uploaded_photos_into_a_training_set(sessions_dir):
     at = new_app().run()
     at.switch_page("app_pages/data.py").run()
@@ -328,6 +331,7 @@ def _form_box(at):
     return box
 
 
+@pytest.mark.slow
 def test_train_on_this_dataset_opens_the_form_filled_in_even_over_a_run_on_show(sessions_dir):
     """Issue #26, item 8: with a run on show the form is folded; "Entrenar con este conjunto" landed there and
     looked as if it did nothing. It opens the form, with the photos and the colour recipe chosen, and says so."""
@@ -399,6 +403,7 @@ def test_pressing_prepare_twice_makes_no_copy_and_a_chosen_upload_survives_a_rec
     assert fresh.selectbox(key="train.dataset").value == "cifar_animals"
 
 
+@pytest.mark.slow
 def test_learn_page_draws_the_engines_losses_and_untrained_generators(sessions_dir):
     at = new_app().run()
     at.switch_page("app_pages/learn.py").run()

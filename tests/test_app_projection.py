@@ -51,6 +51,7 @@ def test_an_upload_that_breaks_the_image_rules_is_refused_and_changes_nothing(ex
     assert live_url(at) == before
 
 
+@pytest.mark.slow
 def test_the_page_answers_while_it_projects_then_the_explorer_starts_from_the_photo(explorer, monkeypatch):
     monkeypatch.setattr(projection, "STEPS", 1200)  # long enough to look at the page while it works
     monkeypatch.setattr(projection, "ENCODER_STEPS", 30)  # where no encoder is shipped: a quick one

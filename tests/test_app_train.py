@@ -209,7 +209,7 @@ def test_a_run_with_a_time_budget_shows_the_budgets_finish_line_and_its_counters
     assert any("Se acabó el tiempo fijado (0.25 min)" in i.value for i in at.info)
 
 
-def test_the_epoch_counter_and_the_progress_line_name_the_same_epoch(sessions_dir):
+def test_the_epoch_counter_and_the_progress_line_name_the_same_epoch(sessions_dir, train_in_worker):
     """#26 item 5: while the first epoch trains, the line says «Época 1 de 5» and the counter 1 / 5, not 0 / 5."""
     at = new_app().run()
     at.number_input(key="hp.fast.epochs").set_value(5)

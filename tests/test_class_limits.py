@@ -109,6 +109,7 @@ def test_the_form_offers_no_more_than_the_class_limits(sessions_dir):
     assert run.snapshot().limit_notes == [] and "profesor limita" not in _infos(student)
 
 
+@pytest.mark.slow
 def test_an_exercise_link_made_before_a_limit_is_capped_and_the_panel_says_why(sessions_dir):
     teacher = _teacher(sessions_dir)
     teacher.switch_page("app_pages/train.py").run()
@@ -134,6 +135,7 @@ def test_an_exercise_link_made_before_a_limit_is_capped_and_the_panel_says_why(s
     assert "Epochs: you asked for 50, but your teacher limits each run to 4" in _infos(_reload(student, run, "en"))
 
 
+@pytest.mark.slow
 def test_train_more_stays_within_the_epoch_limit_and_the_panel_says_why(sessions_dir):
     student = class_app()
     run = _start(student, epochs=3)
@@ -180,6 +182,7 @@ def test_train_more_stays_within_the_epoch_limit_and_the_panel_says_why(sessions
     assert run.config.epochs == 5 and '"epochs": 5' in (run.directory / "config.json").read_text()
 
 
+@pytest.mark.slow
 def test_the_class_minutes_hold_where_the_run_trains_in_the_worker(tmp_path):
     """The class's time limit travels with the run's folder to the worker process that trains it (a cluster's actor
     opens it the same way), and the app's mirror sees the epochs it was cut to."""
@@ -201,6 +204,7 @@ def test_the_class_minutes_hold_where_the_run_trains_in_the_worker(tmp_path):
     assert Run.open(run.directory).config.epochs == 1 and Run.open(run.directory).minutes_limit == 0.001
 
 
+@pytest.mark.slow
 def test_minutes_already_trained_count_on_continue_and_after_a_restart(sessions_dir):
     student = class_app()
     run = _start(student, epochs=200)
@@ -325,6 +329,7 @@ class RegistryRuns:
         return self.registry.start_run(session_id, config, self.data, scheduler=self.scheduler, address=address)
 
 
+@pytest.mark.slow
 def test_the_cap_per_address_refuses_a_second_session_and_the_teacher_cancels_one_session(sessions_dir, monkeypatch):
     monkeypatch.setenv(registry.ADDRESS_CAP_ENV, "1")
     address = {"now": "203.0.113.7"}

@@ -89,6 +89,7 @@ def cli(*args, cwd):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_train_resume_sample_gif(tmp_path):
     listed = cli("presets", cwd=tmp_path)
     assert listed.returncode == 0 and "dcgan-tf" in listed.stdout and "rgb32" in listed.stdout

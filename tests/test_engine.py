@@ -24,6 +24,7 @@ def finished_run(directory, config, scheduler, timeout=300):
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
+@pytest.mark.slow
 def test_every_preset_trains_50_steps_on_real_data(preset, tmp_path, scheduler):
     dataset = "cifar_animals" if preset == "rgb32" else "mnist"
     config = recipe(preset, dataset=dataset, epochs=1, batch_size=32, max_images=32 * 50)
@@ -50,6 +51,7 @@ def test_every_preset_trains_50_steps_on_real_data(preset, tmp_path, scheduler):
 
 
 @pytest.mark.parametrize("loss", ["log", "lsgan", "hinge", "wgan_gp"])
+@pytest.mark.slow
 def test_every_loss_trains_with_finite_values(loss, tmp_path, scheduler):
     config = recipe("fast", epochs=1, batch_size=32, max_images=32 * 12, loss=loss, d_steps=2,
                                     update="alternating")
@@ -58,6 +60,7 @@ def test_every_loss_trains_with_finite_values(loss, tmp_path, scheduler):
     assert snap.step == 12 and all(math.isfinite(v) for v in snap.steps["d_loss"])
 
 
+@pytest.mark.slow
 def test_conditional_run_draws_one_column_per_class(tmp_path, scheduler):
     config = recipe("cgan", epochs=1, batch_size=32, max_images=32 * 10, grid_size=3)
     run = finished_run(tmp_path / "run", config, scheduler)
@@ -71,6 +74,7 @@ def test_conditional_run_draws_one_column_per_class(tmp_path, scheduler):
     assert not np.allclose(same, other), "the label must change the image"
 
 
+@pytest.mark.slow
 def test_stop_mid_epoch_is_quick_and_resume_continues_metrics(tmp_path):
     scheduler = Scheduler(1)
     # 6 steps per epoch at the tutorial's batch of 256.
@@ -111,6 +115,7 @@ def test_stop_mid_epoch_is_quick_and_resume_continues_metrics(tmp_path):
     assert again.snapshot().grid_epochs == [0, 1, 2, 3] and 4 not in again.kept_epochs()
 
 
+@pytest.mark.slow
 def test_resume_from_a_kept_epoch_drops_later_metrics(tmp_path, scheduler):
     config = recipe("fast", epochs=3, batch_size=32, max_images=32 * 5, keep_checkpoints=5)
     run = finished_run(tmp_path / "run", config, scheduler)
@@ -136,6 +141,7 @@ def test_a_saved_grid_reads_back_as_the_images_it_was_made_from(shape, count, co
     assert again.shape == pictures.shape and np.array_equal(again, pictures)
 
 
+@pytest.mark.slow
 def test_pause_holds_training_and_resume_continues(tmp_path, scheduler):
     config = recipe("fast", epochs=2, batch_size=32, max_images=32 * 40)
     run = Run.create(tmp_path / "run", config)
@@ -168,6 +174,7 @@ def test_absurd_learning_rate_fails_with_a_nan_message(preset, loss, tmp_path, s
     assert json.loads((run.directory / "status.json").read_text())["state"] == "failed"
 
 
+@pytest.mark.slow
 def test_a_crash_in_the_thread_fails_the_run_keeps_the_traceback_and_frees_the_slot(tmp_path):
     scheduler = Scheduler(1)
     config = recipe("fast", epochs=2, batch_size=32, max_images=32 * 4, metrics_every=1)
@@ -238,6 +245,7 @@ def test_conditional_preset_needs_labels(tmp_path):
     assert caught.value.message.key == "error.needs_labels"
 
 
+@pytest.mark.slow
 def test_saved_generator_loads_safely_and_matches_the_checkpoint(tmp_path, scheduler):
     config = recipe("dcgan-bn", epochs=1, batch_size=32, max_images=32 * 10)
     run = finished_run(tmp_path / "run", config, scheduler)
@@ -288,6 +296,7 @@ def test_short_epochs_cut_an_endless_stream_and_the_recipe_reaches_the_optimizer
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(1e-3)
 
 
+@pytest.mark.slow
 def test_finished_runs_leave_no_traced_step_behind(tmp_path, scheduler):
     """A class server trains run after run in one process, so each run must free its traced train step when it
     ends. Keras' optimizer used to sum the gradients over replicas through a tf.custom_gradient even with no
@@ -314,6 +323,7 @@ def test_finished_runs_leave_no_traced_step_behind(tmp_path, scheduler):
 
 
 @pytest.mark.parametrize("loss", ["bce_logits", "wgan_gp"])
+@pytest.mark.slow
 def test_simultaneous_update_does_one_generator_pass_and_trains(loss, tmp_path, scheduler):
     # tutorial 001's update: G and D from one pass; dcgan-tf uses it, other recipes can ask for it
     assert recipe("dcgan-tf").update == "simultaneous"
@@ -416,6 +426,7 @@ def test_deskewed_digits_stand_upright_and_group_more_purely_than_raw_pixels():
     assert purity(deskewed) > purity(raw) + 0.05, (purity(deskewed), purity(raw))  # 0.81 vs 0.70
 
 
+@pytest.mark.slow
 def test_self_conditioned_run_trains_on_groups_and_saves_an_unconditional_generator(tmp_path, scheduler):
     import keras
 

@@ -96,6 +96,7 @@ EXPLORE = "app_pages/explore.py"
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.slow
 def test_explorer_offers_the_take_home_downloads_of_bundled_generators(sessions_dir, lang):
     at = new_app()
     at.query_params["lang"] = lang
@@ -132,6 +133,7 @@ def test_a_full_quota_disables_the_exports_and_says_why(sessions_dir, monkeypatc
     assert any(warning.value.startswith(quota_start) for warning in at.warning)
 
 
+@pytest.mark.slow
 def test_a_finished_runs_page_and_the_explorer_offer_all_three_downloads(sessions_dir):
     """A tiny real run (64 MNIST images, two steps) left finished in a session: under its live view and in the
     explorer's "my runs" come the page, the ONNX file and its notebook."""

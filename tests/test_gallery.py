@@ -92,6 +92,7 @@ def test_a_card_is_made_once_per_change_for_every_viewer(sessions_dir, monkeypat
     assert cache.content(run, "es") is again
 
 
+@pytest.mark.slow
 def test_no_timer_ticks_on_a_gallery_where_nothing_trains(sessions_dir, monkeypatch):
     """Thirty finished shared runs: every card is drawn once and has no timer; one slow watcher, which draws
     nothing, notices new shares. While one run trains, only its card ticks; paused (or queued), it has nothing new
@@ -178,6 +179,7 @@ def _shared_run_in_page(at, sessions_dir, nickname: str) -> str:
     return run.run_id
 
 
+@pytest.mark.slow
 def test_nicknames_written_before_the_rules_are_shown_as_text_on_every_page(sessions_dir):
     """A gallery file from before these rules, with the attacks in it: every surface shows them as text."""
     session_id = uuid.uuid4().hex

@@ -132,6 +132,7 @@ def test_describe_puts_references_beside_every_number(mnist):
     assert len(metrics.describe(dict(record, classifier="fashion_mnist"), "en")) == 3
 
 
+@pytest.mark.slow
 def test_a_run_records_quality_every_epoch(tmp_path, scheduler, mnist):
     config = recipe("fast", dataset="mnist", epochs=2, max_images=1024, metrics_every=1,
                                        keep_checkpoints=0)

@@ -143,13 +143,8 @@ def execute_notebook(folder: Path, dataset: str, work: Path) -> dict:
             "steps_after": np.load(work / "check_steps_after.npy"), "outputs": outputs}
 
 
-@pytest.mark.parametrize("preset", [
-    "mlp",
-    pytest.param("dcgan-tf", marks=pytest.mark.slow),
-    pytest.param("cgan", marks=pytest.mark.slow),
-    pytest.param("fast", marks=pytest.mark.slow),
-    pytest.param("fast-rgb", marks=pytest.mark.slow),
-])
+@pytest.mark.parametrize("preset", ["mlp", "dcgan-tf", "cgan", "fast", "fast-rgb"])
+@pytest.mark.slow
 def test_notebook_rebuilds_the_run_loads_its_generator_and_trains(preset, runs_root, tmp_path):
     run = tiny_run(preset, runs_root)
     result = execute_notebook(run.directory, run.config.dataset, tmp_path)

@@ -45,6 +45,7 @@ def test_fast_rgb_generator_upsamples_instead_of_transposed_convolutions():
     assert (fast_rgb.loss, fast_rgb.ema_decay, fast_rgb.diff_augment) == ("hinge", 0.999, None)
 
 
+@pytest.mark.slow
 def test_a_photo_folder_run_starts_from_the_bundled_animals_and_trains(tmp_path, scheduler):
     """--init-from auto on a folder: the bundled animals' G and D, folded to the class the birds look like."""
     config = recipe("fast-rgb", dataset=str(BIRDS), epochs=1, steps_per_epoch=3, batch_size=32,
@@ -86,6 +87,7 @@ def test_a_conditional_source_folded_to_one_class_draws_what_it_drew_for_that_cl
     assert np.abs(other - got).max() > 0.05  # and the class mattered: the test can fail
 
 
+@pytest.mark.slow
 def test_freeze_d_keeps_the_first_layers_and_bad_sources_are_refused(tmp_path, scheduler):
     config = recipe("fast-rgb", dataset=str(BIRDS), epochs=1, steps_per_epoch=3, batch_size=32,
                                         max_images=96, init_from=BASE, freeze_d=2)
@@ -108,6 +110,7 @@ def test_freeze_d_keeps_the_first_layers_and_bad_sources_are_refused(tmp_path, s
         assert not (tmp_path / key).exists()
 
 
+@pytest.mark.slow
 def test_a_time_budget_ends_the_run_finished_after_its_epoch(tmp_path, scheduler):
     config = recipe("fast-rgb", dataset=str(BIRDS), epochs=50, steps_per_epoch=2, batch_size=32,
                                         max_images=64, init_from="", max_minutes=0.001)
@@ -131,6 +134,7 @@ def test_the_memorisation_check_tells_copies_from_new_images():
     assert nearest_training_images(noise, photos).verdict == "new"
 
 
+@pytest.mark.slow
 def test_pretrained_export_of_a_kept_epoch_writes_a_transfer_source(tmp_path, scheduler):
     """`pretrained-export RUN TARGET --epoch N`: the generator, G and D by name, and a card, from a kept epoch."""
     from gan_core.__main__ import main

@@ -64,6 +64,7 @@ def example(name: str, seed: int = 0) -> Experiment:
     return Experiment(dataclasses.replace(PlaygroundConfig(seed=seed), **EXAMPLES[name]))
 
 
+@pytest.mark.slow
 def test_failures_on_purpose_show_what_their_sentences_say():
     collapse = example("mode_collapse")
     train(collapse, 1000)
@@ -81,6 +82,7 @@ WGAN_STEPS = 1500  # "en unos 1500 pasos": the sentence's own number
 WGAN_JS = 0.5  # "la divergencia JS baja de 0.5"
 
 
+@pytest.mark.slow
 def test_wgan_gp_spreads_the_fakes_over_the_eight_blobs_as_its_sentence_says():
     """#26 item 1: the example's sentence, checked as the page measures it (the JS divergence it draws, the 300 fake
     points it shows) on a few seeds, at its step and later: all eight blobs covered, JS below its number, arrows
@@ -209,6 +211,7 @@ def test_the_runner_plays_in_a_queue_pauses_applies_changes_and_restarts():
         second.close()
 
 
+@pytest.mark.slow
 def test_in_slow_motion_a_press_is_one_stage_and_play_never_shows_two_stages_at_once():
     """Issue #26, item 7: a press of one step while slow motion plays showed its stage and at once the next one (the
     play loop's wait had been cut by the press). Every stage stays STAGE_SECONDS, a pressed one included; paused,
@@ -262,6 +265,7 @@ def _open(lang: str = "es"):
     return at
 
 
+@pytest.mark.slow
 def test_page_chooses_data_changes_a_learning_rate_mid_run_steps_only_d_and_runs_slow_motion(sessions_dir):
     at = _open()
     assert at.title[0].value == TEXTS["pg.title"]["es"]
@@ -390,6 +394,7 @@ def deferred_downloads(monkeypatch):
     return found
 
 
+@pytest.mark.slow
 def test_the_download_is_a_zip_of_g_d_and_a_card_and_uploading_it_restores_the_experiment(sessions_dir,
                                                                                            deferred_downloads):
     import json
@@ -459,6 +464,7 @@ def _hostile_experiments(valid: bytes) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_a_hostile_or_corrupt_saved_experiment_gets_a_clear_message_in_both_languages_and_changes_nothing(
         sessions_dir, deferred_downloads):
     from gan_core.playground import read_experiment

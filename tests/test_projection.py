@@ -42,6 +42,7 @@ def test_a_photo_the_generator_made_is_recovered_with_its_class(animals):
     assert far.verdict == "far" and far.distance > 10 * found.distance, "one-pixel checks are out of its reach"
 
 
+@pytest.mark.slow
 def test_real_test_animals_beat_the_best_of_a_thousand_random_samples(animals):
     test_images = load_dataset("cifar_animals").test_images
     typical = projection.typical_distance(animals)

@@ -251,6 +251,7 @@ def test_real_runs_take_turns_an_epoch_each_and_lose_nothing(tmp_path, drive):
         assert_nothing_lost_or_doubled(run, 3)
 
 
+@pytest.mark.slow
 def test_a_turn_of_seconds_ends_mid_epoch_and_resumes_at_the_next_batch(tmp_path, drive):
     scheduler = Scheduler(1, turn_seconds=0.2, drive=drive)
     ana, bea = (Run.create(tmp_path / name, fair_config(2, steps=30), owner=name) for name in ("ana", "bea"))
@@ -267,6 +268,7 @@ def test_a_turn_of_seconds_ends_mid_epoch_and_resumes_at_the_next_batch(tmp_path
         assert_nothing_lost_or_doubled(run, 2, per_epoch=30)
 
 
+@pytest.mark.slow
 def test_a_run_stopped_while_waiting_for_its_next_turn_leaves_the_queue(tmp_path, drive):
     scheduler = Scheduler(1, turn_epochs=1, drive=drive)
     ana, bea, carla = (Run.create(tmp_path / name, fair_config(), owner=name) for name in ("ana", "bea", "carla"))

@@ -249,6 +249,7 @@ def saved_bytes(model, tmp_path) -> bytes:
     return data
 
 
+@pytest.mark.slow
 def test_a_clean_generator_upload_is_accepted(session_dir, tmp_path):
     handle = uploads.save_model_upload("mine.keras", saved_bytes(small_generator(), tmp_path), session_dir)
     assert handle.latent_dim == 8 and handle.image_shape == (28, 28, 1)
@@ -257,7 +258,7 @@ def test_a_clean_generator_upload_is_accepted(session_dir, tmp_path):
 
 
 @pytest.mark.parametrize("case", ["lambda", "pickle", "extra_member", "not_keras_name", "wrong_shape",
-                                  "forged_weights"])
+                                  pytest.param("forged_weights", marks=pytest.mark.slow)])
 def test_dangerous_or_broken_model_files_are_refused(case, session_dir, tmp_path):
     import keras
 
@@ -325,6 +326,7 @@ def attempt(files):
 """
 
 
+@pytest.mark.slow
 def test_several_zips_in_one_upload_share_one_budget_and_are_read_one_member_at_a_time(session_dir):
     # Four zips of 300 members of 190 kB each (about 2 MB zipped, 228 MB unpacked). Main held every member's bytes
     # at once (4 zips of 5.7 MB took 763 MB). Read one at a time they cost a few MB; with a budget of 150 MB for
@@ -345,6 +347,7 @@ result = {'streamed': streamed, 'budget': attempt(files), 'alone': attempt(files
     assert measured["grew_mb"] < 60, measured
 
 
+@pytest.mark.slow
 def test_a_zip_listing_half_a_million_entries_is_refused_from_its_end_record(session_dir):
     # 500,000 directory entries (27 MB): zipfile would build half a million objects (406 MB, 4.5 s on main)
     # before any check. The end record says how many entries and how big the listing is: refused from that.
@@ -397,6 +400,7 @@ def test_a_huge_skipped_list_is_capped_with_its_total(session_dir):
     assert result.skipped.total == datasets.MAX_SKIPPED_KEPT + 50 and result.skipped.more == 50
 
 
+@pytest.mark.slow
 def test_images_that_expand_far_beyond_their_size(session_dir):
     # A float TIFF of 6000x6000 (about 250 kB) decodes to 144 MB and main made float64 copies of it (861 MB for
     # the issue's); a 16-bit PNG of the same size (70 kB) took 722 MB. Width x height x bytes per pixel is bounded
@@ -437,6 +441,7 @@ def attempt(data, folder):
 """
 
 
+@pytest.mark.slow
 def test_a_tiny_keras_file_declaring_a_giant_layer_is_refused_before_keras_builds_it(session_dir):
     # A few kB whose config declares Dense(50,000,000): main's server grew 4.8 GB before refusing it.
     measured = peak_in_child(MODEL_SETUP + "data = hostile.giant_dense(hostile.small_generator_bytes(), 50_000_000)\n",
@@ -449,6 +454,7 @@ def test_a_tiny_keras_file_declaring_a_giant_layer_is_refused_before_keras_build
     assert not any(session_dir.rglob("*.keras")), "a refused file is not kept"
 
 
+@pytest.mark.slow
 def test_a_model_with_huge_activations_is_built_only_in_a_memory_limited_child(session_dir):
     # About 4,000 parameters, but one image is 800 MB inside the network (the explorer's grid of 32: 26 GB; main
     # accepted it and grew 832 MB on one image). Nothing the file declares is large; the server process builds it
@@ -466,6 +472,7 @@ def test_a_model_with_huge_activations_is_built_only_in_a_memory_limited_child(s
     assert not any(session_dir.rglob("*.keras"))
 
 
+@pytest.mark.slow
 def test_a_check_that_runs_out_of_its_memory_limit_refuses_the_model(session_dir, tmp_path, monkeypatch):
     from gan_core.explore import generators
 
@@ -498,6 +505,7 @@ def test_the_size_estimate_counts_what_the_config_declares(tmp_path):
         assert params < generators.MAX_GENERATOR_PARAMS / 5 and values < generators.MAX_LAYER_VALUES / 5, bundled
 
 
+@pytest.mark.slow
 def test_uploaded_models_count_against_the_quota_and_only_the_newest_is_kept(session_dir, tmp_path):
     data = saved_bytes(small_generator(), tmp_path)
     quota = int(len(data) * 2.5)

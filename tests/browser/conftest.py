@@ -32,16 +32,53 @@ def app_url(tmp_path_factory):
         stop_server(server)
 
 
+_chromium: dict = {}  # "playwright", "browser": the one Chromium the browser tests share while they run
+
+
+def _launched_chromium():
+    """One headless Chromium for all the browser tests in a row (a launch costs seconds on two busy cores); every
+    test opens its own page or context in it, so nothing a test did is seen by the next."""
+    if "browser" not in _chromium:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _chromium["playwright"] = playwright
+        _chromium["browser"] = playwright.chromium.launch(executable_path=shutil.which("chromium"),
+                                                          args=CHROMIUM_FLAGS)
+    return _chromium["browser"]
+
+
+def _close_chromium():
+    """Playwright's sync API marks its event loop as running in this thread while it is started, which breaks the
+    asyncio of the tests after the browser ones (AppTest, nbclient): it stops when they are done."""
+    if "browser" in _chromium:
+        _chromium.pop("browser").close()
+        _chromium.pop("playwright").stop()
+
+
 @pytest.fixture(scope="module")
 def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
+    """The shared Chromium; the contexts and pages a module's tests left open are closed at its end (its server
+    stops then, and an open page would keep reconnecting to it)."""
+    if shutil.which("chromium") is None:
         pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
+    launched = _launched_chromium()
+    yield launched
+    for context in launched.contexts:
+        context.close()
 
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium,
-            args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the last browser test in a row (its module's fixtures already torn down), Chromium goes."""
+    if nextitem is None or Path(nextitem.path).parent != Path(__file__).parent:
+        _close_chromium()
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder is a browser test, its module marked or not: the fast lane
+    (-m "not slow and not browser") never starts a server and Chromium."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)

@@ -13,24 +13,6 @@ import pytest
 
 from gan_core.data.datasets import data_dir
 
-# Slow tests in modules that others are changing now, where a mark would need more than a decorator line (an import):
-# marked here until the mark can move into the module.
-SLOW_ELSEWHERE = (
-    "tests/test_app_train.py::test_train_page_runs_a_real_training_and_controls_it",
-    "tests/test_app_train.py::test_a_run_with_a_time_budget_shows_the_budgets_finish_line_and_its_counters_agree",
-    "tests/test_app_train.py::test_the_epoch_counter_and_the_progress_line_name_the_same_epoch",
-    "tests/test_worker.py::test_a_run_trains_in_the_worker_and_pauses_and_resumes_there",
-    "tests/test_worker.py::test_a_lost_worker_fails_its_run_frees_the_slot_and_the_next_run_gets_a_new_one",
-    "tests/test_worker.py::test_a_worker_whose_app_went_away_stops_its_jobs_keeping_their_work_and_exits",
-)
-
-
-def pytest_collection_modifyitems(items):
-    """The fast lane (-m "not slow and not browser") leaves SLOW_ELSEWHERE out too."""
-    for item in items:
-        if item.nodeid in SLOW_ELSEWHERE:
-            item.add_marker(pytest.mark.slow)
-
 
 @pytest.fixture(scope="session", autouse=True)
 def _real_data_present():

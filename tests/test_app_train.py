@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from app_support import leftovers, new_app, poll, sessions_dir, wait_until  # noqa: F401 - sessions_dir is a fixture
 
 from gan_core import RunState
@@ -35,6 +36,7 @@ def _button(at, label):
     return matches[0]
 
 
+@pytest.mark.slow
 def test_train_page_runs_a_real_training_and_controls_it(sessions_dir):
     at = new_app().run()
     assert not at.exception
@@ -166,6 +168,7 @@ def _seconds(shown: str) -> int:
     return seconds
 
 
+@pytest.mark.slow
 def test_a_run_with_a_time_budget_shows_the_budgets_finish_line_and_its_counters_agree(sessions_dir):
     """#26 items 4 and 5: a run that its minutes will end, not its 200 epochs, says so in its progress line, its
     epoch counter, its time left and its bar; the counter names the same epoch as the line; and it ends with
@@ -209,6 +212,7 @@ def test_a_run_with_a_time_budget_shows_the_budgets_finish_line_and_its_counters
     assert any("Se acabó el tiempo fijado (0.25 min)" in i.value for i in at.info)
 
 
+@pytest.mark.slow
 def test_the_epoch_counter_and_the_progress_line_name_the_same_epoch(sessions_dir, train_in_worker):
     """#26 item 5: while the first epoch trains, the line says «Época 1 de 5» and the counter 1 / 5, not 0 / 5."""
     at = new_app().run()

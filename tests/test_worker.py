@@ -4,6 +4,7 @@ went away stops its jobs with their work kept and exits."""
 
 import os
 
+import pytest
 from app_support import wait_until
 
 from gan_core import Run, RunState
@@ -18,6 +19,7 @@ def config(epochs=2, steps=6):
     return recipe("fast", epochs=epochs, batch_size=32, max_images=32 * steps, clusters=0)
 
 
+@pytest.mark.slow
 def test_a_run_trains_in_the_worker_and_pauses_and_resumes_there(tmp_path):
     scheduler = Scheduler(1, drive=worker.drive)
     run = Run.create(tmp_path / "ana", config(epochs=3, steps=40), owner="ana")
@@ -75,6 +77,7 @@ def test_a_crash_in_the_worker_fails_that_run_only(tmp_path):
     assert scheduler.jobs() == {"running": [], "queued": []}
 
 
+@pytest.mark.slow
 def test_a_lost_worker_fails_its_run_frees_the_slot_and_the_next_run_gets_a_new_one(tmp_path):
     scheduler = Scheduler(1, drive=worker.drive)
     run = Run.create(tmp_path / "ana", config(epochs=50, steps=40), owner="ana")
@@ -97,6 +100,7 @@ def test_a_lost_worker_fails_its_run_frees_the_slot_and_the_next_run_gets_a_new_
     assert run.wait(60) and run.snapshot().state == RunState.STOPPED
 
 
+@pytest.mark.slow
 def test_a_worker_whose_app_went_away_stops_its_jobs_keeping_their_work_and_exits(tmp_path):
     handle = worker.Worker()
     try:

@@ -122,10 +122,10 @@ def main() -> None:
 
 def quality(steps: int, max_images: int, samples: int = 500) -> None:
     """Each precision trained `steps` steps from the same seed, then its moving-average generator scored by the
-    colour animals' classifier (gan_core.explore.metrics), the app's own quality figures."""
+    colour animals' classifier (gan_core.training.metrics), the app's own quality figures."""
     import numpy as np
 
-    from gan_core.explore import metrics
+    from gan_core.training import metrics
 
     print("| variant | steps | seconds | img/s | scores |")
     print("| --- | --- | --- | --- | --- |")

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 
 from bench.common import header  # noqa: E402
 from gan_core.explore.generators import Generator  # noqa: E402
-from gan_core.explore.pretrained import bundled_generators  # noqa: E402
+from gan_core.training.pretrained import bundled_generators  # noqa: E402
 
 
 def generators_28():

@@ -25,7 +25,7 @@ from bench.common import header  # noqa: E402
 from gan_core.explore.export import offline_page, onnx_bytes  # noqa: E402
 from gan_core.explore.generators import Generator  # noqa: E402
 from gan_core.explore.latent import principal_directions  # noqa: E402
-from gan_core.explore.pretrained import bundled_generators  # noqa: E402
+from gan_core.training.pretrained import bundled_generators  # noqa: E402
 
 DIRECTIONS = 6  # as the app's page (gan_ui.take_home.DIRECTIONS)
 

@@ -5,7 +5,7 @@
 Both presets train from scratch, unconditionally, as real Runs on the same images for the same training time
 (wall time of the Run, pauses and scoring excluded; a run stops at the first epoch end past the budget, an epoch
 being cut to `--epoch-steps` batches so both stop close to it). Then each exported generator is scored on 2000
-samples by the CIFAR-animals classifier (gan_core.explore.metrics): Fréchet distance beside lightly blurred real images,
+samples by the CIFAR-animals classifier (gan_core.training.metrics): Fréchet distance beside lightly blurred real images,
 share recognised with confidence, class coverage. Printed side by side with images/s and the ratios.
 """
 
@@ -20,9 +20,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from bench.common import header  # noqa: E402
 from gan_core import Run, load_dataset  # noqa: E402
-from gan_core.explore import metrics  # noqa: E402
 from gan_core.explore.generators import Generator  # noqa: E402
 from gan_core.server.scheduler import Scheduler  # noqa: E402
+from gan_core.training import metrics  # noqa: E402
 from gan_core.training.config import recipe  # noqa: E402
 
 PRESETS = ("fast-rgb", "rgb32")

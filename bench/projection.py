@@ -33,9 +33,10 @@ import numpy as np  # noqa: E402
 
 from bench.common import header  # noqa: E402
 from gan_core import load_dataset  # noqa: E402
-from gan_core.explore import metrics, projection  # noqa: E402
+from gan_core.explore import projection  # noqa: E402
 from gan_core.explore.generators import Generator  # noqa: E402
-from gan_core.explore.pretrained import PRETRAINED_DIR  # noqa: E402
+from gan_core.training import metrics  # noqa: E402
+from gan_core.training.pretrained import PRETRAINED_DIR  # noqa: E402
 
 DATASETS = {"mnist": "mnist", "mnist-cgan": "mnist", "fashion": "fashion_mnist", "cifar-animals": "cifar_animals",
             "birds": "cifar_animals"}

@@ -1,7 +1,7 @@
 """Hand-written numerics against scikit-learn's, side by side on MNIST as the app uses them (issue #16).
 
 Three jobs, each timed both ways in the same run (interleaved, the best of --repeats) and checked to agree:
-- k-means groups for self-conditioning (gan_core.explore.clusters): 60,000 deskewed MNIST digits, the centres fitted
+- k-means groups for self-conditioning (gan_core.training.clusters): 60,000 deskewed MNIST digits, the centres fitted
   on a seeded 10,000 of them, then every digit assigned; k = 400 (the bundled MNIST generator's) and 80.
   Agreement: mean squared distance to the nearest centre over all 60,000, and purity against the digit labels.
 - principal directions (gan_core.explore.latent): PCA of the early activations of the bundled MNIST and Fashion
@@ -30,14 +30,14 @@ import numpy as np  # noqa: E402
 
 from bench.common import header  # noqa: E402
 
-FIT_SAMPLE, ITERATIONS, CHUNK = 10_000, 20, 10_000  # as gan_core.explore.clusters
+FIT_SAMPLE, ITERATIONS, CHUNK = 10_000, 20, 10_000  # as gan_core.training.clusters
 
 
 # --- the hand-written versions ---------------------------------------------------------------------------------------
 
 def hand_kmeans(pixels: np.ndarray, groups: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The engine's own (gan_core.explore.clusters.kmeans_centres): (centres, labels)."""
-    from gan_core.explore.clusters import kmeans_centres
+    """The engine's own (gan_core.training.clusters.kmeans_centres): (centres, labels)."""
+    from gan_core.training.clusters import kmeans_centres
 
     return kmeans_centres(pixels, groups, seed)
 
@@ -137,7 +137,7 @@ def show(title: str, seconds: dict, checks: dict) -> None:
 
 def bench_kmeans(repeats: int) -> None:
     from gan_core.data.datasets import load_dataset
-    from gan_core.explore.clusters import deskew
+    from gan_core.training.clusters import deskew
 
     mnist = load_dataset("mnist")
     pixels = deskew(mnist.images).reshape(len(mnist.images), -1)
@@ -160,7 +160,7 @@ def bench_kmeans(repeats: int) -> None:
 
 def bench_directions(repeats: int) -> None:
     from gan_core.explore.generators import Generator
-    from gan_core.explore.pretrained import bundled_generators
+    from gan_core.training.pretrained import bundled_generators
 
     for bundled in bundled_generators():
         if bundled.name not in ("mnist", "fashion"):
@@ -187,7 +187,7 @@ def bench_neighbours(repeats: int) -> None:
     from gan_core.data.datasets import load_dataset
     from gan_core.explore.generators import Generator
     from gan_core.explore.memorisation import embed
-    from gan_core.explore.pretrained import bundled_generators
+    from gan_core.training.pretrained import bundled_generators
 
     generator = Generator.load(next(b.path for b in bundled_generators() if b.name == "mnist"))
     generated = generator.generate(generator.sample_latents(64, 0))

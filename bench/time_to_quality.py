@@ -2,7 +2,7 @@
 
     python -m bench.time_to_quality [--budget 60] [--factor 5] [--dcgan-budget SECONDS]
 
-The bar (gan_core.explore.metrics.BAR): >= 90% of 2000 samples recognised with confidence >= 0.9 by the shipped
+The bar (gan_core.training.metrics.BAR): >= 90% of 2000 samples recognised with confidence >= 0.9 by the shipped
 MNIST classifier, and class coverage >= 0.95. Each Run scores its generator after every epoch
 (metrics_every=1), an epoch being cut to `--score-every` images. Training time is the Run's wall time (setup, tracing, every callback, grids, checkpoints)
 minus the time spent scoring. A run stops at the first score that meets the bar, or when its budget is spent;
@@ -24,9 +24,9 @@ import numpy as np  # noqa: E402
 
 from bench.common import header  # noqa: E402
 from gan_core import Run, get_preset, load_dataset  # noqa: E402
-from gan_core.explore import metrics  # noqa: E402
 from gan_core.explore.generators import Generator  # noqa: E402
 from gan_core.server.scheduler import Scheduler  # noqa: E402
+from gan_core.training import metrics  # noqa: E402
 from gan_core.training.config import recipe  # noqa: E402
 
 

@@ -194,8 +194,8 @@ def cmd_sample(args, argv) -> int:
 
 def evaluate_file(path: Path, dataset: str | None, samples: int) -> dict | None:
     """Score a generator file with its dataset's classifier; None where there is no classifier."""
-    from .explore import metrics
     from .explore.generators import Generator
+    from .training import metrics
 
     handle = Generator.load(path)
     dataset = dataset or handle.card.get("dataset", "")
@@ -209,7 +209,7 @@ def evaluate_file(path: Path, dataset: str | None, samples: int) -> dict | None:
 def cmd_evaluate(args, argv) -> int:
     import json
 
-    from .explore import metrics
+    from .training import metrics
 
     scores = evaluate_file(args.generator, args.dataset, args.samples)
     if scores is None:
@@ -267,8 +267,8 @@ def classes_seen(path: Path, classifier_dataset: str, samples: int = 500, seed: 
     """Share of a generator's samples that `classifier_dataset`'s classifier puts in each of its classes: how a
     generator trained on a folder reads to the classifier of the dataset it started from (birds from animals).
     `real_dataset` (the folder it trained on) adds the same shares for its real photos, the figure to compare with."""
-    from .explore import metrics
     from .explore.generators import Generator
+    from .training import metrics
 
     handle = Generator.load(path)
     if not metrics.has_classifier(classifier_dataset, handle.image_shape):
@@ -289,7 +289,7 @@ def _shares(classifier_dataset: str, images) -> dict:
     import numpy as np
 
     from .data.datasets import load_dataset
-    from .explore import metrics
+    from .training import metrics
 
     _, probabilities = metrics.load_classifier(classifier_dataset).features_and_probabilities(images)
     counts = np.bincount(probabilities.argmax(axis=1), minlength=probabilities.shape[1]) / len(images)
@@ -301,7 +301,7 @@ def export_kept_epoch(run_dir: Path, epoch: int, target: Path) -> dict:
     """generator.keras (its moving average, if any), networks.npz and the card of a run's kept epoch `epoch`."""
     import json
 
-    from .explore.generators import save_generator
+    from .training.generator_file import save_generator
     from .training.run import Run
     from .training.run_folder import GENERATOR_FILE, NETWORKS_FILE, load_checkpoint
     from .training.trainer import build_gan

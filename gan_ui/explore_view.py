@@ -12,8 +12,8 @@ from gan_core.data import images as imaging
 from gan_core.data.uploads import MAX_MODEL_UPLOAD_BYTES
 from gan_core.explore.generators import Generator
 from gan_core.explore.latent import interpolate, principal_directions, reads_classes, typical_latent
-from gan_core.explore.pretrained import bundled_generators
 from gan_core.i18n import TEXTS, tr
+from gan_core.training.pretrained import bundled_generators
 from gan_ui import state
 from gan_ui import take_home as downloads
 from gan_ui.widgets import class_label, dataset_label, run_created, uploader_note
@@ -121,7 +121,7 @@ def choose_generator(lang: str) -> tuple[Generator, str, dict] | None:
         return None
     key = f"upload:{uploaded.file_id}"
     if st.session_state.get("explore.upload_key") != key:
-        from gan_core.data.uploads import save_model_upload
+        from gan_core.server.model_uploads import save_model_upload
 
         try:
             state.make_room(uploaded.size)  # the server's disk budget, before anything is written
@@ -395,7 +395,7 @@ def samples(handle: Generator, key: str, lang: str) -> None:
 
 
 def quality(record: dict, lang: str) -> None:
-    from gan_core.explore import metrics
+    from gan_core.training import metrics
 
     seen = metrics.describe_seen(record.get("as_seen_by") or {}, lang) if record else []
     if seen:

@@ -11,10 +11,10 @@ from keras import ops
 
 from gan_core import PRESETS
 from gan_core.data.images import grid_scale, make_grid, png_bytes, to_uint8
-from gan_core.explore.pretrained import bundled_generators
 from gan_core.i18n import TEXTS, number, tr
 from gan_core.training.config import LOSSES, recipe
 from gan_core.training.losses import discriminator_loss, generator_loss
+from gan_core.training.pretrained import bundled_generators
 from gan_ui import charts
 from gan_ui.explore_view import bundled_handle
 from gan_ui.projection_view import LAST_KEY

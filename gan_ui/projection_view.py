@@ -15,8 +15,8 @@ from gan_core.data import images as imaging
 from gan_core.data.datasets import PHOTO_SUFFIXES, load_saved_dataset
 from gan_core.explore import projection
 from gan_core.explore.generators import Generator
-from gan_core.explore.pretrained import pretrained_dir
 from gan_core.i18n import tr
+from gan_core.training.pretrained import pretrained_dir
 from gan_ui import explore_view, state
 from gan_ui.widgets import dataset_label, uploader_note
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import streamlit as st
 
 from gan_core import RunSnapshot, RunState
-from gan_core.explore.pretrained import bundled_generators
 from gan_core.i18n import TEXTS, tr
 from gan_core.server.classroom import BUILTIN_CHOICES
+from gan_core.training.pretrained import bundled_generators
 from gan_core.training.run_folder import NETWORKS_FILE
 from gan_ui import state
 

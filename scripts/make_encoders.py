@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gan_core.explore import projection  # noqa: E402
 from gan_core.explore.generators import Generator  # noqa: E402
-from gan_core.explore.pretrained import bundled_generators  # noqa: E402
+from gan_core.training.pretrained import bundled_generators  # noqa: E402
 
 
 def _say(name: str, fraction: float, started: float) -> None:

@@ -1,9 +1,9 @@
-"""Train the small offline classifiers gan_core.explore.metrics scores generated images with, and their references.
+"""Train the small offline classifiers gan_core.training.metrics scores generated images with, and their references.
 
     python -m scripts.train_classifiers                  # all three datasets, from the repository root
     python -m scripts.train_classifiers mnist --epochs 2
 
-Writes gan_core/explore/classifiers/<dataset>.keras (about 1 MB) and <dataset>.json (the real and noise
+Writes gan_core/training/classifiers/<dataset>.keras (about 1 MB) and <dataset>.json (the real and noise
 references at metrics.DEFAULT_SAMPLES images, tied to the .keras file by its sha256).
 
 Besides the real images, each epoch shows the classifier "outliers" with a uniform target (outlier exposure,
@@ -27,7 +27,7 @@ import numpy as np
 from keras import layers
 
 from gan_core.data.datasets import load_dataset
-from gan_core.explore import metrics
+from gan_core.training import metrics
 
 # Per dataset: conv widths, feature size, epochs, augmentation (shift in pixels, mirror).
 SETTINGS = {

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gan_core.explore.pretrained import PRETRAINED_DIR
 from gan_core.training.config import recipe
+from gan_core.training.pretrained import PRETRAINED_DIR
 
 NEEDED = ("mnist", "mnist-cgan")
 RECIPES = {"mnist": "fast", "mnist-cgan": "cgan"}  # name -> preset, trained on MNIST

@@ -5,8 +5,8 @@ import pytest
 import streamlit as st
 from app_support import new_app
 
-from gan_core.explore.pretrained import bundled_generators
 from gan_core.i18n import TEXTS
+from gan_core.training.pretrained import bundled_generators
 
 EXPLORE = "app_pages/explore.py"
 
@@ -186,7 +186,7 @@ def test_a_class_morph_on_the_animals_changes_from_one_animal_to_the_other_and_s
     """Issue #26, item 9: bird to cat at one z was eight almost identical frames (the animals' class only tints
     what z draws), while MNIST's 0 to 1 is lovely. The animals' page says so, with the measured share, and its
     morph goes from a picture the animals classifier reads as a bird to one it reads as a cat."""
-    from gan_core.explore import metrics
+    from gan_core.training import metrics
 
     at = choose(explorer, "cifar-animals")
     said = " ".join(caption.value for caption in at.caption)

@@ -14,8 +14,8 @@ from app_support import new_app, poll, sessions_dir  # noqa: F401 - sessions_dir
 from gan_core.data import images as imaging
 from gan_core.explore import projection
 from gan_core.explore.generators import Generator
-from gan_core.explore.pretrained import PRETRAINED_DIR
 from gan_core.i18n import tr
+from gan_core.training.pretrained import PRETRAINED_DIR
 
 EXPLORE = "app_pages/explore.py"
 NAME = "cifar-animals"

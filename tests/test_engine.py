@@ -365,7 +365,7 @@ def test_interpolations_run_from_a_to_b_linearly_or_along_the_prior_shell():
     assert np.all(kept[:, 0] == a[0]) and np.array_equal(kept[:, 1:], spherical[:, 1:])
 
 
-# --- self-conditioning (gan_core.explore.clusters) -----------------------------------------------------------------
+# --- self-conditioning (gan_core.training.clusters) -----------------------------------------------------------------
 
 def group_of_latents(latents, bounds) -> np.ndarray:
     """A NumPy reference for the generator's own cut (Discretization): the group each latent vector draws."""
@@ -374,7 +374,7 @@ def group_of_latents(latents, bounds) -> np.ndarray:
 
 def test_kmeans_groups_real_digits_and_the_latent_cut_draws_them_as_often_as_the_data():
     from gan_core import load_dataset
-    from gan_core.explore import clusters
+    from gan_core.training import clusters
 
     mnist = load_dataset("mnist")
     images, digits = mnist.images[:3000], mnist.labels[:3000]
@@ -406,7 +406,7 @@ def ink_moments(images: np.ndarray):
 
 def test_deskewed_digits_stand_upright_and_group_more_purely_than_raw_pixels():
     from gan_core import load_dataset
-    from gan_core.explore import clusters
+    from gan_core.training import clusters
 
     mnist = load_dataset("mnist")
     assert mnist.strokes and not load_dataset("fashion_mnist").strokes  # Fashion groups better as it is
@@ -430,7 +430,7 @@ def test_deskewed_digits_stand_upright_and_group_more_purely_than_raw_pixels():
 def test_self_conditioned_run_trains_on_groups_and_saves_an_unconditional_generator(tmp_path, scheduler):
     import keras
 
-    from gan_core.explore import clusters
+    from gan_core.training import clusters
 
     config = recipe("fast", epochs=2, batch_size=32, max_images=32 * 20, clusters=8)
     run = finished_run(tmp_path / "run", config, scheduler)

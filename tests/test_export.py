@@ -13,8 +13,8 @@ from app_support import new_app, sessions_dir, texts  # noqa: F401 - sessions_di
 from gan_core.explore.export import MAX_PAGE_BYTES, ONNX_OUTPUT, offline_page, onnx_bytes
 from gan_core.explore.generators import Generator
 from gan_core.explore.latent import Directions
-from gan_core.explore.pretrained import PRETRAINED_DIR, bundled_generators
 from gan_core.i18n import TEXTS
+from gan_core.training.pretrained import PRETRAINED_DIR, bundled_generators
 
 BUNDLED = {b.name: b for b in bundled_generators(PRETRAINED_DIR)}
 TOLERANCE = 1e-4

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from gan_core import Run, load_dataset
-from gan_core.explore import metrics
-from gan_core.explore.generators import check_keras_archive
+from gan_core.training import metrics
 from gan_core.training.config import recipe
+from gan_core.training.generator_file import check_keras_archive
 
 SAMPLES = metrics.DEFAULT_SAMPLES
 

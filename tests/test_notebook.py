@@ -194,7 +194,7 @@ def test_a_self_conditioned_run_without_its_groups_has_no_notebook(runs_root, tm
 
 @pytest.mark.slow
 def test_a_bundled_generators_notebook_loads_it_and_trains(tmp_path):
-    from gan_core.explore.pretrained import PRETRAINED_DIR
+    from gan_core.training.pretrained import PRETRAINED_DIR
 
     result = execute_notebook(PRETRAINED_DIR / "mnist-cgan", "mnist", tmp_path)
     assert float(np.abs(result["images"] - result["expected"]).max()) <= 1e-5
@@ -231,7 +231,7 @@ def test_a_bundled_generators_d_reaches_the_notebooks_d_in_order():
     from keras import layers
 
     from gan_core.explore.notebook import model_code, training_state
-    from gan_core.explore.pretrained import PRETRAINED_DIR
+    from gan_core.training.pretrained import PRETRAINED_DIR
 
     folder = PRETRAINED_DIR / "birds"
     assert has_discriminator(folder) and not has_discriminator(PRETRAINED_DIR / "mnist-cgan")

@@ -13,9 +13,9 @@ import pytest
 from gan_core import PRESETS, GanError, Run, RunState
 from gan_core.data.datasets import load_dataset
 from gan_core.explore.memorisation import nearest_training_images
-from gan_core.explore.pretrained import pretrained_dir
 from gan_core.training import transfer
 from gan_core.training.config import recipe
+from gan_core.training.pretrained import pretrained_dir
 from gan_core.training.trainer import build_gan
 
 BIRDS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "birds"

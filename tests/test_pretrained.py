@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from gan_core.explore import metrics
 from gan_core.explore.generators import Generator
-from gan_core.explore.pretrained import bundled_generators, pretrained_dir
+from gan_core.training import metrics
+from gan_core.training.pretrained import bundled_generators, pretrained_dir
 
 EXPECTED = {"mnist", "mnist-cgan", "fashion", "cifar-animals", "birds"}
 CONDITIONAL = {"mnist-cgan", "fashion", "cifar-animals"}
@@ -75,7 +75,7 @@ def test_bundled_unconditional_mnist_generator_meets_the_quality_bar():
 
 
 def test_bundled_mnist_generator_draws_its_group_from_z0():
-    """The bundled unconditional MNIST generator is self-conditioned (gan_core.explore.clusters): sweeping z[0] crosses
+    """The bundled unconditional MNIST generator is self-conditioned (gan_core.training.clusters): sweeping z[0] crosses
     several groups, sweeping z[1] stays in one, and the generator still takes only z."""
     import keras
 

@@ -13,7 +13,7 @@ from gan_core import GanError, load_dataset
 from gan_core.data import images as imaging
 from gan_core.explore import projection
 from gan_core.explore.generators import Generator
-from gan_core.explore.pretrained import PRETRAINED_DIR
+from gan_core.training.pretrained import PRETRAINED_DIR
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_a_projection_task_works_off_the_callers_thread_and_reports_progress(ani
 
 
 def test_the_shipped_encoders_match_their_generators_and_load_safely():
-    from gan_core.explore.pretrained import bundled_generators
+    from gan_core.training.pretrained import bundled_generators
 
     shipped = [b for b in bundled_generators() if (b.directory / projection.SHIPPED_ENCODER).is_file()]
     assert {b.name for b in shipped} == {"mnist", "mnist-cgan", "fashion", "cifar-animals", "birds"}

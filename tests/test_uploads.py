@@ -12,6 +12,7 @@ from PIL import Image
 from gan_core import GanError
 from gan_core.data import datasets, uploads
 from gan_core.i18n import tr
+from gan_core.server import model_uploads
 
 BIRDS = sorted((datasets.data_dir() / "birds").glob("*.jpg"))
 PROJECT = Path(__file__).resolve().parents[1]
@@ -251,7 +252,7 @@ def saved_bytes(model, tmp_path) -> bytes:
 
 @pytest.mark.slow
 def test_a_clean_generator_upload_is_accepted(session_dir, tmp_path):
-    handle = uploads.save_model_upload("mine.keras", saved_bytes(small_generator(), tmp_path), session_dir)
+    handle = model_uploads.save_model_upload("mine.keras", saved_bytes(small_generator(), tmp_path), session_dir)
     assert handle.latent_dim == 8 and handle.image_shape == (28, 28, 1)
     assert handle.generate(handle.sample_latents(2, 0)).shape == (2, 28, 28, 1)
     assert [p.parent for p in session_dir.rglob("*.keras")] == [session_dir / "models"]
@@ -292,7 +293,7 @@ def test_dangerous_or_broken_model_files_are_refused(case, session_dir, tmp_path
             target.writestr("model.weights.h5", donor.read("model.weights.h5"))
         data = buffer.getvalue()
     with pytest.raises(GanError) as caught:
-        uploads.save_model_upload(name, data, session_dir)
+        model_uploads.save_model_upload(name, data, session_dir)
     assert caught.value.message.key.startswith("error.model_file")  # one key per reason, all in that family
     assert caught.value.text("es").startswith("El archivo de modelo no es válido")
     assert caught.value.text("en").startswith("The model file is not valid")
@@ -304,7 +305,7 @@ def test_dangerous_or_broken_model_files_are_refused(case, session_dir, tmp_path
 def test_oversized_model_upload_is_refused_before_writing(session_dir, monkeypatch):
     monkeypatch.setattr(uploads, "MAX_MODEL_UPLOAD_BYTES", 1000)
     with pytest.raises(GanError):
-        uploads.save_model_upload("big.keras", b"PK" + b"\0" * 2000, session_dir)
+        model_uploads.save_model_upload("big.keras", b"PK" + b"\0" * 2000, session_dir)
     assert not any(session_dir.rglob("*"))
 
 
@@ -317,6 +318,7 @@ import sys; sys.path.insert(0, 'tests')
 import hostile
 from gan_core import GanError
 from gan_core.data import datasets, uploads
+from gan_core.server import model_uploads
 def attempt(files):
     try:
         result = uploads.read_photo_upload(files)
@@ -430,10 +432,10 @@ import sys; sys.path.insert(0, 'tests')
 from pathlib import Path
 import hostile
 from gan_core import GanError
-from gan_core.data import uploads
+from gan_core.server import model_uploads
 def attempt(data, folder):
     try:
-        handle = uploads.save_model_upload('mine.keras', data, Path(folder))
+        handle = model_uploads.save_model_upload('mine.keras', data, Path(folder))
         handle.generate(handle.sample_latents(32, 0))
         return {'accepted': True}
     except GanError as exc:
@@ -510,10 +512,10 @@ def test_uploaded_models_count_against_the_quota_and_only_the_newest_is_kept(ses
     data = saved_bytes(small_generator(), tmp_path)
     quota = int(len(data) * 2.5)
     for _ in range(3):  # three uploads in a quota that holds two: each replaces the one before
-        uploads.save_model_upload("mine.keras", data, session_dir, quota_bytes=quota)
+        model_uploads.save_model_upload("mine.keras", data, session_dir, quota_bytes=quota)
         assert len(list((session_dir / "models").glob("*.keras"))) == 1
     with pytest.raises(GanError) as caught:
-        uploads.save_model_upload("mine.keras", data, session_dir, quota_bytes=len(data) // 2)
+        model_uploads.save_model_upload("mine.keras", data, session_dir, quota_bytes=len(data) // 2)
     assert caught.value.message.key == "error.quota"
     assert "espacio en el servidor está lleno" in caught.value.text("es")
     assert "space on the server is full" in caught.value.text("en")

@@ -42,7 +42,7 @@ class Dataset:
     test_images: np.ndarray | None = None  # held-out real images (metrics references)
     test_labels: np.ndarray | None = None
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason) for photo folders
-    # pen strokes on a plain background (MNIST): self-conditioning deskews them before grouping (gan_core.explore.clusters).
+    # pen strokes on a plain background (MNIST): self-conditioning deskews them before grouping (gan_core.training.clusters).
     # Not Fashion-MNIST: deskewed clothes group a little worse (bench/RESULTS.md)
     strokes: bool = False
 

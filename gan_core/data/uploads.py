@@ -1,4 +1,5 @@
-"""What a student uploads: photo files and zips become a dataset, a .keras file becomes a generator.
+"""What a student uploads: photo files and zips become a dataset; a .keras file's name and size are
+checked here (the generator inside is checked and kept by gan_core.server.model_uploads).
 
 Nothing here trusts a name, a size header or an extension; nothing is extracted; the only file ever
 written is one the caller names inside its own session directory.
@@ -8,10 +9,8 @@ from __future__ import annotations
 
 import io
 import unicodedata
-import uuid
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..i18n import GanError
 from .datasets import (
@@ -129,36 +128,10 @@ def _looks_like_zip(stream) -> bool:
     return found
 
 
-def save_model_upload(file_name: str, data: bytes, session_dir: Path, quota_bytes: int | None = None):
-    """Check an uploaded generator and keep it in the session directory under a generated name, in place of the
-    session's previous upload (one kept: the newest). The file counts against the session's disk quota; it is
-    built and run first in a memory- and time-limited child process (generators.check_in_child).
-    Returns a generators.Generator; a file that fails any check is deleted and GanError raised."""
-    from ..explore.generators import Generator, check_in_child, check_keras_archive
-    from ..server import housekeeping
-
+def check_model_upload(file_name: str, data: bytes) -> None:
+    """What an uploaded generator's bytes alone can tell: a .keras name and at most MAX_MODEL_UPLOAD_BYTES. The model
+    inside is checked by whoever keeps it (gan_core.server.model_uploads.save_model_upload)."""
     if not str(file_name).lower().endswith(".keras"):
         raise GanError("error.model_file.not_keras")
     if len(data) > MAX_MODEL_UPLOAD_BYTES:
         raise GanError("error.model_file", reason=f"> {MAX_MODEL_UPLOAD_BYTES // 1_000_000} MB")
-    folder = Path(session_dir) / "models"
-    previous = sorted(folder.glob("uploaded-*.keras")) if folder.is_dir() else []
-    replaced = sum(path.stat().st_size for path in previous)
-    housekeeping.check_quota(session_dir, len(data) - replaced,
-                             housekeeping.DEFAULT_QUOTA_BYTES if quota_bytes is None else quota_bytes)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"uploaded-{uuid.uuid4().hex[:16]}.keras"
-    target.write_bytes(data)
-    try:
-        check_keras_archive(target)  # members, classes and declared size: cheap, before any process starts
-        check_in_child(target)
-        handle = Generator.load(target)
-    except GanError:
-        target.unlink(missing_ok=True)
-        raise
-    except Exception as exc:  # noqa: BLE001 - whatever goes wrong, the file is refused
-        target.unlink(missing_ok=True)
-        raise GanError("error.model_file", reason=f"{type(exc).__name__}") from None
-    for path in previous:
-        path.unlink(missing_ok=True)
-    return handle

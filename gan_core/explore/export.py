@@ -6,7 +6,7 @@ disk quota while it is built), returned as bytes and deleted: nothing is kept.
 
 ONNX goes through Keras 3's own `model.export(format="onnx")` (tf2onnx with the TensorFlow backend). One layer
 of ours has no ONNX form there: a self-conditioned generator's `Discretization` (its group cut, see
-gan_core.explore.clusters) becomes TensorFlow's `Bucketize`, which tf2onnx does not convert. The exported copy
+gan_core.training.clusters) becomes TensorFlow's `Bucketize`, which tf2onnx does not convert. The exported copy
 computes the same cut with ops ONNX has: the number of boundaries at or below the value (`ThresholdCount`)."""
 
 from __future__ import annotations

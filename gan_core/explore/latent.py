@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..training import metrics
 from .generators import Generator
 
 
@@ -59,7 +60,7 @@ def slerp(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
 
 def interpolate(a: np.ndarray, b: np.ndarray, steps: int, method: str = "slerp",
                 keep_group: bool = False) -> np.ndarray:
-    """`steps` latents from a to b. keep_group (self-conditioned generators, gan_core.explore.clusters): z[0], which
+    """`steps` latents from a to b. keep_group (self-conditioned generators, gan_core.training.clusters): z[0], which
     picks the group, stays a's all the way, so the strip changes within one group instead of jumping."""
     path = slerp(a, b, steps) if method == "slerp" else lerp(a, b, steps)
     if keep_group:
@@ -70,8 +71,6 @@ def interpolate(a: np.ndarray, b: np.ndarray, steps: int, method: str = "slerp",
 def reads_classes(generator: Generator, classifier_dataset: str | None) -> bool:
     """Whether the shipped classifier of `classifier_dataset` reads this conditional generator's pictures and
     classes (same image shape, same number of classes)."""
-    from . import metrics
-
     return bool(generator.conditional and classifier_dataset
                 and metrics.has_classifier(classifier_dataset, generator.image_shape)
                 and metrics.load_classifier(classifier_dataset).num_classes == generator.num_classes)
@@ -83,8 +82,6 @@ def typical_latent(generator: Generator, classifier_dataset: str, label: int, st
     reads most surely as that class: `start` (kept if it is already the surest) or one of `candidates` - 1 drawn
     with `seed`. For a class morph on a generator whose class alone barely changes a picture
     (Generator.class_effect): its ends are then a typical picture of each class."""
-    from . import metrics
-
     latents = np.concatenate([np.asarray(start, np.float32).reshape(1, -1),
                               generator.sample_latents(candidates - 1, seed)])
     _, probabilities = metrics.load_classifier(classifier_dataset).features_and_probabilities(

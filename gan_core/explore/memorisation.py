@@ -2,7 +2,7 @@
 
 Small folders invite memorisation: a generator that draws its 300 training photos back has learnt nothing a class
 wants to see. Distances are measured on the features of the dataset's shipped classifier when one fits the
-images (gan_core.explore.metrics: what the network "sees"), else on pixels at 16x16. A sample is a near copy when it is
+images (gan_core.training.metrics: what the network "sees"), else on pixels at 16x16. A sample is a near copy when it is
 closer to some training image than training images usually are to each other (half the median distance from a
 training image to its nearest other one).
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..training import metrics
 from ..training.diagnosis import still_at_start
 
 COPY_FACTOR = 0.5  # near copy: nearer than this share of the training images' own median nearest distance
@@ -49,8 +50,6 @@ class Neighbours:
 
 def embed(images: np.ndarray, dataset_name: str = "") -> tuple[np.ndarray, str]:
     """images: (n, h, w, c) uint8 or float in [-1, 1] -> ((n, d) float32 features, the space's name)."""
-    from . import metrics
-
     unit = metrics.as_unit_range(images)
     if dataset_name and metrics.has_classifier(dataset_name, images.shape[1:]):
         features, _ = metrics.load_classifier(dataset_name).features_and_probabilities(unit)

@@ -328,7 +328,7 @@ class _Optimiser:
         self.target = tf.Variable(tf.zeros((batch, *generator.image_shape)))
         self.settings = tf.Variable([LEARNING_RATE, PRIOR, 0.0])  # learning rate, prior, feature weight
         self.target_features = None
-        if features is not None:  # a shipped classifier's penultimate features (gan_core.explore.metrics)
+        if features is not None:  # a shipped classifier's penultimate features (gan_core.training.metrics)
             width = int(features.outputs[0].shape[-1])
             self.target_features = tf.Variable(tf.zeros((batch, width)))
 
@@ -380,7 +380,7 @@ def optimise(generator, targets: np.ndarray, latents: np.ndarray, labels=None, s
     (targets: (n, h, w, c) in [-1, 1], one per latent) plus `prior` × mean(z²). Returns the final latents.
     The generator's lock is held from the starts' assignment to the end of each chunk of CHUNK steps (the compiled
     step is shared by everyone projecting into this generator), so the explorer's other users wait at most a
-    chunk; progress(fraction) is called between chunks. With a `classifier` (gan_core.explore.metrics.Classifier of
+    chunk; progress(fraction) is called between chunks. With a `classifier` (gan_core.training.metrics.Classifier of
     the generator's image shape), its penultimate features' squared difference, relative to the target's, is added
     with `feature_weight` (iGAN adds AlexNet features; bench.projection measures whether it helps here)."""
     import tensorflow as tf

@@ -89,7 +89,7 @@ class TrainConfig:
     metrics_every: int = 0  # quality metrics every N epochs (0: off)
     ema_decay: float = 0.0  # moving average of G's weights for samples and export (0: off; 0.999 typical)
     steps_per_epoch: int = 0  # 0: an epoch is one pass over the data; N: an epoch is N batches (more grids)
-    # self-conditioning (gan_core.explore.clusters): k-means groups of the images, no labels, condition G and D; the
+    # self-conditioning (gan_core.training.clusters): k-means groups of the images, no labels, condition G and D; the
     # generator still takes only z (its dimension 0 picks the group). 0: off. Unconditional presets that allow it.
     clusters: int = 0
     # transfer learning (gan_core.training.transfer): start from this generator's G and D: "pretrained/NAME" or a run folder;

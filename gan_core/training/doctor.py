@@ -69,7 +69,7 @@ def build_for_check(preset: str, dataset_name: str, max_images: int, batch_size:
     config.batch_size = min(config.batch_size, len(dataset.images))
     groups = bounds = None
     if config.clusters:
-        from ..explore.clusters import latent_bounds
+        from .clusters import latent_bounds
 
         groups = (np.arange(len(dataset.images)) % min(config.clusters, len(dataset.images))).astype(np.int32)
         bounds = latent_bounds(groups)

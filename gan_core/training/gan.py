@@ -118,7 +118,7 @@ class GAN(keras.Model):
 
     Batches are uint8 images (n, h, w, c), or (images, labels) for a conditional GAN; a subclass that overrides
     `prepare_real` and `sample_latents` trains on other data with the same steps (gan_core.playground: 2-D points).
-    Self-conditioned (`cluster_bounds`, see gan_core.explore.clusters): batches are (images, groups); D sees the group of
+    Self-conditioned (`cluster_bounds`, see gan_core.training.clusters): batches are (images, groups); D sees the group of
     every image, G takes only latents and draws its group from latent dimension 0 at these bounds.
     The recipe (loss, updates, augmentation, moving average, seed) comes from one TrainConfig. As in keras-io's GAN
     examples, `metrics` holds a Mean tracker per value (STEP_FIELDS), so `fit` averages each epoch: a step returns the

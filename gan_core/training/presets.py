@@ -26,7 +26,7 @@ class Preset:
     build_discriminator: Callable[..., keras.Model]
     defaults: dict = field(default_factory=dict)  # TrainConfig fields this recipe sets
     conditional: bool = False
-    # its builders take cluster_bounds (TrainConfig.clusters, gan_core.explore.clusters)
+    # its builders take cluster_bounds (TrainConfig.clusters, gan_core.training.clusters)
     self_conditioning: bool = False
 
 
@@ -66,7 +66,7 @@ def _critic_model(image, features, num_classes, label=None):
 
 def _generator_label(z, latent_dim, num_classes, cluster_bounds):
     """What a generator is conditioned on, and its inputs: a label input (a conditional GAN); the group its own
-    latent vector draws (self-conditioning, see gan_core.explore.clusters: still a z -> image model); or nothing."""
+    latent vector draws (self-conditioning, see gan_core.training.clusters: still a z -> image model); or nothing."""
     if cluster_bounds is not None:
         first = layers.Flatten()(layers.Cropping1D((0, latent_dim - 1))(layers.Reshape((latent_dim, 1))(z)))
         return layers.Discretization(bin_boundaries=[float(b) for b in cluster_bounds], name="group")(first), z
@@ -274,7 +274,7 @@ def rgb32_discriminator(shape, num_classes=0):
 # fifth of the 001 tutorial's work per image), large steps (Adam 2e-3 for G, 1e-3 for D, beta1 0, beta2 0.99)
 # and a short moving average of G (0.99) that smooths out the noise those large steps make; G and D updated
 # from one generator pass (tutorial 001's simultaneous update: 1.3x the images per second). And
-# self-conditioning (gan_core.explore.clusters): G and D see which of 80 k-means groups of the images a sample belongs
+# self-conditioning (gan_core.training.clusters): G and D see which of 80 k-means groups of the images a sample belongs
 # to, so G stops drawing in-between digits. Without it every unconditional recipe we tried stalled near 62-72%
 # recognised; with it `fast` passes 90% within a minute (bench/RESULTS.md).
 

@@ -8,7 +8,7 @@
     checkpoints/last.npz           the newest checkpoint (a hard link to the last epoch's, or a stop's own)
     generator.keras, card.json     the exported generator (gan_core.explore.generators)
     networks.npz       G and D by layer path, for transfer learning (gan_core.training.transfer)
-    clusters.npz       self-conditioning groups (gan_core.explore.clusters), kept so a resumed run uses them
+    clusters.npz       self-conditioning groups (gan_core.training.clusters), kept so a resumed run uses them
     tb/                TensorBoard scalars and grids
     progress.gif       every grid animated, made on request
 

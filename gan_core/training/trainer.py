@@ -10,8 +10,9 @@ import numpy as np
 
 from ..data import images as imaging
 from ..i18n import Message
-from . import device
+from . import clusters, device, metrics
 from .gan import GAN, STEP_FIELDS, make_optimizer
+from .generator_file import save_generator
 from .presets import get_preset
 from .run_folder import load_checkpoint, save_checkpoint
 from .transfer import freeze_discriminator_layers, initialise, save_networks
@@ -20,13 +21,13 @@ DIVERGED_LOSS = 1e6  # no loss we offer reaches this while training is sane: tre
 
 
 def build_gan(config, image_shape, num_classes: int, cluster_bounds=None) -> GAN:
-    """`cluster_bounds` (self-conditioning, config.clusters): from gan_core.explore.clusters.latent_bounds of the groups."""
+    """`cluster_bounds` (self-conditioning, config.clusters): from gan_core.training.clusters.latent_bounds of the groups."""
     preset = get_preset(config.preset)
     classes = num_classes if preset.conditional else 0
     extra = {}
     if config.clusters:
         if cluster_bounds is None:
-            raise ValueError("config.clusters needs the cluster bounds (gan_core.explore.clusters.latent_bounds)")
+            raise ValueError("config.clusters needs the cluster bounds (gan_core.training.clusters.latent_bounds)")
         classes, extra = len(cluster_bounds) + 1, {"cluster_bounds": cluster_bounds}
     generator = preset.build_generator(image_shape, config.latent_dim, classes, **extra)
     discriminator = preset.build_discriminator(image_shape, classes)
@@ -116,10 +117,8 @@ def _save_transfer_source(gan, run) -> None:
 
 
 def self_conditioning_groups(run, dataset) -> tuple[np.ndarray, list[float]]:
-    """The run's k-means groups (gan_core.explore.clusters) and their latent bounds: computed once (a few seconds for
+    """The run's k-means groups (gan_core.training.clusters) and their latent bounds: computed once (a few seconds for
     MNIST), kept in the run's folder so a resumed run trains on the very same groups."""
-    from ..explore import clusters
-
     path = run.folder.clusters_path
     groups = None
     if path.exists():
@@ -246,15 +245,13 @@ class RunCallback(keras.callbacks.Callback):
 
     def _quality(self, epoch: int) -> None:
         """Every `metrics_every` epochs: run.quality_fn if one was set, else the dataset's shipped classifier
-        (gan_core.explore.metrics) when there is one. Records carry the real and noise references beside the scores."""
+        (gan_core.training.metrics) when there is one. Records carry the real and noise references beside the scores."""
         run = self.run
         every = run.config.metrics_every
         if not every or epoch % every:
             return
         quality_fn = run.quality_fn
         if quality_fn is None:
-            from ..explore import metrics
-
             if not metrics.run_has_classifier(self.dataset):
                 return
             quality_fn = metrics.quality_for_run
@@ -311,8 +308,6 @@ class RunCallback(keras.callbacks.Callback):
         return float(np.median(correlation))
 
     def export_generator(self) -> None:
-        from ..explore.generators import save_generator
-
         run = self.run
         dataset = self.dataset
         save_generator(

@@ -16,11 +16,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from ..i18n import GanError
+from . import metrics
 from .config import AUTO  # init_from "auto": the bundled animals for a photo folder when the shapes allow, else nothing
 from .presets import PRESETS
+from .pretrained import pretrained_dir
 from .run_folder import NETWORKS_FILE
 
 AUTO_BASE = "cifar-animals"
@@ -41,8 +44,6 @@ def save_networks(gan, path: Path) -> None:
 
 
 def _numpy(variable) -> np.ndarray:
-    import keras
-
     return keras.ops.convert_to_numpy(variable.value)
 
 
@@ -50,8 +51,6 @@ def _numpy(variable) -> np.ndarray:
 
 def source_folder(init_from: str) -> Path:
     """`pretrained/NAME` (or a bare bundled name) or a run folder, as a folder holding networks.npz and card.json."""
-    from ..explore.pretrained import pretrained_dir
-
     text = str(init_from)
     name = text.split("/", 1)[1] if text.startswith("pretrained/") else text
     candidates = [pretrained_dir() / name, Path(text).expanduser()]
@@ -131,8 +130,6 @@ def initialise(gan, init_from: str, images: np.ndarray | None = None) -> dict:
 def nearest_class(card: dict, images: np.ndarray) -> int | None:
     """The source class the new images look most like: the most frequent prediction of the source dataset's
     classifier on (up to 500 of) them. None when no classifier fits."""
-    from ..explore import metrics
-
     dataset_name = card.get("dataset", "")
     if not metrics.has_classifier(dataset_name, images.shape[1:]):
         return None

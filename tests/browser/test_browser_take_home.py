@@ -17,7 +17,7 @@ from PIL import Image
 from gan_core.explore.export import MAX_PAGE_BYTES, offline_page, onnx_bytes
 from gan_core.explore.generators import Generator
 from gan_core.explore.latent import principal_directions
-from gan_core.explore.pretrained import PRETRAINED_DIR
+from gan_core.training.pretrained import PRETRAINED_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -151,7 +151,7 @@ def test_the_explorers_downloads_through_the_app(app_url, browser, tmp_path):
 
     from gan_core.explore.export import ONNX_OUTPUT
     from gan_core.explore.notebook import has_discriminator
-    from gan_core.explore.pretrained import pretrained_dir
+    from gan_core.training.pretrained import pretrained_dir
 
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()

@@ -24,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.datasets import load_dataset
 from ..i18n import TEXTS, tr
+from .generator_file import check_keras_archive
 
 CLASSIFIER_DIR = Path(__file__).resolve().parent / "classifiers"
 CLASSIFIER_DATASETS = ("mnist", "fashion_mnist", "cifar_animals")
@@ -89,8 +91,6 @@ _load_lock = threading.RLock()  # re-entrant: the test statistics load the class
 def _load_cached(dataset_name: str) -> Classifier:
     import keras
 
-    from .generators import check_keras_archive
-
     path = classifier_path(dataset_name)
     check_keras_archive(path)  # the same allow-list as a student's upload: no code in the file
     model = keras.saving.load_model(path, safe_mode=True, compile=False)
@@ -138,8 +138,6 @@ def coverage(predicted: np.ndarray, num_classes: int) -> float:
 
 @functools.lru_cache(maxsize=None)
 def _test_statistics(dataset_name: str) -> tuple[np.ndarray, np.ndarray]:
-    from ..data.datasets import load_dataset
-
     dataset = load_dataset(dataset_name)
     features, _ = load_classifier(dataset_name).features_and_probabilities(dataset.test_images)
     return feature_statistics(features)
@@ -175,8 +173,6 @@ def score_images(images: np.ndarray, dataset_name: str, labels=None) -> dict:
 
 def compute_references(dataset_name: str, samples: int = DEFAULT_SAMPLES) -> dict:
     """Scores of `samples` real training images and of `samples` uniform-noise images, both against the test set."""
-    from ..data.datasets import load_dataset
-
     dataset = load_dataset(dataset_name)
     rng = np.random.default_rng(REFERENCE_SEED)
     pick = rng.choice(len(dataset.images), samples, replace=False)

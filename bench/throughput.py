@@ -179,7 +179,7 @@ class RunVariant:
 
     def _wait_for_step(self, step: int, timeout: float = 600.0) -> None:
         deadline = time.time() + timeout
-        while self.run.step < step:
+        while self.run.progress.step < step:
             if time.time() > deadline or self.run.state not in (RunState.QUEUED, RunState.RUNNING):
                 raise RuntimeError(f"run stalled: {self.run.state} {self.run.message}")
             time.sleep(0.05)
@@ -187,18 +187,18 @@ class RunVariant:
     def _pause(self) -> None:
         """Pause, then wait until the batch in flight has ended (no new step for a while)."""
         self.run.pause()
-        quiet_since, last = time.perf_counter(), self.run.step
+        quiet_since, last = time.perf_counter(), self.run.progress.step
         while time.perf_counter() - quiet_since < 3.0:
-            if self.run.step != last:
-                last, quiet_since = self.run.step, time.perf_counter()
+            if self.run.progress.step != last:
+                last, quiet_since = self.run.progress.step, time.perf_counter()
             time.sleep(0.01)
 
     def segment(self, steps: int) -> float:
-        first = self.run.step + 1
+        first = self.run.progress.step + 1
         self.run.resume()
         self._wait_for_step(first + steps - 2)
         self._pause()  # the run ends the batch in flight (maybe one more) before it waits
-        last = self.run.step
+        last = self.run.progress.step
         return (self.times[last] - self.times[first]) / (last - first)
 
     def close(self) -> None:

@@ -44,7 +44,7 @@ def train_to_bar(preset: str, budget: float, directory: str, dataset, score_ever
         # Called at each epoch end (before that epoch's checkpoint): the run's wall time so far, less scoring.
         elapsed = run.elapsed() - sum(point["eval_seconds"] for point in timeline)
         scores = metrics.quality_for_run(callback, data)
-        point = {"epoch": run.epoch, "images": run.step * config.batch_size, "train_seconds": elapsed, **scores}
+        point = {"epoch": run.progress.epoch, "images": run.progress.step * config.batch_size, "train_seconds": elapsed, **scores}
         timeline.append(point)
         print(f"  {preset:9s} epoch {point['epoch']:3d}  {elapsed:7.1f} s  {point['images']:8d} images  "
               f"recognised {scores['recognised']:6.1%}  coverage {scores['coverage']:.3f}  fd {scores['fd']:7.2f}",

@@ -316,7 +316,7 @@ def export_kept_epoch(run_dir: Path, epoch: int, target: Path) -> dict:
     meta = load_checkpoint(gan, checkpoint)
     card = json.loads((run_dir / "card.json").read_text())
     card.update(epochs=meta["epoch"], steps=meta["step"],
-                metrics=next((r for r in run.epochs if r["epoch"] == meta["epoch"]), card.get("metrics")))
+                metrics=next((r for r in run.progress.epochs if r["epoch"] == meta["epoch"]), card.get("metrics")))
     save_generator(gan.sampling_generator, target / GENERATOR_FILE, card=card)
     save_networks(gan, target / NETWORKS_FILE)
     return card
@@ -328,7 +328,7 @@ def cmd_gif(args, argv) -> int:
     from .training.run import Run
 
     run = Run.open(args.run_dir)
-    path = run.progress_gif()
+    path = run.folder.write_progress_gif(run.progress.grid_epochs, run.shown_name)
     if args.out:
         shutil.copyfile(path, args.out)
         path = args.out

@@ -262,7 +262,7 @@ def _figure(run_id: str, name: str, source: tuple, build):
 def _draw_charts(run: Run, snap: RunSnapshot | None, lang: str) -> None:
     """The per-step charts. Without a snapshot (the chart ticker) the steps are copied only if there are new
     ones."""
-    source = (run.step, len(run.steps["step"]), lang)
+    source = (run.progress.step, len(run.progress.steps["step"]), lang)
     drawn = _drawn(run.run_id)
     if all(name in drawn and drawn[name][0] == source for name in ("loss_steps", "accuracy")):
         steps = None  # unchanged: the figures kept are drawn again (both: a rerun cut short may have kept one)
@@ -391,7 +391,8 @@ def _downloads(run: Run, snap: RunSnapshot, lang: str) -> None:
                                file_name=f"{snap.run_id}_grids.zip", mime="application/zip",
                                on_click="ignore", key=f"{key}.grids", icon=":material/folder_zip:")
         if len(epochs) > 1:
-            st.download_button(tr("live.dl_gif", lang), data=lambda: run.progress_gif().read_bytes(),
+            st.download_button(tr("live.dl_gif", lang), data=lambda: run.folder.write_progress_gif(
+                               run.progress.grid_epochs, run.shown_name).read_bytes(),
                                file_name=f"{snap.run_id}_progress.gif", mime="image/gif",
                                on_click="ignore", key=f"{key}.gif", icon=":material/animation:")
     if snap.has_generator and not snap.active:  # a run that trains no more: its generator, taken home

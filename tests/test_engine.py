@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 from app_support import wait_until
+from PIL import Image
 
 from gan_core import PRESETS, GanError, Run, RunState, TrainConfig
 from gan_core.explore.generators import Generator
@@ -35,8 +36,6 @@ def test_every_preset_trains_50_steps_on_real_data(preset, tmp_path, scheduler):
     for name in ("g_loss", "d_loss", "d_acc_real", "d_acc_fake"):
         assert all(math.isfinite(v) for v in snap.steps[name]), name
     # The generator changed: the grid after training differs from the one before.
-    from PIL import Image
-
     before = np.asarray(Image.open(run.grid_path(0)), dtype=np.int16)
     after = np.asarray(Image.open(run.grid_path(1)), dtype=np.int16)
     assert np.abs(before - after).mean() > 1.0
@@ -127,6 +126,17 @@ def test_resume_from_a_kept_epoch_drops_later_metrics(tmp_path, scheduler):
     assert snap.steps["step"] == list(range(1, 16)) and [e["epoch"] for e in snap.epochs] == [1, 2, 3]
     # the resumed epochs still compare their samples with epoch 0's, read back from its grid
     assert all(-1.0 <= e["like_start"] <= 1.0 for e in snap.epochs), [e.get("like_start") for e in snap.epochs]
+    # its progress GIF: one frame a grid, epoch 0's first, written into the run's folder
+    gif = run.folder.write_progress_gif(run.progress.grid_epochs, run.shown_name)
+    with Image.open(gif) as animation:
+        assert gif == run.folder.progress_gif_path and animation.n_frames == len(snap.grid_epochs) == 4
+
+
+def test_a_progress_gif_needs_a_grid_and_names_the_run(tmp_path):
+    run = Run.create(tmp_path / "run", recipe("fast", epochs=1, max_images=64))
+    with pytest.raises(GanError) as refused:
+        run.folder.write_progress_gif(run.progress.grid_epochs, run.shown_name)
+    assert refused.value.message.key == "error.no_checkpoint" and not run.folder.progress_gif_path.exists()
 
 
 @pytest.mark.parametrize("shape, count, columns", [((28, 28, 1), 64, 8), ((64, 64, 3), 12, 6), ((32, 32, 3), 30, 6)])

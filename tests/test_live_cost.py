@@ -50,12 +50,12 @@ def test_an_unchanged_run_is_drawn_again_without_building_charts_or_reading_imag
     assert len(at.get("plotly_chart")) == 4 and len(at.image) == 1, "everything is still on the page"
 
     # New points: only the step charts are built again, and no image is read.
-    run.progress.record_steps([{"step": run.step + 1, "g_loss": 1.0, "d_loss": 1.0, "d_acc_real": 0.5, "d_acc_fake": 0.5}])
+    run.progress.record_steps([{"step": run.progress.step + 1, "g_loss": 1.0, "d_loss": 1.0, "d_acc_real": 0.5, "d_acc_fake": 0.5}])
     at.run()
     assert tally == {"charts": 2, "png_reads": 0}
     # A new epoch's grid: read once, then kept.
     with run._lock:
-        run.grid_epochs.append(3)
+        run.progress.grid_epochs.append(3)
     run.grid_path(3).hardlink_to(run.grid_path(2))
     at.run()
     assert tally["png_reads"] == 1 and tally["charts"] == 2

@@ -149,4 +149,4 @@ def test_a_run_records_quality_every_epoch(tmp_path, scheduler, mnist):
     lines = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
     written = [json.loads(line) for line in lines if json.loads(line)["type"] == "quality"]
     assert [r["epoch"] for r in written] == [1, 2]
-    assert Run.open(tmp_path / "run").quality[-1]["fd"] == pytest.approx(record["fd"])
+    assert Run.open(tmp_path / "run").progress.quality[-1]["fd"] == pytest.approx(record["fd"])

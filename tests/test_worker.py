@@ -40,7 +40,7 @@ def test_a_run_trains_in_the_worker_and_pauses_and_resumes_there(tmp_path):
     assert scheduler.jobs() == {"running": [], "queued": []}
     # what the worker wrote is what a reader of the folder finds (the app's Run only mirrored it)
     again = Run.open(run.directory)
-    assert again.state == RunState.FINISHED and again.steps["step"] == snap.steps["step"]
+    assert again.state == RunState.FINISHED and again.progress.steps["step"] == snap.steps["step"]
 
 
 def test_a_time_budget_that_ends_a_run_in_the_worker_ends_it_in_the_app_too(tmp_path):
@@ -112,7 +112,7 @@ def test_a_worker_whose_app_went_away_stops_its_jobs_keeping_their_work_and_exit
         handle.close()  # what the app's end looks like from the worker: its socket closes
     assert handle.process.returncode == 0
     left = Run.open(directory)
-    assert left.step > 3 and left.state == RunState.STOPPED
+    assert left.progress.step > 3 and left.state == RunState.STOPPED
     assert (directory / "checkpoints" / "last.npz").is_file() or left.kept_epochs()
 
 

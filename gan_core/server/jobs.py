@@ -7,11 +7,13 @@ waits (at every poll) and follows the app's fair turns: a job in a worker proces
 (`keep_in_memory`), as a thread in the app would; a job on a cluster ends at an epoch's end instead, so Ray frees its
 GPU or CPUs, and its next turn is a new actor from that checkpoint.
 
-How a run trains, one interface for all three ways: the run's thread in the app starts the job, then `follow` polls
-it and mirrors it into the app's Run, and pause, resume and stop go to it straight away (Run.connect_remote):
+How a run trains, one way for all three: Run.start runs its queue's `drive` (run, scheduler) in the run's thread,
+which takes the run's slot (gan_core.training.run.take_slot), trains, and gives the slot back. Away from the app the
+drive starts the job, then `follow` polls it and mirrors it into the app's Run, and pause, resume and stop go to it
+straight away (Run.connect_remote):
 
-- threads (gan_core.server.scheduler.default_scheduler, GAN_TRAIN_IN=thread): the Run trains in its own thread here,
-  nothing to follow (Run.start);
+- threads (gan_core.server.scheduler.default_scheduler, GAN_TRAIN_IN=thread): gan_core.training.run.train_here, the
+  drive of a queue without one: the slot (take_slot), the trainer in the run's thread, nothing to follow;
 - a worker process (gan_core.server.worker.drive): a WorkerJob, one start, its turn breaks taken in the app's queue;
 - Ray (gan_core.server.cluster.drive): a ClusterHandle, one actor a turn.
 """
@@ -153,7 +155,7 @@ def follow(run, scheduler, job: JobHandle, detached: threading.Event | None = No
         awaited = scheduler.someone_waits_for(run.run_id)
         info = job.poll(after_step, awaited)
         run.apply_progress(info)
-        after_step = run.step
+        after_step = run.progress.step
         if info["done"]:
             return info
         if info.get("waiting") and not run.stop_requested:  # its turn is over: the back of the app's queue, then on
@@ -162,17 +164,3 @@ def follow(run, scheduler, job: JobHandle, detached: threading.Event | None = No
             continue
         time.sleep(job.awaited_poll_seconds if awaited else job.poll_seconds)
     return None
-
-
-def take_slot(run, scheduler) -> bool:
-    """The slot the run's job trains in, from the app's queue; False (the run marked stopped) when it was stopped
-    while it waited, or just after."""
-    if not scheduler.acquire(run.run_id, run.owner, run.stop_event, remaining=run.remaining_seconds):
-        run.mark_stopped()
-        return False
-    if run.stop_requested:
-        run.mark_stopped()
-        run.set_resume_checkpoint(None)
-        scheduler.release(run.run_id)
-        return False
-    return True

@@ -32,8 +32,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from ..i18n import Message
+from ..training.run import take_slot
 from . import scheduler as queue
-from .jobs import TrainingJob, follow, job_arguments, take_slot
+from .jobs import TrainingJob, follow, job_arguments
 
 TRAIN_IN_ENV = "GAN_TRAIN_IN"  # where the app's runs train: "worker" (default) or "thread" (the app's own threads)
 NICE_ENV = "GAN_WORKER_NICE"

@@ -1,7 +1,9 @@
-"""A training run: one directory, its lifecycle (create, open, start, pause, resume, stop, continue), the thread that
-trains it here, and a snapshot every other thread reads. What it has done so far (records, counters, metrics.jsonl)
-is its RunProgress (gan_core.training.progress); how it trains elsewhere (a worker process, Ray) is
-gan_core.server.jobs's, which mirrors such a job into this Run (connect_remote, apply_progress)."""
+"""A training run: one directory, its lifecycle (create, open, start, pause, resume, stop, continue) and a snapshot
+every other thread reads. What it has done so far (records, counters, metrics.jsonl) is its RunProgress
+(gan_core.training.progress, `run.progress`); its files are its RunFolder's (`run.folder`, the progress GIF included).
+Run.start runs its queue's drive in the run's thread, one way whichever trains it: train_here below (the trainer in
+that thread), or gan_core.server.jobs's for a worker process or Ray, which mirror their job into this Run
+(connect_remote, apply_progress)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,6 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-
-from ..data import images as imaging
 from ..data.datasets import Dataset, is_builtin, load_dataset
 from ..i18n import GanError, Message
 from .config import SMALL_DATA_IMAGES, TrainConfig, check_extra_epochs
@@ -24,7 +22,7 @@ from .diagnosis import diagnose
 from .gan import STEP_FIELDS
 from .presets import check_shape, get_preset
 from .progress import RunProgress
-from .run_folder import RunFolder, atomic_write_bytes, new_run_id
+from .run_folder import RunFolder, new_run_id
 from .transfer import resolve
 
 
@@ -133,7 +131,7 @@ class RunSnapshot:
 
 
 class Run:
-    """Owns a run directory and the thread that trains into it."""
+    """Owns a run directory, its lifecycle and control, and the thread its queue's drive trains it in."""
 
     def __init__(self, directory: Path, config: TrainConfig, dataset: Dataset | None = None, owner: str = "local",
                  command: str = ""):
@@ -239,55 +237,18 @@ class Run:
         run.progress.steps_per_epoch = int(status.get("steps_per_epoch", 0))
         return run
 
-    # --- what it has done so far (read through to its RunProgress) --------------------------------------------
-
-    @property
-    def epoch(self) -> int:
-        """Completed epochs."""
-        return self.progress.epoch
-
-    @property
-    def step(self) -> int:
-        """Steps trained, in all."""
-        return self.progress.step
-
-    @property
-    def steps(self) -> dict:
-        """field -> one value a step, and "step" the step numbers (the live list: copy it, or take a snapshot)."""
-        return self.progress.steps
-
-    @property
-    def epochs(self) -> list[dict]:
-        return self.progress.epochs
-
-    @property
-    def quality(self) -> list[dict]:
-        return self.progress.quality
-
-    @property
-    def grid_epochs(self) -> list[int]:
-        return self.progress.grid_epochs
-
-    @property
-    def steps_per_epoch(self) -> int:
-        return self.progress.steps_per_epoch
-
     # --- control (any thread) ---------------------------------------------------------
 
     def start(self, scheduler=None) -> None:
-        """Queue the run and train in a background thread: in this process, or as the scheduler's `drive` has its
-        jobs train (gan_core.server.cluster: on a Ray worker)."""
+        """Queue the run and train it in a background thread, as the scheduler's `drive` has its jobs train (a worker
+        process, gan_core.server.worker; Ray, gan_core.server.cluster), or without one in that thread (train_here)."""
         with self._lock:
             if self._launched(scheduler, RunState.QUEUED):
                 return
             self.message = None
             self.traceback = None
             self.save_status()
-            drive = getattr(self._scheduler, "drive", None)
-            if drive is not None:
-                self._launch(drive, (self, self._scheduler), "drive")
-            else:
-                self._launch(self._train_here, (), "train")
+            self._launch(getattr(self._scheduler, "drive", None) or train_here, (self, self._scheduler), "drive")
 
     def start_here(self, scheduler, resume_from: Path | None = None) -> threading.Thread:
         """Train in a thread of this process whatever `scheduler` would drive: a cluster worker's own job, from
@@ -295,7 +256,7 @@ class Run:
         with self._lock:
             self._launched(scheduler, RunState.QUEUED)
             self._resume_from = resume_from
-            self._launch(self._train_here, (), "train")
+            self._launch(train_here, (self, self._scheduler), "drive")
             return self._thread
 
     def attach(self, actor, scheduler) -> None:
@@ -389,8 +350,8 @@ class Run:
                 raise GanError("error.cannot_resume_state", state=self.state.value)
             self.minutes_limit = float(minutes)
             self.limit_notes = list(notes)
-            if total_epochs is not None and max(total_epochs, self.epoch) != self.config.epochs:
-                self.config.epochs = max(int(total_epochs), self.epoch)
+            if total_epochs is not None and max(total_epochs, self.progress.epoch) != self.config.epochs:
+                self.config.epochs = max(int(total_epochs), self.progress.epoch)
                 self.folder.write_config(self.config.to_json())
             self._save_status()
 
@@ -400,10 +361,10 @@ class Run:
         with self._lock:
             elapsed = self.elapsed()
             if self.minutes_limit and elapsed >= self.minutes_limit * 60:
-                return Message("run.class_time_reached", minutes=f"{self.minutes_limit:g}", epoch=self.epoch)
+                return Message("run.class_time_reached", minutes=f"{self.minutes_limit:g}", epoch=self.progress.epoch)
             budget = self.config.max_minutes * 60
             if budget and elapsed - self.budget_from >= budget:
-                return Message("run.time_budget_reached", minutes=f"{self.config.max_minutes:g}", epoch=self.epoch)
+                return Message("run.time_budget_reached", minutes=f"{self.config.max_minutes:g}", epoch=self.progress.epoch)
             return None
 
     # --- reading (any thread) ---------------------------------------------------------
@@ -419,7 +380,7 @@ class Run:
             position = None
             if self.state == RunState.QUEUED and self._scheduler is not None:
                 position = self._scheduler.position(self.run_id)
-            return self.state, self.step, self.epoch, len(self.grid_epochs), position
+            return self.state, self.progress.step, self.progress.epoch, len(self.progress.grid_epochs), position
 
     def snapshot(self, history: bool = True) -> RunSnapshot:
         """history=False leaves the per-step and per-epoch records, quality and diagnosis out: for readers that
@@ -456,16 +417,6 @@ class Run:
     def kept_epochs(self) -> list[int]:
         """Epochs with a full checkpoint to resume from or explore."""
         return self.folder.kept_epochs()
-
-    def progress_gif(self, duration_ms: int = 400) -> Path:
-        """Animate every kept epoch grid into progress.gif and return its path."""
-        frames = [np.asarray(Image.open(self.grid_path(e)).convert("RGB")) for e in self.grid_epochs]
-        if not frames:
-            raise GanError("error.no_checkpoint", path=self.shown_name)
-        data = imaging.gif_bytes(frames, duration_ms, labels=[f"epoch {e}" for e in self.grid_epochs])
-        path = self.folder.progress_gif_path
-        atomic_write_bytes(path, data)
-        return path
 
     def elapsed(self) -> float:
         """Seconds spent training, pauses and waits in the queue excluded."""
@@ -507,22 +458,14 @@ class Run:
 
     # --- the training thread ----------------------------------------------------------
 
-    def _train_here(self) -> None:
-        scheduler = self._scheduler
-        if not scheduler.acquire(self.run_id, self.owner, self._stop, remaining=self.remaining_seconds):
-            with self._lock:
-                self.state = RunState.STOPPED
-                self.save_status()
-            return
+    def train_session(self) -> None:
+        """The run's thread, its slot taken (train_here): train in this thread with the trainer until it ends, is
+        stopped, fails or hands its turn over, and leave the status saying which."""
         try:
             with self._lock:
-                if self._stop.is_set():
-                    self.state = RunState.STOPPED
-                    self.save_status()
-                    return
                 self.state = RunState.RUNNING
                 self._segment_started = time.time()
-                self._turn_started_epoch = self.epoch
+                self._turn_started_epoch = self.progress.epoch
                 self.save_status()
             from .trainer import train
 
@@ -531,7 +474,7 @@ class Run:
                 # a job on a cluster ends its turn by ending its actor (gan_core.server.cluster): still queued, it goes on later
                 handed_over = self.state == RunState.QUEUED and not self._stop.is_set()
                 if self.state != RunState.FAILED and not handed_over:
-                    complete = self.epoch >= self.config.epochs  # a stop during the last export changes nothing
+                    complete = self.progress.epoch >= self.config.epochs  # a stop during the last export changes nothing
                     self.state = RunState.STOPPED if self._stop.is_set() and not complete else RunState.FINISHED
         except GanError as exc:
             with self._lock:
@@ -547,8 +490,6 @@ class Run:
                 self._end_segment()
                 self._pause.clear()
                 self.save_status()
-            self._resume_from = None
-            scheduler.release(self.run_id)
 
     _resume_from: Path | None = None
     _turn_started_epoch = 0
@@ -643,7 +584,7 @@ class Run:
         end = total
         if budget_left is not None:
             out_of_time_at = done + budget_left * steps_per_second
-            end = min(total, max(self.epoch + 1, math.ceil(out_of_time_at / per_epoch)))
+            end = min(total, max(self.progress.epoch + 1, math.ceil(out_of_time_at / per_epoch)))
         return end, max(0, end * per_epoch - done) / steps_per_second
 
     def begin_budget(self) -> None:
@@ -687,7 +628,7 @@ class Run:
         with self._lock:
             if scheduler is None or self.state != RunState.RUNNING or self._stop.is_set():
                 return True
-            turn_epochs = self.epoch - self._turn_started_epoch
+            turn_epochs = self.progress.epoch - self._turn_started_epoch
         if not scheduler.turn_over(self.run_id, turn_epochs):
             return True
         if before_break is not None:
@@ -701,7 +642,7 @@ class Run:
             if granted:
                 self.state = RunState.RUNNING
                 self._segment_started = time.time()
-                self._turn_started_epoch = self.epoch
+                self._turn_started_epoch = self.progress.epoch
                 self.save_status()
         return granted and not self._stop.is_set()
 
@@ -715,7 +656,7 @@ class Run:
     def set_device(self, description: str) -> None:
         """The device this session trains on; a bare export of a finished run keeps the one it trained on."""
         with self._lock:
-            if self._resume_from is None or not self.device or self.epoch < self.config.epochs:
+            if self._resume_from is None or not self.device or self.progress.epoch < self.config.epochs:
                 self.device = description
 
     def fail(self, message: Message) -> None:
@@ -764,6 +705,34 @@ class Run:
     @property
     def stop_requested(self) -> bool:
         return self._stop.is_set()
+
+
+def take_slot(run: Run, scheduler) -> bool:
+    """The slot the run trains in, from its queue; False (the run marked stopped) when it was stopped while it
+    waited, or just after. Every way a run trains takes its slot so: here (train_here) or elsewhere
+    (gan_core.server.jobs)."""
+    if not scheduler.acquire(run.run_id, run.owner, run.stop_event, remaining=run.remaining_seconds):
+        run.mark_stopped()
+        return False
+    if run.stop_requested:
+        run.mark_stopped()
+        run.set_resume_checkpoint(None)
+        scheduler.release(run.run_id)
+        return False
+    return True
+
+
+def train_here(run: Run, scheduler) -> None:
+    """How a run trains in a thread of this process, the drive of a queue without one (Run.start): its slot, the
+    trainer in this thread (Run.train_session), the slot given back. A worker process's and Ray's drives
+    (gan_core.server.worker, gan_core.server.cluster) take the same slot the same way, then follow their job."""
+    if not take_slot(run, scheduler):
+        return
+    try:
+        run.train_session()
+    finally:
+        run.set_resume_checkpoint(None)
+        scheduler.release(run.run_id)
 
 
 def remove_run(directory: Path) -> None:

@@ -26,6 +26,10 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
+
+from ..data import images as imaging
+from ..i18n import GanError
 
 CHECKPOINT_FORMAT = 1
 NETWORKS_FILE = "networks.npz"
@@ -134,6 +138,16 @@ class RunFolder:
     def kept_epochs(self) -> list[int]:
         """Epochs with a full checkpoint to resume from or explore."""
         return numbered_epochs(self.checkpoints, ".npz")
+
+    def write_progress_gif(self, epochs: list[int], shown_name: str, duration_ms: int = 400) -> Path:
+        """Animate the grids of `epochs` (a run's progress.grid_epochs) into progress.gif and return its path;
+        GanError 'error.no_checkpoint' naming `shown_name` when there is none."""
+        frames = [np.asarray(Image.open(self.grid_path(e)).convert("RGB")) for e in epochs]
+        if not frames:
+            raise GanError("error.no_checkpoint", path=shown_name)
+        atomic_write_bytes(self.progress_gif_path,
+                           imaging.gif_bytes(frames, duration_ms, labels=[f"epoch {e}" for e in epochs]))
+        return self.progress_gif_path
 
     def checkpoint_path(self, epoch: int | None = None) -> Path:
         """A kept epoch's checkpoint, or the newest one (epoch None)."""

@@ -106,7 +106,7 @@ def train(run) -> None:
     if run.failed:
         return
     if run.stop_requested and callback.steps_since_checkpoint:
-        save_checkpoint(gan, run.folder.checkpoint_path(), run.epoch, run.step)
+        save_checkpoint(gan, run.folder.checkpoint_path(), run.progress.epoch, run.progress.step)
     callback.export_generator()
     _save_transfer_source(gan, run)
 
@@ -170,14 +170,14 @@ class RunCallback(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         run = self.run
         values = {name: float(logs[f"batch_{name}"]) for name in STEP_FIELDS}  # this batch's own (GAN.train_step)
-        step = run.step + 1
+        step = run.progress.step + 1
         for which in ("g_loss", "d_loss"):
             if not math.isfinite(values[which]) or abs(values[which]) > DIVERGED_LOSS:
                 run.fail(Message("error.nan_loss", which="G" if which == "g_loss" else "D",
                                  value=values[which], step=step))
                 self.model.stop_training = True
                 return
-        record = {"type": "step", "step": step, "epoch": run.epoch + 1, **values}
+        record = {"type": "step", "step": step, "epoch": run.progress.epoch + 1, **values}
         self.pending.append(record)
         self.epoch_records.append(record)
         self.steps_since_checkpoint += 1
@@ -208,14 +208,14 @@ class RunCallback(keras.callbacks.Callback):
         run = self.run
         if run.failed or not self.epoch_records:
             return
-        if run.stop_requested and len(self.epoch_records) < run.steps_per_epoch:
+        if run.stop_requested and len(self.epoch_records) < run.progress.steps_per_epoch:
             return  # a partial epoch: the trainer saves `last` and no epoch grid
         run.check_disk()  # over the quota: the run fails here, before this epoch's grid and checkpoint
         number = epoch + 1
         seconds = time.time() - self.epoch_started - self.epoch_paused
         grid_images = self.save_grid(number)
         means = {name: float(logs[name]) for name in STEP_FIELDS}  # the epoch's means: GAN.metrics, kept by fit
-        record = {"type": "epoch", "epoch": number, "step": run.step, **means, "seconds": seconds,
+        record = {"type": "epoch", "epoch": number, "step": run.progress.step, **means, "seconds": seconds,
                   "images_per_sec": len(self.epoch_records) * run.config.batch_size / max(seconds, 1e-9),
                   "diversity": batch_diversity(grid_images) / max(self.real_diversity, 1e-9),
                   "like_start": self.like_start(grid_images)}
@@ -224,7 +224,7 @@ class RunCallback(keras.callbacks.Callback):
         self._quality(number)
         self.flush()
         self._tensorboard(record, grid_images)
-        run.folder.save_epoch_checkpoint(self.gan, number, run.step, run.config.keep_checkpoints)
+        run.folder.save_epoch_checkpoint(self.gan, number, run.progress.step, run.config.keep_checkpoints)
         self.steps_since_checkpoint = 0
         self.export_generator()
         run.save_status()
@@ -256,7 +256,7 @@ class RunCallback(keras.callbacks.Callback):
                 return
             quality_fn = metrics.quality_for_run
         scores = quality_fn(self, self.dataset)
-        record = {"type": "quality", "epoch": epoch, "step": run.step, **scores}
+        record = {"type": "quality", "epoch": epoch, "step": run.progress.step, **scores}
         self.pending.append(record)
         run.progress.record_quality(record)
 
@@ -313,14 +313,14 @@ class RunCallback(keras.callbacks.Callback):
         save_generator(
             self.gan.sampling_generator, run.folder.generator_path,
             card={
-                "preset": run.config.preset, "dataset": run.config.dataset, "epochs": run.epoch,
-                "steps": run.step, "latent_dim": run.config.latent_dim,
+                "preset": run.config.preset, "dataset": run.config.dataset, "epochs": run.progress.epoch,
+                "steps": run.progress.step, "latent_dim": run.config.latent_dim,
                 "num_classes": dataset.num_classes if self.conditional else 0,
                 "class_names": list(dataset.class_names) if self.conditional and dataset.class_names else [],
                 "image_shape": list(dataset.shape), "training_seconds": round(run.elapsed(), 1),
                 "hardware": run.device, "command": run.command,
-                "metrics": {k: v for k, v in (run.epochs[-1] if run.epochs else {}).items() if k != "type"},
-                "quality": {k: v for k, v in (run.quality[-1] if run.quality else {}).items() if k != "type"},
+                "metrics": {k: v for k, v in (run.progress.epochs[-1] if run.progress.epochs else {}).items() if k != "type"},
+                "quality": {k: v for k, v in (run.progress.quality[-1] if run.progress.quality else {}).items() if k != "type"},
                 "config": run.config.to_dict(),
                 "started_from": run.started_from,
             },

@@ -12,7 +12,9 @@ from PIL import Image
 from gan_core import PRESETS, GanError, Run, RunState, TrainConfig
 from gan_core.explore.generators import Generator
 from gan_core.server.scheduler import Scheduler
+from gan_core.training import trainer
 from gan_core.training.config import recipe
+from gan_core.training.gan import make_optimizer
 from gan_core.training.run_folder import load_generator_weights
 from gan_core.training.trainer import build_gan
 
@@ -169,10 +171,16 @@ def test_pause_holds_training_and_resume_continues(tmp_path, scheduler):
 
 
 @pytest.mark.parametrize("preset, loss", [("dcgan-tf", "bce_logits"), ("mlp", "bce_logits")])
-def test_absurd_learning_rate_fails_with_a_nan_message(preset, loss, tmp_path, scheduler):
+def test_absurd_learning_rate_fails_with_a_nan_message(preset, loss, tmp_path, scheduler, monkeypatch):
+    # A learning rate of 1000 diverges within a few steps. The settings' table refuses it before a run exists
+    # (tests/test_settings.py), so the optimizers get it here, past the check, as a broken recipe would.
+    def absurd_optimizer(config):
+        optimizer = make_optimizer(config)
+        optimizer.learning_rate = 1e3
+        return optimizer
+
+    monkeypatch.setattr(trainer, "make_optimizer", absurd_optimizer)
     config = recipe(preset, epochs=1, batch_size=32, max_images=32 * 100, loss=loss)
-    config.generator_optimizer.learning_rate = 1e3
-    config.discriminator_optimizer.learning_rate = 1e3
     run = finished_run(tmp_path / "run", config, scheduler, timeout=120)
     snap = run.snapshot()
     assert snap.state == RunState.FAILED

@@ -381,7 +381,7 @@ def _gallery_card(share_id: str, lang: str, teacher: bool) -> None:
     st.caption(tr("gallery.recipe", lang, preset=snap.config["preset"],
                   dataset=dataset_label(snap.config["dataset"], lang), epoch=snap.epoch, total=snap.total_epochs))
     if content.grid is not None:
-        st.image(content.grid, caption=tr("live.grid_newest", lang, epoch=content.grid_epoch), width="stretch")
+        st.image(content.grid, caption=tr("live.grid_newest", lang, epoch=content.grid_epoch), width="stretch", output_format="PNG")
     if content.figure is not None:
         st.plotly_chart(content.figure, key=f"gallery.{share.share_id}.losses", height=220,
                         config={"displayModeBar": False})
@@ -445,7 +445,7 @@ def _projected(run: Run, title: str, lang: str, drawn_active: bool) -> None:
     grid, side = st.columns([3, 2])
     with grid.container(key="projector_grid"):
         if content.grid is not None:
-            st.image(content.grid, width="stretch")
+            st.image(content.grid, width="stretch", output_format="PNG")
         else:
             st.info(tr("live.waiting", lang))
     with side:

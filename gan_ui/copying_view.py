@@ -29,7 +29,7 @@ def copying_panel(run, lang: str) -> None:
             return
         strip, neighbours = _pairs(str(generator_path), st.session_state[key], run)
         st.image(strip, caption=tr("memorise.caption", lang, space=tr(f"memorise.space.{neighbours.space}", lang)),
-                 width="stretch")
+                 width="stretch", output_format="PNG")
         answer = verdict(neighbours, run.snapshot().epochs)  # the epochs the checked generator was exported after
         show = {"copying": st.warning, "some_copies": st.info, "new": st.success}.get(answer, st.info)
         show(tr(f"memorise.{answer}", lang, share=f"{neighbours.copy_share:.0%}"))

@@ -63,7 +63,7 @@ def builtin_section(lang: str) -> None:
     cols[2].metric(tr("data.shape", lang), "×".join(map(str, preview["shape"])))
     cols[3].metric(tr("data.classes", lang), len(preview["counts"]))
     sample, counts = st.columns(2)
-    sample.image(preview["grid"], caption=tr("data.sample", lang), width="stretch")
+    sample.image(preview["grid"], caption=tr("data.sample", lang), width="stretch", output_format="PNG")
     with counts:
         st.markdown(f"**{tr('data.counts', lang)}**")
         labels = {name: class_label(name, lang) for name in preview["counts"]}
@@ -162,7 +162,7 @@ def _session_datasets(lang: str) -> None:
         path = state.session_dataset_path(dataset_id)
         with st.container(border=True):
             sample, details = st.columns([1, 2])
-            sample.image(_npz_preview(str(path), path.stat().st_mtime), width="stretch")
+            sample.image(_npz_preview(str(path), path.stat().st_mtime), width="stretch", output_format="PNG")
             classes = ", ".join(meta["class_names"]) if meta["class_names"] else tr("data.no_classes", lang)
             details.markdown(f"**{meta['name']}**")
             details.caption(tr("data.summary", lang, count=meta["count"], size=meta["size"], classes=classes))

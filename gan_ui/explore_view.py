@@ -362,7 +362,8 @@ def _show_strip(frames, name: str, lang: str) -> None:
     if frames is None:
         return
     scale = max(1, 96 // frames.shape[1])
-    st.image(imaging.png_bytes(imaging.make_grid(frames, columns=len(frames)), scale=scale), width="stretch")
+    st.image(imaging.png_bytes(imaging.make_grid(frames, columns=len(frames)), scale=scale), width="stretch",
+             output_format="PNG")
     gif = imaging.gif_bytes(list(frames) + list(frames[::-1])[1:-1], duration_ms=150, scale=4)
     safe_name = "".join(ch if ch.isalnum() else "-" for ch in name)[:60]
     st.download_button(tr("explore.download_gif", lang), gif, f"{safe_name}.gif", "image/gif",
@@ -387,7 +388,7 @@ def samples(handle: Generator, key: str, lang: str) -> None:
     labels = (np.arange(SAMPLES) % handle.num_classes) if handle.conditional else None
     grid = imaging.make_grid(imaging.to_uint8(handle.generate(latents, labels)), columns)
     st.image(imaging.png_bytes(grid, scale=imaging.grid_scale(handle.image_shape[0])),
-             caption=tr("explore.samples_caption", lang), width="stretch")
+             caption=tr("explore.samples_caption", lang), width="stretch", output_format="PNG")
     pick = pick_col.number_input(tr("explore.pick", lang), 1, SAMPLES, 1, key=f"explore.pick.{key}")
     if use_col.button(tr("explore.use_sample", lang), icon=":material/ads_click:", key=f"explore.use.{key}"):
         set_base(handle, key, latents[int(pick) - 1])

@@ -106,7 +106,7 @@ def diffaugment_section(lang: str) -> None:
         with column:
             st.markdown(f"**{tr(f'learn.augment_{name}', lang)}**")
             st.image(runs[name]["grids"][epoch], width="stretch",
-                     caption=tr("learn.augment_caption", lang, epoch=epoch, real=f"{real:.0%}"))
+                     caption=tr("learn.augment_caption", lang, epoch=epoch, real=f"{real:.0%}"), output_format="PNG")
     without, with_ = runs["without"]["curves"], runs["with"]["curves"]
     st.plotly_chart(charts.accuracy_with_without(without["epoch"], without["d_acc_real"], with_["d_acc_real"], lang),
                     key="learn.augment_chart")
@@ -157,8 +157,8 @@ def groups_section(lang: str) -> None:
     sweeps = latent_sweeps()
     if sweeps is None:
         return
-    st.image(sweeps["strips"][0], caption=tr("learn.groups_dim0", lang), width="stretch")
-    st.image(sweeps["strips"][1], caption=tr("learn.groups_dim1", lang), width="stretch")
+    st.image(sweeps["strips"][0], caption=tr("learn.groups_dim0", lang), width="stretch", output_format="PNG")
+    st.image(sweeps["strips"][1], caption=tr("learn.groups_dim1", lang), width="stretch", output_format="PNG")
     st.caption(tr("learn.groups_how", lang, groups=sweeps["groups"]))
 
 
@@ -176,7 +176,7 @@ def presets_section(lang: str) -> None:
                 batch=config.batch_size, latent=config.latent_dim, loss=tr(f"loss.{config.loss}", lang)))
     picture, layers = st.columns([1, 1])
     with picture:
-        st.image(sample["grid"], caption=tr("learn.untrained", lang), width="stretch")
+        st.image(sample["grid"], caption=tr("learn.untrained", lang), width="stretch", output_format="PNG")
         if st.button(tr("learn.new_sample", lang), icon=":material/casino:"):
             st.session_state[SAMPLE_SEED_KEY] = seed + 1
             st.rerun()
@@ -210,7 +210,7 @@ def projection_section(lang: str) -> None:
     columns = st.columns(3)
     for column, image, caption in zip(columns, (result.target, result.image, difference),
                                       ("project.seen", "project.reconstruction", "learn.project_difference")):
-        column.image(png_bytes(image, scale=scale), caption=tr(caption, lang), width=128)
+        column.image(png_bytes(image, scale=scale), caption=tr(caption, lang), width=128, output_format="PNG")
     generator = tr(f"pretrained.{last['generator']}", lang) if f"pretrained.{last['generator']}" in TEXTS \
         else last["generator"]
     st.markdown(tr("learn.project_yours", lang, generator=generator, distance=f"{result.distance:.3f}",

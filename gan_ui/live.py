@@ -322,7 +322,7 @@ def _grids(run: Run, snap: RunSnapshot, lang: str) -> None:
         return
     newest, scrubbed = st.columns(2)
     newest.image(grid_bytes(run, epochs[-1]), caption=tr("live.grid_newest", lang, epoch=epochs[-1]),
-                 width="stretch")
+                 width="stretch", output_format="PNG")
     if len(epochs) > 1:
         with scrubbed:
             chosen = scrub_epoch(snap.run_id, epochs, lang)
@@ -330,7 +330,7 @@ def _grids(run: Run, snap: RunSnapshot, lang: str) -> None:
                 st.info(tr("live.grid_following", lang), icon=":material/fast_forward:")
             else:
                 st.image(grid_bytes(run, chosen), caption=tr("live.grid_epoch", lang, epoch=chosen),
-                         width="stretch")
+                         width="stretch", output_format="PNG")
     st.caption(tr("live.grid_help", lang))
 
 

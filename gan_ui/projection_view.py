@@ -113,7 +113,7 @@ def _dataset_photo(handle: Generator, lang: str) -> np.ndarray | None:
         return None
     index = st.number_input(tr("project.index", lang, count=len(pool)), 1, len(pool), 1, key="project.index")
     photo = projection.fit_image(pool[int(index) - 1], handle.image_shape)
-    st.image(imaging.png_bytes(photo, scale=max(1, 96 // photo.shape[0])), width=96)
+    st.image(imaging.png_bytes(photo, scale=max(1, 96 // photo.shape[0])), width=96, output_format="PNG")
     return photo
 
 
@@ -154,9 +154,9 @@ def show_result(result: projection.Projection, lang: str) -> None:
     scale = max(1, SHOWN_PIXELS // result.target.shape[0])
     seen_col, made_col, words_col = st.columns([1, 1, 2])
     seen_col.image(imaging.png_bytes(result.target, scale=scale), caption=tr("project.seen", lang),
-                   width=SHOWN_PIXELS)
+                   width=SHOWN_PIXELS, output_format="PNG")
     made_col.image(imaging.png_bytes(result.image, scale=scale), caption=tr("project.reconstruction", lang),
-                   width=SHOWN_PIXELS)
+                   width=SHOWN_PIXELS, output_format="PNG")
     with words_col:
         verdict = tr(f"project.verdict.{result.verdict}", lang)
         (st.success if result.verdict != "far" else st.warning)(verdict)

@@ -38,7 +38,7 @@ def _run_list(lang: str, live: bool) -> None:
             thumb, details, action = st.columns([1, 4, 1], vertical_alignment="center")
             grid = newest_grid(run, snap)
             if grid is not None:
-                thumb.image(str(grid), width=120)
+                thumb.image(str(grid), width=120, output_format="PNG")
             with details:
                 with st.container(horizontal=True, vertical_alignment="center"):
                     state_badge(snap.state, lang)
@@ -118,7 +118,7 @@ def compare_runs(runs: list[Run], lang: str) -> None:
     for column, snap in zip(st.columns(len(snaps)), snaps):
         grid = newest_grid(by_id[snap.run_id], snap)
         if grid is not None:
-            column.image(str(grid), caption=labels[snap.run_id], width="stretch")
+            column.image(str(grid), caption=labels[snap.run_id], width="stretch", output_format="PNG")
 
     st.markdown(f"**{tr('runs.table', lang)}**")
     st.dataframe([_row(snap, lang) for snap in snaps], hide_index=True)

@@ -176,3 +176,17 @@ def test_gan_core_layers_import_only_downwards():
             if target_layer is not None and target_layer > layer:
                 upward.add((module, target))
     assert not upward, f"imports up the layers {LAYERS}: {sorted(upward)}"
+
+
+def test_every_image_the_pages_show_is_sent_as_the_png_it_is():
+    """st.image's default output_format ("auto") turns a PNG without transparency into a JPEG: Streamlit decoded and
+    re-encoded every grid on every rerun (the gallery's forty cards, the explorer's slider image), the most costly
+    frames of the app's process under a class (py-spy, the load test with the gallery open), and blurred pixel-sharp
+    digits. Sent as PNG, the bytes go to the browser as they are."""
+    missing = []
+    for path in sorted((ROOT / "gan_ui").glob("*.py")) + sorted((ROOT / "app_pages").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "image" \
+                    and not any(k.arg == "output_format" for k in node.keywords):
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not missing, missing

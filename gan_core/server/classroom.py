@@ -324,21 +324,25 @@ class Gallery:
                 other.hidden = self._kept_hidden(other)
             self._save()
 
+    # Forty viewers' pages read the gallery several times a second: the disk is looked at outside the lock, so a
+    # reader never waits for another's file checks (py-spy had the lock among the app's costliest frames).
     def get(self, share_id: str) -> Share | None:
         with self._lock:
             current = self._shares.get(str(share_id))
-            return dataclasses.replace(current) if current and self._exists(current) else None
+            current = dataclasses.replace(current) if current else None
+        return current if current is not None and self._exists(current) else None
 
     def shares(self, include_hidden: bool = False) -> list[Share]:
-        """Oldest first; the teacher's view includes hidden ones."""
+        """Oldest first; the teacher's view includes hidden ones. A share whose run is gone is dropped."""
         with self._lock:
-            gone = [key for key, share in self._shares.items() if not self._exists(share)]
-            for key in gone:
-                del self._shares[key]
-            if gone:
+            listed = [dataclasses.replace(s) for s in sorted(self._shares.values(), key=lambda s: s.shared_at)]
+        gone = {share.share_id for share in listed if not self._exists(share)}
+        if gone:
+            with self._lock:
+                for key in gone:
+                    self._shares.pop(key, None)
                 self._save()
-            listed = sorted(self._shares.values(), key=lambda s: s.shared_at)
-            return [dataclasses.replace(s) for s in listed if include_hidden or not s.hidden]
+        return [s for s in listed if s.share_id not in gone and (include_hidden or not s.hidden)]
 
     def _find(self, session_id: str, run_id: str) -> Share | None:
         return next((s for s in self._shares.values() if s.session_id == session_id and s.run_id == run_id), None)

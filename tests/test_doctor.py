@@ -25,6 +25,7 @@ def rate_lines(output: str) -> dict:
     return found
 
 
+@pytest.mark.slow  # real steps of every preset family: the full suite's
 def test_doctor_prints_every_family_with_a_rate_and_how_it_ran(capsys, monkeypatch):
     monkeypatch.delenv("GAN_COMPILE", raising=False)
     assert main(["--lang", "en", "doctor", "--batches", "1", "--max-images", "64"]) == 0
@@ -42,6 +43,7 @@ def test_doctor_prints_every_family_with_a_rate_and_how_it_ran(capsys, monkeypat
         assert how == expected, preset
 
 
+@pytest.mark.slow  # real steps of every preset family: the full suite's
 def test_gan_compile_xla_compiles_the_step_and_the_table_says_so_in_spanish(capsys, monkeypatch):
     monkeypatch.setenv("GAN_COMPILE", "xla")
     assert main(["--lang", "es", "doctor", "--batches", "1", "--max-images", "64", "--presets", "mlp"]) == 0
@@ -98,6 +100,7 @@ def doctor_config():
     return recipe("mlp", dataset="mnist", batch_size=16)
 
 
+@pytest.mark.slow  # real steps of every preset family: the full suite's
 def test_the_teachers_button_shows_the_check_of_this_machine(sessions_dir, monkeypatch):
     """The teacher view's button runs the doctor in a subprocess; the page polls and shows its table."""
     from gan_core.server import classroom

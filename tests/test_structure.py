@@ -41,30 +41,7 @@ def _imports(path: Path):
 
 
 def test_gan_core_has_no_import_circles():
-    modules = {_module_name(path): path for path in (ROOT / "gan_core").rglob("*.py")}
-    edges = {}
-    for name, path in modules.items():
-        targets = set()
-        for source, imported in _imports(path):
-            full = f"{source}.{imported}" if imported else source
-            target = full if full in modules else source
-            if target in modules and target != name and target != "gan_core":  # the package's own re-exports
-                targets.add(target)
-        edges[name] = targets
-
-    def circle_from(start):
-        stack, seen = [(start, [start])], set()
-        while stack:
-            node, path = stack.pop()
-            for target in edges[node]:
-                if target == start:
-                    return path + [start]
-                if target not in seen:
-                    seen.add(target)
-                    stack.append((target, path + [target]))
-        return None
-
-    circles = [circle for circle in map(circle_from, sorted(edges)) if circle]
+    circles = _import_circles("gan_core")
     assert not circles, "import circles: " + "; ".join(" -> ".join(c) for c in circles)
 
 

@@ -286,9 +286,10 @@ def _active(run: Run | None) -> bool:
 def _phase(run: Run | None) -> str:
     """What a card's timer depends on: "training" (its card follows it), "waiting" (queued or paused: nothing new to
     draw until it trains, but the page watches for that) or "done"."""
-    if not _active(run):
+    run_state = run.version()[0] if run is not None else None
+    if run_state not in ACTIVE_STATES:
         return "done"
-    return "training" if run.version()[0] == RunState.RUNNING else "waiting"
+    return "training" if run_state == RunState.RUNNING else "waiting"
 
 
 class CardContent(NamedTuple):

@@ -186,6 +186,9 @@ def test_a_fresh_playgrounds_controls_show_its_settings_and_play_keeps_them(app_
         assert shown(page) == ("Anillo de 8 gaussianas", "0.002")
         assert "Construyendo" not in page.locator('[data-testid="stMain"]').inner_text(), "it restarted"
         page.get_by_role("button", name="Pausa", exact=True).click()
+        # Paused before the tab closes: a closed tab's playground keeps its place in the server's queue until its
+        # idle pause (two minutes), and six playing ones would leave the next page waiting in the queue.
+        play.wait_for(timeout=30_000)
         page.close()
 
 

@@ -1,9 +1,15 @@
-"""Plotly figures for runs (live and compared), datasets and the loss functions; every label translated."""
+"""Plotly figures for runs (live and compared), datasets and the loss functions, and the loss curves as a picture
+for the class's shared screens; every label translated."""
 
 from __future__ import annotations
 
+import io
+import threading
+
 import numpy as np
 import plotly.graph_objects as go
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from scipy.signal import lfilter
 
 from gan_core.i18n import tr
@@ -11,6 +17,7 @@ from gan_core.i18n import tr
 G_COLOUR = "#1f77b4"
 D_COLOUR = "#d62728"
 MAX_POINTS = 400  # per trace: min and max of 200 buckets keep every spike, and a redraw stays light
+_PICTURE_LOCK = threading.Lock()  # matplotlib's font cache is shared by every thread that renders a picture
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -64,15 +71,25 @@ def losses_per_step(steps: dict, lang: str) -> go.Figure:
     return _layout(fig, tr("chart.step", lang), tr("chart.loss", lang))
 
 
-def losses_compact(steps: dict, lang: str) -> go.Figure:
-    """The smoothed G and D losses only, with the legend above the plot: for the small charts of the gallery and
-    the projector, where the raw points would be noise and a legend below would cover the axis's title."""
-    fig = go.Figure()
+def losses_picture(steps: dict, lang: str) -> bytes:
+    """The smoothed G and D losses as a PNG, for the gallery's cards and the projector: forty viewers redraw them
+    and nobody hovers there. A picture is made once per change and costs a redraw only its address, where Streamlit
+    serialises a plotly figure again on every draw (over half of a gallery card's cost, bench/RESULTS.md)."""
+    figure = Figure(figsize=(3.2, 1.9), dpi=200, layout="constrained")
+    axes = figure.add_subplot()
     for field, colour in (("g_loss", G_COLOUR), ("d_loss", D_COLOUR)):
-        _line(fig, steps["step"], smooth(steps[field]), tr(f"chart.{field}", lang), colour, line=dict(width=2.5))
-    _layout(fig, tr("chart.step", lang), tr("chart.loss", lang), height=220)
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), margin=dict(l=10, r=10, t=30, b=10))
-    return fig
+        x, y = thin(steps["step"], smooth(steps[field]))
+        axes.plot(x, y, color=colour, linewidth=1.6, label=tr(f"chart.{field}", lang))
+    axes.set_xlabel(tr("chart.step", lang), fontsize=8.5)
+    axes.set_ylabel(tr("chart.loss", lang), fontsize=8.5)
+    axes.tick_params(labelsize=7.5)
+    axes.grid(alpha=0.3)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, frameon=False, fontsize=8.5, borderaxespad=0.2, handlelength=1.5)
+    buffer = io.BytesIO()
+    with _PICTURE_LOCK:
+        FigureCanvasAgg(figure).print_png(buffer)
+    return buffer.getvalue()
 
 
 def losses_per_epoch(epochs: list[dict], lang: str) -> go.Figure:

@@ -27,7 +27,7 @@ EXERCISE_ERROR_KEY = "exercise.error"
 LINK_KEY = "exercise.link"  # the link the teacher just made, or the reason it could not be made
 # app.py's url_paths (tests/test_settings.py reads app.py to keep them equal)
 PAGE_PATHS = ("train", "runs", "data", "explore", "learn", "playground", "gallery", "projector", "teacher")
-GALLERY_WATCH_SECONDS = 10.0  # while a shared run is queued, paused or training: whether cards came, went, started or ended (no drawing)
+GALLERY_WATCH_SECONDS = 10.0  # while a shared run is queued, paused or training: whether cards came or went, or one began to train (no drawing)
 GALLERY_IDLE_WATCH_SECONDS = 30.0  # while none is: only whether shares came or went, so a new one shows up
 CARD_SECONDS = 10.0  # a card whose run trains: a gallery follows epochs, not steps
 CARD_REBUILD_SECONDS = 15.0  # a training run's card content is made again for new steps at most this often
@@ -269,11 +269,14 @@ def share_panel(run: Run, lang: str) -> None:
 # --- the gallery --------------------------------------------------------------------------------------------
 #
 # Forty students may keep the gallery open while ten shared runs train. Each card is a fragment of its own, with a
-# timer only while its run trains; a queued, paused, finished or stopped run's card is drawn once and costs nothing
-# until the watcher sees its state change (with one training slot, most of a class's shares wait in the queue). What a
-# card shows that costs something to make (the loss figure, the grid's bytes) is made once per visible change of
-# the run for every viewer (CardCache), from a history decimated to a few hundred points. One watcher per page,
-# which draws nothing, redraws the page when shares come, go, are renamed or hidden, or a run starts or ends.
+# timer only if its run trained when the page was drawn; a queued, paused, finished or stopped run's card is drawn
+# once and costs nothing more (with one training slot, most of a class's shares wait in the queue). What a card shows
+# that costs something to make (the loss curves' picture, the grid's bytes) is made once per visible change of the
+# run for every viewer (CardCache), from a history decimated to a few hundred points; both are pictures, which a
+# redraw sends as an address. One watcher per page, which draws nothing, redraws the whole page only when shares
+# come, go, are renamed or hidden, or the run of a card without a timer changed (it began to train, or went from
+# queued to finished between two looks). A card with a timer draws its run's pause or end itself, on its next tick:
+# forty students' runs starting and stopping do not make every viewer redraw every card.
 
 def _shared_run(share: classroom.Share) -> Run | None:
     return state.registry().get(share.session_id, share.run_id)
@@ -293,7 +296,7 @@ def _phase(run: Run | None) -> str:
 
 
 class CardContent(NamedTuple):
-    figure: object  # a plotly figure of the run's losses, or None before the first step
+    losses: bytes | None  # the loss curves' PNG (charts.losses_picture), or None before the first step
     grid: bytes | None  # the newest grid's PNG
     grid_epoch: int | None
 
@@ -332,38 +335,48 @@ def card_cache() -> CardCache:
 
 def _card_content(run: Run, lang: str) -> CardContent:
     snap = run.snapshot()
-    figure = charts.losses_compact(snap.steps, lang) if snap.steps["step"] else None
+    losses = charts.losses_picture(snap.steps, lang) if snap.steps["step"] else None
     epochs = [e for e in snap.grid_epochs if run.grid_path(e).is_file()]
     grid = run.grid_path(epochs[-1]).read_bytes() if epochs else None
-    return CardContent(figure, grid, epochs[-1] if epochs else None)
+    return CardContent(losses, grid, epochs[-1] if epochs else None)
 
 
-def _gallery_signature(shares: list[classroom.Share]) -> tuple:
-    """What the page's layout depends on: which cards, under which names, hidden or not, and each run's phase (which
-    decides a card's timer: a queued run that starts training gets one when the watcher sees it)."""
-    return tuple((s.share_id, s.nickname, s.hidden, _phase(_shared_run(s))) for s in shares)
+def _gallery_layout(shares: list[classroom.Share]) -> tuple:
+    """What the page's layout depends on: which cards, under which names, hidden or not."""
+    return tuple((s.share_id, s.nickname, s.hidden) for s in shares)
 
 
 def gallery_view(lang: str, teacher: bool = False) -> None:
     """Every shared run's newest grid and loss curves side by side, live while it trains. The teacher's copy also
     lists hidden runs, with a button to hide or show each."""
     shares = gallery().shares(include_hidden=teacher)
-    drawn = _gallery_signature(shares)
-    watch_every = GALLERY_WATCH_SECONDS if any(phase != "done" for *_, phase in drawn) else GALLERY_IDLE_WATCH_SECONDS
-    st.fragment(_watch_gallery, run_every=watch_every)(teacher, drawn)
+    phases = {share.share_id: _phase(_shared_run(share)) for share in shares}
+    untimed = {share_id: phase for share_id, phase in phases.items() if phase != "training"}
+    watch_every = GALLERY_WATCH_SECONDS if set(phases.values()) - {"done"} else GALLERY_IDLE_WATCH_SECONDS
+    st.fragment(_watch_gallery, run_every=watch_every)(teacher, _gallery_layout(shares), untimed)
     if not shares:
         st.info(tr("gallery.empty", lang), icon=":material/groups:")
         return
     for row_start in range(0, len(shares), 3):
         columns = st.columns(3)
-        for column, share, (*_, phase) in zip(columns, shares[row_start:row_start + 3], drawn[row_start:]):
+        for column, share in zip(columns, shares[row_start:row_start + 3]):
             with column.container(border=True):
-                every = CARD_SECONDS if phase == "training" else None
+                every = None if share.share_id in untimed else CARD_SECONDS
                 st.fragment(_gallery_card, run_every=every)(share.share_id, lang, teacher)
 
 
-def _watch_gallery(teacher: bool, drawn: tuple) -> None:
-    if _gallery_signature(gallery().shares(include_hidden=teacher)) != drawn:
+def gallery_outdated(teacher: bool, layout: tuple, untimed: dict) -> bool:
+    """Whether a gallery page drawn with this layout must be drawn again: shares came, went, were renamed or hidden,
+    or the run of a card drawn without a timer is not in the phase it was drawn in (`untimed`: share id -> phase);
+    it may train now and need a timer. A ticking card's run that paused or ended is not a reason: the card draws
+    that on its next tick."""
+    shares = gallery().shares(include_hidden=teacher)
+    return _gallery_layout(shares) != layout or any(
+        share.share_id in untimed and _phase(_shared_run(share)) != untimed[share.share_id] for share in shares)
+
+
+def _watch_gallery(teacher: bool, layout: tuple, untimed: dict) -> None:
+    if gallery_outdated(teacher, layout, untimed):
         st.rerun()
 
 
@@ -383,9 +396,8 @@ def _gallery_card(share_id: str, lang: str, teacher: bool) -> None:
                   dataset=dataset_label(snap.config["dataset"], lang), epoch=snap.epoch, total=snap.total_epochs))
     if content.grid is not None:
         st.image(content.grid, caption=tr("live.grid_newest", lang, epoch=content.grid_epoch), width="stretch", output_format="PNG")
-    if content.figure is not None:
-        st.plotly_chart(content.figure, key=f"gallery.{share.share_id}.losses", height=220,
-                        config={"displayModeBar": False})
+    if content.losses is not None:
+        st.image(content.losses, width="stretch", output_format="PNG")
     with st.container(horizontal=True):
         st.page_link("app_pages/projector.py", label=tr("gallery.project", lang), icon=":material/present_to_all:",
                      query_params={SHOW_PARAM: share.share_id})
@@ -453,7 +465,7 @@ def _projected(run: Run, title: str, lang: str, drawn_active: bool) -> None:
         state_badge(snap.state, lang)
         st.metric(tr("live.epoch", lang), epoch_count(snap))
         st.metric(tr("live.step", lang), f"{snap.step}")
-        if content.figure is not None:
-            st.plotly_chart(content.figure, key=f"projector.{snap.run_id}.losses", config={"displayModeBar": False})
+        if content.losses is not None:
+            st.image(content.losses, width="stretch", output_format="PNG")
     if snap.state == RunState.FINISHED:
         st.success(tr("live.finished", lang), icon=":material/check_circle:")

@@ -82,7 +82,7 @@ def test_a_card_is_made_once_per_change_for_every_viewer(sessions_dir, monkeypat
     first = cache.content(run, "es")
     for _ in range(40):  # forty viewers of an unchanged run: no figure built, no image read
         assert cache.content(run, "es") is first
-    assert made == ["es"] and first.grid is not None and first.figure is not None
+    assert made == ["es"] and first.grid is not None and first.losses.startswith(b"\x89PNG")
     cache.content(run, "en")
     assert made == ["es", "en"], "one per language"
     run.resume_training(extra_epochs=1, scheduler=Scheduler(1))
@@ -124,6 +124,41 @@ def test_no_timer_ticks_on_a_gallery_where_nothing_trains(sessions_dir, monkeypa
     finally:
         run.stop()
         assert run.wait(120)
+
+
+@pytest.mark.slow
+def test_the_page_is_drawn_again_only_when_its_cards_change_or_an_untimed_cards_run_does(sessions_dir):
+    """The watcher's rule: the run of a card drawn without a timer that begins to train, or that ends between two
+    looks, redraws the page; a ticking card's run that pauses, stops or ends does not (the card draws that on its
+    next tick); a share added, renamed or hidden does."""
+    session_id = uuid.uuid4().hex
+    run = _finished_run(sessions_dir, session_id)
+    shared = classroom.Gallery(sessions_dir)
+    share = shared.share(session_id, run.run_id, "Ada")
+    layout = classroom_view._gallery_layout(classroom_view.gallery().shares())
+    drawn_done = {share.share_id: "done"}
+    assert not classroom_view.gallery_outdated(False, layout, drawn_done)
+
+    run = state.registry().get(session_id, run.run_id)
+    run.resume_training(extra_epochs=400, scheduler=Scheduler(1))
+    try:
+        wait_until(lambda: run.version()[0] == RunState.RUNNING, 60, "the run trains")
+        assert classroom_view.gallery_outdated(False, layout, drawn_done), "a training run's card needs a timer"
+        assert not classroom_view.gallery_outdated(False, layout, {}), "drawn ticking"
+        run.pause()
+        wait_until(lambda: run.version()[0] == RunState.PAUSED, 60, "the run pauses")
+        assert not classroom_view.gallery_outdated(False, layout, {}), "its ticking card draws the pause"
+        assert not classroom_view.gallery_outdated(False, layout, {share.share_id: "waiting"})
+    finally:
+        run.stop()
+        assert run.wait(120)
+    assert not classroom_view.gallery_outdated(False, layout, {}), "nor the stop"
+    assert classroom_view.gallery_outdated(False, layout, {share.share_id: "waiting"}), \
+        "drawn queued, ended before the watcher looked: its card shows the end"
+    assert not classroom_view.gallery_outdated(False, layout, drawn_done)
+
+    classroom_view.gallery().set_hidden(share.share_id, True)
+    assert classroom_view.gallery_outdated(False, layout, drawn_done), "a hidden share leaves the page"
 
 
 # --- nicknames are plain text ----------------------------------------------------------------------------------

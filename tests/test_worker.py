@@ -82,7 +82,8 @@ def test_a_lost_worker_fails_its_run_frees_the_slot_and_the_next_run_gets_a_new_
     scheduler = Scheduler(1, drive=worker.drive)
     run = Run.create(tmp_path / "ana", config(epochs=50, steps=40), owner="ana")
     run.start(scheduler)
-    wait_until(lambda: run.snapshot().epoch >= 1, 120, "a first epoch and its checkpoint", interval=0.05)
+    # The checkpoint itself, not the epoch counter: the counter moves before the checkpoint's file lands.
+    wait_until(lambda: run.folder.existing_checkpoint(), 120, "a first epoch's checkpoint", interval=0.05)
     lost = worker.worker().process
     lost.kill()
     assert run.wait(60)

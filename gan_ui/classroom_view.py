@@ -269,8 +269,9 @@ def share_panel(run: Run, lang: str) -> None:
 # --- the gallery --------------------------------------------------------------------------------------------
 #
 # Forty students may keep the gallery open while ten shared runs train. Each card is a fragment of its own, with a
-# timer only if its run trained when the page was drawn; a queued, paused, finished or stopped run's card is drawn
-# once and costs nothing more (with one training slot, most of a class's shares wait in the queue). What a card shows
+# timer only if its run trained (or waited between two of its fair turns) when the page was drawn; the card of a run
+# queued for its first turn, paused, finished or stopped is drawn once and costs nothing more (with one training
+# slot, most of a class's shares wait in the queue). What a card shows
 # that costs something to make (the loss curves' picture, the grid's bytes) is made once per visible change of the
 # run for every viewer (CardCache), from a history decimated to a few hundred points; both are pictures, which a
 # redraw sends as an address. One watcher per page, which draws nothing, redraws the whole page only when shares
@@ -287,12 +288,13 @@ def _active(run: Run | None) -> bool:
 
 
 def _phase(run: Run | None) -> str:
-    """What a card's timer depends on: "training" (its card follows it), "waiting" (queued or paused: nothing new to
-    draw until it trains, but the page watches for that) or "done"."""
-    run_state = run.version()[0] if run is not None else None
+    """What a card's timer depends on: "training" (its card follows it: it trains, or waits between two of its fair
+    turns, queued with steps done), "waiting" (queued for its first turn, or paused: nothing new to draw until it
+    trains, but the page watches for that) or "done"."""
+    run_state, step = run.version()[:2] if run is not None else (None, 0)
     if run_state not in ACTIVE_STATES:
         return "done"
-    return "training" if run_state == RunState.RUNNING else "waiting"
+    return "training" if run_state == RunState.RUNNING or (run_state == RunState.QUEUED and step) else "waiting"
 
 
 class CardContent(NamedTuple):

@@ -126,6 +126,25 @@ def test_no_timer_ticks_on_a_gallery_where_nothing_trains(sessions_dir, monkeypa
         assert run.wait(120)
 
 
+def test_a_run_between_two_fair_turns_keeps_its_cards_timer():
+    """Queued with steps done, a run waits between two of its turns (the queue's fair turns): its card keeps
+    following it, so runs taking turns do not redraw the page at every turn. Queued before its first step, or
+    paused, it has nothing new to show; ended, nothing more."""
+    class Seen:  # what classroom_view reads of a run: Run.version()
+        def __init__(self, run_state, step):
+            self.run_state, self.step = run_state, step
+
+        def version(self):
+            return self.run_state, self.step, 0, 0, None
+
+    assert classroom_view._phase(Seen(RunState.RUNNING, 0)) == "training"
+    assert classroom_view._phase(Seen(RunState.QUEUED, 120)) == "training"
+    assert classroom_view._phase(Seen(RunState.QUEUED, 0)) == "waiting"
+    assert classroom_view._phase(Seen(RunState.PAUSED, 120)) == "waiting"
+    assert classroom_view._phase(Seen(RunState.STOPPED, 120)) == "done"
+    assert classroom_view._phase(None) == "done"
+
+
 @pytest.mark.slow
 def test_the_page_is_drawn_again_only_when_its_cards_change_or_an_untimed_cards_run_does(sessions_dir):
     """The watcher's rule: the run of a card drawn without a timer that begins to train, or that ends between two

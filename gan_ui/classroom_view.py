@@ -31,6 +31,7 @@ GALLERY_WATCH_SECONDS = 10.0  # while a shared run is queued, paused or training
 GALLERY_IDLE_WATCH_SECONDS = 30.0  # while none is: only whether shares came or went, so a new one shows up
 CARD_SECONDS = 10.0  # a card whose run trains: a gallery follows epochs, not steps
 CARD_REBUILD_SECONDS = 15.0  # a training run's card content is made again for new steps at most this often
+CARD_WAIT_SECONDS = 30.0  # the longest a viewer waits for another to make a card it never had (then makes it too)
 PROJECTOR_REFRESH_SECONDS = 1.0  # while the projected run is active
 
 
@@ -305,12 +306,15 @@ class CardContent(NamedTuple):
 
 class CardCache:
     """Server-wide: a shared run's card content per language, made again only when the run shows something new
-    (another state, epoch or grid; new steps at most every CARD_REBUILD_SECONDS), whoever is watching."""
+    (another state, epoch or grid; new steps at most every CARD_REBUILD_SECONDS), whoever is watching. One viewer
+    makes it; the others meanwhile keep the card they had (or, for a card never made, wait for that one): when a
+    share comes, forty pages are drawn again at once, and each used to make the same pictures."""
 
     def __init__(self, size: int = 256):
         self._size = size
         self._lock = threading.Lock()
         self._items: OrderedDict = OrderedDict()  # (run folder, lang) -> (version, step, made at, CardContent)
+        self._making: dict[tuple, threading.Event] = {}  # the keys a viewer is making now
 
     def content(self, run: Run, lang: str) -> CardContent:
         run_state, step, epoch, grids, _ = run.version()
@@ -321,13 +325,27 @@ class CardCache:
                     and (kept[1] == step or time.monotonic() - kept[2] < CARD_REBUILD_SECONDS):
                 self._items.move_to_end(key)
                 return kept[3]
-        content = _card_content(run, lang)  # outside the lock: two viewers may both make it once, harmlessly
-        with self._lock:
-            self._items[key] = (version, step, time.monotonic(), content)
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return content
+            making = self._making.get(key)
+            if making is None:
+                self._making[key] = threading.Event()
+        if making is not None:  # another viewer is making it
+            if kept is not None:
+                return kept[3]
+            making.wait(CARD_WAIT_SECONDS)
+            with self._lock:
+                kept = self._items.get(key)
+            return kept[3] if kept is not None else _card_content(run, lang)
+        try:
+            content = _card_content(run, lang)  # outside the lock: the other cards are not held up
+            with self._lock:
+                self._items[key] = (version, step, time.monotonic(), content)
+                self._items.move_to_end(key)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+            return content
+        finally:
+            with self._lock:
+                self._making.pop(key).set()
 
 
 @st.cache_resource(show_spinner=False)

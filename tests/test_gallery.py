@@ -4,6 +4,7 @@ text, a teacher's "hide" that holds, and a projector address without the session
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 
 import numpy as np
@@ -90,6 +91,29 @@ def test_a_card_is_made_once_per_change_for_every_viewer(sessions_dir, monkeypat
     again = cache.content(run, "es")
     assert again is not first and made == ["es", "en", "es"], "a new epoch makes it again, once"
     assert cache.content(run, "es") is again
+
+
+def test_forty_viewers_asking_at_once_for_a_card_never_made_make_it_once(sessions_dir, monkeypatch):
+    """A share arrives and forty pages are drawn again at the same moment: one viewer makes the card, the others wait
+    for it (or keep the card they had) instead of each making the same pictures."""
+    run = _finished_run(sessions_dir, uuid.uuid4().hex)
+    made, arrived = [], []
+    real = classroom_view._card_content
+
+    def make_once_all_asked(run, lang):  # every viewer has asked before the first card is done
+        made.append(lang)
+        wait_until(lambda: len(arrived) == 40, 60, "forty viewers asking")
+        return real(run, lang)
+
+    monkeypatch.setattr(classroom_view, "_card_content", make_once_all_asked)
+    cache, got = classroom_view.CardCache(), []
+    viewers = [threading.Thread(target=lambda: (arrived.append(1), got.append(cache.content(run, "es"))))
+               for _ in range(40)]
+    for viewer in viewers:
+        viewer.start()
+    for viewer in viewers:
+        viewer.join(60)
+    assert made == ["es"] and len(got) == 40 and all(content is got[0] for content in got)
 
 
 @pytest.mark.slow

@@ -44,3 +44,25 @@ def test_idle_sessions_are_removed_unless_busy_or_recent(tmp_path):
     removed = cleanup_idle_sessions(tmp_path, busy_sessions={busy.name}, max_idle_seconds=3600)
     assert removed == [idle.name]
     assert not idle.exists() and busy.exists() and recent.exists() and stranger.exists()
+
+
+def test_a_page_run_writes_the_sessions_last_seen_file_at_most_once_a_minute(tmp_path):
+    """Every page run of every student says "seen now"; the file is written the first time, then at most every
+    TOUCH_SECONDS (retention counts in hours and days), and not before the session has a folder."""
+    from gan_core.server.registry import TOUCH_SECONDS, RunRegistry
+
+    clock = {"now": 1_000_000.0}
+    registry = RunRegistry(tmp_path, clock=lambda: clock["now"])
+    session_id = uuid.uuid4().hex
+    registry.touch(session_id)  # a visit alone: no folder, nothing written, nothing remembered
+    assert not (tmp_path / session_id).exists()
+    (tmp_path / session_id).mkdir()
+    marker = tmp_path / session_id / ".last_seen"
+    registry.touch(session_id)
+    assert marker.stat().st_mtime == 1_000_000.0, "the first page run after the folder exists writes it"
+    clock["now"] += TOUCH_SECONDS / 2
+    registry.touch(session_id)
+    assert marker.stat().st_mtime == 1_000_000.0, "not again within the minute"
+    clock["now"] += TOUCH_SECONDS
+    registry.touch(session_id)
+    assert marker.stat().st_mtime == clock["now"]

@@ -121,16 +121,18 @@ def session_from_token(root: Path, token: str) -> str | None:
     return session_id if folder.is_dir() and not folder.is_symlink() else None
 
 
-def touch_session(session_dir: Path, now: float | None = None) -> None:
-    """Mark the session as seen now (called on every page run: one small file write; `now` is the server's clock,
-    a test's fake one). A session's folder is made by its first real write (a run, an upload), not here: a visit
-    alone leaves nothing on disk."""
+def touch_session(session_dir: Path, now: float | None = None) -> bool:
+    """Mark the session as seen now (one small file write; `now` is the server's clock, a test's fake one); False if
+    the session has no folder yet. A session's folder is made by its first real write (a run, an upload), not here:
+    a visit alone leaves nothing on disk."""
     session_dir = Path(session_dir)
-    if session_dir.is_dir():
-        marker = session_dir / LAST_SEEN
-        marker.touch()
-        if now is not None:
-            os.utime(marker, (now, now))
+    if not session_dir.is_dir():
+        return False
+    marker = session_dir / LAST_SEEN
+    marker.touch()
+    if now is not None:
+        os.utime(marker, (now, now))
+    return True
 
 
 def check_session_disk(session_dir: Path, quota_bytes: int) -> None:

@@ -5,6 +5,7 @@ session's thread. The app keeps one (gan_ui.state.registry)."""
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import threading
 import time
@@ -14,12 +15,13 @@ from pathlib import Path
 from ..data.datasets import Dataset
 from ..i18n import GanError
 from ..training.config import TrainConfig, check_extra_epochs
-from ..training.run import Run
+from ..training.run import ACTIVE_STATES, Run
 from ..training.run_folder import RUN_ID_RE, RunFolder, new_run_id
 from . import classroom, cluster, housekeeping, retention, worker
 from .housekeeping import SESSION_ID_RE
 from .scheduler import default_scheduler
 
+TOUCH_SECONDS = 60.0  # a session's "last seen" file is written at most this often (each page run asks)
 CLEANUP_EVERY_SECONDS = 600  # how often sessions past the retention or the disk budget are looked for (retention.sweep)
 ADDRESS_CAP_ENV = "GAN_MAX_QUEUED_PER_ADDRESS"  # runs queued or training at once from one client address; 0: off
 
@@ -41,6 +43,7 @@ class RunRegistry:
         self.root = Path(root)
         self.clock = clock  # what retention and the disk budget call "now" (a test's fake clock)
         self._lock = threading.Lock()
+        self._touched: dict[str, float] = {}  # session id -> when its "last seen" file was last written
         self._starting = threading.Lock()
         self._disk = threading.Lock()  # one decision on what to remove at a time
         self._runs: dict[str, Run] = {}
@@ -270,14 +273,21 @@ class RunRegistry:
         return retention.kept_until(self.session_dir(session_id), self.retention_seconds(), self.clock())
 
     def touch(self, session_id: str) -> None:
-        """The session is seen now (by this registry's clock)."""
-        housekeeping.touch_session(self.session_dir(session_id), now=self.clock())
+        """The session is seen now (by this registry's clock). Every page run calls it; the file is written at most
+        once every TOUCH_SECONDS a session (retention counts in hours and days)."""
+        now = self.clock()
+        with self._lock:
+            if now - self._touched.get(session_id, -math.inf) < TOUCH_SECONDS:
+                return
+        if housekeeping.touch_session(self.session_dir(session_id), now=now):
+            with self._lock:
+                self._touched[session_id] = now
 
     def spared_sessions(self, asking: str | None = None) -> set[str]:
         """Sessions nothing may remove: those with an active run here, those with a run in the class gallery, and the
         session asking for room."""
-        with self._lock:
-            busy = {run.owner for run in self._runs.values() if run.snapshot(history=False).active}
+        with self._lock:  # run.version(): no snapshot of each of the server's runs, no file checked
+            busy = {run.owner for run in self._runs.values() if run.version()[0] in ACTIVE_STATES}
         return busy | retention.shared_sessions(self.root) | ({asking} if asking else set())
 
     def disk_state(self) -> retention.DiskState:

@@ -29,6 +29,7 @@ LINK_KEY = "exercise.link"  # the link the teacher just made, or the reason it c
 PAGE_PATHS = ("train", "runs", "data", "explore", "learn", "playground", "gallery", "projector", "teacher")
 GALLERY_WATCH_SECONDS = 10.0  # while a shared run is queued, paused or training: whether cards came or went, or one began to train (no drawing)
 GALLERY_IDLE_WATCH_SECONDS = 30.0  # while none is: only whether shares came or went, so a new one shows up
+GALLERY_REDRAW_SECONDS = 30.0  # a gallery page is drawn again (new shares, a run that began to train) at most this often
 CARD_SECONDS = 10.0  # a card whose run trains: a gallery follows epochs, not steps
 CARD_REBUILD_SECONDS = 15.0  # a training run's card content is made again for new steps at most this often
 CARD_WAIT_SECONDS = 30.0  # the longest a viewer waits for another to make a card it never had (then makes it too)
@@ -275,8 +276,8 @@ def share_panel(run: Run, lang: str) -> None:
 # slot, most of a class's shares wait in the queue). What a card shows
 # that costs something to make (the loss curves' picture, the grid's bytes) is made once per visible change of the
 # run for every viewer (CardCache), from a history decimated to a few hundred points; both are pictures, which a
-# redraw sends as an address. One watcher per page, which draws nothing, redraws the whole page only when shares
-# come, go, are renamed or hidden, or the run of a card without a timer changed (it began to train, or went from
+# redraw sends as an address. One watcher per page, which draws nothing, redraws the whole page (at most every
+# GALLERY_REDRAW_SECONDS) only when shares come, go, are renamed or hidden, or the run of a card without a timer changed (it began to train, or went from
 # queued to finished between two looks). A card with a timer draws its run's pause or end itself, on its next tick:
 # forty students' runs starting and stopping do not make every viewer redraw every card.
 
@@ -373,7 +374,7 @@ def gallery_view(lang: str, teacher: bool = False) -> None:
     phases = {share.share_id: _phase(_shared_run(share)) for share in shares}
     untimed = {share_id: phase for share_id, phase in phases.items() if phase != "training"}
     watch_every = GALLERY_WATCH_SECONDS if set(phases.values()) - {"done"} else GALLERY_IDLE_WATCH_SECONDS
-    st.fragment(_watch_gallery, run_every=watch_every)(teacher, _gallery_layout(shares), untimed)
+    st.fragment(_watch_gallery, run_every=watch_every)(teacher, _gallery_layout(shares), untimed, time.monotonic())
     if not shares:
         st.info(tr("gallery.empty", lang), icon=":material/groups:")
         return
@@ -395,8 +396,11 @@ def gallery_outdated(teacher: bool, layout: tuple, untimed: dict) -> bool:
         share.share_id in untimed and _phase(_shared_run(share)) != untimed[share.share_id] for share in shares)
 
 
-def _watch_gallery(teacher: bool, layout: tuple, untimed: dict) -> None:
-    if gallery_outdated(teacher, layout, untimed):
+def _watch_gallery(teacher: bool, layout: tuple, untimed: dict, drawn_at: float) -> None:
+    """Draws the page again when it is outdated, at most every GALLERY_REDRAW_SECONDS: in a class's first minutes
+    shares come and runs start every few seconds, and forty viewers drawing every card each time was most of the
+    gallery's cost (bench/RESULTS.md)."""
+    if time.monotonic() - drawn_at >= GALLERY_REDRAW_SECONDS and gallery_outdated(teacher, layout, untimed):
         st.rerun()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 
 import numpy as np
@@ -202,6 +203,27 @@ def test_the_page_is_drawn_again_only_when_its_cards_change_or_an_untimed_cards_
 
     classroom_view.gallery().set_hidden(share.share_id, True)
     assert classroom_view.gallery_outdated(False, layout, drawn_done), "a hidden share leaves the page"
+
+
+def test_an_outdated_page_is_drawn_again_at_most_every_thirty_seconds(sessions_dir, monkeypatch):
+    """In a class's first minutes shares come every few seconds: a viewer's page is drawn again at the first watch
+    GALLERY_REDRAW_SECONDS after its last draw, not at every watch."""
+    session_id = uuid.uuid4().hex
+    run = _finished_run(sessions_dir, session_id)
+    classroom.Gallery(sessions_dir).share(session_id, run.run_id, "Ada")
+    reruns = []
+    recorder = FragmentRecorder()
+    recorder.rerun = lambda: reruns.append("page")
+    monkeypatch.setattr(classroom_view, "st", recorder)
+    before_the_share = ()  # the page was drawn with no card: it is outdated
+    classroom_view._watch_gallery(False, before_the_share, {}, time.monotonic())
+    classroom_view._watch_gallery(False, before_the_share, {}, time.monotonic() - 20)
+    assert reruns == []
+    classroom_view._watch_gallery(False, before_the_share, {}, time.monotonic() - classroom_view.GALLERY_REDRAW_SECONDS)
+    assert reruns == ["page"]
+    layout = classroom_view._gallery_layout(classroom_view.gallery().shares())
+    classroom_view._watch_gallery(False, layout, {}, time.monotonic() - 100)
+    assert reruns == ["page"], "up to date: never drawn again"
 
 
 # --- nicknames are plain text ----------------------------------------------------------------------------------

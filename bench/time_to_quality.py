@@ -42,7 +42,7 @@ def train_to_bar(preset: str, budget: float, directory: str, dataset, score_ever
 
     def quality_fn(callback, data):
         # Called at each epoch end (before that epoch's checkpoint): the run's wall time so far, less scoring.
-        elapsed = run.elapsed() - sum(point["eval_seconds"] for point in timeline)
+        elapsed = run.clock.elapsed() - sum(point["eval_seconds"] for point in timeline)
         scores = metrics.quality_for_run(callback, data)
         point = {"epoch": run.progress.epoch, "images": run.progress.step * config.batch_size, "train_seconds": elapsed, **scores}
         timeline.append(point)
@@ -57,7 +57,7 @@ def train_to_bar(preset: str, budget: float, directory: str, dataset, score_ever
     run.start(Scheduler(1))
     stopped_at = None
     while not run.wait(0.1):
-        spent = run.elapsed() - sum(point["eval_seconds"] for point in timeline)
+        spent = run.clock.elapsed() - sum(point["eval_seconds"] for point in timeline)
         if stopped_at is None and spent >= budget and not run.stop_requested:
             run.stop()
             stopped_at = spent

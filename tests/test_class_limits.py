@@ -105,7 +105,7 @@ def test_the_form_offers_no_more_than_the_class_limits(sessions_dir):
 
     # Pressing Train without touching the limits starts what the form showed: nothing capped, nothing to explain.
     run = _start(student)
-    assert (run.config.epochs, run.config.max_minutes, run.minutes_limit) == (4, 2.0, 2.0)
+    assert (run.config.epochs, run.config.max_minutes, run.clock.minutes_limit) == (4, 2.0, 2.0)
     assert run.snapshot().limit_notes == [] and "profesor limita" not in _infos(student)
 
 
@@ -201,7 +201,7 @@ def test_the_class_minutes_hold_where_the_run_trains_in_the_worker(tmp_path):
     assert snap.state == RunState.FINISHED and snap.message.key == "run.class_time_reached", (snap.message,
                                                                                              snap.traceback)
     assert snap.epoch == 1 and snap.total_epochs == 1, "the app's mirror has the epochs the worker cut"
-    assert Run.open(run.directory).config.epochs == 1 and Run.open(run.directory).minutes_limit == 0.001
+    assert Run.open(run.directory).config.epochs == 1 and Run.open(run.directory).clock.minutes_limit == 0.001
 
 
 @pytest.mark.slow

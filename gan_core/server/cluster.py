@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from ..i18n import GanError, Message
+from ..training.run import take_slot
 from . import scheduler as queue
 from .jobs import TrainingJob, follow, job_arguments
 
@@ -255,43 +256,34 @@ def detach(run) -> None:
 
 
 def drive(run, scheduler, actor=None) -> None:
-    """The run's thread in the app: a slot from the scheduler, the actor started (or the running one adopted),
-    then its progress mirrored into the Run until it ends. When its turn is over the actor ends at an epoch's end
-    and the run waits at the back of the queue; its next turn is a new actor from that epoch's checkpoint. A lost
-    worker fails the run with the reason and frees the slot; resume_training then starts again from the last
-    checkpoint, wherever Ray places it."""
+    """The run's thread in the app: a slot from the scheduler (take_slot, as every way a run trains takes it), the
+    actor started (or the running one adopted, which holds its slot already), then its progress mirrored into the Run
+    until it ends (gan_core.server.jobs.follow). When its turn is over the actor ends at an epoch's end and the run
+    waits at the back of the queue; its next turn is a new actor from that epoch's checkpoint. A lost worker fails the
+    run with the reason and frees the slot; resume_training then starts again from the last checkpoint, wherever Ray
+    places it."""
     ray = connect()
-    if actor is None:
-        if not scheduler.acquire(run.run_id, run.owner, run.stop_event, remaining=run.remaining_seconds):
-            run.mark_stopped()
-            return
-    else:
-        scheduler.adopt(run.run_id, run.owner, remaining=run.remaining_seconds)
-    remote = None
+    if actor is not None:
+        scheduler.adopt(run.run_id, run.owner, remaining=run.clock.remaining_seconds)
+    elif not take_slot(run, scheduler):
+        return
     try:
         while True:
             if actor is None:
-                if run.stop_requested:
-                    run.mark_stopped()
-                    return
                 run.save_status()  # the last word from the app: from here on the actor writes the status
                 actor = launch(run, scheduler)
             remote = RemoteControl(actor, ray)
-            run.connect_remote(remote)
             if not _ended_handing_over(ray, run, actor, follow(run, scheduler, remote, remote.detached)):
                 return
             actor = None  # its turn went to another job: wait at the back of the queue, then on from the checkpoint
-            run.disconnect_remote()
-            if not scheduler.take_turn_break(run.run_id, run.stop_event):
+            if not scheduler.take_turn_break(run.run_id, run.stop_event) or run.stop_requested:
                 run.mark_stopped()
                 return
             run.set_resume_checkpoint(run.folder.existing_checkpoint(None))  # last.npz: where its turn ended
     except Exception as exc:  # noqa: BLE001 - a lost worker or cluster fails this run, never the app
-        run.disconnect_remote()
         run.fail(Message("error.worker_lost", error=_reason(exc)))
         run.save_status()
     finally:
-        run.disconnect_remote(remote)
         run.set_resume_checkpoint(None)
         scheduler.release(run.run_id)
 
@@ -301,7 +293,6 @@ def _ended_handing_over(ray, run, actor, info: dict | None) -> bool:
     it ended handing its turn over."""
     if info is None:
         return False
-    run.disconnect_remote()
     ray.kill(actor)
     if info["handed_over"]:
         _wait_until_gone(ray, run.run_id)  # its name and resources free before the next turn's actor

@@ -9,8 +9,9 @@ GPU or CPUs, and its next turn is a new actor from that checkpoint.
 
 How a run trains, one way for all three: Run.start runs its queue's `drive` (run, scheduler) in the run's thread,
 which takes the run's slot (gan_core.training.run.take_slot), trains, and gives the slot back. Away from the app the
-drive starts the job, then `follow` polls it and mirrors it into the app's Run, and pause, resume and stop go to it
-straight away (Run.connect_remote):
+drive starts the job, then `follow` polls it and mirrors it into the app's Run (the job sends Run.status with its
+progress, the app's copy takes it: Run.take_status), and pause, resume and stop go to it straight away meanwhile
+(Run.forward_control):
 
 - threads (gan_core.server.scheduler.default_scheduler, GAN_TRAIN_IN=thread): gan_core.training.run.train_here, the
   drive of a queue without one: the slot (take_slot), the trainer in the run's thread, nothing to follow;
@@ -103,7 +104,7 @@ class TrainingJob:
         """The run's counters and state, and the step records after `after_step`; `someone_waits`: another job
         waits for this one's slot (the app's queue), so its turn ends once its bound is reached."""
         self.turns.someone_waits = someone_waits
-        return {**self.run.progress_since(after_step), "pid": os.getpid(), "handed_over": self.turns.handed_over,
+        return {**self.run.status(since_step=after_step), "pid": os.getpid(), "handed_over": self.turns.handed_over,
                 "waiting": self.turns.waiting, "done": not self.thread.is_alive()}
 
     def go(self, someone_waits: bool = False) -> None:
@@ -147,20 +148,33 @@ class JobHandle(Protocol):
 
 
 def follow(run, scheduler, job: JobHandle, detached: threading.Event | None = None) -> dict | None:
-    """Mirror `job` into `run` (Run.apply_progress) until it ends: its last poll, or None once `detached` is set
-    (the app lets go, the job trains on). A job whose turn is over and waits in memory (`waiting`) waits at the back
-    of the app's queue meanwhile, then is told to go on (unless the run was stopped while it waited)."""
-    after_step = -1  # the first poll brings the whole history: a resumed run's steps restart at its checkpoint,
-    while detached is None or not detached.is_set():  # an adopted one's are unknown
-        awaited = scheduler.someone_waits_for(run.run_id)
-        info = job.poll(after_step, awaited)
-        run.apply_progress(info)
-        after_step = run.progress.step
-        if info["done"]:
-            return info
-        if info.get("waiting") and not run.stop_requested:  # its turn is over: the back of the app's queue, then on
-            if scheduler.take_turn_break(run.run_id, run.stop_event):  # False: stopped while it waited
-                job.go(scheduler.someone_waits_for(run.run_id))
-            continue
-        time.sleep(job.awaited_poll_seconds if awaited else job.poll_seconds)
-    return None
+    """Mirror `job` into `run` until it ends: its last poll, or None once `detached` is set (the app lets go, the job
+    trains on). Meanwhile the run's pause, resume and stop go to the job, which writes its status. A job whose turn is
+    over and waits in memory (`waiting`) waits at the back of the app's queue meanwhile, then is told to go on (unless
+    the run was stopped while it waited)."""
+    run.forward_control(job)
+    try:
+        after_step = -1  # the first poll brings the whole history: a resumed run's steps restart at its checkpoint,
+        while detached is None or not detached.is_set():  # an adopted one's are unknown
+            awaited = scheduler.someone_waits_for(run.run_id)
+            info = job.poll(after_step, awaited)
+            mirror(run, info)
+            after_step = run.progress.step
+            if info["done"]:
+                return info
+            if info.get("waiting") and not run.stop_requested:  # its turn is over: the back of the app's queue, then on
+                if scheduler.take_turn_break(run.run_id, run.stop_event):  # False: stopped while it waited
+                    job.go(scheduler.someone_waits_for(run.run_id))
+                continue
+            time.sleep(job.awaited_poll_seconds if awaited else job.poll_seconds)
+        return None
+    finally:
+        if run.remote is job:
+            run.forward_control(None)
+
+
+def mirror(run, info: dict) -> None:
+    """Take a job's poll (TrainingJob.poll) as the app's copy of its run: its status and progress, and the process
+    that trains it."""
+    run.take_status(info)
+    run.remote_pid = info.get("pid", run.remote_pid)

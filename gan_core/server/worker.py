@@ -273,20 +273,16 @@ def drive(run, scheduler) -> None:
     (the job in the worker's memory), then goes on. A lost worker fails the run with the reason and frees the slot."""
     if not take_slot(run, scheduler):
         return
-    handle = job = None
+    handle = None
     try:
         run.save_status()  # the last word from the app: from here on the job writes the status
         handle = worker()
         handle.call("start", run.run_id, **job_arguments(run, scheduler), keep_in_memory=True)
-        job = WorkerJob(handle, run.run_id)
-        run.connect_remote(job)
-        follow(run, scheduler, job)
+        follow(run, scheduler, WorkerJob(handle, run.run_id))
     except (WorkerLost, RuntimeError) as exc:  # a lost worker fails this run, never the app
-        run.disconnect_remote()
         run.fail(Message("error.training_process_lost", error=str(exc)[:300]))
         run.save_status()
     finally:
-        run.disconnect_remote(job)
         run.set_resume_checkpoint(None)
         scheduler.release(run.run_id)
         if handle is not None:

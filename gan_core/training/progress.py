@@ -2,8 +2,9 @@
 for readers on any thread and on disk in its folder's metrics.jsonl (written by the trainer, read back here).
 
 The trainer records into it (record_steps, record_epoch, ...); a snapshot copies it; a run trained elsewhere (a worker
-process, a Ray actor: gan_core.server.jobs) sends `since(step)` with each poll and the app's copy takes it (`apply`).
-It shares its Run's lock, so a Run's state and its progress are read together."""
+process, a Ray actor: gan_core.server.jobs) sends `since(step)` with each poll, inside its Run's status, and the app's
+copy takes it (`apply`, from Run.take_status). It shares its Run's lock, so a Run's state and its progress are read
+and taken together."""
 
 from __future__ import annotations
 

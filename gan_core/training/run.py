@@ -1,13 +1,14 @@
 """A training run: one directory, its lifecycle (create, open, start, pause, resume, stop, continue) and a snapshot
 every other thread reads. What it has done so far (records, counters, metrics.jsonl) is its RunProgress
-(gan_core.training.progress, `run.progress`); its files are its RunFolder's (`run.folder`, the progress GIF included).
-Run.start runs its queue's drive in the run's thread, one way whichever trains it: train_here below (the trainer in
-that thread), or gan_core.server.jobs's for a worker process or Ray, which mirror their job into this Run
-(connect_remote, apply_progress)."""
+(gan_core.training.progress, `run.progress`); the time it has trained and the time bounds that may end it are its
+RunClock's (gan_core.training.budget, `run.clock`); its files are its RunFolder's (`run.folder`, the progress GIF
+included). Run.start runs its queue's drive in the run's thread, one way whichever trains it: each takes the run's slot
+(take_slot), then train_here below trains in that thread, or gan_core.server.jobs's `follow` mirrors a job in a worker
+process or on Ray into this Run (forward_control, status and take_status, the same status.json is written and read
+with)."""
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 import traceback
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from ..data.datasets import Dataset, is_builtin, load_dataset
 from ..i18n import GanError, Message
+from .budget import RunClock
 from .config import SMALL_DATA_IMAGES, TrainConfig, check_extra_epochs
 from .diagnosis import diagnose
 from .gan import STEP_FIELDS
@@ -152,19 +154,15 @@ class Run:
         self.traceback: str | None = None
         self.device = ""
         self.node = ""  # on a cluster: the worker's host name and address
-        self._remote = None  # on a cluster, while its actor trains: gan_core.server.cluster.RemoteControl
-        self.remote_pid: int | None = None  # on a cluster: the actor's process id on its worker
+        # while a job elsewhere trains this run (gan_core.server.jobs.follow): its JobHandle, which pause, resume and
+        # stop go to (forward_control) and which writes the status meanwhile
+        self.remote = None
+        self.remote_pid: int | None = None  # mirrored: the process that trains it (the worker's, an actor's)
         self.was_active = False  # opened from disk while its status said queued, running or paused
         self.progress = RunProgress(self.folder, self._lock)  # records and counters: what the trainer records into
-        self.train_seconds = 0.0  # time spent training, summed over sessions, pauses excluded
-        self.budget_started: float | None = None  # elapsed() when this training session began (its time budget)
-        self._segment_started: float | None = None
-        # The run's own time budget (config.max_minutes) counts from this much training time: 0, or where "train
-        # more" last gave it more epochs. A continue of a stopped run goes on with the same budget.
-        self.budget_from = 0.0
-        # The class's limits (gan_core.server.classroom.ClassLimits, applied by gan_core.server.registry at every
-        # start and continue): its minutes bound the run's whole training time, and the reasons for what they cut.
-        self.minutes_limit = 0.0
+        self.clock = RunClock(config, self.progress, self._lock)  # time trained and the time bounds that may end it
+        # The reasons for what the class's limits cut (gan_core.server.classroom.ClassLimits, applied by
+        # gan_core.server.registry at every start and continue: set_class_limits); their minutes are the clock's.
         self.limit_notes: list[Message] = []
         self.started_from: dict | None = None  # transfer learning (gan_core.training.transfer): what the networks came from
         self.quality_fn = None  # optional: callable(generator_fn, dataset) -> dict, every config.metrics_every epochs
@@ -219,17 +217,7 @@ class Run:
         config = TrainConfig.from_dict(folder.read_config())
         run = cls(directory, config, owner=owner)
         status = folder.read_status()
-        run.state = RunState(status.get("state", RunState.STOPPED.value))
-        run.message = Message.from_dict(status["message"]) if status.get("message") else None
-        run.traceback = status.get("traceback")
-        run.device = status.get("device", "")
-        run.node = status.get("node", "")
-        run.command = status.get("command", "")
-        run.train_seconds = float(status.get("train_seconds", 0.0))
-        run.budget_from = float(status.get("budget_from", 0.0))
-        run.minutes_limit = float(status.get("minutes_limit", 0.0))
-        run.limit_notes = [Message.from_dict(note) for note in status.get("limit_notes", [])]
-        run.started_from = status.get("started_from")
+        run.take_status(status)
         if run.state in ACTIVE_STATES:  # gan_core.server.cluster may still find its job training: RunRegistry.get
             run.was_active = True
             run.state = RunState.STOPPED
@@ -285,29 +273,29 @@ class Run:
     def pause(self) -> None:
         with self._lock:
             if self.state == RunState.RUNNING:
-                if self._remote is not None:
-                    self._remote.pause()
+                if self.remote is not None:
+                    self.remote.pause()
                 self._pause.set()
                 self.state = RunState.PAUSED
-                self._end_segment()
+                self.clock.end_segment()
                 self.save_status()
 
     def resume(self) -> None:
         """Continue a paused run."""
         with self._lock:
             if self.state == RunState.PAUSED:
-                if self._remote is not None:
-                    self._remote.resume()
+                if self.remote is not None:
+                    self.remote.resume()
                 self._pause.clear()
                 self.state = RunState.RUNNING
-                self._segment_started = time.time()
+                self.clock.start_segment()
                 self.save_status()
 
     def stop(self) -> None:
         """Stop within one batch (or cancel while queued); a checkpoint keeps the work done."""
         with self._lock:
-            if self._remote is not None:
-                self._remote.stop()
+            if self.remote is not None:
+                self.remote.stop()
             self._stop.set()
             self._pause.clear()
             scheduler = self._scheduler
@@ -337,7 +325,7 @@ class Run:
             if extra_epochs:
                 self.config.epochs += extra_epochs
                 self.folder.write_config(self.config.to_json())
-                self.budget_from = self.elapsed()  # more epochs asked for: the run's own budget starts again
+                self.clock.restart_budget()  # more epochs asked for: the run's own budget starts again
             self._resume_from = checkpoint
         self.start(scheduler)
 
@@ -348,24 +336,12 @@ class Run:
         with self._lock:
             if self.state in (RunState.RUNNING, RunState.PAUSED):
                 raise GanError("error.cannot_resume_state", state=self.state.value)
-            self.minutes_limit = float(minutes)
+            self.clock.minutes_limit = float(minutes)
             self.limit_notes = list(notes)
             if total_epochs is not None and max(total_epochs, self.progress.epoch) != self.config.epochs:
                 self.config.epochs = max(int(total_epochs), self.progress.epoch)
                 self.folder.write_config(self.config.to_json())
-            self._save_status()
-
-    def over_time(self) -> Message | None:
-        """Why the run must end after the epoch it just completed, or None: the class's bound on its whole training
-        time, then its own budget (config.max_minutes, counted from budget_from)."""
-        with self._lock:
-            elapsed = self.elapsed()
-            if self.minutes_limit and elapsed >= self.minutes_limit * 60:
-                return Message("run.class_time_reached", minutes=f"{self.minutes_limit:g}", epoch=self.progress.epoch)
-            budget = self.config.max_minutes * 60
-            if budget and elapsed - self.budget_from >= budget:
-                return Message("run.time_budget_reached", minutes=f"{self.config.max_minutes:g}", epoch=self.progress.epoch)
-            return None
+            self.save_status()
 
     # --- reading (any thread) ---------------------------------------------------------
 
@@ -394,15 +370,15 @@ class Run:
             jobs = scheduler.jobs()
             queue_length, training_now = len(jobs["queued"]), len(jobs["running"])
         with self._lock:
-            bound = self._time_bound()
-            end_epoch, remaining = self._finish_line(None if bound is None else bound[0])
+            bound = self.clock.time_bound()
+            end_epoch, remaining = self.clock.finish_line(None if bound is None else bound[0])
             eta = remaining if self.state in (RunState.RUNNING, RunState.PAUSED) else None
             config = self.config.to_dict()
             done = self.progress.copy(history)
             return RunSnapshot(
                 run_id=self.run_id, directory=self.directory, state=self.state, config=config,
                 message=self.message, traceback=self.traceback, total_epochs=self.config.epochs, **done,
-                eta_seconds=eta, elapsed_seconds=self.elapsed(),
+                eta_seconds=eta, elapsed_seconds=self.clock.elapsed(),
                 diagnosis=diagnose(done["steps"], done["epochs"], config) if history else [],
                 device=self.device, queue_position=position,
                 has_generator=self.folder.generator_path.exists(),
@@ -418,43 +394,62 @@ class Run:
         """Epochs with a full checkpoint to resume from or explore."""
         return self.folder.kept_epochs()
 
-    def elapsed(self) -> float:
-        """Seconds spent training, pauses and waits in the queue excluded."""
-        extra = time.time() - self._segment_started if self._segment_started else 0.0
-        return self.train_seconds + extra
-
-    def _end_segment(self) -> None:
-        if self._segment_started is not None:
-            self.train_seconds += time.time() - self._segment_started
-            self._segment_started = None
-
     # --- persistence ------------------------------------------------------------------
 
     def save_status(self) -> None:
-        """status.json: what a reader (another page, a restarted app) needs to know about the run now."""
+        """status.json: what a reader (another page, a restarted app) needs to know about the run now. Not while a
+        job elsewhere trains it: the job writes it then."""
         with self._lock:
-            self._save_status()
+            if self.remote is None:
+                self.folder.write_status(self.status())
 
-    def _save_status(self) -> None:
-        if self._remote is not None:
-            return  # its actor writes the status while it trains
-        status = {
-            "state": self.state.value,
-            "message": self.message.to_dict() if self.message else None,
-            "traceback": self.traceback,
-            "device": self.device,
-            "node": self.node,
-            "command": self.command,
-            "owner": self.owner,
-            "train_seconds": self.elapsed(),
-            "budget_from": self.budget_from,
-            "minutes_limit": self.minutes_limit,
-            "limit_notes": [note.to_dict() for note in self.limit_notes],
-            "steps_per_epoch": self.progress.steps_per_epoch,
-            "started_from": self.started_from,
-            "updated": time.time(),
-        }
-        self.folder.write_status(status)
+    def status(self, since_step: int | None = None) -> dict:
+        """What the run is now, apart from its records: what status.json keeps. With `since_step`, what a mirror of
+        it needs too (a job trained elsewhere sends it with each poll, gan_core.server.jobs), read at the same moment:
+        its epochs (a time bound may cut them where the job trains), the start of its time budget, whether its trainer
+        is parked, and its progress with the step records after `since_step` (RunProgress.since)."""
+        with self._lock:
+            status = {
+                "state": self.state.value,
+                "message": self.message.to_dict() if self.message else None,
+                "traceback": self.traceback,
+                "device": self.device,
+                "node": self.node,
+                "command": self.command,
+                "owner": self.owner,
+                **self.clock.status(),
+                "limit_notes": [note.to_dict() for note in self.limit_notes],
+                "steps_per_epoch": self.progress.steps_per_epoch,
+                "started_from": self.started_from,
+                "updated": time.time(),
+            }
+            if since_step is not None:
+                status.update(total_epochs=self.config.epochs, budget_started=self.clock.budget_started,
+                              parked=self.parked, **self.progress.since(since_step))
+            return status
+
+    def take_status(self, status: dict) -> None:
+        """Take a status() as this run's own: read back from status.json (open), or a mirror's, sent by the job that
+        trains it elsewhere (gan_core.server.jobs.follow), whose progress is taken at the same moment (RunProgress.apply:
+        a resumed job restarts its steps at its checkpoint's)."""
+        with self._lock:
+            self.state = RunState(status.get("state", RunState.STOPPED.value))
+            self.message = Message.from_dict(status["message"]) if status.get("message") else None
+            self.traceback = status.get("traceback")
+            self.device, self.node = status.get("device", ""), status.get("node", "")
+            self.command = status.get("command", "")
+            self.clock.take_status(status)
+            self.limit_notes = [Message.from_dict(note) for note in status.get("limit_notes", [])]
+            self.started_from = status.get("started_from")
+            if "steps" not in status:  # status.json
+                return
+            self.progress.apply(status)
+            self.config.epochs = status["total_epochs"]  # a time bound cut the job's (end_early, in its config.json)
+            self.clock.budget_started = status["budget_started"]
+            if status["parked"]:
+                self._parked.set()
+            else:
+                self._parked.clear()
 
     # --- the training thread ----------------------------------------------------------
 
@@ -464,7 +459,7 @@ class Run:
         try:
             with self._lock:
                 self.state = RunState.RUNNING
-                self._segment_started = time.time()
+                self.clock.start_segment()
                 self._turn_started_epoch = self.progress.epoch
                 self.save_status()
             from .trainer import train
@@ -487,7 +482,7 @@ class Run:
                 self.traceback = traceback.format_exc()
         finally:
             with self._lock:
-                self._end_segment()
+                self.clock.end_segment()
                 self._pause.clear()
                 self.save_status()
 
@@ -503,122 +498,30 @@ class Run:
         """Where the next training thread starts from (a cluster's next turn: the checkpoint its last one left)."""
         self._resume_from = path
 
-    # --- driven from elsewhere (gan_core.server.cluster): the job trains on a worker, this Run mirrors it --------
+    # --- trained elsewhere (gan_core.server.jobs.follow): a job trains it, this Run mirrors it -------------------
 
     @property
     def stop_event(self) -> threading.Event:
         """Set when a stop was asked for: what a queue waiting on this run's behalf watches."""
         return self._stop
 
-    @property
-    def remote(self):
-        """While a job elsewhere trains this run: what pause, resume and stop are forwarded to (else None)."""
-        return self._remote
-
-    def connect_remote(self, remote) -> None:
-        """From now on pause, resume and stop go to `remote`; one already asked for is passed on at once."""
+    def forward_control(self, job) -> None:
+        """From now on pause, resume and stop go to `job` (a JobHandle; None: back to this run alone), which writes the
+        status meanwhile; one already asked for is passed on at once."""
         with self._lock:
-            self._remote = remote
+            self.remote = job
+            if job is None:
+                return
             if self._stop.is_set():
-                remote.stop()
+                job.stop()
             elif self._pause.is_set():  # paused while it waited for its turn
-                remote.pause()
-
-    def disconnect_remote(self, remote=None) -> None:
-        """Forget the remote job (only if it is still `remote`, when given)."""
-        with self._lock:
-            if remote is None or self._remote is remote:
-                self._remote = None
+                job.pause()
 
     def mark_stopped(self) -> None:
+        """The run ends stopped without training on (stopped while it waited for its slot, or between two turns)."""
         with self._lock:
             self.state = RunState.STOPPED
-            self._save_status()
-
-    def progress_since(self, after_step: int) -> dict:
-        """Everything a mirror of this run needs (apply_progress), with only the step records after `after_step`."""
-        with self._lock:
-            return {
-                "state": self.state.value, "message": self.message.to_dict() if self.message else None,
-                "traceback": self.traceback, "device": self.device, "node": self.node,
-                "total_epochs": self.config.epochs,  # a time bound may cut them where the job trains (end_early)
-                "train_seconds": self.elapsed(), "started_from": self.started_from,
-                "budget_started": self.budget_started, "parked": self.parked,
-                **self.progress.since(after_step),
-            }
-
-    def apply_progress(self, info: dict) -> None:
-        """Take a job's progress_since() as this run's own: a resumed job restarts its steps at its checkpoint's."""
-        with self._lock:
-            self.state = RunState(info["state"])
-            self.message = Message.from_dict(info["message"]) if info["message"] else None
-            self.traceback = info["traceback"]
-            self.device, self.node = info["device"], info["node"]
-            self.remote_pid = info.get("pid", self.remote_pid)
-            self.progress.apply(info)
-            # a time bound cut the job's epochs (end_early, written to its config.json): the app's copy follows
-            self.config.epochs = info.get("total_epochs", self.config.epochs)
-            self.train_seconds, self._segment_started = info["train_seconds"], None
-            self.started_from = info["started_from"]
-            self.budget_started = info.get("budget_started")
-            if info.get("parked"):
-                self._parked.set()
-            else:
-                self._parked.clear()
-
-    def remaining_seconds(self) -> float | None:
-        """Training time this run still needs at its last speed (to its last epoch, or to the end of the epoch its
-        time budget runs out in); None before it has a speed."""
-        with self._lock:
-            return self._finish_line(self.budget_left())[1]
-
-    def _finish_line(self, budget_left: float | None) -> tuple[int, float | None]:
-        """Under the lock: (the epoch the run will end after, training seconds until then or None without a speed).
-        A time budget ends a run after the epoch it runs out in (trainer: _end_if_out_of_time), so the end is
-        whichever comes first: the last epoch, or the end of that epoch at the speed so far."""
-        total, per_epoch, speed = self.config.epochs, self.progress.steps_per_epoch, self.progress.images_per_sec
-        if speed <= 0 or per_epoch <= 0:
-            return total, None
-        steps_per_second = speed / self.config.batch_size
-        done = self.progress.steps_done()
-        end = total
-        if budget_left is not None:
-            out_of_time_at = done + budget_left * steps_per_second
-            end = min(total, max(self.progress.epoch + 1, math.ceil(out_of_time_at / per_epoch)))
-        return end, max(0, end * per_epoch - done) / steps_per_second
-
-    def begin_budget(self) -> None:
-        """A training session starts (trainer): from here to end_budget the page draws the finish line a time bound
-        sets (budget_left); the bounds themselves are over_time's."""
-        with self._lock:
-            self.budget_started = self.elapsed()
-
-    def end_budget(self) -> None:
-        with self._lock:
-            self.budget_started = None
-
-    def budget_left(self) -> float | None:
-        """Training seconds left before a time bound ends the run (0 once it ran out); None without one or outside a
-        training session."""
-        with self._lock:
-            bound = self._time_bound()
-            return None if bound is None else bound[0]
-
-    def _time_bound(self) -> tuple[float, float] | None:
-        """Under the lock, while a training session goes on: (seconds left, seconds in all) of the time bound that ends
-        the run first, the one over_time applies: its own budget (config.max_minutes, counted from budget_from) or the
-        class's bound on its whole training time (minutes_limit). None without either, or outside a session."""
-        if self.budget_started is None:
-            return None
-        elapsed, bounds = self.elapsed(), []
-        if self.config.max_minutes:
-            bounds.append((self.config.max_minutes * 60 - (elapsed - self.budget_from), self.config.max_minutes * 60))
-        if self.minutes_limit:
-            bounds.append((self.minutes_limit * 60 - elapsed, self.minutes_limit * 60))
-        if not bounds:
-            return None
-        left, total = min(bounds)
-        return max(0.0, left), total
+            self.save_status()
 
     def take_turn_break(self, before_break=None) -> bool:
         """Fair turns (gan_core.server.scheduler), between two batches: when this run's turn is over and someone waits,
@@ -634,14 +537,14 @@ class Run:
         if before_break is not None:
             before_break()
         with self._lock:
-            self._end_segment()
+            self.clock.end_segment()
             self.state = RunState.QUEUED
             self.save_status()
         granted = scheduler.take_turn_break(self.run_id, self._stop)
         with self._lock:
             if granted:
                 self.state = RunState.RUNNING
-                self._segment_started = time.time()
+                self.clock.start_segment()
                 self._turn_started_epoch = self.progress.epoch
                 self.save_status()
         return granted and not self._stop.is_set()
@@ -711,7 +614,7 @@ def take_slot(run: Run, scheduler) -> bool:
     """The slot the run trains in, from its queue; False (the run marked stopped) when it was stopped while it
     waited, or just after. Every way a run trains takes its slot so: here (train_here) or elsewhere
     (gan_core.server.jobs)."""
-    if not scheduler.acquire(run.run_id, run.owner, run.stop_event, remaining=run.remaining_seconds):
+    if not scheduler.acquire(run.run_id, run.owner, run.stop_event, remaining=run.clock.remaining_seconds):
         run.mark_stopped()
         return False
     if run.stop_requested:

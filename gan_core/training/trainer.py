@@ -157,7 +157,7 @@ class RunCallback(keras.callbacks.Callback):
         self.real_diversity = batch_diversity(sample.astype(np.float32) / 127.5 - 1.0)
         self.start_samples: np.ndarray | None = None  # the grid's samples before training (epoch 0), in [-1, 1]
         self.metrics_file = run.folder.append_metrics()
-        run.begin_budget()  # while it trains, the page draws the finish line a time bound sets
+        run.clock.begin_budget()  # while it trains, the page draws the finish line a time bound sets
 
     # --- batches ---------------------------------------------------------------------------
 
@@ -233,12 +233,12 @@ class RunCallback(keras.callbacks.Callback):
             self._take_turn_break()  # a turn of whole epochs ends here, its grid and checkpoint saved
 
     def _end_if_out_of_time(self, epoch: int) -> None:
-        """Past the class's bound on the run's training time or its own budget (Run.over_time): the run ends here,
+        """Past the class's bound on the run's training time or its own budget (RunClock.over_time): the run ends here,
         finished, its epochs cut to the ones it trained."""
         run = self.run
         if epoch >= run.config.epochs:
             return
-        reason = run.over_time()
+        reason = run.clock.over_time()
         if reason is not None:
             run.end_early(epoch, reason)
             self.model.stop_training = True
@@ -317,7 +317,7 @@ class RunCallback(keras.callbacks.Callback):
                 "steps": run.progress.step, "latent_dim": run.config.latent_dim,
                 "num_classes": dataset.num_classes if self.conditional else 0,
                 "class_names": list(dataset.class_names) if self.conditional and dataset.class_names else [],
-                "image_shape": list(dataset.shape), "training_seconds": round(run.elapsed(), 1),
+                "image_shape": list(dataset.shape), "training_seconds": round(run.clock.elapsed(), 1),
                 "hardware": run.device, "command": run.command,
                 "metrics": {k: v for k, v in (run.progress.epochs[-1] if run.progress.epochs else {}).items() if k != "type"},
                 "quality": {k: v for k, v in (run.progress.quality[-1] if run.progress.quality else {}).items() if k != "type"},
@@ -331,7 +331,7 @@ class RunCallback(keras.callbacks.Callback):
         self.pending = []
 
     def on_train_end(self, logs=None):
-        self.run.end_budget()
+        self.run.clock.end_budget()
         self.flush()
         self.metrics_file.close()
         self.writer.close()

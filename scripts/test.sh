@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh machine, then runs it.
 # Python packages from requirements-test.txt; Debian's chromium for the browser tests.
+# pytest runs in three pytest-xdist workers, each module whole in one of them (its server, Chromium and module
+# fixtures stay together): alone, the suite leaves a core idle much of the time, waiting on servers, browsers and
+# worker processes; three workers kept two cores 90% busy (two: 56%, on a machine other tests shared). README, "The
+# two commands". GAN_TEST_WORKERS=0 runs it in one process; a -n of your own wins over this one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,4 +18,4 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 export TF_CPP_MIN_LOG_LEVEL=2
-python3 -m pytest "$@"
+python3 -m pytest -n "${GAN_TEST_WORKERS:-3}" --dist loadfile "$@"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import random
 import re
+import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -10,6 +14,8 @@ import pytest
 import streamlit as st
 from google.protobuf.json_format import MessageToDict
 from streamlit.testing.v1 import AppTest
+
+from bench.app_server import start_server
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 90  # one script run; the first imports TensorFlow and builds models on two busy cores
@@ -127,3 +133,44 @@ def wait_until(condition, timeout: float, what: str, interval: float = 0.2):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+# The ports the tests' own servers listen on: a block of its own for each pytest-xdist worker, so that two workers never
+# pick the same one (a port found free is only bound seconds later, once Streamlit has imported), above Ray's worker
+# ports (10002-19999) and below those the system hands out by itself (32768 on).
+FIRST_PORT = 20000
+PORTS_PER_WORKER = 500
+PORT_TAKEN = re.compile(r"Port \d+ is (not available|already in use)")
+
+
+def xdist_worker_number() -> int:
+    """This pytest-xdist worker's number (gw0: 0, gw1: 1, ...); 0 in a run without workers."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
+
+
+def worker_port() -> int:
+    """A port free now, from this worker's own block."""
+    first = FIRST_PORT + PORTS_PER_WORKER * xdist_worker_number()
+    for port in random.sample(range(first, first + PORTS_PER_WORKER), PORTS_PER_WORKER):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}-{first + PORTS_PER_WORKER - 1}")
+
+
+def start_app(env: dict, log_path: Path, timeout: float) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` (bench.app_server.start_server) on a port of this worker's, and its address. If a
+    process outside this test run took the port meanwhile, Streamlit exits saying so: it starts again on another."""
+    tries_left = 3
+    while True:
+        tries_left -= 1
+        port = worker_port()
+        try:
+            return start_server(port, env, log_path, timeout=timeout), f"http://127.0.0.1:{port}"
+        except RuntimeError:
+            if not tries_left or not PORT_TAKEN.search(log_path.read_text(errors="replace")):
+                raise

@@ -21,6 +21,14 @@ def _real_data_present():
         pytest.exit("the offline datasets (../shared/datasets or $GAN_DATA_DIR) are missing", returncode=2)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sessions_outside_the_project(tmp_path_factory):
+    """A page drawn without the `sessions_dir` fixture keeps its sessions in a temporary folder of this test process,
+    not in the project's sessions/: tests/test_uploads.py asserts that nothing appears in the project while its test
+    runs, and under pytest-xdist another worker's tests run meanwhile."""
+    os.environ.setdefault("GAN_SESSIONS_DIR", str(tmp_path_factory.mktemp("sessions-default")))
+
+
 @pytest.fixture
 def scheduler():
     from gan_core.server.scheduler import Scheduler

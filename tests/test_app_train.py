@@ -183,11 +183,15 @@ def test_a_run_with_a_time_budget_shows_the_budgets_finish_line_and_its_counters
     assert not at.exception and not at.error, [e.value for e in at.error]
     run = _run(at)
 
-    def mid_epoch(at):
+    def mid_epoch():
         snap = run.snapshot()
         return snap.state == RunState.RUNNING and snap.images_per_sec > 0 and 0 < snap.step_in_epoch
 
-    poll(at, mid_epoch, interval=0.3, describe=_describe(run))
+    # Waited on the run, then the page drawn once: a page rerun takes seconds on a busy machine, and rerunning it
+    # until the run is mid-epoch could let the 15 s budget end between two reruns (it did, in a loaded full run).
+    wait_until(mid_epoch, 150, f"the run mid-epoch; seen: {_describe(run)()}", interval=0.05)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
     text, filled = _progress(at)
     shown = re.fullmatch(r"Época (\d+) de unas (\d+) · paso \d+ de 16 · el límite de 0.25 min la termina antes "
                          r"de sus 200 épocas", text)

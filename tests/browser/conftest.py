@@ -6,28 +6,28 @@ import shutil
 from pathlib import Path
 
 import pytest
+from app_support import start_app
 
-from bench.app_server import (
-    CHROMIUM_FLAGS,
-    free_port,
-    server_env,
-    start_server,
-    stop_server,
-)
+from bench.app_server import CHROMIUM_FLAGS, server_env, stop_server
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """The app served by a subprocess, its sessions in a temporary folder; its log lands in test-artifacts/."""
+def app_server_log(request) -> Path:
+    """Where the module's server (`app_url`) writes its log: test-artifacts/<module>-server.log, a file of its own,
+    since the modules run side by side in pytest-xdist's workers."""
     ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    server = start_server(port, server_env(tmp_path_factory.mktemp("sessions")), ARTIFACTS / "streamlit-server.log",
-                          timeout=90)
+    return ARTIFACTS / f"{request.module.__name__}-server.log"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, app_server_log):
+    """The app served by a subprocess, its sessions in a temporary folder; its log in `app_server_log`."""
+    server, url = start_app(server_env(tmp_path_factory.mktemp("sessions")), app_server_log, timeout=90)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
         stop_server(server)
 

@@ -9,10 +9,11 @@ import re
 from urllib.parse import urlparse
 
 import pytest
+from app_support import start_app
 from pretrained_support import pretrained_dir  # noqa: F401 - pretrained_dir is a fixture
 from test_browser_explore import ARTIFACTS, Wire, pick
 
-from bench.app_server import free_port, server_env, start_server, stop_server
+from bench.app_server import server_env, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -27,10 +28,9 @@ def served(tmp_path_factory, pretrained_dir):  # noqa: F811 - the fixture import
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)
     env["GAN_PRETRAINED_DIR"] = str(pretrained_dir)
     log = ARTIFACTS / "first-use-server.log"
-    port = free_port()
-    server = start_server(port, env, log, timeout=90)
+    server, url = start_app(env, log, timeout=90)
     try:
-        yield f"http://127.0.0.1:{port}", log
+        yield url, log
     finally:
         stop_server(server)
 

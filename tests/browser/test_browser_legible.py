@@ -178,7 +178,7 @@ BUTTON_LABELS = """([prefix, whole]) => {
 }"""
 
 
-def test_the_teachers_jobs_table_and_the_projector_fit_a_1400x900_screen(app_url, browser):
+def test_the_teachers_jobs_table_and_the_projector_fit_a_1400x900_screen(app_url, app_server_log, browser):
     """Item 12: at 1400x900 the teacher's jobs table cut the run id and showed the stop button as "D."; the projector
     cut the grid's last row below the screen."""
     student = browser.new_context(viewport={"width": 1400, "height": 900}, locale="es-ES").new_page()
@@ -200,8 +200,8 @@ def test_the_teachers_jobs_table_and_the_projector_fit_a_1400x900_screen(app_url
     assert box["y"] >= 0 and box["y"] + box["height"] <= 900, f"the grid reaches {box['y'] + box['height']:.0f} px"
     assert box["height"] >= 400, box  # and it is still large, for the back of the room
 
-    log = ARTIFACTS / "streamlit-server.log"
-    password = wait_until(lambda: re.search(r"Teacher password: (\S+)", log.read_text()), 30, "the printed password")[1]
+    password = wait_until(lambda: re.search(r"Teacher password: (\S+)", app_server_log.read_text()), 30,
+                          "the printed password")[1]
     teacher = browser.new_context(viewport={"width": 1400, "height": 900}, locale="es-ES").new_page()
     teacher.goto(f"{app_url}/teacher")
     teacher.get_by_label("Contraseña").fill(password)

@@ -5,9 +5,10 @@ the "Nueva ejecución" box that folds away when a run starts (AppTest sees a fol
 from __future__ import annotations
 
 import pytest
+from app_support import start_app
 from test_browser_train import ARTIFACTS
 
-from bench.app_server import free_port, server_env, start_server, stop_server
+from bench.app_server import server_env, stop_server
 from gan_core.server import classroom
 
 pytestmark = pytest.mark.browser
@@ -20,10 +21,9 @@ def limited(tmp_path_factory):
     sessions = tmp_path_factory.mktemp("sessions")
     classroom.save_limits(sessions, classroom.ClassLimits(max_epochs=3))
     log = ARTIFACTS / "limits-server.log"
-    port = free_port()
-    server = start_server(port, server_env(sessions), log, timeout=90)
+    server, url = start_app(server_env(sessions), log, timeout=90)
     try:
-        yield f"http://127.0.0.1:{port}", log
+        yield url, log
     finally:
         stop_server(server)
 

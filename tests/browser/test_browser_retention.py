@@ -9,8 +9,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from app_support import start_app
 
-from bench.app_server import free_port, server_env, start_server, stop_server
+from bench.app_server import server_env, stop_server
 from gan_core import Run, new_run_id
 from gan_core.server import housekeeping, retention
 from gan_core.server.scheduler import Scheduler
@@ -40,12 +41,11 @@ def test_a_student_reads_the_date_and_downloads_every_run_in_one_zip(tmp_path, b
                 for path in retention.run_files(sessions / student)}
 
     ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    server = start_server(port, server_env(sessions), ARTIFACTS / "retention-server.log", timeout=120)
+    server, url = start_app(server_env(sessions), ARTIFACTS / "retention-server.log", timeout=120)
     try:
         page = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="es-ES",
                                    accept_downloads=True).new_page()
-        page.goto(f"http://127.0.0.1:{port}/?s={token}")
+        page.goto(f"{url}/?s={token}")
         button = page.get_by_role("button", name="Descargar todas mis ejecuciones")
         button.wait_for(timeout=120_000)
         page.get_by_text(re.compile(r"se conservan hasta el \d\d/\d\d/\d{4} \(28 días desde tu última visita")) \

@@ -8,10 +8,10 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from app_support import wait_until
+from app_support import start_app, wait_until
 from test_browser_train import ARTIFACTS, REPO, UPDATE_DOCS
 
-from bench.app_server import free_port, server_env, start_server, stop_server
+from bench.app_server import server_env, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +22,9 @@ DOCS_SCREENSHOT = REPO / "docs" / "screenshots" / "gallery_es.png"
 def served(tmp_path_factory):
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "teacher-server.log"
-    port = free_port()
-    server = start_server(port, server_env(tmp_path_factory.mktemp("sessions")), log, timeout=90)
+    server, url = start_app(server_env(tmp_path_factory.mktemp("sessions")), log, timeout=90)
     try:
-        yield f"http://127.0.0.1:{port}", log
+        yield url, log
     finally:
         stop_server(server)
 

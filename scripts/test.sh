@@ -18,7 +18,4 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 export TF_CPP_MIN_LOG_LEVEL=2
-# Three workers' trainings on two cores: one TensorFlow thread each instead of each asking for every core
-# (gan_core.training.device.configure); a GAN_TF_THREADS of your own wins.
-export GAN_TF_THREADS="${GAN_TF_THREADS:-1}"
 python3 -m pytest -n "${GAN_TEST_WORKERS:-3}" --dist loadfile "$@"

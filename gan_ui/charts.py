@@ -87,13 +87,14 @@ def losses_picture(steps: dict, lang: str) -> bytes:
     axes.grid(alpha=0.3)
     axes.spines[["top", "right"]].set_visible(False)
     axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, frameon=False, fontsize=8.5, borderaxespad=0.2, handlelength=1.5)
-    drawn = io.BytesIO()
+    canvas = FigureCanvasAgg(figure)
     with _PICTURE_LOCK:
-        FigureCanvasAgg(figure).print_png(drawn)
+        canvas.draw()
+        pixels = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
     # In 64 colours the curves look the same and the file is a quarter of the size: every draw of a card hashes it.
-    smaller = io.BytesIO()
-    Image.open(drawn).convert("RGB").quantize(colors=64).save(smaller, format="PNG", optimize=True)
-    return smaller.getvalue()
+    encoded = io.BytesIO()
+    pixels.quantize(colors=64).save(encoded, format="PNG", optimize=True)
+    return encoded.getvalue()
 
 
 def losses_per_epoch(epochs: list[dict], lang: str) -> go.Figure:

@@ -273,12 +273,12 @@ def share_panel(run: Run, lang: str) -> None:
 # Forty students may keep the gallery open while ten shared runs train. Each card is a fragment of its own, with a
 # timer only if its run trained (or waited between two of its fair turns) when the page was drawn; the card of a run
 # queued for its first turn, paused, finished or stopped is drawn once and costs nothing more (with one training
-# slot, most of a class's shares wait in the queue). What a card shows
-# that costs something to make (the loss curves' picture, the grid's bytes) is made once per visible change of the
-# run for every viewer (CardCache), from a history decimated to a few hundred points; both are pictures, which a
-# redraw sends as an address. One watcher per page, which draws nothing, redraws the whole page (at most every
-# GALLERY_REDRAW_SECONDS) only when shares come, go, are renamed or hidden, or the run of a card without a timer changed (it began to train, or went from
-# queued to finished between two looks). A card with a timer draws its run's pause or end itself, on its next tick:
+# slot, most of a class's shares wait in the queue). What a card shows that costs something to make (the loss
+# curves' picture, the grid's bytes) is made once per visible change of the run for every viewer (CardCache), from a
+# history decimated to a few hundred points; both are pictures, which a redraw sends as an address. One watcher per
+# page, which draws nothing, redraws the whole page (at most every GALLERY_REDRAW_SECONDS) only when shares come, go,
+# are renamed or hidden, or the run of a card without a timer changed (it began to train, or went from queued to
+# finished between two looks). A card with a timer draws its run's pause or end itself, on its next tick:
 # forty students' runs starting and stopping do not make every viewer redraw every card.
 
 def _shared_run(share: classroom.Share) -> Run | None:

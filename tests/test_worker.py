@@ -48,12 +48,15 @@ def test_a_time_budget_that_ends_a_run_in_the_worker_ends_it_in_the_app_too(tmp_
     mirror must follow, or the page says «9 of 100 epochs done» with a 9% bar for a run that is finished."""
     scheduler = Scheduler(1, drive=worker.drive)
     run = Run.create(tmp_path / "ana", recipe("fast", epochs=100, batch_size=32, max_images=32 * 6, clusters=0,
-                                              max_minutes=0.05), owner="ana")
+                                              max_minutes=0.15), owner="ana")
     run.start(scheduler)
-    running = wait_until(lambda: (snap := run.snapshot()).step and snap.images_per_sec > 0 and snap, 120,
-                         "a first step with a speed", interval=0.05)
-    if running.state == RunState.RUNNING:  # the app's copy knows the budget, not only the epochs
-        assert running.ends_by_time and running.end_epoch < 100, running
+    # A poll that brings steps while the job still trains with its 100 epochs (its budget has not cut them yet): the
+    # app's copy knows the budget there, not only the epochs. (Once the budget is spent the job cuts its epochs and
+    # clears its budget, still RUNNING while it saves; a poll in that window is the finished run's.)
+    running = wait_until(lambda: ((snap := run.snapshot()).step and snap.images_per_sec > 0
+                                  and snap.state == RunState.RUNNING and snap.total_epochs == 100 and snap), 120,
+                         "a poll with steps while the budget runs", interval=0.05)
+    assert running.ends_by_time and running.end_epoch < 100, running
     assert run.wait(180)
     snap = run.snapshot()
     assert snap.state == RunState.FINISHED and snap.message.key == "run.time_budget_reached"

@@ -136,6 +136,18 @@ def sample(server, workers: dict, t0: float) -> dict:
     return row
 
 
+def gc_pauses(folder: Path, t0: float) -> dict[str, list[dict]]:
+    """The full collections bench/gc_probe logged, per process of the server (the app, its worker), t from t0."""
+    found = {}
+    for path in sorted(folder.glob("gc-*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        if rows:
+            for row in rows:
+                row["t"] = round(row["t"] - t0, 1)
+            found[f"{rows[0]['process'] or 'python'} (pid {path.stem[3:]})"] = rows
+    return found
+
+
 # --- the figures ---------------------------------------------------------------------------------------------
 
 def memory_levels(samples: list[dict], args) -> dict:
@@ -306,6 +318,8 @@ def main() -> None:
                         help="where the server trains: its worker process (default, as a class's server) or its threads")
     parser.add_argument("--gallery", action="store_true",
                         help="every student also keeps the class gallery open in a second tab, and shares its first run")
+    parser.add_argument("--gc-log", action="store_true",
+                        help="log the server's full garbage collections (bench/gc_probe) and report their pauses")
     parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
     parser.add_argument("--out", type=Path, default=None,
                         help="JSON with every raw record (default /tmp/gan-load-<time>.json; the server's log beside it)")
@@ -324,6 +338,10 @@ def main() -> None:
     sessions_dir = work / "sessions"
     env = server_env(sessions_dir, args.train_in)
     os.environ.update({k: v for k, v in env.items() if k.startswith("GAN_")})
+    if args.gc_log:  # the probe is imported by the server's processes only (sitecustomize on their PYTHONPATH)
+        (work / "gc").mkdir()
+        env.update(GAN_GC_LOG=str(work / "gc"), PYTHONPATH=os.pathsep.join(
+            filter(None, [str(Path(__file__).resolve().parent / "gc_probe"), env.get("PYTHONPATH")])))
     from gan_core.server.scheduler import default_slots, default_turn
 
     counts = {"slots": default_slots(), "browser": args.browsers, "protocol": args.sessions - args.browsers}
@@ -379,6 +397,7 @@ def main() -> None:
         if path.is_file():
             for kind, rows in json.loads(path.read_text()).items():
                 records[kind].extend(rows)
+    collections = gc_pauses(work / "gc", t0) if args.gc_log else {}
     shutil.rmtree(work, ignore_errors=True)
     samples = [s for s in samples if s["t"] <= args.minutes * 60.0 + args.sample_every]
     for run_id, state in left:
@@ -389,8 +408,13 @@ def main() -> None:
     report(summary, records, samples, tracebacks, [], args)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-                               "summary": summary, "server_tracebacks": tracebacks, "samples": samples, **records},
+                               "summary": summary, "server_tracebacks": tracebacks, "gc": collections, "samples": samples, **records},
                               indent=1, default=float))
+    for process, rows in collections.items():
+        pauses = [row["ms"] for row in rows]
+        print(f"full garbage collections in {process}: {len(pauses)}"
+              + (f", {sum(pauses) / 1000:.1f} s in all, p50 {statistics.median(pauses):.0f} ms, max {max(pauses):.0f} ms,"
+                 f" objects scanned up to {max(row['tracked'] for row in rows)}" if pauses else ""))
     print(f"raw records: {out}; server log: {log_path}; screenshots of failed browser steps: {out.with_suffix('.evidence')}")
 
 

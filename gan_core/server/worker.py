@@ -95,8 +95,11 @@ def serve(fd: int) -> None:
 
 
 def _import_engine() -> None:
-    """TensorFlow and Keras imported while the worker waits for its first job."""
-    from ..training import trainer  # noqa: F401
+    """TensorFlow and Keras imported while the worker waits for its first job, and the objects of those imports out
+    of the garbage collector's scans (a full collection stops every job's thread and the answers to the app)."""
+    from . import garbage
+
+    garbage.freeze_startup_objects("gan_core.training.trainer")
 
 
 # --- the app's side ----------------------------------------------------------------------------------------

@@ -7,9 +7,9 @@ clock, with bench/load_browser.py's probe). Beside it one training process (`pyt
 nice, TensorFlow's threads on every core) whose threads this script moves between the priorities below every
 `--segment` seconds, A B A B..., so the machine's other load falls on both alike:
 
-- `nice`: every thread at nice GAN_WORKER_NICE (5), as the worker ran up to 2026-12-07;
-- `idle`: every thread in Linux's SCHED_IDLE class, as the worker's training threads run now
-  (gan_core.server.worker.idle_priority): the CPU the pages and browsers leave.
+- `nice`: every thread at nice GAN_WORKER_NICE (5), as the app's training worker runs;
+- `idle`: every thread in Linux's SCHED_IDLE class (training only on the CPU the pages and browsers leave), the
+  candidate this measures (bench/RESULTS.md: no gain measured, so the worker stays at its nice).
 
 Moving a running process's threads back from SCHED_IDLE needs CAP_SYS_NICE (run it as root, or in a container that
 has it); the app never does that (its training threads stay idle).

@@ -10,9 +10,8 @@ from app_support import wait_until
 from gan_core.training.budget import RunClock
 from gan_core.training.config import TrainConfig
 from gan_core.training.gan import STEP_FIELDS
-from gan_core.training.progress import RunProgress
 from gan_core.training.run import Run, RunState
-from gan_core.training.run_folder import RunFolder
+from gan_core.training.run_folder import RunFolder, RunProgress
 
 
 def clock_of(tmp_path, **config) -> RunClock:

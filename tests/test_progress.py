@@ -1,9 +1,8 @@
-"""A run's progress store (gan_core.training.progress.RunProgress): what a mirror of a job trained elsewhere takes
+"""A run's progress store (gan_core.training.run_folder.RunProgress): what a mirror of a job trained elsewhere takes
 from each poll, and what a run's folder gives back, before and after a rewind to a checkpoint."""
 
 from gan_core.training.gan import STEP_FIELDS
-from gan_core.training.progress import RunProgress
-from gan_core.training.run_folder import RunFolder
+from gan_core.training.run_folder import RunFolder, RunProgress
 
 
 def step_record(step: int) -> dict:

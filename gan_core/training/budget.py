@@ -10,7 +10,7 @@ import time
 
 from ..i18n import Message
 from .config import TrainConfig
-from .progress import RunProgress
+from .run_folder import RunProgress
 
 
 class RunClock:

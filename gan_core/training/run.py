@@ -1,11 +1,11 @@
 """A training run: one directory, its lifecycle (create, open, start, pause, resume, stop, continue) and a snapshot
-every other thread reads. What it has done so far (records, counters, metrics.jsonl) is its RunProgress
-(gan_core.training.progress, `run.progress`); the time it has trained and the time bounds that may end it are its
-RunClock's (gan_core.training.budget, `run.clock`); its files are its RunFolder's (`run.folder`, the progress GIF
-included). Run.start runs its queue's drive in the run's thread, one way whichever trains it: each takes the run's slot
-(take_slot), then train_here below trains in that thread, or gan_core.server.jobs's `follow` mirrors a job in a worker
-process or on Ray into this Run (forward_control, status and take_status, the same status.json is written and read
-with)."""
+every other thread reads. What it keeps is gan_core.training.run_folder's: its files are its RunFolder's
+(`run.folder`, the progress GIF included), what it has done so far (records, counters, metrics.jsonl) its RunProgress
+(`run.progress`); the time it has trained and the time bounds that may end it are its RunClock's
+(gan_core.training.budget, `run.clock`). Run.start runs its queue's drive in the run's thread, one way whichever
+trains it: each takes the run's slot (take_slot), then train_here below trains in that thread, or
+gan_core.server.jobs's `follow` mirrors a job in a worker process or on Ray into this Run (forward_control, status and
+take_status, the same status.json is written and read with)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,7 @@ from .config import SMALL_DATA_IMAGES, TrainConfig, check_extra_epochs
 from .diagnosis import diagnose
 from .gan import STEP_FIELDS
 from .presets import check_shape, get_preset
-from .progress import RunProgress
-from .run_folder import RunFolder, new_run_id
+from .run_folder import RunFolder, RunProgress, new_run_id
 from .transfer import resolve
 
 

@@ -12,7 +12,7 @@ nice, TensorFlow's threads on every core) whose threads this script moves betwee
   candidate this measures (bench/RESULTS.md: no gain measured, so the worker stays at its nice).
 
 Moving a running process's threads back from SCHED_IDLE needs CAP_SYS_NICE (run it as root, or in a container that
-has it); the app never does that (its training threads stay idle).
+has it).
 
     python3 -m bench.training_priority --clients 10 --browsers 1 --segment 30 --rounds 3
 """

@@ -173,3 +173,46 @@ def test_the_worker_trains_under_the_backend_and_the_app_loads_its_generator(tmp
     snap = run.snapshot()
     assert snap.state == RunState.FINISHED and snap.step == 6 and snap.grid_epochs == [0, 1, 2]
     loads_here(run.directory / "generator.keras", (32, 32, 3))
+
+
+JAX_FALLBACK = """
+import json
+from gan_core.training import doctor  # first: gan_core sets the backend before Keras is imported
+import numpy as np
+import keras
+from keras import ops
+from gan_core.training.config import recipe
+from gan_core.training.gan import GAN
+
+class Untraceable(GAN):
+    def prepare_real(self, data):
+        if float(ops.max(data)) < 0:  # a Python branch on a value: fine eagerly, cannot be traced by jax.jit
+            data = -data
+        return super().prepare_real(data)
+
+built, data, _ = doctor.build_for_check("mlp", "mnist", 128, batch_size=16)
+gan = Untraceable(built.generator, built.discriminator, recipe("mlp", dataset="mnist", batch_size=16))
+gan.compile(built.g_optimizer, built.d_optimizer)
+jitted = gan.jit_compile
+before = [w.copy() for w in gan.generator.get_weights()]
+history = gan.fit(data, epochs=1, steps_per_epoch=3, verbose=0, shuffle=False)
+print(json.dumps({"backend": keras.backend.backend(), "jitted": jitted, "after": gan.jit_compile,
+                  "fallback": gan.compile_fallback, "g_loss": history.history["g_loss"][0],
+                  "trained": any(not np.array_equal(a, b) for a, b in zip(before, gan.generator.get_weights()))}))
+"""
+
+
+@pytest.mark.slow  # a JAX process's start-up
+@needs("jax")
+def test_under_jax_training_goes_on_eagerly_when_the_jitted_step_fails(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "GAN_BACKEND": "jax"}
+    env.pop("GAN_COMPILE", None)
+    env.pop("KERAS_BACKEND", None)
+    done = subprocess.run([sys.executable, "-c", JAX_FALLBACK], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=500)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["backend"] == "jax" and result["jitted"] is True  # GAN_COMPILE auto: JAX jits, on a CPU too
+    assert result["after"] is False and result["fallback"].startswith("ConcretizationTypeError"), result
+    assert "compiled step failed, training without XLA" in done.stderr
+    assert np.isfinite(result["g_loss"]) and result["trained"]

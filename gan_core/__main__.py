@@ -369,7 +369,7 @@ def cmd_doctor_slots(args) -> int:
     """The slots measurement (gan_core.training.doctor.measure_slots), printed and saved for the server's start."""
     from .training import doctor
 
-    advice = doctor.measure_slots(batches=max(1, args.batches), max_images=max(64, args.max_images))
+    advice = doctor.measure_slots(batches=max(doctor.SLOT_BATCHES, args.batches), max_images=max(64, args.max_images))
     path = doctor.save_slots(advice)
     if args.json:
         print(advice.to_json())

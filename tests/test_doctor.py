@@ -105,12 +105,13 @@ def test_a_run_whose_compiled_step_failed_says_so_in_its_message_and_its_log(tmp
 
     monkeypatch.setenv("GAN_COMPILE", "xla")
     monkeypatch.setattr(trainer, "GAN", UncompilableGAN)
-    run = Run.create(tmp_path / "ana", recipe("mlp", dataset="mnist", epochs=1, batch_size=16, max_images=64),
+    run = Run.create(tmp_path / "ana", recipe("mlp", dataset="mnist", epochs=2, batch_size=16, max_images=64),
                      owner="ana")
     run.start(Scheduler(1))
     assert run.wait(300)
     snap = run.snapshot()
     assert snap.state == RunState.FINISHED and snap.message.key == "run.compile_fallback"
+    assert snap.epoch == 2 and snap.step == 7, snap  # the first batch went to the failed compile; both epochs ran
     assert snap.message.text("en").startswith("The compiled step (XLA) failed on this machine; training went on")
     assert snap.message.text("es").startswith("El paso compilado (XLA) falló en esta máquina")
     assert "InvalidArgumentError" in snap.message.text("en") or "Error" in snap.message.text("en")
@@ -205,3 +206,6 @@ def test_the_teachers_button_shows_the_check_of_this_machine(sessions_dir, monke
     (frame,) = at.dataframe
     assert list(frame.value["Receta"]) == ["mlp"] and frame.value["Imágenes/s"][0] > 0
     assert any(f"Entrena en: {device.description()}" in m.value for m in at.markdown)
+    from gan_core.server.scheduler import slots_and_reason
+
+    assert slots_and_reason()[1].text("es") in [m.value for m in at.markdown]  # the slots and why

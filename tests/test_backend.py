@@ -61,6 +61,30 @@ def test_gan_backend_names_the_training_backend_and_keras_backend_stands_in_for_
     assert keras.backend.backend() == "tensorflow"  # this process (the app's, the tests') stays on TensorFlow
 
 
+BACKEND_OF_A_PROCESS = """
+import os, sys
+if sys.argv[1] == "app":
+    import streamlit  # noqa: F401 - `streamlit run app.py` imports it before gan_core
+import gan_core  # noqa: F401 - sets this process's backend before Keras is imported
+import keras
+from gan_core.training import device
+print(keras.backend.backend(), os.environ.get("GAN_BACKEND"), device.training_environment()["KERAS_BACKEND"])
+"""
+
+
+@needs("jax")
+@pytest.mark.parametrize("process, expected", [("app", "tensorflow jax jax"), ("cli", "jax None jax")])
+def test_keras_backend_moves_the_training_processes_and_the_app_stays_on_tensorflow(tmp_path, process, expected):
+    """KERAS_BACKEND=jax with GAN_BACKEND unset: a process that trains imports Keras on JAX; the app's process
+    imports it on TensorFlow and keeps the choice in GAN_BACKEND for the worker it starts."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "jax"}
+    env.pop("GAN_BACKEND", None)
+    done = subprocess.run([sys.executable, "-c", BACKEND_OF_A_PROCESS, process], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == expected
+
+
 def test_an_unknown_backend_is_refused_in_the_readers_language(no_backend_setting, monkeypatch):
     monkeypatch.setenv("GAN_BACKEND", "turbo")
     with pytest.raises(GanError) as refused:

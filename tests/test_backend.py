@@ -123,6 +123,18 @@ def test_the_worker_does_not_start_with_an_unusable_backend_and_the_run_says_why
     assert not (run.directory / "generator.keras").exists()
 
 
+def test_a_class_server_with_an_unusable_backend_starts_without_its_worker(tmp_path, no_backend_setting,
+                                                                           monkeypatch, caplog):
+    from gan_core.server.registry import RunRegistry
+
+    monkeypatch.setenv(worker.TRAIN_IN_ENV, "worker")
+    monkeypatch.setenv("GAN_BACKEND", "turbo")
+    registry = RunRegistry(tmp_path)
+    with caplog.at_level("ERROR"):
+        registry.start_worker()  # the pages' start: no exception, the reason on the console
+    assert "training worker not started: GAN_BACKEND (or KERAS_BACKEND) “turbo”" in caplog.text
+
+
 def test_the_cli_refuses_an_unusable_backend_before_training(tmp_path):
     refused = cli("train", "--preset", "mlp", "--epochs", "1", "--out", "runs/x", cwd=tmp_path, backend="turbo",
                   lang="es")
@@ -220,15 +232,25 @@ gan.compile(built.g_optimizer, built.d_optimizer)
 jitted = gan.jit_compile
 before = [w.copy() for w in gan.generator.get_weights()]
 history = gan.fit(data, epochs=1, steps_per_epoch=3, verbose=0, shuffle=False)
-print(json.dumps({"backend": keras.backend.backend(), "jitted": jitted, "after": gan.jit_compile,
-                  "fallback": gan.compile_fallback, "g_loss": history.history["g_loss"][0],
-                  "trained": any(not np.array_equal(a, b) for a, b in zip(before, gan.generator.get_weights()))}))
+result = {"backend": keras.backend.backend(), "jitted": jitted, "after": gan.jit_compile,
+          "fallback": gan.compile_fallback, "g_loss": history.history["g_loss"][0],
+          "trained": any(not np.array_equal(a, b) for a, b in zip(before, gan.generator.get_weights()))}
+
+# The penalty's gradient of a gradient, with D's BatchNorm and DiffAugment's draws inside it, jitted.
+from gan_core.training.trainer import build_gan
+config = recipe("dcgan-bn", dataset="mnist", batch_size=16, loss="wgan_gp", d_steps=2,
+                diff_augment="color,translation,cutout")
+wgan = build_gan(config, (28, 28, 1), 10)
+wgan_history = wgan.fit(data, epochs=1, steps_per_epoch=2, verbose=0, shuffle=False)
+result.update(wgan_jitted=wgan.jit_compile and wgan.compile_fallback is None,
+              wgan_d_loss=wgan_history.history["d_loss"][0], d_steps=int(wgan.d_optimizer.iterations.numpy()))
+print(json.dumps(result))
 """
 
 
 @pytest.mark.slow  # a JAX process's start-up
 @needs("jax")
-def test_under_jax_training_goes_on_eagerly_when_the_jitted_step_fails(tmp_path):
+def test_under_jax_training_goes_on_eagerly_when_the_jitted_step_fails_and_wgan_gp_jits(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "GAN_BACKEND": "jax"}
     env.pop("GAN_COMPILE", None)
     env.pop("KERAS_BACKEND", None)
@@ -240,3 +262,4 @@ def test_under_jax_training_goes_on_eagerly_when_the_jitted_step_fails(tmp_path)
     assert result["after"] is False and result["fallback"].startswith("ConcretizationTypeError"), result
     assert "compiled step failed, training without XLA" in done.stderr
     assert np.isfinite(result["g_loss"]) and result["trained"]
+    assert result["wgan_jitted"] and np.isfinite(result["wgan_d_loss"]) and result["d_steps"] == 4  # 2 steps x 2

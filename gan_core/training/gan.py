@@ -56,7 +56,7 @@ def _all_reduce_only_when_distributed(optimizer, grads_and_vars):
 # --- JAX: the step is a pure function of the variables' values (Keras' stateless pattern) ----------------------
 # Under JAX a variable cannot be written inside a compiled step; Keras' answer is a StatelessScope, which maps each
 # variable to a value and records what the code assigns instead of writing it. The GAN's step runs inside one scope
-# that maps every variable it touches (GAN._jax_step); `gradients` and `input_gradient` open an inner scope over
+# that maps every variable it touches (GAN._make_jax_train_function); `gradients` and `input_gradient` open an inner scope over
 # the outer one, with the variables they differentiate by as the function's arguments (jax.vjp / jax.grad), and
 # hand what the inner code assigned (BatchNorm statistics, the seed, spectral norm's vectors) back to the outer one.
 _jax_scopes = threading.local()  # each training thread its own stack of (scope, variables it maps)
@@ -82,7 +82,7 @@ def _jax_pure(function, variables):
     after the transformation: a value assigned inside it must not leave it except as an output."""
     stack = getattr(_jax_scopes, "stack", None)
     if not stack:
-        raise RuntimeError("under JAX, gan_core's GAN steps run inside GAN._jax_step's stateless scope")
+        raise RuntimeError("under JAX, gan_core's GAN steps run inside the stateless scope of GAN._make_jax_train_function")
     outer, outer_variables = stack[-1]
     mapped = {id(variable) for variable in variables}
     others = [variable for variable in outer_variables if id(variable) not in mapped]

@@ -246,7 +246,7 @@ def measure_slots(counts=SLOT_COUNTS, batches: int = SLOT_BATCHES, max_images: i
     info = device.configure()
     table = [max((concurrent_rate(runs, batches, max_images) for _ in range(SLOT_REPEATS)),
                  key=lambda row: row.images_per_sec) for runs in counts]
-    return choose_slots(table, _card_memory_mb() if info["gpus"] else None, per_gpu=bool(info["gpus"]))
+    return choose_slots(table, device.gpu_memory_mb() if info["gpus"] else None, per_gpu=bool(info["gpus"]))
 
 
 def _reset_peak_memory() -> None:
@@ -293,12 +293,6 @@ def _peak_memory_mb() -> float | None:
     except (RuntimeError, ValueError, KeyError):
         pass
     return None
-
-
-def _card_memory_mb() -> float | None:
-    from .device import gpu_memory_mb
-
-    return gpu_memory_mb()
 
 
 def slots_file() -> Path:

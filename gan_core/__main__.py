@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--max-images", type=int, default=512, help="images loaded per dataset")
     doctor.add_argument("--presets", default=None, help="comma-separated families (default: all)")
     doctor.add_argument("--json", action="store_true", help="the report as one line of JSON (the teacher view's)")
+    doctor.add_argument("--slots", action="store_true",
+                        help="measure 1, 2, 4 runs at once and save the training slots the server takes at start "
+                             "(GAN_SLOTS_FILE, default sessions/.slots.json)")
     doctor.set_defaults(handler=cmd_doctor)
     return parser
 
@@ -118,8 +121,10 @@ def choices_from_args(args) -> dict:
 
 def cmd_train(args, argv) -> int:
     from .server import cluster
+    from .training import device
     from .training.run import Run
 
+    device.training_backend()  # an unknown or absent GAN_BACKEND is refused before anything starts
     config = from_choices(args.preset, choices_from_args(args))
     command = "python -m gan_core " + " ".join(shlex.quote(a) for a in argv)
     run = Run.create(args.out, config, command=command)
@@ -129,8 +134,10 @@ def cmd_train(args, argv) -> int:
 
 def cmd_resume(args, argv) -> int:
     from .server import cluster
+    from .training import device
     from .training.run import Run
 
+    device.training_backend()
     run = Run.open(args.run_dir)
     run.resume_training(from_epoch=args.epoch, extra_epochs=args.extra_epochs, scheduler=cluster.app_scheduler())
     return follow(run, args.lang)
@@ -339,6 +346,8 @@ def cmd_gif(args, argv) -> int:
 def cmd_doctor(args, argv) -> int:
     from .training import doctor
 
+    if args.slots:
+        return cmd_doctor_slots(args)
     families = doctor.FAMILIES
     if args.presets:
         wanted = args.presets.split(",")
@@ -353,6 +362,21 @@ def cmd_doctor(args, argv) -> int:
         return 0
     for line in doctor.describe(report, args.lang):
         print(line)
+    return 0
+
+
+def cmd_doctor_slots(args) -> int:
+    """The slots measurement (gan_core.training.doctor.measure_slots), printed and saved for the server's start."""
+    from .training import doctor
+
+    advice = doctor.measure_slots(batches=max(doctor.SLOT_BATCHES, args.batches), max_images=max(64, args.max_images))
+    path = doctor.save_slots(advice)
+    if args.json:
+        print(advice.to_json())
+        return 0
+    for line in doctor.describe_slots(advice, args.lang):
+        print(line)
+    print(tr("doctor.slots.saved", args.lang, path=str(path)))
     return 0
 
 

@@ -310,10 +310,24 @@ def device_check():
 def device_check_panel(lang: str) -> None:
     """A button that runs `python -m gan_core doctor` in a subprocess, and its report: framework, device, whether a
     compiled step works and the images per second of each preset family."""
+    _training_slots(lang)
     check = device_check()
     if st.button(tr("doctor.button", lang), key="teacher.doctor", icon=":material/speed:"):
         check.start()
     _device_check_result(lang)
+
+
+def _training_slots(lang: str) -> None:
+    """How many trainings run at once and why (gan_core.server.scheduler.slots_and_reason), with the measurement it
+    came from when there is one (`python -m gan_core doctor --slots`)."""
+    from gan_core.server.scheduler import slots_and_reason
+    from gan_core.training import device, doctor
+
+    _, why = slots_and_reason()
+    st.markdown(why.text(lang))
+    advice = doctor.read_slots(device.configure()["gpus"])
+    if advice is not None:
+        st.caption("  \n".join(doctor.describe_slots(advice, lang)))
 
 
 @st.fragment(run_every=2.0)

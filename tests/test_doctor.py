@@ -1,5 +1,6 @@
 """`python -m gan_core doctor` on this CPU, GAN_COMPILE, and training on without XLA when a compiled step fails."""
 
+import json
 import re
 
 import numpy as np
@@ -94,6 +95,93 @@ def test_training_goes_on_without_xla_when_the_compiled_step_fails(monkeypatch, 
     assert any(not np.array_equal(a, b) for a, b in zip(before, gan.generator.get_weights()))  # it trained
 
 
+def test_a_run_whose_compiled_step_failed_says_so_in_its_message_and_its_log(tmp_path, monkeypatch):
+    """The fallback is in the run's own record: the message the page shows when it ends, and a note in its
+    metrics.jsonl, in es and en."""
+    from gan_core import Run, RunState
+    from gan_core.server.scheduler import Scheduler
+    from gan_core.training import trainer
+    from gan_core.training.config import recipe
+
+    monkeypatch.setenv("GAN_COMPILE", "xla")
+    monkeypatch.setattr(trainer, "GAN", UncompilableGAN)
+    run = Run.create(tmp_path / "ana", recipe("mlp", dataset="mnist", epochs=2, batch_size=16, max_images=64),
+                     owner="ana")
+    run.start(Scheduler(1))
+    assert run.wait(300)
+    snap = run.snapshot()
+    assert snap.state == RunState.FINISHED and snap.message.key == "run.compile_fallback"
+    assert snap.epoch == 2 and snap.step == 7, snap  # the first batch went to the failed compile; both epochs ran
+    assert snap.message.text("en").startswith("The compiled step (XLA) failed on this machine; training went on")
+    assert snap.message.text("es").startswith("El paso compilado (XLA) falló en esta máquina")
+    assert "InvalidArgumentError" in snap.message.text("en") or "Error" in snap.message.text("en")
+    notes = [record for record in run.folder.read_metrics() if record.get("type") == "note"]
+    assert [note["message"]["key"] for note in notes] == ["run.compile_fallback"] and notes[0]["step"] == 1
+    assert Run.open(run.directory).message.key == "run.compile_fallback"  # status.json keeps it
+
+
+def concurrent(runs, total, memory=None):
+    return doctor.Concurrent(runs, total, total / runs, memory)
+
+
+def test_the_slots_are_where_the_total_stops_growing_or_the_card_is_full():
+    """The rule, on a made-up GPU table: the most runs at once while each step adds 10% to the total images/s,
+    then no more than 90% of the card holds."""
+    flat = doctor.choose_slots([concurrent(1, 1000), concurrent(2, 1900), concurrent(4, 2000)], per_gpu=True)
+    assert (flat.slots, flat.reason) == (2, "flat")
+    growing = [concurrent(1, 1000, 9000), concurrent(4, 3600, 9000), concurrent(2, 1900, 9000)]
+    assert (doctor.choose_slots(growing).slots, doctor.choose_slots(growing).reason) == (4, "growing")
+    full = doctor.choose_slots(growing, card_memory_mb=30000, per_gpu=True)  # 27,000 MB hold 3 runs of 9,000
+    assert (full.slots, full.reason) == (3, "memory")
+    lines = doctor.describe_slots(full, "en")
+    assert lines[-1] == "Trainings at once: 3 per GPU. More runs' memory would not fit on the card."
+    assert "  4 x      900 img/s =     3600 img/s      9000 MB/run" in lines
+    assert doctor.describe_slots(flat, "es")[-1] == ("Entrenamientos a la vez: 2 por GPU. Con más ejecuciones a la "
+                                                     "vez el total de imágenes/s creció menos de un 10 %.")
+
+
+def test_the_server_takes_a_measurement_of_this_machine_only_and_the_setting_overrides_it(tmp_path, monkeypatch):
+    from gan_core.server import scheduler
+
+    monkeypatch.delenv("GAN_MAX_CONCURRENT", raising=False)
+    monkeypatch.setenv(doctor.SLOTS_FILE_ENV, str(tmp_path / "slots.json"))
+    unmeasured, why = scheduler.slots_and_reason()
+    assert why.key == ("slots.one_per_gpu" if device.gpu_count() else "slots.cpu_cores")
+    advice = doctor.choose_slots([concurrent(1, 1000, 9000), concurrent(2, 1900, 9000), concurrent(4, 3000, 9000)],
+                                 card_memory_mb=80000, per_gpu=True)
+    doctor.save_slots(advice)
+    monkeypatch.setattr(scheduler, "configure", lambda: {"gpus": ["NVIDIA H100 80GB HBM3"] * 2})
+    if device.configure()["gpus"] != ["NVIDIA H100 80GB HBM3"] * 2:  # measured on this machine, read as another's
+        assert doctor.read_slots(["NVIDIA H100 80GB HBM3"] * 2) is None
+        assert scheduler.slots_and_reason()[0] == 2  # one per GPU: the file is not this machine's
+    record = json.loads((tmp_path / "slots.json").read_text())
+    (tmp_path / "slots.json").write_text(json.dumps({**record, "gpus": ["NVIDIA H100 80GB HBM3"] * 2}))
+    slots, why = scheduler.slots_and_reason()
+    assert slots == 8 and why.key == "slots.measured_gpu"  # 4 per GPU (still growing), 2 GPUs
+    assert why.text("en") == f"Trainings at once: 8 (4 per GPU on 2 GPUs), from the measurement saved in {tmp_path / 'slots.json'}."
+    monkeypatch.setenv("GAN_MAX_CONCURRENT", "3")
+    assert scheduler.slots_and_reason()[0] == 3 and scheduler.default_slots() == 3
+    (tmp_path / "slots.json").write_text("{not json")
+    monkeypatch.delenv("GAN_MAX_CONCURRENT")
+    assert scheduler.slots_and_reason()[0] == 2  # an unreadable file is no measurement
+
+
+@pytest.mark.slow  # real steps of 1 and 2 runs at once
+def test_this_cpus_measurement_gives_the_slots_the_server_takes(tmp_path, monkeypatch):
+    from gan_core.server import scheduler
+
+    monkeypatch.delenv("GAN_MAX_CONCURRENT", raising=False)
+    monkeypatch.setenv(doctor.SLOTS_FILE_ENV, str(tmp_path / "slots.json"))
+    advice = doctor.measure_slots(counts=(1, 2), batches=2, max_images=128)
+    assert [row.runs for row in advice.table] == [1, 2] and all(row.images_per_sec > 0 for row in advice.table)
+    assert advice.per_gpu is bool(device.gpu_count()) and advice.slots in (1, 2)
+    assert advice.reason == ("growing" if advice.slots == 2 else "flat")
+    doctor.save_slots(advice)
+    slots, why = scheduler.slots_and_reason()
+    if not device.gpu_count():
+        assert slots == advice.slots and why.key == "slots.measured_cpu"
+
+
 def doctor_config():
     from gan_core.training.config import recipe
 
@@ -118,3 +206,6 @@ def test_the_teachers_button_shows_the_check_of_this_machine(sessions_dir, monke
     (frame,) = at.dataframe
     assert list(frame.value["Receta"]) == ["mlp"] and frame.value["Imágenes/s"][0] > 0
     assert any(f"Entrena en: {device.description()}" in m.value for m in at.markdown)
+    from gan_core.server.scheduler import slots_and_reason
+
+    assert slots_and_reason()[1].text("es") in [m.value for m in at.markdown]  # the slots and why

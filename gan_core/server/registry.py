@@ -5,6 +5,7 @@ session's thread. The app keeps one (gan_ui.state.registry)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
 import threading
@@ -72,7 +73,10 @@ class RunRegistry:
         """When this server's runs train in the worker process (gan_core.server.worker), start it now: it imports
         TensorFlow while nobody waits, not when the first student presses Train."""
         if self.queue().drive is worker.drive:
-            worker.worker()
+            try:
+                worker.worker()
+            except GanError as exc:  # an unusable GAN_BACKEND: the pages still work, each run says why (worker.drive)
+                logging.getLogger(__name__).error("training worker not started: %s", exc.text("en"))
 
     def session_dir(self, session_id: str) -> Path:
         if not SESSION_ID_RE.fullmatch(session_id):

@@ -15,7 +15,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
-from ..training.device import gpu_count
+from ..i18n import Message
+from ..training.device import configure
+from ..training.doctor import read_slots, slots_file
 
 TURN_SECONDS_ENV = "GAN_TURN_SECONDS"
 TURN_EPOCHS_ENV = "GAN_TURN_EPOCHS"
@@ -200,14 +202,26 @@ def _left(job: Job) -> float | None:
 
 
 def default_slots() -> int:
-    """One per GPU; on CPU one per two cores beyond the first, so pages stay responsive."""
+    return slots_and_reason()[0]
+
+
+def slots_and_reason() -> tuple[int, Message]:
+    """Trainings at once, and why (the teacher's device check says it): GAN_MAX_CONCURRENT; else the measurement
+    `python -m gan_core doctor --slots` saved for this machine (gan_core.training.doctor: slots per GPU times the
+    GPUs); else one per GPU, or on a CPU one per two cores beyond the first, so pages stay responsive."""
     configured = int(os.environ.get("GAN_MAX_CONCURRENT", "0") or 0)
     if configured > 0:
-        return configured
-    gpus = gpu_count()
+        return configured, Message("slots.setting", slots=configured)
+    gpus = configure()["gpus"]
+    advice = read_slots(gpus)
+    if advice is not None:
+        slots = advice.slots * len(gpus) if advice.per_gpu and gpus else advice.slots
+        return slots, Message(f"slots.measured_{'gpu' if gpus else 'cpu'}", slots=slots, per_gpu=advice.slots,
+                              gpus=len(gpus), path=str(slots_file()))
     if gpus:
-        return gpus
-    return max(1, ((os.cpu_count() or 2) - 1) // 2)
+        return len(gpus), Message("slots.one_per_gpu", slots=len(gpus))
+    slots = max(1, ((os.cpu_count() or 2) - 1) // 2)
+    return slots, Message("slots.cpu_cores", slots=slots, cores=os.cpu_count() or 2)
 
 
 def default_turn() -> tuple[float | None, int | None]:

@@ -31,7 +31,8 @@ from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from ..i18n import Message
+from ..i18n import GanError, Message
+from ..training import device
 from ..training.run import take_slot
 from . import scheduler as queue
 from .jobs import TrainingJob, follow, job_arguments
@@ -110,7 +111,9 @@ class Worker:
 
     def __init__(self):
         ours, theirs = socket.socketpair()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        self.environment = device.training_environment()  # its Keras backend and GPU memory, before it imports Keras
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+               **self.environment}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gan_core.server.worker", str(theirs.fileno())],
             pass_fds=(theirs.fileno(),), cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
@@ -212,10 +215,11 @@ _worker_lock = threading.Lock()
 
 
 def worker() -> Worker:
-    """This app's worker process, started (again) when there is none alive."""
+    """This app's worker process, started (again) when there is none alive or the training environment changed
+    (GAN_BACKEND: a worker trains under one backend)."""
     global _worker
     with _worker_lock:
-        if _worker is None or not _worker.alive:
+        if _worker is None or not _worker.alive or _worker.environment != device.training_environment():
             _worker = Worker()
         return _worker
 
@@ -284,6 +288,9 @@ def drive(run, scheduler) -> None:
         follow(run, scheduler, WorkerJob(handle, run.run_id))
     except (WorkerLost, RuntimeError) as exc:  # a lost worker fails this run, never the app
         run.fail(Message("error.training_process_lost", error=str(exc)[:300]))
+        run.save_status()
+    except GanError as exc:  # no worker started: its backend (GAN_BACKEND) cannot be used here
+        run.fail(exc.message)
         run.save_status()
     finally:
         run.set_resume_checkpoint(None)

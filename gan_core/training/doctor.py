@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -136,6 +137,208 @@ def table(report: Report, lang: str) -> list[dict]:
     return [{tr("doctor.col.recipe", lang): r.preset, tr("doctor.col.dataset", lang): r.dataset,
              tr("doctor.col.batch", lang): r.batch_size, tr("doctor.col.rate", lang): round(r.images_per_sec),
              tr("doctor.col.step", lang): step[r.compiled]} for r in report.rates]
+
+
+# --- training slots per GPU, from a measurement ------------------------------------------------------------------
+# These models are small: one run does not fill a GPU. The number of runs that train at once (the server's slots)
+# comes from a measurement: a short real step of 1, 2, 4 runs at once (threads of one process, as the training
+# worker holds its jobs), images/s per run and all together; the slots are where the total stops growing, or fewer
+# where that many runs' memory would not fit on the card. `python -m gan_core doctor --slots` writes the answer to a
+# small file the server reads at start (gan_core.server.scheduler.slots_and_reason); GAN_MAX_CONCURRENT overrides.
+SLOT_COUNTS = (1, 2, 4)
+SLOT_PRESET = ("fast", "mnist")  # the class's usual recipe
+SLOT_BATCHES = 10  # timed steps of each run: enough that a step's time, not fit's set-up, is measured
+SLOT_REPEATS = 2  # each count measured twice, the better kept: the process's first steps run cold, a busy CPU varies
+GAIN = 1.10  # one more run at once must add 10% to the total images/s to be worth a slot
+MEMORY_SHARE = 0.9  # of the card's memory the runs may use together (the rest: the runtime's own)
+SLOTS_FILE_ENV = "GAN_SLOTS_FILE"
+SLOTS_FILE_NAME = ".slots.json"  # in the sessions folder, beside the server's other files
+
+
+@dataclass(frozen=True)
+class Concurrent:
+    """`runs` runs stepping at once: images/s of all of them together and of each; peak device memory per run in MB
+    where the backend reports it (a GPU's), else None."""
+    runs: int
+    images_per_sec: float
+    per_run: float
+    memory_mb: float | None
+
+
+@dataclass
+class SlotAdvice:
+    slots: int  # per GPU on a GPU machine, else for the machine
+    reason: str  # "flat" (the total stopped growing), "growing" (still growing at the most measured), "memory"
+    per_gpu: bool
+    table: list[Concurrent]
+    card_memory_mb: float | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_dict(cls, fields: dict) -> "SlotAdvice":
+        return cls(**{**fields, "table": [Concurrent(**row) for row in fields["table"]]})
+
+
+def choose_slots(table: list[Concurrent], card_memory_mb: float | None = None, per_gpu: bool = False) -> SlotAdvice:
+    """The rule: the most runs at once while each step up in the table adds GAIN to the total images/s; then no more
+    than the card's memory (MEMORY_SHARE of it) holds at the measured memory per run."""
+    rows = sorted(table, key=lambda row: row.runs)
+    best, reason = rows[0], "growing"
+    for row in rows[1:]:
+        if row.images_per_sec < best.images_per_sec * GAIN:
+            reason = "flat"
+            break
+        best = row
+    slots = best.runs
+    if card_memory_mb and best.memory_mb:
+        fits = int(card_memory_mb * MEMORY_SHARE // best.memory_mb)
+        if fits < slots:
+            slots, reason = max(1, fits), "memory"
+    return SlotAdvice(slots, reason, per_gpu, rows, card_memory_mb)
+
+
+def concurrent_rate(runs: int, batches: int = SLOT_BATCHES, max_images: int = 512,
+                    preset_and_dataset=SLOT_PRESET) -> Concurrent:
+    """`runs` GANs built and warmed up (two steps each: tracing, compiling), then `batches` steps of each at once,
+    each in its own thread; images/s from the first timed step's start to the last one's end (fit's own set-up
+    left out: with few steps it would dominate)."""
+    import keras
+
+    class StepClock(keras.callbacks.Callback):
+        began = ended = None
+
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.began is None:
+                self.began = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.ended = time.perf_counter()
+
+    preset, dataset_name = preset_and_dataset
+    built = [build_for_check(preset, dataset_name, max_images) for _ in range(runs)]
+    for gan, data, _ in built:
+        gan.fit(data, epochs=1, steps_per_epoch=2, verbose=0, shuffle=False)
+    _reset_peak_memory()
+    clocks = [StepClock() for _ in range(runs)]
+    start = threading.Barrier(runs)
+
+    def train(index: int) -> None:
+        gan, data, _ = built[index]
+        start.wait()
+        gan.fit(data, epochs=1, steps_per_epoch=batches, verbose=0, shuffle=False, callbacks=[clocks[index]])
+
+    threads = [threading.Thread(target=train, args=(index,), name=f"slots-{index}") for index in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = max(clock.ended for clock in clocks) - min(clock.began for clock in clocks)
+    total = runs * batches * built[0][2] / max(seconds, 1e-9)
+    peak = _peak_memory_mb()
+    return Concurrent(runs, total, total / runs, None if peak is None else peak / runs)
+
+
+def measure_slots(counts=SLOT_COUNTS, batches: int = SLOT_BATCHES, max_images: int = 512) -> SlotAdvice:
+    """The measurement on this machine's first GPU (or its CPU), the better of SLOT_REPEATS for each count, and the
+    slots it gives."""
+    info = device.configure()
+    table = [max((concurrent_rate(runs, batches, max_images) for _ in range(SLOT_REPEATS)),
+                 key=lambda row: row.images_per_sec) for runs in counts]
+    return choose_slots(table, device.gpu_memory_mb() if info["gpus"] else None, per_gpu=bool(info["gpus"]))
+
+
+def _reset_peak_memory() -> None:
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            if tf.config.list_logical_devices("GPU"):
+                tf.config.experimental.reset_memory_stats("GPU:0")
+        elif backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.reset_peak_memory_stats()
+    except (RuntimeError, ValueError):
+        pass
+
+
+def _peak_memory_mb() -> float | None:
+    """Peak memory on the first GPU since the last reset, in MB; None on a CPU (no backend reports it there)."""
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            if tf.config.list_logical_devices("GPU"):
+                return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+        elif backend == "jax":
+            import jax
+
+            gpus = [d for d in jax.devices() if d.platform == "gpu"]
+            if gpus:
+                return (gpus[0].memory_stats() or {}).get("peak_bytes_in_use", 0) / 2**20 or None
+        elif backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return torch.cuda.max_memory_allocated() / 2**20
+    except (RuntimeError, ValueError, KeyError):
+        pass
+    return None
+
+
+def slots_file() -> Path:
+    """Where the measurement is kept: GAN_SLOTS_FILE, else `.slots.json` in the sessions folder."""
+    configured = os.environ.get(SLOTS_FILE_ENV)
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("GAN_SESSIONS_DIR") or "sessions") / SLOTS_FILE_NAME
+
+
+def save_slots(advice: SlotAdvice, path: Path | None = None) -> Path:
+    """The advice, with the machine it was measured on (its GPUs, or its cores), for the server's next start."""
+    path = path or slots_file()
+    info = device.configure()
+    record = {**asdict(advice), "gpus": info["gpus"], "cpu_count": os.cpu_count(), "measured_at": time.time(),
+              "backend": device.backend_description()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(record, indent=1))
+    tmp.replace(path)
+    return path
+
+
+def read_slots(gpus: list[str], path: Path | None = None) -> SlotAdvice | None:
+    """The saved advice when it was measured on a machine like this one (the same GPUs, or no GPU and as many
+    cores); None when there is none, it is unreadable, or it is another machine's."""
+    path = path or slots_file()
+    try:
+        record = json.loads(path.read_text())
+        same_machine = record["gpus"] == list(gpus) and (gpus or record["cpu_count"] == os.cpu_count())
+        fields = {name: record[name] for name in ("slots", "reason", "per_gpu", "table", "card_memory_mb")}
+        return SlotAdvice.from_dict(fields) if same_machine and int(fields["slots"]) >= 1 else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def describe_slots(advice: SlotAdvice, lang: str) -> list[str]:
+    """The measurement and its answer, in the reader's language."""
+    lines = [tr("doctor.slots.table", lang)]
+    for row in advice.table:
+        memory = f"  {row.memory_mb:8.0f} MB/run" if row.memory_mb else ""
+        lines.append(f"  {row.runs} x {row.per_run:8.0f} img/s = {row.images_per_sec:8.0f} img/s{memory}")
+    where = tr("doctor.slots.per_gpu" if advice.per_gpu else "doctor.slots.machine", lang)
+    lines.append(tr(f"doctor.slots.{advice.reason}", lang, slots=advice.slots, where=where, gain=round((GAIN - 1) * 100),
+                    most=max(row.runs for row in advice.table)))
+    return lines
 
 
 # What the teacher view's check runs: the whole check, as the CLI does (tests narrow it).

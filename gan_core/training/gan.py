@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import types
 import warnings
 
 import keras
+import numpy as np
 from keras import ops
 
 from . import losses
@@ -50,11 +53,84 @@ def _all_reduce_only_when_distributed(optimizer, grads_and_vars):
     return list(grads_and_vars)
 
 
+# --- JAX: the step is a pure function of the variables' values (Keras' stateless pattern) ----------------------
+# Under JAX a variable cannot be written inside a compiled step; Keras' answer is a StatelessScope, which maps each
+# variable to a value and records what the code assigns instead of writing it. The GAN's step runs inside one scope
+# that maps every variable it touches (GAN._make_jax_train_function); `gradients` and `input_gradient` open an inner scope over
+# the outer one, with the variables they differentiate by as the function's arguments (jax.vjp / jax.grad), and
+# hand what the inner code assigned (BatchNorm statistics, the seed, spectral norm's vectors) back to the outer one.
+_jax_scopes = threading.local()  # each training thread its own stack of (scope, variables it maps)
+
+
+@contextlib.contextmanager
+def _jax_values(variables, values):
+    """A StatelessScope in which `variables` read as `values`; what the code inside assigns is in the scope."""
+    variables = list(variables)
+    stack = _jax_scopes.__dict__.setdefault("stack", [])
+    with keras.StatelessScope(state_mapping=list(zip(variables, values))) as scope:
+        stack.append((scope, variables))
+        try:
+            yield scope
+        finally:
+            stack.pop()
+
+
+def _jax_pure(function, variables):
+    """(pure, write_back): pure(values, *args) runs function(*args) where `variables` read as `values` (JAX
+    arguments: what jax.vjp/jax.grad differentiate by) and every other variable as the current scope has it; it
+    returns (function's outputs, the values it assigned). write_back(those values) assigns them in the current scope,
+    after the transformation: a value assigned inside it must not leave it except as an output."""
+    stack = getattr(_jax_scopes, "stack", None)
+    if not stack:
+        raise RuntimeError("under JAX, gan_core's GAN steps run inside the stateless scope of GAN._make_jax_train_function")
+    outer, outer_variables = stack[-1]
+    mapped = {id(variable) for variable in variables}
+    others = [variable for variable in outer_variables if id(variable) not in mapped]
+    every = others + list(variables)
+    assigned: list = []
+
+    def pure(values, *args):
+        with _jax_values(every, [outer.get_current_value(v) for v in others] + list(values)) as scope:
+            before = [scope.get_current_value(variable) for variable in every]
+            outputs = function(*args)
+            after = [scope.get_current_value(variable) for variable in every]
+        assigned[:] = [variable for variable, old, new in zip(every, before, after) if new is not old]
+        return outputs, [scope.get_current_value(variable) for variable in assigned]
+
+    def write_back(new_values):
+        for variable, value in zip(assigned, new_values):
+            variable.assign(value)
+
+    return pure, write_back
+
+
+def _jax_gradients(compute, targets):
+    """`gradients` under JAX: one forward pass (jax.vjp), one pull-back per target."""
+    import jax
+    import jax.numpy as jnp
+
+    variables = [variable for _, target_variables in targets for variable in target_variables]
+    pure, write_back = _jax_pure(compute, variables)
+    values, pull_back, assigned = jax.vjp(lambda *current: pure(current), *[v.value for v in variables],
+                                          has_aux=True)
+    write_back(assigned)
+    grads, start = [], 0
+    for index, target_variables in targets:
+        cotangent = [jnp.zeros_like(value) for value in values]
+        cotangent[index] = jnp.ones_like(values[index])
+        all_grads = pull_back(tuple(cotangent))
+        grads.append(list(all_grads[start:start + len(target_variables)]))
+        start += len(target_variables)
+    return tuple(values), grads
+
+
 def gradients(compute, *targets):
     """Run `compute()` (a tuple of tensors) recording it, and return (its values, one list of gradients per target).
     A target is (index of a loss in the values, variables). The one place that knows how the backend differentiates:
-    TensorFlow's tape here, PyTorch's autograd where the engine runs on a machine with PyTorch only."""
+    TensorFlow's tape, PyTorch's autograd, or JAX's vjp inside the step's stateless scope."""
     backend = keras.backend.backend()
+    if backend == "jax":
+        return _jax_gradients(compute, targets)
     if backend == "tensorflow":
         import tensorflow as tf
 
@@ -70,7 +146,7 @@ def gradients(compute, *targets):
         grads = [list(torch.autograd.grad(values[index], [v.value for v in variables], retain_graph=True))
                  for index, variables in targets]
         return values, grads
-    raise NotImplementedError(f"gan_core trains with the tensorflow or torch backend, not {backend}")
+    raise NotImplementedError(f"gan_core trains with the tensorflow, jax or torch backend, not {backend}")
 
 
 def compiled(function):
@@ -110,6 +186,13 @@ def input_gradient(function, inputs):
         inputs = inputs.detach().requires_grad_(True)
         outputs = function(inputs)
         return torch.autograd.grad(ops.sum(outputs), inputs, create_graph=True)[0]
+    if backend == "jax":
+        import jax
+
+        pure, write_back = _jax_pure(lambda images: ops.sum(function(images)), [])
+        grads, assigned = jax.grad(lambda images: pure([], images), has_aux=True)(inputs)
+        write_back(assigned)
+        return grads
     raise NotImplementedError(backend)
 
 
@@ -183,20 +266,21 @@ class GAN(keras.Model):
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
         self.compile_fallback = None  # why a compiled step failed and training went on without it (else None)
+        self._optimizer_values = None  # JAX: the two optimizers' values while an epoch runs (jax_state_sync)
 
     def make_train_function(self, force=False):
         """fit's step, compiled (XLA) when jit_compile is on. If compiling fails on the first step (TensorFlow
         2.21 with the cuDNN of its [and-cuda] extra is reported to fail XLA's convolution autotuning on GPUs),
         training goes on without XLA: `compile_fallback` says why and a warning is logged. That first batch is
         skipped (it was already taken from the stream)."""
-        super().make_train_function(force)  # sets self.train_function (TensorFlow's returns None)
+        self._make_backend_train_function(force)  # sets self.train_function
         function = self.train_function
         if not self.jit_compile or getattr(function, "_first_try", False):
             return function
 
-        def first_try(iterator):
+        def first_try(*args):  # (iterator), or (state, iterator) under JAX
             try:
-                logs = function(iterator)
+                logs = function(*args)
             except Exception as exc:  # any failure to compile; a real error fails again below
                 if _is_end_of_data(exc):
                     raise
@@ -204,14 +288,65 @@ class GAN(keras.Model):
                 logging.getLogger(__name__).warning("compiled step failed, training without XLA: %s",
                                                     self.compile_fallback)
                 self.jit_compile = False
-                super(GAN, self).make_train_function(force=True)
-                return self.train_function(iterator)
+                self._make_backend_train_function(force=True)
+                return self.train_function(*args)
             self.train_function = function  # compiled and working: no more checks
             return logs
 
         first_try._first_try = True
         self.train_function = first_try
         return first_try
+
+    def _make_backend_train_function(self, force=False):
+        """Keras' own train function, except under JAX (GAN._make_jax_train_function)."""
+        if keras.backend.backend() == "jax":
+            if self.train_function is None or force:
+                self._make_jax_train_function()
+        else:
+            super().make_train_function(force)
+
+    # --- JAX ------------------------------------------------------------------------------------------------
+    # Keras' JAX fit hands the step the values of the model's variables and of its one optimizer, and takes them back
+    # (the variables themselves are emptied while an epoch runs). The GAN has two optimizers of its own: their values
+    # travel beside Keras' state (_optimizer_values) and go back into their variables in jax_state_sync, when Keras'
+    # do (the end of each epoch, or a callback reading the model).
+
+    def _optimizer_variables(self) -> list:
+        return list(self.g_optimizer.variables) + list(self.d_optimizer.variables)
+
+    def _make_jax_train_function(self):
+        import jax
+
+        def step(state, optimizer_values, data):
+            trainable, non_trainable, keras_optimizer, metric_values = state  # Keras' own optimizer: unused
+            variables = (self.trainable_variables + self.non_trainable_variables + self.metrics_variables
+                         + self._optimizer_variables())
+            values = [*trainable, *non_trainable, *metric_values, *optimizer_values]
+            with _jax_values(variables, values) as scope:
+                logs = self._train_step(data)
+            new = [scope.get_current_value(variable) for variable in variables]
+            counts = np.cumsum([len(trainable), len(non_trainable), len(metric_values)])
+            state = (new[:counts[0]], new[counts[0]:counts[1]], keras_optimizer, new[counts[1]:counts[2]])
+            return logs, state, new[counts[2]:]
+
+        compiled_step = jax.jit(step) if self.jit_compile else step
+
+        def train_function(state, iterator):
+            if self._optimizer_values is None:
+                self._optimizer_values = [variable.value for variable in self._optimizer_variables()]
+            logs, state, optimizer_values = compiled_step(state, list(self._optimizer_values), next(iterator))
+            self._optimizer_values = optimizer_values
+            return logs, state
+
+        self.train_function = train_function
+
+    def jax_state_sync(self):
+        """Keras' variables back from its JAX state, and the two optimizers' from theirs."""
+        super().jax_state_sync()
+        if getattr(self, "_optimizer_values", None) is not None:
+            for variable, value in zip(self._optimizer_variables(), self._optimizer_values):
+                variable.assign(value)
+            self._optimizer_values = None
 
     @property
     def sampling_generator(self):
@@ -257,7 +392,14 @@ class GAN(keras.Model):
         """G's input noise for one batch: standard normal (batch, latent_dim)."""
         return keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
 
-    def train_step(self, data):
+    def train_step(self, *args):
+        """fit's step: (data) under TensorFlow and PyTorch; (state, data) under JAX, which fit calls through the
+        GAN's own JAX train function instead (_make_jax_train_function)."""
+        if len(args) == 2:
+            raise NotImplementedError("under JAX the GAN's step is GAN._make_jax_train_function's")
+        return self._train_step(args[0])
+
+    def _train_step(self, data):
         real, labels = self.prepare_real(data)
         batch = ops.shape(real)[0]
         if self.simultaneous:

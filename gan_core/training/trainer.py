@@ -178,6 +178,9 @@ class RunCallback(keras.callbacks.Callback):
                 self.model.stop_training = True
                 return
         record = {"type": "step", "step": step, "epoch": run.progress.epoch + 1, **values}
+        if self.gan.compile_fallback and run.message is None:  # the compiled step failed: the run says it goes on without
+            run.message = Message("run.compile_fallback", error=self.gan.compile_fallback)
+            self.pending.append({"type": "note", "step": step, "message": run.message.to_dict()})
         self.pending.append(record)
         self.epoch_records.append(record)
         self.steps_since_checkpoint += 1

@@ -89,10 +89,23 @@ def cli(*args, cwd):
                           capture_output=True, text=True, timeout=300)
 
 
+def cli_here(*args, cwd, monkeypatch, capsys) -> tuple[int, str, str]:
+    """The CLI's own entry point (what `python -m gan_core` calls) in this process: exit code, stdout, stderr. For
+    commands that train nothing: each interpreter of its own costs a TensorFlow import (gan_core imports it);
+    `cli` runs the program itself for the ones that train and sample."""
+    from gan_core.__main__ import main
+
+    monkeypatch.chdir(cwd)
+    capsys.readouterr()
+    code = main(["--lang", "en", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 @pytest.mark.slow
-def test_cli_train_resume_sample_gif(tmp_path):
-    listed = cli("presets", cwd=tmp_path)
-    assert listed.returncode == 0 and "dcgan-tf" in listed.stdout and "rgb32" in listed.stdout
+def test_cli_train_resume_sample_gif(tmp_path, monkeypatch, capsys):
+    code, listed, _ = cli_here("presets", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0 and "dcgan-tf" in listed and "rgb32" in listed
     trained = cli("train", "--preset", "fast", "--dataset", "mnist", "--epochs", "2", "--batch", "32",
                   "--max-images", "320", "--out", "runs/x", cwd=tmp_path)
     assert trained.returncode == 0, trained.stderr[-2000:]
@@ -105,15 +118,16 @@ def test_cli_train_resume_sample_gif(tmp_path):
     sampled = cli("sample", "runs/x/generator.keras", "-n", "16", "--out", "grid.png", cwd=tmp_path)
     assert sampled.returncode == 0, sampled.stderr[-2000:]
     assert Image.open(tmp_path / "grid.png").size == (2 * (4 * 30 + 2),) * 2
-    gif = cli("gif", "runs/x", cwd=tmp_path)
-    assert gif.returncode == 0
+    code, shown, _ = cli_here("gif", "runs/x", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0 and shown.strip().endswith("progress.gif")
     with Image.open(tmp_path / "runs/x/progress.gif") as animation:
         assert animation.n_frames == 4  # before training and after each of 3 epochs
 
 
-def test_cli_refuses_bad_input_in_the_users_language(tmp_path):
-    bad = cli("train", "--preset", "fast", "--batch", "0", "--out", "runs/y", cwd=tmp_path)
-    assert bad.returncode == 2 and "batch_size must be between" in bad.stderr
+def test_cli_refuses_bad_input_in_the_users_language(tmp_path, monkeypatch, capsys):
+    code, _, err = cli_here("train", "--preset", "fast", "--batch", "0", "--out", "runs/y", cwd=tmp_path,
+                            monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 2 and "batch_size must be between" in err
     assert not (tmp_path / "runs").exists()
 
 

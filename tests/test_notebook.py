@@ -28,7 +28,9 @@ from gan_core.training.presets import get_preset
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 if os.environ.get("GAN_DATA_DIR"):
     DATASETS = Path(os.environ["GAN_DATA_DIR"])
-# One preset of each family, on the data it is made for; every run one tiny epoch (256 images, batch 32).
+# One preset of each family, on the data it is made for; every run one tiny epoch (96 images, batch 32: three steps):
+# as many images as the notebook's own short epoch takes (SHORT), since a self-conditioned run's groups are
+# those of its own images.
 FAMILIES = {"mlp": {"dataset": "mnist"}, "dcgan-tf": {"dataset": "mnist"}, "cgan": {"dataset": "mnist"},
             "fast": {"dataset": "mnist"}, "fast-rgb": {"dataset": str(DATASETS / "birds"), "steps_per_epoch": 2}}
 # What the test changes in the downloaded notebook, in a cell of its own after the hyper-parameters: a short epoch
@@ -40,7 +42,7 @@ _runs: dict[str, Run] = {}
 def tiny_run(preset: str, root: Path) -> Run:
     """A real finished run of `preset`, trained once per test session."""
     if preset not in _runs:
-        config = recipe(preset, epochs=1, batch_size=32, max_images=256, **FAMILIES[preset])
+        config = recipe(preset, epochs=1, batch_size=32, max_images=SHORT["MAX_IMAGES"], **FAMILIES[preset])
         run = Run.create(root / preset, config, owner=f"notebook-{preset}")
         run.start(Scheduler(1))
         assert run.wait(600), f"the tiny {preset} run did not finish"

@@ -23,9 +23,12 @@ def app_server_log(request) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory, app_server_log):
-    """The app served by a subprocess, its sessions in a temporary folder; its log in `app_server_log`."""
-    server, url = start_app(server_env(tmp_path_factory.mktemp("sessions")), app_server_log, timeout=90)
+def app_url(request, tmp_path_factory, app_server_log):
+    """The app served by a subprocess, its sessions in a temporary folder; its log in `app_server_log`. Its runs
+    train in the worker process, as a class's server trains them; a module whose tests never start a run says
+    `SERVER_TRAINS_IN = "thread"`: its server then starts no worker process (a TensorFlow import it never uses)."""
+    train_in = getattr(request.module, "SERVER_TRAINS_IN", "worker")
+    server, url = start_app(server_env(tmp_path_factory.mktemp("sessions"), train_in), app_server_log, timeout=90)
     try:
         yield url
     finally:

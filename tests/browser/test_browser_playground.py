@@ -14,6 +14,7 @@ from app_support import wait_until
 from PIL import Image
 
 pytestmark = pytest.mark.browser
+SERVER_TRAINS_IN = "thread"  # no test here trains a run: the server starts no worker process
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"

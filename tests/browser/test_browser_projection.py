@@ -15,6 +15,7 @@ from gan_core import load_dataset
 from gan_core.data import images as imaging
 
 pytestmark = pytest.mark.browser
+SERVER_TRAINS_IN = "thread"  # no test here trains a run: the server starts no worker process
 
 LIVE_CAPTION = "La imagen de este punto"
 SEEN_CAPTION = "Tu foto, como la ve el generador"

@@ -20,6 +20,7 @@ from gan_core.explore.latent import principal_directions
 from gan_core.training.pretrained import PRETRAINED_DIR
 
 pytestmark = pytest.mark.browser
+SERVER_TRAINS_IN = "thread"  # no test here trains a run: the server starts no worker process
 
 
 @pytest.fixture(scope="module")

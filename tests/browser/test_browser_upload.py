@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 pytestmark = pytest.mark.browser
+SERVER_TRAINS_IN = "thread"  # no test here trains a run: the server starts no worker process
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"

@@ -7,11 +7,8 @@ from pathlib import Path
 # when gan_core is first imported, here and in the training worker); a teacher who sets a level gets what it lets by.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import pkgutil  # noqa: E402
-
 import streamlit as st  # noqa: E402
 
-import gan_ui  # noqa: E402
 from gan_core.i18n import LANGUAGE_NAMES, LANGUAGES, GanError, tr  # noqa: E402
 from gan_core.server import garbage  # noqa: E402
 from gan_ui import keras_guard, retention_view, state, teacher_view  # noqa: E402
@@ -23,9 +20,10 @@ PAGE_STYLE = """<style>
 @media (hover: none) { .modebar-container { display: none !important; } }
 </style>"""
 
-# Once per server, at its first page: every module the pages use imported, and the objects of those imports out of
-# the garbage collector's scans (gan_core.server.garbage): a full collection held every student's page 250-600 ms.
-garbage.freeze_startup_objects(*(f"gan_ui.{module.name}" for module in pkgutil.iter_modules(gan_ui.__path__)))
+# Once per server, at its first page: every module the pages use imported, the objects of those imports out of the
+# garbage collector's scans, and its full collections spaced out (gan_core.server.garbage): each one held every
+# student's page for 100-600 ms.
+garbage.freeze_startup_objects("gan_ui")
 keras_guard.install()  # before this run ends: Streamlit would reset Keras under the training threads
 teacher_view.log_hint_once()  # the console says where the teacher view is, its password and a one-time sign-in link
 lang = state.language_from_url()

@@ -414,7 +414,7 @@ def main() -> None:
         pauses = [row["ms"] for row in rows]
         print(f"full garbage collections in {process}: {len(pauses)}"
               + (f", {sum(pauses) / 1000:.1f} s in all, p50 {statistics.median(pauses):.0f} ms, max {max(pauses):.0f} ms,"
-                 f" objects scanned up to {max(row['tracked'] for row in rows)}" if pauses else ""))
+                 f" objects frozen out of them {rows[-1].get('frozen', 0)}" if pauses else ""))
     print(f"raw records: {out}; server log: {log_path}; screenshots of failed browser steps: {out.with_suffix('.evidence')}")
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from app_support import new_app, sessions_dir  # noqa: F401 - a fixture
 
+from gan_core.server import garbage
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -27,10 +29,13 @@ def test_a_freeze_takes_the_imports_out_of_a_full_collection_once():
         "before = len(gc.get_objects())\n"
         "first, again = garbage.freeze_startup_objects('json'), garbage.freeze_startup_objects('json')\n"
         "print(json.dumps({'first': first, 'again': again, 'before': before, 'frozen': gc.get_freeze_count(),\n"
-        "                  'scanned': len(gc.get_objects())}))\n")
+        "                  'scanned': len(gc.get_objects()), 'full_after': gc.get_threshold()[2],\n"
+        "                  'decoder': 'json.decoder' in __import__('sys').modules}))\n")
     assert seen["first"] and not seen["again"]
     assert seen["before"] > 100_000  # TensorFlow and Keras imported: what every full collection walked
     assert seen["frozen"] >= seen["before"] * 0.9 and seen["scanned"] < 5_000, seen
+    assert seen["full_after"] == garbage.FULL_COLLECTION_AFTER > 10  # full collections spaced out (Python's: 10)
+    assert seen["decoder"]  # a package's modules are imported before the freeze
 
 
 def test_the_training_worker_freezes_once_its_engine_is_imported():

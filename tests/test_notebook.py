@@ -109,7 +109,10 @@ def execute_notebook(folder: Path, dataset: str, work: Path) -> dict:
     images, condition = discriminator_inputs(handle, discriminator_classes(folder, handle))
     np.save(work / "check_batch.npy", images)
     np.save(work / "check_condition.npy", condition if condition is not None else np.zeros((6, 1), np.int32))
-    overrides = "\n".join(f"{name} = {value!r}" for name, value in SHORT.items())
+    short = dict(SHORT)
+    if (folder / "clusters.npz").is_file():  # self-conditioned: a slice longer than the images the run grouped
+        short["MAX_IMAGES"] = 2 * SHORT["MAX_IMAGES"]
+    overrides = "\n".join(f"{name} = {value!r}" for name, value in short.items())
     if dataset == "mnist":
         overrides += f"\nDATA_FILE = {str(DATASETS / 'keras' / 'mnist.npz')!r}"
     else:
@@ -152,6 +155,10 @@ def test_notebook_rebuilds_the_run_loads_its_generator_and_trains(preset, runs_r
     result = execute_notebook(run.directory, run.config.dataset, tmp_path)
     handle = result["handle"]
     assert result["images"].shape == result["expected"].shape == (6, *handle.image_shape)
+    grouped = (run.directory / "clusters.npz").is_file()
+    assert grouped == (preset in ("fast", "fast-rgb")), preset  # the self-conditioned presets
+    if grouped:  # it trains on the images the run grouped, not on the longer slice the notebook asks for
+        assert f"The run grouped its first {SHORT['MAX_IMAGES']} images: training on those" in result["outputs"]
     assert float(np.abs(result["images"] - result["expected"]).max()) <= 1e-5
     # its D is the run's D: the same logits on a fixed batch
     expected_logits = run_discriminator_logits(run.directory, *result["batch"])

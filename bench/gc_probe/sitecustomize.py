@@ -1,7 +1,9 @@
 """A bench-only probe (bench.load_test --gc-log): on PYTHONPATH, Python imports it in every process the server starts
-(the app and its training worker), and it appends each garbage collection of generation 2 (the full ones, which scan
+(the app and its training worker), and it appends each garbage collection of generation 2 (the full ones, which walk
 every tracked object with the interpreter's lock held) to GAN_GC_LOG/gc-<pid>.jsonl: when, how long, how many objects
-it found to free, and how many it scanned. The app itself never loads it."""
+it found to free, and how many are frozen out of its walks. Not how many it walked: gc.get_objects() hands out every
+tracked object, a tuple another thread is still building included, and CPython then refuses to grow that tuple (the
+likely cause of a SystemError in one load test). The app itself never loads this file."""
 
 import gc
 import json
@@ -22,7 +24,7 @@ if _folder:
             _started[0] = time.perf_counter()
             return
         row = {"t": round(time.time(), 3), "ms": round((time.perf_counter() - _started[0]) * 1000, 1),
-               "collected": info.get("collected"), "tracked": len(gc.get_objects(2)),
+               "collected": info.get("collected"), "frozen": gc.get_freeze_count(),
                "process": _process}
         with open(_path, "a") as log:
             log.write(json.dumps(row) + "\n")

@@ -412,6 +412,9 @@ print(len(images), "images of", images.shape[1:])
 show(images[:16].astype("float32") / 127.5 - 1.0)"""
 
 PIPELINE = """if CONDITION == "groups":
+    if len(images) > len(GROUPS):  # the run's groups are those of the images it trained on, no more
+        print("The run grouped its first", len(GROUPS), "images: training on those")
+        images = images[:len(GROUPS)]
     data = tf.data.Dataset.from_tensor_slices((images, GROUPS[:len(images)]))
 elif CONDITION == "labels":
     data = tf.data.Dataset.from_tensor_slices((images, labels))

@@ -1,34 +1,49 @@
-"""Python's garbage collector in a class server's long-lived processes: the objects of the imports leave its scans.
+"""Python's garbage collector in a class server's long-lived processes (the app, its training worker).
 
 A full collection (generation 2) walks every object the interpreter tracks, with the interpreter's lock held, so
-every page of every student waits for it. Once TensorFlow, Keras, Streamlit, plotly, matplotlib and the engine are
-imported the app tracks about 540,000 objects, and one full collection took 250-600 ms on the class's 2-core server;
-in the load test the app ran one every 20 s or so, and those pauses were the slider answers' slow tail
-(`bench.load_test --gc-log`, bench/RESULTS.md). The imported objects live as long as the process, so scanning them
-finds nothing: `gc.freeze()` moves every object tracked at that moment out of the collector's generations for good,
-and a full collection scans only what pages and runs made since. Reference counting frees objects as before; only a
-reference cycle among the frozen objects is never collected, and those live for the whole process anyway."""
+every page of every student waits for it. Two things make those pauses rarer and shorter (bench.load_test
+--gc-log, bench/RESULTS.md):
+
+- The imports' objects leave the collector's scans. Once TensorFlow, Keras, Streamlit, plotly, matplotlib and the
+  engine are imported the app tracks about 540,000 objects, alive until the process ends; a full collection walked
+  them all (250-600 ms on the class's 2-core server) and found nothing to free among them. `gc.freeze()` moves every
+  object tracked at that moment out of the collector's generations for good. Reference counting frees objects as
+  before; only a reference cycle among the frozen objects is never collected, and those live as long anyway.
+- Full collections come after FULL_COLLECTION_AFTER collections of the middle generation instead of Python's 10.
+  With the imports frozen, what a full collection walks is what the pages keep (about 200,000 objects with forty
+  students), and Python's own rule (a full collection once a quarter more objects than the last one left have
+  survived) then ran one every 8 s under the load test, each 100-300 ms. Now they come about ten times less often;
+  the reference cycles the pages leave wait that much longer to be freed.
+"""
 
 from __future__ import annotations
 
 import gc
 import importlib
+import pkgutil
 import threading
 
+FULL_COLLECTION_AFTER = 100  # collections of generation 1 before a full one is considered (Python's default: 10)
+
 _lock = threading.Lock()
-_frozen = False
+_done = False
 
 
-def freeze_startup_objects(*modules: str) -> bool:
-    """Once per process: import `modules` (what the process would import on first use), collect the garbage there is
-    now, and freeze every object still tracked. True for the call that froze; later calls do nothing."""
-    global _frozen
+def freeze_startup_objects(*names: str) -> bool:
+    """Once per process: import the modules `names` (a package's modules too), collect the garbage there is now,
+    freeze every object still tracked and space full collections out. True for the call that did it; later calls
+    do nothing (and cost nothing: the package is walked only then)."""
+    global _done
     with _lock:
-        if _frozen:
+        if _done:
             return False
-        for name in modules:
-            importlib.import_module(name)
+        for name in names:
+            module = importlib.import_module(name)
+            for found in pkgutil.iter_modules(getattr(module, "__path__", [])):
+                importlib.import_module(f"{name}.{found.name}")
         gc.collect()
         gc.freeze()
-        _frozen = True
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
+        _done = True
         return True

@@ -23,7 +23,7 @@ PAGE_STYLE = """<style>
 # Once per server, at its first page: every module the pages use imported, the objects of those imports out of the
 # garbage collector's scans, and its full collections spaced out (gan_core.server.garbage): each one held every
 # student's page for 100-600 ms.
-garbage.freeze_startup_objects("gan_ui")
+garbage.freeze_startup_objects("gan_ui", space_full_collections=True)
 keras_guard.install()  # before this run ends: Streamlit would reset Keras under the training threads
 teacher_view.log_hint_once()  # the console says where the teacher view is, its password and a one-time sign-in link
 lang = state.language_from_url()

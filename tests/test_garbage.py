@@ -27,7 +27,8 @@ def test_a_freeze_takes_the_imports_out_of_a_full_collection_once():
         "from gan_core.server import garbage\n"
         "import gan_core.training.trainer\n"
         "before = len(gc.get_objects())\n"
-        "first, again = garbage.freeze_startup_objects('json'), garbage.freeze_startup_objects('json')\n"
+        "first = garbage.freeze_startup_objects('json', space_full_collections=True)\n"
+        "again = garbage.freeze_startup_objects('json')\n"
         "print(json.dumps({'first': first, 'again': again, 'before': before, 'frozen': gc.get_freeze_count(),\n"
         "                  'scanned': len(gc.get_objects()), 'full_after': gc.get_threshold()[2],\n"
         "                  'decoder': 'json.decoder' in __import__('sys').modules}))\n")
@@ -43,12 +44,14 @@ def test_the_training_worker_freezes_once_its_engine_is_imported():
         "import gc, json, sys\n"
         "from gan_core.server import worker\n"
         "worker._import_engine()\n"
-        "print(json.dumps({'frozen': gc.get_freeze_count(), 'trainer': 'gan_core.training.trainer' in sys.modules}))\n")
+        "print(json.dumps({'frozen': gc.get_freeze_count(), 'trainer': 'gan_core.training.trainer' in sys.modules,\n"
+        "                  'full_after': gc.get_threshold()[2]}))\n")
     assert seen["trainer"] and seen["frozen"] > 100_000, seen
+    assert seen["full_after"] == 10, "the worker's full collections free the ended runs' graphs: not spaced out"
 
 
 def test_the_app_freezes_at_its_first_page_with_every_page_module_imported(sessions_dir):
     at = new_app().run(timeout=120)
     assert not at.exception
-    assert gc.get_freeze_count() > 100_000
+    assert gc.get_freeze_count() > 100_000 and gc.get_threshold()[2] == garbage.FULL_COLLECTION_AFTER
     assert {"gan_ui.explore_view", "gan_ui.charts", "gan_ui.playground_charts"} <= set(sys.modules)

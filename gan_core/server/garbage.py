@@ -9,11 +9,12 @@ every page of every student waits for it. Two things make those pauses rarer and
   them all (250-600 ms on the class's 2-core server) and found nothing to free among them. `gc.freeze()` moves every
   object tracked at that moment out of the collector's generations for good. Reference counting frees objects as
   before; only a reference cycle among the frozen objects is never collected, and those live as long anyway.
-- Full collections come after FULL_COLLECTION_AFTER collections of the middle generation instead of Python's 10.
-  With the imports frozen, what a full collection walks is what the pages keep (about 200,000 objects with forty
-  students), and Python's own rule (a full collection once a quarter more objects than the last one left have
-  survived) then ran one every 8 s under the load test, each 100-300 ms. Now they come about ten times less often;
-  the reference cycles the pages leave wait that much longer to be freed.
+- In the app, full collections come after FULL_COLLECTION_AFTER collections of the middle generation instead of
+  Python's 10. With the imports frozen, what a full collection walks is what the pages keep (about 200,000 objects
+  with forty students), and Python's own rule (a full collection once a quarter more objects than the last one left
+  have survived) then ran one every 8 s under the load test, 100-300 ms each; spaced out, 17 in ten minutes instead
+  of 71. Not in the training worker: there each full collection frees the graphs of the runs that ended, and ten
+  times as many at once took up to 74 s, in which no run trained or answered its Detener.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ _lock = threading.Lock()
 _done = False
 
 
-def freeze_startup_objects(*names: str) -> bool:
+def freeze_startup_objects(*names: str, space_full_collections: bool = False) -> bool:
     """Once per process: import the modules `names` (a package's modules too), collect the garbage there is now,
-    freeze every object still tracked and space full collections out. True for the call that did it; later calls
-    do nothing (and cost nothing: the package is walked only then)."""
+    freeze every object still tracked and, for the app's pages, space full collections out. True for the call that
+    did it; later calls do nothing (and cost nothing: the package is walked only then)."""
     global _done
     with _lock:
         if _done:
@@ -43,7 +44,8 @@ def freeze_startup_objects(*names: str) -> bool:
                 importlib.import_module(f"{name}.{found.name}")
         gc.collect()
         gc.freeze()
-        young, middle, _ = gc.get_threshold()
-        gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
+        if space_full_collections:
+            young, middle, _ = gc.get_threshold()
+            gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
         _done = True
         return True

@@ -156,7 +156,7 @@ def test_notebook_rebuilds_the_run_loads_its_generator_and_trains(preset, runs_r
     handle = result["handle"]
     assert result["images"].shape == result["expected"].shape == (6, *handle.image_shape)
     grouped = (run.directory / "clusters.npz").is_file()
-    assert grouped == (preset in ("fast", "fast-rgb")), preset  # the self-conditioned presets
+    assert grouped == (preset == "fast"), preset  # the self-conditioned preset among these runs
     if grouped:  # it trains on the images the run grouped, not on the longer slice the notebook asks for
         assert f"The run grouped its first {SHORT['MAX_IMAGES']} images: training on those" in result["outputs"]
     assert float(np.abs(result["images"] - result["expected"]).max()) <= 1e-5

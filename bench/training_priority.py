@@ -36,6 +36,7 @@ from bench.app_server import free_port, server_env, start_server, stop_server
 from bench.common import header
 from bench.load_browser import CHROMIUM_ARGS, PAGE_PROBE
 from bench.load_common import percentile
+from bench.load_test import cpu_seconds, tree
 from bench.st_client import Page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,17 +56,6 @@ def set_priority(pid: int, policy: str) -> None:
                 os.setpriority(os.PRIO_PROCESS, int(tid), NICE)
         except (ProcessLookupError, FileNotFoundError):
             pass  # a thread that just ended
-
-
-def cpu_seconds(pid: int) -> float:
-    import psutil
-
-    try:
-        process = psutil.Process(pid)
-        times = process.cpu_times()
-        return times.user + times.system
-    except psutil.Error:
-        return 0.0
 
 
 class Segments:
@@ -144,10 +134,10 @@ async def switcher(pid: int, segments: Segments, seconds: float, rounds: int, st
         for policy in POLICIES:
             set_priority(pid, policy)
             segments.policy = policy
-            started, cpu = time.monotonic(), cpu_seconds(pid)
+            started, cpu = time.monotonic(), cpu_seconds(tree(pid)[:1])
             await asyncio.sleep(seconds)
             set_priority(pid, policy)  # threads the training started meanwhile (its input pipeline's)
-            segments.train_cpu[policy] += cpu_seconds(pid) - cpu
+            segments.train_cpu[policy] += cpu_seconds(tree(pid)[:1]) - cpu
             segments.seconds[policy] += time.monotonic() - started
     segments.done = True
 

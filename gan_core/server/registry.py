@@ -303,12 +303,9 @@ class RunRegistry:
         least recently seen sessions that may go (retention.make_room) and forgetting their runs.
         GanError('error.disk_budget') when even that would not make room: nothing is removed then, and the caller
         writes nothing."""
-        limits = self.limits()
-        if retention.surely_fits(self.root, incoming_bytes, limits):  # the common case, one statvfs: no run is read
-            return []
         with self._disk:
-            removed = retention.make_room(self.root, incoming_bytes, limits, self.spared_sessions(session_id),
-                                          self.clock())
+            removed = retention.make_room(self.root, incoming_bytes, self.limits(),
+                                          lambda: self.spared_sessions(session_id), self.clock())
         self._forget_sessions(removed)
         return removed
 

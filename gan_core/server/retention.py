@@ -25,6 +25,7 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..i18n import GanError
 from . import housekeeping
@@ -161,14 +162,16 @@ def remove_sessions(root: Path, session_ids: list[str]) -> list[str]:
     return removed
 
 
-def make_room(root: Path, incoming_bytes: int, limits: ClassLimits, spared: set[str], now: float) -> list[str]:
+def make_room(root: Path, incoming_bytes: int, limits: ClassLimits, spared: Callable[[], set[str]],
+              now: float) -> list[str]:
     """Before a write of incoming_bytes: remove what must go for the sessions to stay within the budget, and return
     their ids. GanError('error.disk_budget') when even every session that may go would not make room; then nothing
     is removed. Walking every session's files takes a while (about 0.15 s for 40 sessions of 5 runs on two busy
-    cores): it is skipped when the disk's own figures already show room (surely_fits)."""
+    cores), and so does asking which sessions are spared (`spared()`, every run read): both are skipped when the
+    disk's own figures already show room (surely_fits), the common case."""
     if surely_fits(root, incoming_bytes, limits):
         return []
-    state = disk_state(root, limits, spared, now)
+    state = disk_state(root, limits, spared(), now)
     chosen, fits = _plan(state, incoming_bytes)
     if not fits:
         raise GanError("error.disk_budget", used=_gb(state.used + incoming_bytes), budget=_gb(state.budget))

@@ -3,11 +3,14 @@ for the class's shared screens; every label translated."""
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit  # noqa: F401 - registers Streamlit's plotly template ("streamlit"), cut down below
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
@@ -18,8 +21,25 @@ from gan_core.i18n import tr
 G_COLOUR = "#1f77b4"
 D_COLOUR = "#d62728"
 MAX_POINTS = 400  # per trace: min and max of 200 buckets keep every spike, and a redraw stays light
-_PICTURE_LOCK = threading.Lock()  # matplotlib's font cache is shared by every thread that renders a picture
+_PICTURE_LOCK = threading.Lock()  # the loss picture's one figure (and matplotlib's font cache) for every thread
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+
+
+def _slim_template() -> go.layout.Template:
+    """Streamlit's plotly template cut to what these figures use: its layout (the theme's colours, as placeholders the
+    browser fills in) and its scatter and bar defaults. Every figure carries a copy of its template; the full one
+    holds the colour scales of ten kinds of trace these charts never draw, a hundred objects more for the garbage
+    collector per figure and 2 KB more per chart sent."""
+    full = pio.templates["streamlit"] if "streamlit" in pio.templates else pio.templates[pio.templates.default]
+    return go.layout.Template(layout=full.layout, data={"scatter": full.data.scatter, "bar": full.data.bar})
+
+
+TEMPLATE = _slim_template()
+
+
+def new_figure(*traces) -> go.Figure:
+    """A new figure on this module's template (every chart of the app starts here)."""
+    return go.Figure(list(traces), layout={"template": TEMPLATE})
 
 
 def smooth(values, weight: float = 0.9) -> np.ndarray:
@@ -63,7 +83,7 @@ def _line(fig, x, y, name, colour, **kwargs) -> None:
 
 def losses_per_step(steps: dict, lang: str) -> go.Figure:
     """Raw G and D losses (faint) with their smoothed curves on top."""
-    fig = go.Figure()
+    fig = new_figure()
     for field, colour in (("g_loss", G_COLOUR), ("d_loss", D_COLOUR)):
         name = tr(f"chart.{field}", lang)
         _line(fig, steps["step"], steps[field], name, colour, opacity=0.25, line=dict(width=1), showlegend=True)
@@ -76,29 +96,42 @@ def losses_picture(steps: dict, lang: str) -> bytes:
     """The smoothed G and D losses as a PNG, for the gallery's cards and the projector: forty viewers redraw them
     and nobody hovers there. A picture is made once per change and costs a redraw only its address, where Streamlit
     serialises a plotly figure again on every draw (over half of a gallery card's cost, bench/RESULTS.md)."""
-    figure = Figure(figsize=(3.2, 1.9), dpi=200, layout="constrained")
-    axes = figure.add_subplot()
-    for field, colour in (("g_loss", G_COLOUR), ("d_loss", D_COLOUR)):
-        x, y = thin(steps["step"], smooth(steps[field]))
-        axes.plot(x, y, color=colour, linewidth=1.6, label=tr(f"chart.{field}", lang))
-    axes.set_xlabel(tr("chart.step", lang), fontsize=8.5)
-    axes.set_ylabel(tr("chart.loss", lang), fontsize=8.5)
-    axes.tick_params(labelsize=7.5)
-    axes.grid(alpha=0.3)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, frameon=False, fontsize=8.5, borderaxespad=0.2, handlelength=1.5)
-    canvas = FigureCanvasAgg(figure)
-    with _PICTURE_LOCK:
+    with _PICTURE_LOCK:  # one figure for every picture: its axes are cleared and drawn again, never made anew
+        canvas = _picture_canvas()
+        axes = canvas.figure.axes[0]
+        axes.clear()
+        axes.set_position(axes.get_subplotspec().get_position(canvas.figure))  # the layout starts afresh each time
+        for field, colour in (("g_loss", G_COLOUR), ("d_loss", D_COLOUR)):
+            x, y = thin(steps["step"], smooth(steps[field]))
+            axes.plot(x, y, color=colour, linewidth=1.6, label=tr(f"chart.{field}", lang))
+        axes.set_xlabel(tr("chart.step", lang), fontsize=8.5)
+        axes.set_ylabel(tr("chart.loss", lang), fontsize=8.5)
+        axes.tick_params(labelsize=7.5)
+        axes.grid(alpha=0.3)
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, frameon=False, fontsize=8.5,
+                    borderaxespad=0.2, handlelength=1.5)
         canvas.draw()
         pixels = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
     # In 64 colours the curves look the same and the file is a quarter of the size: every draw of a card hashes it.
+    # Not `optimize`: a tenth smaller, three times as long to write.
     encoded = io.BytesIO()
-    pixels.quantize(colors=64).save(encoded, format="PNG", optimize=True)
+    pixels.quantize(colors=64).save(encoded, format="PNG")
     return encoded.getvalue()
 
 
+@functools.cache
+def _picture_canvas() -> FigureCanvasAgg:
+    """The loss picture's one figure and axes (called under _PICTURE_LOCK). A matplotlib figure is thousands of
+    objects that point at each other: a new one per picture left about 3,300 for Python's full garbage collections,
+    which stop every page of the server while they walk them (bench/RESULTS.md); a cleared axes leaves about 650."""
+    figure = Figure(figsize=(3.2, 1.9), dpi=200, layout="constrained")
+    figure.add_subplot()
+    return FigureCanvasAgg(figure)
+
+
 def losses_per_epoch(epochs: list[dict], lang: str) -> go.Figure:
-    fig = go.Figure()
+    fig = new_figure()
     x = [e["epoch"] for e in epochs]
     for field, colour in (("g_loss", G_COLOUR), ("d_loss", D_COLOUR)):
         fig.add_trace(go.Scatter(x=x, y=[e[field] for e in epochs], name=tr(f"chart.{field}", lang),
@@ -109,7 +142,7 @@ def losses_per_epoch(epochs: list[dict], lang: str) -> go.Figure:
 
 def accuracy_per_step(steps: dict, lang: str) -> go.Figure:
     """D's accuracy on real and on fake images (smoothed), with the 50% chance line."""
-    fig = go.Figure()
+    fig = new_figure()
     for field, colour in (("d_acc_real", "#2ca02c"), ("d_acc_fake", "#ff7f0e")):
         _line(fig, steps["step"], smooth(steps[field]), tr(f"chart.acc_{field.rsplit('_', 1)[1]}", lang), colour,
               line=dict(width=2.5))
@@ -119,7 +152,7 @@ def accuracy_per_step(steps: dict, lang: str) -> go.Figure:
 
 
 def speed_per_epoch(epochs: list[dict], lang: str) -> go.Figure:
-    fig = go.Figure(go.Bar(x=[e["epoch"] for e in epochs], y=[e["images_per_sec"] for e in epochs],
+    fig = new_figure(go.Bar(x=[e["epoch"] for e in epochs], y=[e["images_per_sec"] for e in epochs],
                            marker_color="#9467bd", name=tr("chart.images_per_sec", lang)))
     fig.update_xaxes(dtick=1 if len(epochs) <= 20 else None)
     return _layout(fig, tr("chart.epoch", lang), tr("chart.images_per_sec", lang))
@@ -147,7 +180,7 @@ def along(snap, axis: str) -> dict:
 
 def compare_runs(series: list[tuple[str, dict]], field: str, axis: str, lang: str) -> go.Figure:
     """One smoothed curve per run for `field` (g_loss, d_loss, ...); series: (label, along(...) dict)."""
-    fig = go.Figure()
+    fig = new_figure()
     for index, (label, steps) in enumerate(series):
         if steps["step"]:
             _line(fig, steps["x"], smooth(steps[field]), label, PALETTE[index % len(PALETTE)], line=dict(width=2))
@@ -161,7 +194,7 @@ def compare_runs(series: list[tuple[str, dict]], field: str, axis: str, lang: st
 
 def class_counts(counts: dict[str, int], labels: dict[str, str], lang: str) -> go.Figure:
     """Bar chart of images per class; labels maps a class name to the text shown."""
-    fig = go.Figure(go.Bar(x=[labels.get(name, name) for name in counts], y=list(counts.values()),
+    fig = new_figure(go.Bar(x=[labels.get(name, name) for name in counts], y=list(counts.values()),
                            marker_color=G_COLOUR))
     fig.update_layout(hovermode="closest")
     return _layout(fig, tr("chart.class", lang), tr("chart.images", lang), height=260)
@@ -169,7 +202,7 @@ def class_counts(counts: dict[str, int], labels: dict[str, str], lang: str) -> g
 
 def loss_curves(scores: np.ndarray, d_real: np.ndarray, d_fake: np.ndarray, g_fake: np.ndarray, lang: str) -> go.Figure:
     """A loss as a function of D's score: D's penalty on a real and on a fake image, and G's on its fake."""
-    fig = go.Figure()
+    fig = new_figure()
     for values, key, colour, dash in ((d_real, "chart.d_on_real", "#2ca02c", "solid"),
                                       (d_fake, "chart.d_on_fake", D_COLOUR, "solid"),
                                       (g_fake, "chart.g_on_fake", G_COLOUR, "dash")):
@@ -181,7 +214,7 @@ def loss_curves(scores: np.ndarray, d_real: np.ndarray, d_fake: np.ndarray, g_fa
 
 def accuracy_with_without(epochs: list[int], without: list[float], with_: list[float], lang: str) -> go.Figure:
     """D's accuracy on real images per epoch, one run without DiffAugment and one with it, beside the 50% line."""
-    fig = go.Figure()
+    fig = new_figure()
     for values, key, colour in ((without, "chart.without_augment", D_COLOUR), (with_, "chart.with_augment", G_COLOUR)):
         fig.add_trace(go.Scatter(x=epochs, y=values, name=tr(key, lang), mode="lines",
                                  line=dict(color=colour, width=2.5)))

@@ -211,7 +211,7 @@ def canvas_cells() -> np.ndarray:
 def canvas_figure(cells: np.ndarray, drawn: list, lang: str) -> go.Figure:
     """The canvas: its faint clickable cells (the first trace, the one a selection picks from) and the points drawn
     so far, on the box's square, lasso ready."""
-    figure = go.Figure()
+    figure = charts.new_figure()
     figure.add_trace(go.Scatter(x=cells[:, 0], y=cells[:, 1], mode="markers", name=tr("pg.trace.canvas", lang),
                                 marker=dict(size=9, color="#000000", opacity=0.04), hoverinfo="none"))
     if drawn:

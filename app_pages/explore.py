@@ -14,6 +14,7 @@ chosen = view.choose_generator(lang)
 if chosen is not None:
     handle, key, quality_record = chosen
     projection_view.apply_finished(handle, key)  # a projection that ended moves the sliders below, before they draw
+    view.latent_controls(handle, key, lang)
     view.live_image(handle, key, lang)
     st.divider()
     st.subheader(tr("project.title", lang))

@@ -177,37 +177,27 @@ def projected_photos(handle: Generator, key: str) -> list[dict]:
     return list(_latent_state(handle, key).get("photos", []))
 
 
-def _rerun_live_image() -> None:
-    """Redraw the live image's fragment (in the browser); a full run where there is no fragment run (AppTest)."""
-    from streamlit.errors import StreamlitAPIException
-
-    try:
-        st.rerun(scope="fragment")
-    except StreamlitAPIException:
-        st.rerun()
-
-
 def latent_controls(handle: Generator, key: str, lang: str) -> None:
+    """The seed, the dice and the reset above the live image. Drawn before its fragment, outside it: a change reruns
+    the page, which draws the image from the new point in the same run, and a slider's rerun does not send these
+    seven elements again."""
     latent_state = _latent_state(handle, key)
     seed_col, random_col, reset_col = st.columns([2, 1, 1], vertical_alignment="bottom")
     seed = seed_col.number_input(tr("explore.seed", lang), 0, 2**31 - 1, int(latent_state["seed"]),
                                  key=f"explore.seed.{key}.{latent_state['version']}")
     if seed != latent_state["seed"]:
         set_base(handle, key, handle.sample_latents(1, int(seed))[0], int(seed))
-        _rerun_live_image()
     if random_col.button(tr("explore.randomise", lang), icon=":material/casino:", key=f"explore.random.{key}"):
         new_seed = int(np.random.default_rng().integers(0, 2**31 - 1))
         set_base(handle, key, handle.sample_latents(1, new_seed)[0], new_seed)
-        _rerun_live_image()
     if reset_col.button(tr("explore.reset", lang), icon=":material/restart_alt:", key=f"explore.reset.{key}"):
         set_base(handle, key, handle.sample_latents(1, int(latent_state["seed"]))[0])
-        _rerun_live_image()
 
 
 @st.fragment
 def live_image(handle: Generator, key: str, lang: str) -> None:
-    """Sliders and the image they drive. A fragment: moving a slider reruns only this part of the page."""
-    latent_controls(handle, key, lang)
+    """Sliders and the image they drive. A fragment: moving a slider reruns only this part of the page (the seed's
+    controls above it are drawn by `latent_controls`, before it)."""
     latent_state = _latent_state(handle, key)
     version = latent_state["version"]
     latent = latent_state["base"].copy()

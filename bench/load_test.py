@@ -136,6 +136,15 @@ def sample(server, workers: dict, t0: float) -> dict:
     return row
 
 
+def gc_census(folder: Path, t0: float) -> list[dict]:
+    """What the app's cyclic garbage was made of, every 40 s (bench/gc_probe, --gc-census), t from t0."""
+    rows = [json.loads(line) for path in sorted(folder.glob("census-*.jsonl"))
+            for line in path.read_text().splitlines() if line.strip()]
+    for row in rows:
+        row["t"] = round(row["t"] - t0, 1)
+    return rows
+
+
 def gc_pauses(folder: Path, t0: float) -> dict[str, list[dict]]:
     """The full collections bench/gc_probe logged, per process of the server (the app, its worker), t from t0."""
     found = {}
@@ -320,6 +329,9 @@ def main() -> None:
                         help="every student also keeps the class gallery open in a second tab, and shares its first run")
     parser.add_argument("--gc-log", action="store_true",
                         help="log the server's full garbage collections (bench/gc_probe) and report their pauses")
+    parser.add_argument("--gc-census", action="store_true",
+                        help="also count, every 40 s, what the app's cyclic garbage is made of (bench/gc_probe; "
+                             "it adds collections of its own: not for a timed run)")
     parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
     parser.add_argument("--out", type=Path, default=None,
                         help="JSON with every raw record (default /tmp/gan-load-<time>.json; the server's log beside it)")
@@ -338,6 +350,9 @@ def main() -> None:
     sessions_dir = work / "sessions"
     env = server_env(sessions_dir, args.train_in)
     os.environ.update({k: v for k, v in env.items() if k.startswith("GAN_")})
+    if args.gc_census:
+        args.gc_log = True
+        env.update(GAN_GC_CENSUS="1")
     if args.gc_log:  # the probe is imported by the server's processes only (sitecustomize on their PYTHONPATH)
         (work / "gc").mkdir()
         env.update(GAN_GC_LOG=str(work / "gc"), PYTHONPATH=os.pathsep.join(
@@ -398,6 +413,7 @@ def main() -> None:
             for kind, rows in json.loads(path.read_text()).items():
                 records[kind].extend(rows)
     collections = gc_pauses(work / "gc", t0) if args.gc_log else {}
+    census = gc_census(work / "gc", t0) if args.gc_census else []
     shutil.rmtree(work, ignore_errors=True)
     samples = [s for s in samples if s["t"] <= args.minutes * 60.0 + args.sample_every]
     for run_id, state in left:
@@ -408,13 +424,16 @@ def main() -> None:
     report(summary, records, samples, tracebacks, [], args)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-                               "summary": summary, "server_tracebacks": tracebacks, "gc": collections, "samples": samples, **records},
+                               "summary": summary, "server_tracebacks": tracebacks, "gc": collections, "gc_census": census, "samples": samples, **records},
                               indent=1, default=float))
     for process, rows in collections.items():
         pauses = [row["ms"] for row in rows]
         print(f"full garbage collections in {process}: {len(pauses)}"
               + (f", {sum(pauses) / 1000:.1f} s in all, p50 {statistics.median(pauses):.0f} ms, max {max(pauses):.0f} ms,"
                  f" objects frozen out of them {rows[-1].get('frozen', 0)}" if pauses else ""))
+    for row in census:
+        print(f"the app's cyclic garbage at {row['t']:.0f} s: {row['objects']} objects; most: "
+              + ", ".join(f"{name} {count}" for name, count in row["types"][:6]))
     print(f"raw records: {out}; server log: {log_path}; screenshots of failed browser steps: {out.with_suffix('.evidence')}")
 
 

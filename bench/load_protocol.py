@@ -260,8 +260,11 @@ class ProtocolStudent:
                 raise SessionError("timeout", f"run {run_id} still {state} 60 s after Detener")
             if state in ("queued", "running", "paused") and time.time() - pressed > 10:
                 pressed = time.time()
-                await self.page.click(key=f"live.{run_id}.stop")
-                continue
+                try:
+                    await self.page.click(key=f"live.{run_id}.stop")
+                    continue
+                except LookupError:  # a page still being drawn (its pause button, not yet its stop): pressed
+                    pressed = 0.0  # as soon as it is there; still missing 60 s on, the timeout above is an error
             if state is None and time.time() - pressed > 10:  # nothing of it drawn: draw the page again
                 pressed = time.time()
                 await self.page.rerun()

@@ -194,15 +194,40 @@ def latent_controls(handle: Generator, key: str, lang: str) -> None:
         set_base(handle, key, handle.sample_latents(1, int(latent_state["seed"]))[0])
 
 
+def _point_in_widgets(handle: Generator, key: str, version: int, directions) -> tuple[np.ndarray, int | None]:
+    """The point and class the live image's widgets hold in this run (what the browser sent, or their defaults),
+    read before they are drawn, so the image can go first."""
+    latent = _latent_state(handle, key)["base"].copy()
+    values = st.session_state
+    for index in range(min(LATENT_SLIDERS, handle.latent_dim)):
+        latent[index] = values.get(f"explore.z{index}.{key}.{version}",
+                                   float(np.clip(latent[index], -SLIDER_RANGE, SLIDER_RANGE)))
+    for index in range(len(directions.vectors)):
+        latent = latent + values.get(f"explore.pc{index}.{key}.{version}", 0.0) * directions.vectors[index]
+    return latent, (values.get(f"explore.class.{key}", 0) if handle.conditional else None)
+
+
+def _picture(handle: Generator, latent: np.ndarray, label: int | None) -> bytes:
+    image = handle.generate(latent[None], None if label is None else [label])[0]
+    return imaging.png_bytes(imaging.to_uint8(image), scale=max(1, PREVIEW_PIXELS // image.shape[0]))
+
+
 @st.fragment
 def live_image(handle: Generator, key: str, lang: str) -> None:
     """Sliders and the image they drive. A fragment: moving a slider reruns only this part of the page (the seed's
-    controls above it are drawn by `latent_controls`, before it)."""
+    controls above it are drawn by `latent_controls`, before it). The image is drawn first, from the values the
+    widgets hold, and reaches the browser before the sliders' thirty-odd elements; should a widget give back
+    another value (none does today), the image is drawn again in its place."""
     latent_state = _latent_state(handle, key)
     version = latent_state["version"]
+    directions = directions_for(handle, key)
+    shown, shown_label = _point_in_widgets(handle, key, version, directions)
+    image_col, sliders_col = st.columns([1, 2])
+    caption = tr("explore.image_caption", lang)
+    picture = image_col.image(_picture(handle, shown, shown_label), caption=caption, width=PREVIEW_PIXELS,
+                              output_format="PNG")
     latent = latent_state["base"].copy()
     label = None
-    image_col, sliders_col = st.columns([1, 2])
     with sliders_col:
         if handle.conditional:
             label = st.selectbox(tr("explore.class", lang), range(handle.num_classes), key=f"explore.class.{key}",
@@ -221,7 +246,6 @@ def live_image(handle: Generator, key: str, lang: str) -> None:
                     key=f"explore.z{index}.{key}.{version}")
         with pca_tab:
             st.caption(tr("explore.directions_help", lang))
-            directions = directions_for(handle, key)
             columns = st.columns(2)
             for index in range(len(directions.vectors)):
                 amount = columns[index % 2].slider(
@@ -229,10 +253,8 @@ def live_image(handle: Generator, key: str, lang: str) -> None:
                     -SLIDER_RANGE, SLIDER_RANGE, 0.0, 0.1, key=f"explore.pc{index}.{key}.{version}")
                 latent = latent + amount * directions.vectors[index]
     latent_state["current"] = latent  # the point shown: an interpolation can start or end here
-    image = handle.generate(latent[None], None if label is None else [label])[0]
-    with image_col:
-        st.image(imaging.png_bytes(imaging.to_uint8(image), scale=max(1, PREVIEW_PIXELS // image.shape[0])),
-                 caption=tr("explore.image_caption", lang), width=PREVIEW_PIXELS, output_format="PNG")
+    if label != shown_label or not np.array_equal(latent, shown):
+        picture.image(_picture(handle, latent, label), caption=caption, width=PREVIEW_PIXELS, output_format="PNG")
 
 
 # --- interpolation and morph ----------------------------------------------------------------------

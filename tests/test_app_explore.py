@@ -59,6 +59,30 @@ def test_a_latent_slider_and_a_direction_slider_change_the_image(explorer):
     assert image_url(at) == before, "reset brings back the seed's point"
 
 
+def test_the_live_image_is_drawn_once_a_move_from_the_values_the_widgets_hold(explorer, monkeypatch):
+    """The image goes out before the sliders, from the values read ahead of them: it must be the point the widgets
+    then give, or it is drawn twice (and a student would see the old point first)."""
+    from gan_ui import explore_view
+
+    drawn = []
+    picture = explore_view._picture
+    monkeypatch.setattr(explore_view, "_picture", lambda handle, latent, label: (
+        drawn.append((latent.copy(), label)), picture(handle, latent, label))[1])
+    at = choose(explorer, "mnist-cgan")
+    for widget, value in (("slider", ("explore.z1.bundled:mnist-cgan.0", 1.5)),
+                          ("slider", ("explore.pc2.bundled:mnist-cgan.0", -1.0)),
+                          ("selectbox", ("explore.class.bundled:mnist-cgan", 7))):
+        drawn.clear()
+        getattr(at, widget)(key=value[0]).set_value(value[1]).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert len(drawn) == 1, f"{widget} {value}: drawn {len(drawn)} times"
+        state = at.session_state["explore.latents"]["bundled:mnist-cgan"]
+        assert np.array_equal(drawn[0][0], state["current"])  # what the widgets gave: the point shown
+        if value[0].startswith("explore.z1"):
+            assert drawn[0][0][1] == pytest.approx(1.5)  # the slider's new value, read before the slider is drawn
+    assert drawn[0][1] == 7
+
+
 def test_class_control_changes_a_conditional_image(explorer):
     at = choose(explorer, "mnist-cgan")
     key = "explore.class.bundled:mnist-cgan"

@@ -11,11 +11,13 @@ os.environ.setdefault("GAN_TRAIN_IN", "thread")
 
 import pytest
 
-from gan_core.data.datasets import data_dir
-
 
 @pytest.fixture(scope="session", autouse=True)
 def _real_data_present():
+    # Imported here, in the process that runs tests: pytest-xdist's controller also reads this file, and an import of
+    # gan_core at its top made it import TensorFlow (about 6 CPU-seconds) for nothing.
+    from gan_core.data.datasets import data_dir
+
     root = data_dir()
     if root is None or not (root / "keras" / "mnist.npz").is_file():
         pytest.exit("the offline datasets (../shared/datasets or $GAN_DATA_DIR) are missing", returncode=2)

@@ -10,6 +10,16 @@ os.environ.setdefault("GAN_NO_DOWNLOAD", "1")  # tests never reach for the netwo
 os.environ.setdefault("GAN_TRAIN_IN", "thread")
 
 import pytest
+from scheduling_support import module_scheduler
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent with -p no:xdist
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` (scripts/test.sh) keeps each module whole in one worker; the browser modules that share a
+    server are kept together too (tests/scheduling_support.py). Any other --dist is pytest-xdist's own."""
+    if config.getvalue("dist") == "loadfile":
+        return module_scheduler(config, log)
+    return None
 
 
 @pytest.fixture(scope="session", autouse=True)

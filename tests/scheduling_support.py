@@ -11,6 +11,7 @@ from __future__ import annotations
 
 ONE_SERVER_MODULES = frozenset({
     "tests/browser/test_browser_explore.py",
+    "tests/browser/test_browser_playground.py",  # each test pauses its playground before its tab closes
     "tests/browser/test_browser_projection.py",
     "tests/browser/test_browser_take_home.py",
     "tests/browser/test_browser_upload.py",

@@ -10,12 +10,24 @@ os.environ.setdefault("GAN_NO_DOWNLOAD", "1")  # tests never reach for the netwo
 os.environ.setdefault("GAN_TRAIN_IN", "thread")
 
 import pytest
+from scheduling_support import module_scheduler
 
-from gan_core.data.datasets import data_dir
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent with -p no:xdist
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` (scripts/test.sh) keeps each module whole in one worker; the browser modules that share a
+    server are kept together too (tests/scheduling_support.py). Any other --dist is pytest-xdist's own."""
+    if config.getvalue("dist") == "loadfile":
+        return module_scheduler(config, log)
+    return None
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _real_data_present():
+    # Imported here, in the process that runs tests: pytest-xdist's controller also reads this file, and an import of
+    # gan_core at its top made it import TensorFlow (about 6 CPU-seconds) for nothing.
+    from gan_core.data.datasets import data_dir
+
     root = data_dir()
     if root is None or not (root / "keras" / "mnist.npz").is_file():
         pytest.exit("the offline datasets (../shared/datasets or $GAN_DATA_DIR) are missing", returncode=2)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from app_support import start_app
+from scheduling_support import ONE_SERVER_MODULES
 
 from bench.app_server import CHROMIUM_FLAGS, server_env, stop_server
 
@@ -23,15 +25,57 @@ def app_server_log(request) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_url(request, tmp_path_factory, app_server_log):
+def app_url(request, tmp_path_factory, app_server_log, shared_servers):
     """The app served by a subprocess, its sessions in a temporary folder; its log in `app_server_log`. Its runs
     train in the worker process, as a class's server trains them; a module whose tests never start a run says
-    `SERVER_TRAINS_IN = "thread"`: its server then starts no worker process (a TensorFlow import it never uses)."""
+    `SERVER_TRAINS_IN = "thread"`: its server then starts no worker process (a TensorFlow import it never uses).
+    A module listed in scheduling_support.ONE_SERVER_MODULES (its tests train nothing and leave nothing running on the server)
+    is served by the server of the listed modules run before it in this process with the same settings
+    (`shared_servers`): each server of its own imported TensorFlow and the pages' modules again."""
     train_in = getattr(request.module, "SERVER_TRAINS_IN", "worker")
-    server, url = start_app(server_env(tmp_path_factory.mktemp("sessions"), train_in), app_server_log, timeout=90)
+    env = server_env(tmp_path_factory.mktemp("sessions"), train_in)
+    if module_path(request.module) in ONE_SERVER_MODULES:
+        yield shared_servers(env)
+        return
+    server, url = start_app(env, app_server_log, timeout=90)
     try:
         yield url
     finally:
+        stop_server(server)
+
+
+def module_path(module) -> str:
+    """A test module's path from the project's root, as pytest's node ids (and ONE_SERVER_MODULES) write it."""
+    return Path(module.__file__).resolve().relative_to(REPO).as_posix()
+
+
+def server_settings(env: dict) -> tuple:
+    """What makes two servers serve the same app: their environment, less the sessions folder (each a throw-away
+    one) and pytest's name of the test being set up, with the bundled generators' folder written out where it is
+    left to its default."""
+    from gan_core.training.pretrained import PRETRAINED_DIR
+
+    settings = {name: value for name, value in env.items() if name not in ("GAN_SESSIONS_DIR", "PYTEST_CURRENT_TEST")}
+    settings["GAN_PRETRAINED_DIR"] = str(Path(settings.get("GAN_PRETRAINED_DIR") or PRETRAINED_DIR).resolve())
+    return tuple(sorted(settings.items()))
+
+
+@pytest.fixture(scope="session")
+def shared_servers():
+    """`serve(env)`: the address of this process's server for those settings, started on first use; all of them
+    stop when the session ends. Their logs: test-artifacts/shared-server-<xdist worker>-<n>.log."""
+    started: dict[tuple, tuple] = {}
+
+    def serve(env: dict) -> str:
+        settings = server_settings(env)
+        if settings not in started:
+            ARTIFACTS.mkdir(exist_ok=True)
+            log = ARTIFACTS / f"shared-server-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{len(started)}.log"
+            started[settings] = start_app(env, log, timeout=90)
+        return started[settings][1]
+
+    yield serve
+    for server, _ in started.values():
         stop_server(server)
 
 

@@ -13,6 +13,7 @@ from pretrained_support import pretrained_dir  # noqa: F401 - pretrained_dir is 
 
 from gan_core import load_dataset
 from gan_core.data import images as imaging
+from gan_core.explore.projection import SHIPPED_ENCODER
 
 pytestmark = pytest.mark.browser
 SERVER_TRAINS_IN = "thread"  # no test here trains a run: the server starts no worker process
@@ -24,10 +25,13 @@ SEEN_CAPTION = "Tu foto, como la ve el generador"
 @pytest.fixture(scope="module", autouse=True)
 def _server_settings(pretrained_dir):  # noqa: F811 - the fixture imported above
     """Before the module's `app_url` starts its server (the subprocess inherits them): the generators, and a quick
-    encoder where none is shipped."""
+    encoder where none is shipped (the tiny stand-ins of tests/pretrained_support.py). With the bundled generators'
+    own encoders the server's settings are the other explorer modules' and it shares their server
+    (scheduling_support.ONE_SERVER_MODULES)."""
     saved = {name: os.environ.get(name) for name in ("GAN_PRETRAINED_DIR", "GAN_ENCODER_STEPS")}
     os.environ["GAN_PRETRAINED_DIR"] = str(pretrained_dir)
-    os.environ["GAN_ENCODER_STEPS"] = "40"
+    if not all((folder / SHIPPED_ENCODER).is_file() for folder in pretrained_dir.iterdir() if folder.is_dir()):
+        os.environ["GAN_ENCODER_STEPS"] = "40"
     yield
     for name, value in saved.items():
         if value is None:

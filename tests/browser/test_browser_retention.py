@@ -41,7 +41,8 @@ def test_a_student_reads_the_date_and_downloads_every_run_in_one_zip(tmp_path, b
                 for path in retention.run_files(sessions / student)}
 
     ARTIFACTS.mkdir(exist_ok=True)
-    server, url = start_app(server_env(sessions), ARTIFACTS / "retention-server.log", timeout=120)
+    # Nothing trains here: served with GAN_TRAIN_IN=thread, the server starts no worker process (a TensorFlow import).
+    server, url = start_app(server_env(sessions, "thread"), ARTIFACTS / "retention-server.log", timeout=120)
     try:
         page = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="es-ES",
                                    accept_downloads=True).new_page()

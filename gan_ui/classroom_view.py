@@ -279,7 +279,10 @@ def share_panel(run: Run, lang: str) -> None:
 # page, which draws nothing, redraws the whole page (at most every GALLERY_REDRAW_SECONDS) only when shares come, go,
 # are renamed or hidden, or the run of a card without a timer changed (it began to train, or went from queued to
 # finished between two looks). A card with a timer draws its run's pause or end itself, on its next tick:
-# forty students' runs starting and stopping do not make every viewer redraw every card.
+# forty students' runs starting and stopping do not make every viewer redraw every card. Only a card with a timer is
+# a fragment: Streamlit keeps every fragment of every open page (its function, arguments and a deep copy of the
+# page's cursors, about a hundred objects), and with forty viewers of forty cards those were most of the app's live
+# objects, which each of Python's full collections walks with every page held (bench/RESULTS.md).
 
 def _shared_run(share: classroom.Share) -> Run | None:
     return state.registry().get(share.session_id, share.run_id)
@@ -382,8 +385,10 @@ def gallery_view(lang: str, teacher: bool = False) -> None:
         columns = st.columns(3)
         for column, share in zip(columns, shares[row_start:row_start + 3]):
             with column.container(border=True):
-                every = None if share.share_id in untimed else CARD_SECONDS
-                st.fragment(_gallery_card, run_every=every)(share.share_id, lang, teacher)
+                if share.share_id in untimed:  # drawn once with the page: nothing for Streamlit to keep
+                    _gallery_card(share.share_id, lang, teacher)
+                else:
+                    st.fragment(_gallery_card, run_every=CARD_SECONDS)(share.share_id, lang, teacher)
 
 
 def gallery_outdated(teacher: bool, layout: tuple, untimed: dict) -> bool:

@@ -175,7 +175,9 @@ def test_no_timer_ticks_on_a_gallery_where_nothing_trains(sessions_dir, monkeypa
     viewer = _app()
     viewer.switch_page("app_pages/gallery.py").run()
     assert not viewer.exception and "Ada" in "\n".join(texts(viewer))
-    assert recorder.timers == [("_watch_gallery", classroom_view.GALLERY_IDLE_WATCH_SECONDS), ("_gallery_card", None)]
+    # The card is drawn without a fragment: Streamlit keeps no fragment for it (one per viewer and card was most of
+    # the app's live objects, walked by every full garbage collection).
+    assert recorder.timers == [("_watch_gallery", classroom_view.GALLERY_IDLE_WATCH_SECONDS)]
 
     recorder.timers.clear()
     run = state.registry().get(session_id, run.run_id)  # the server's own copy of the run, which the page reads
@@ -189,7 +191,7 @@ def test_no_timer_ticks_on_a_gallery_where_nothing_trains(sessions_dir, monkeypa
         run.pause()
         wait_until(lambda: run.version()[0] == RunState.PAUSED, 60, "the run pauses")
         viewer.run()
-        assert recorder.timers == [("_watch_gallery", classroom_view.GALLERY_WATCH_SECONDS), ("_gallery_card", None)]
+        assert recorder.timers == [("_watch_gallery", classroom_view.GALLERY_WATCH_SECONDS)]
     finally:
         run.stop()
         assert run.wait(120)

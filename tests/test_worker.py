@@ -47,8 +47,10 @@ def test_a_time_budget_that_ends_a_run_in_the_worker_ends_it_in_the_app_too(tmp_
     """#26 item 4: the worker's job cuts the run's epochs to the ones it trained when its minutes are up; the app's
     mirror must follow, or the page says «9 of 100 epochs done» with a 9% bar for a run that is finished."""
     scheduler = Scheduler(1, drive=worker.drive)
+    # 18 s of budget from the trainer's start: its first step (traced and compiled in that time) and a poll after it
+    # must come inside it on a loaded machine too (9 s missed once under load 3-5).
     run = Run.create(tmp_path / "ana", recipe("fast", epochs=100, batch_size=32, max_images=32 * 6, clusters=0,
-                                              max_minutes=0.15), owner="ana")
+                                              max_minutes=0.3), owner="ana")
     run.start(scheduler)
     # A poll that brings steps while the job still trains with its 100 epochs (its budget has not cut them yet): the
     # app's copy knows the budget there, not only the epochs. (Once the budget is spent the job cuts its epochs and

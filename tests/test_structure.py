@@ -167,30 +167,3 @@ def test_every_image_the_pages_show_is_sent_as_the_png_it_is():
                     and not any(k.arg == "output_format" for k in node.keywords):
                 missing.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not missing, missing
-
-
-def test_the_suites_scheduler_hands_out_the_longest_units_first_and_keeps_the_shared_server_modules_together():
-    """scripts/test.sh's three workers: a long module handed out last kept one worker busy 50-90 s after the others."""
-    from collections import OrderedDict
-
-    import scheduling_support as scheduling
-
-    scheduler = object.__new__(scheduling.scheduling_class())  # its queue and one worker, without a pytest-xdist run
-    scheduler.workqueue, scheduler.assigned_work, scheduler.registered_collections = OrderedDict(), {}, {}
-    modules = ["tests/test_texts.py::a", "tests/browser/test_browser_explore.py::b", "tests/test_cluster_ray.py::c",
-               "tests/browser/test_browser_upload.py::d", "tests/test_engine.py::e"]
-    for nodeid in modules:
-        scheduler.workqueue.setdefault(scheduler._split_scope(nodeid), {})[nodeid] = False
-    assert list(scheduler.workqueue) == ["tests/test_texts.py", scheduling.ONE_SERVER_UNIT, "tests/test_cluster_ray.py",
-                                         "tests/test_engine.py"]  # explore and upload: one unit
-    sent = []
-
-    class Worker:  # what the scheduler asks of a pytest-xdist worker here
-        def send_runtest_some(self, indexes):
-            sent.append(sorted(indexes))
-
-    node = Worker()
-    scheduler.registered_collections[node] = modules
-    for _ in range(4):
-        scheduler._assign_work_unit(node)
-    assert sent == [[1, 3], [4], [2], [0]]  # the shared server's modules, engine, cluster, then the quick one

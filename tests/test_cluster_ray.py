@@ -185,7 +185,11 @@ def test_a_run_trains_on_the_cluster_live_paused_resumed_and_stopped(registries)
     _until(lambda: run.snapshot().state == RunState.RUNNING and run.snapshot().step >= 1, "the first step")
     run.pause()
     paused = _until(lambda: (s := run.snapshot()).state == RunState.PAUSED and s.node and s, "the pause")
-    held = _until(lambda: (step := run.snapshot().step) == _actor_step(run) and step, "the mirror catching up")
+    # PAUSED is said when the pause is asked for; the batch in flight then ends (one more step) and the actor's trainer
+    # parks, which its polls say (Run.parked): only then does nothing move (one step came after PAUSED under load).
+    _until(lambda: run.parked, "the actor's trainer parked")
+    held = _until(lambda: (step := run.snapshot().step) == _actor_step(run) and run.parked and step,
+                  "the mirror catching up")
     assert held < epochs * STEPS, "paused before its end, on the worker"
     assert paused.grid_epochs == list(range(paused.epoch + 1)) and paused.steps["step"], \
         "live: the grids so far and the step records"

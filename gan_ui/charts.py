@@ -100,7 +100,10 @@ def losses_picture(steps: dict, lang: str) -> bytes:
         canvas = _picture_canvas()
         axes = canvas.figure.axes[0]
         axes.clear()
-        axes.set_position(axes.get_subplotspec().get_position(canvas.figure))  # the layout starts afresh each time
+        # The layout starts afresh each time (from where it began, not from the last picture's), and the axes stay
+        # in it: set_position alone takes them out, and the labels fall off the picture.
+        axes.set_position(axes.get_subplotspec().get_position(canvas.figure))
+        axes.set_in_layout(True)
         for field, colour in (("g_loss", G_COLOUR), ("d_loss", D_COLOUR)):
             x, y = thin(steps["step"], smooth(steps[field]))
             axes.plot(x, y, color=colour, linewidth=1.6, label=tr(f"chart.{field}", lang))

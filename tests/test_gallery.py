@@ -98,11 +98,20 @@ def test_the_loss_picture_redraws_one_figure_and_leaves_little_for_the_collector
     steps = {"step": list(range(1200)), "g_loss": list(1.5 + 0.3 * rng.standard_normal(1200)),
              "d_loss": list(0.6 + 0.2 * rng.standard_normal(1200))}
     flat = {**steps, "d_loss": [0.7] * 1200}
-    first, second = charts.losses_picture(steps, "es"), charts.losses_picture(flat, "en")
+    charts._picture_canvas.cache_clear()
+    first = charts.losses_picture(steps, "es")  # on a figure of its own, as every picture was drawn before
+    second = charts.losses_picture(flat, "en")
     assert first != second  # the axes are cleared: the second picture is its own curves and words
     pictures = [Image.open(io.BytesIO(png)) for png in (first, second)]
     assert {picture.size for picture in pictures} == {(640, 380)}
-    assert charts.losses_picture(steps, "es") == first  # the same points, the same picture
+    # On the figure another picture was drawn on: byte for byte what it drew there first.
+    assert charts.losses_picture(steps, "es") == first
+    canvas = charts._picture_canvas()
+    axes = canvas.figure.axes[0]
+    for label in (axes.xaxis.label, axes.yaxis.label):  # the layout still makes room for the axes' words
+        box = label.get_window_extent(canvas.get_renderer())
+        assert label.get_text() and canvas.figure.bbox.contains(box.x0, box.y0) \
+            and canvas.figure.bbox.contains(box.x1, box.y1), (label.get_text(), box)
     # A new matplotlib figure per picture left about 3,300 objects; the one figure, cleared, about 650.
     assert _cyclic_garbage(lambda: charts.losses_picture(steps, "es")) < 1_500
 

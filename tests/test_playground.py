@@ -272,7 +272,9 @@ def test_page_chooses_data_changes_a_learning_rate_mid_run_steps_only_d_and_runs
     poll(at, lambda at: not _playground(at).view().building, timeout=60, interval=0.3)
     at.selectbox(key="pg.data").set_value("gaussians").run()
     assert _playground(at).config.data == "gaussians"
-    poll(at, lambda at: not _playground(at).view().building, timeout=60, interval=0.3)
+    # Built, and drawn as built: the build can end after a run drew the page (no plane yet); the next run draws it.
+    poll(at, lambda at: not _playground(at).view().building and at.get("echarts_chart"), timeout=60, interval=0.3,
+         describe=lambda: "no plane drawn once the data was built")
     assert at.get("echarts_chart"), "the plane is drawn"
 
     at.button(key="pg.play").click().run()

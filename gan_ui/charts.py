@@ -30,7 +30,7 @@ def _slim_template() -> go.layout.Template:
     browser fills in) and its scatter and bar defaults. Every figure carries a copy of its template; the full one
     holds the colour scales of ten kinds of trace these charts never draw, a hundred objects more for the garbage
     collector per figure and 2 KB more per chart sent."""
-    full = pio.templates["streamlit"] if "streamlit" in pio.templates else pio.templates[pio.templates.default]
+    full = pio.templates["streamlit"]
     return go.layout.Template(layout=full.layout, data={"scatter": full.data.scatter, "bar": full.data.bar})
 
 

@@ -194,16 +194,28 @@ def latent_controls(handle: Generator, key: str, lang: str) -> None:
         set_base(handle, key, handle.sample_latents(1, int(latent_state["seed"]))[0])
 
 
+def _z_key(index: int, key: str, version: int) -> str:
+    return f"explore.z{index}.{key}.{version}"
+
+
+def _direction_key(index: int, key: str, version: int) -> str:
+    return f"explore.pc{index}.{key}.{version}"
+
+
+def _z_default(base: np.ndarray, index: int) -> float:
+    """A z slider's starting value: the base point's coordinate, within the slider's range."""
+    return float(np.clip(base[index], -SLIDER_RANGE, SLIDER_RANGE))
+
+
 def _point_in_widgets(handle: Generator, key: str, version: int, directions) -> tuple[np.ndarray, int | None]:
     """The point and class the live image's widgets hold in this run (what the browser sent, or their defaults),
     read before they are drawn, so the image can go first."""
     latent = _latent_state(handle, key)["base"].copy()
     values = st.session_state
     for index in range(min(LATENT_SLIDERS, handle.latent_dim)):
-        latent[index] = values.get(f"explore.z{index}.{key}.{version}",
-                                   float(np.clip(latent[index], -SLIDER_RANGE, SLIDER_RANGE)))
+        latent[index] = values.get(_z_key(index, key, version), _z_default(latent, index))
     for index in range(len(directions.vectors)):
-        latent = latent + values.get(f"explore.pc{index}.{key}.{version}", 0.0) * directions.vectors[index]
+        latent = latent + values.get(_direction_key(index, key, version), 0.0) * directions.vectors[index]
     return latent, (values.get(f"explore.class.{key}", 0) if handle.conditional else None)
 
 
@@ -241,16 +253,15 @@ def live_image(handle: Generator, key: str, lang: str) -> None:
             columns = st.columns(2)
             for index in range(min(LATENT_SLIDERS, handle.latent_dim)):
                 latent[index] = columns[index % 2].slider(
-                    f"z[{index}]", -SLIDER_RANGE, SLIDER_RANGE,
-                    float(np.clip(latent[index], -SLIDER_RANGE, SLIDER_RANGE)), 0.05,
-                    key=f"explore.z{index}.{key}.{version}")
+                    f"z[{index}]", -SLIDER_RANGE, SLIDER_RANGE, _z_default(latent, index), 0.05,
+                    key=_z_key(index, key, version))
         with pca_tab:
             st.caption(tr("explore.directions_help", lang))
             columns = st.columns(2)
             for index in range(len(directions.vectors)):
                 amount = columns[index % 2].slider(
                     tr("explore.direction", lang, index=index + 1, share=float(directions.explained[index])),
-                    -SLIDER_RANGE, SLIDER_RANGE, 0.0, 0.1, key=f"explore.pc{index}.{key}.{version}")
+                    -SLIDER_RANGE, SLIDER_RANGE, 0.0, 0.1, key=_direction_key(index, key, version))
                 latent = latent + amount * directions.vectors[index]
     latent_state["current"] = latent  # the point shown: an interpolation can start or end here
     if label != shown_label or not np.array_equal(latent, shown):

@@ -14,7 +14,7 @@ from gan_core.explore.generators import Generator
 from gan_core.explore.latent import interpolate, principal_directions, reads_classes, typical_latent
 from gan_core.i18n import TEXTS, tr
 from gan_core.training.pretrained import bundled_generators
-from gan_ui import state
+from gan_ui import live_latent, state
 from gan_ui import take_home as downloads
 from gan_ui.widgets import class_label, dataset_label, run_created, uploader_note
 
@@ -224,9 +224,74 @@ def _picture(handle: Generator, latent: np.ndarray, label: int | None) -> bytes:
     return imaging.png_bytes(imaging.to_uint8(image), scale=max(1, PREVIEW_PIXELS // image.shape[0]))
 
 
-@st.fragment
 def live_image(handle: Generator, key: str, lang: str) -> None:
-    """Sliders and the image they drive. A fragment: moving a slider reruns only this part of the page (the seed's
+    """The sliders and the image they drive: drawn in the student's browser (gan_ui.live_latent) from the generator's
+    ONNX form, or by the server for a generator that has none. Called outside a fragment: the browser's files are
+    registered in the page's run, and only the live part reruns after that."""
+    try:
+        model = live_latent.onnx_model(handle, downloads.work_dir)
+    except GanError:  # the session's quota is full: the export is built in its folder, so the server draws
+        model = None
+    if model is None:
+        _live_image_on_server(handle, key, lang)
+    else:
+        _live_image_in_browser(handle, key, lang, live_latent.media_urls(model))
+
+
+def _class_choice(handle: Generator, key: str, lang: str) -> int | None:
+    if not handle.conditional:
+        return None
+    label = st.selectbox(tr("explore.class", lang), range(handle.num_classes), key=f"explore.class.{key}",
+                         format_func=lambda c: class_label(handle.class_names[c], lang))
+    state.keep_choice(f"explore.class.{key}")
+    return label
+
+
+def _sent_point(point, build: str, dims: int, direction_count: int) -> bool:
+    """Whether what the browser sent back is a point of this build: its slider values, as many as the sliders, each
+    a finite number (a hand-made message is ignored, never an error)."""
+    if not isinstance(point, dict) or point.get("build") != build:
+        return False
+    values = (point.get("z"), point.get("directions"))
+    if not all(isinstance(v, list) for v in values) or (len(values[0]), len(values[1])) != (dims, direction_count):
+        return False
+    return all(isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) for v in values for x in v)
+
+
+@st.fragment
+def _live_image_in_browser(handle: Generator, key: str, lang: str, urls: dict[str, str]) -> None:
+    """The browser's live image (gan_ui.live_latent). A fragment: the point the browser sends back when its sliders
+    rest, and a change of class, rerun only this part."""
+    latent_state = _latent_state(handle, key)
+    version = latent_state["version"]
+    directions = directions_for(handle, key)
+    label = _class_choice(handle, key, lang)
+    if handle.groups:
+        st.caption(tr("explore.group_dim_help", lang, groups=handle.groups))
+    base = latent_state["base"]
+    build = f"{key}:{version}"
+    dims = min(LATENT_SLIDERS, handle.latent_dim)
+    sent = st.session_state.get(f"explore.live_point.{key}")
+    if sent and sent.get("build") == build:
+        dim_values, direction_values = sent["z"], sent["directions"]
+    else:
+        dim_values = [_z_default(base, index) for index in range(dims)]
+        direction_values = [0.0] * len(directions.vectors)
+    point = live_latent.draw(handle, urls, base, build, directions, label, dim_values, direction_values,
+                             PREVIEW_PIXELS, lang, key=f"explore.live.{key}")
+    if _sent_point(point, build, dims, len(directions.vectors)):
+        st.session_state[f"explore.live_point.{key}"] = point
+        dim_values, direction_values = point["z"], point["directions"]
+    latent = base.copy()
+    latent[:dims] = np.clip(np.asarray(dim_values, np.float32), -SLIDER_RANGE, SLIDER_RANGE)
+    for amount, vector in zip(direction_values, directions.vectors):
+        latent = latent + float(np.clip(amount, -SLIDER_RANGE, SLIDER_RANGE)) * vector
+    latent_state["current"] = latent  # the point shown: an interpolation can start or end here
+
+
+@st.fragment
+def _live_image_on_server(handle: Generator, key: str, lang: str) -> None:
+    """Sliders and the image they drive, drawn by the server (for a generator with no ONNX form). A fragment: moving a slider reruns only this part of the page (the seed's
     controls above it are drawn by `latent_controls`, before it). The image is drawn first, from the values the
     widgets hold, and reaches the browser before the sliders' thirty-odd elements; should a widget give back
     another value (none does today), the image is drawn again in its place."""

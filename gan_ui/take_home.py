@@ -22,7 +22,7 @@ from gan_ui import state
 DIRECTIONS = 6  # principal directions on the page, as the explorer's (gan_ui.explore_view.DIRECTION_SLIDERS)
 
 
-def _work_dir(room_bytes: int = export.EXPORT_ROOM_BYTES) -> Path:
+def work_dir(room_bytes: int = export.EXPORT_ROOM_BYTES) -> Path:
     """The session's exports folder, after checking that an export of up to room_bytes fits in its quota
     (GanError otherwise)."""
     sid = state.session_id()
@@ -41,13 +41,13 @@ def _page_bytes(load: Callable[[], Generator], lang: str) -> bytes:
     from gan_core.explore.latent import principal_directions
 
     generator = load()
-    work = _work_dir()
+    work = work_dir()
     return export.offline_page(generator, principal_directions(generator, DIRECTIONS), lang,
                                export.onnx_bytes(generator, work))
 
 
 def _onnx_bytes(load: Callable[[], Generator]) -> bytes:
-    return export.onnx_bytes(load(), _work_dir())
+    return export.onnx_bytes(load(), work_dir())
 
 
 def downloads(load: Callable[[], Generator], name: str, key: str, lang: str,
@@ -103,7 +103,7 @@ class NotebookDownload:
     def __call__(self) -> bytes:
         from gan_core.explore import notebook
 
-        work = _work_dir(max(export.EXPORT_ROOM_BYTES, notebook.package_bytes(self.folder)))
+        work = work_dir(max(export.EXPORT_ROOM_BYTES, notebook.package_bytes(self.folder)))
         stem = safe_name(self.weights_name.removesuffix(".keras").removeprefix("generator_"))
         return notebook.take_home_zip(self.folder, self.lang, stem, self.weights_name, work)
 

@@ -27,8 +27,40 @@ def explorer(_generators_loaded_once):
     return at
 
 
+@pytest.fixture
+def server_drawn(monkeypatch):
+    """The live image drawn by the server, as for a generator with no ONNX form (gan_ui.live_latent)."""
+    from gan_ui import live_latent
+
+    monkeypatch.setattr(live_latent, "onnx_model", lambda handle, work_dir: None)
+
+
 def image_url(at) -> str:
     return at.image[0].proto.imgs[0].url
+
+
+def live_data(at) -> tuple[str, dict]:
+    """The browser's live image on the page: its component id and the data the server sent it."""
+    import json
+
+    (component,) = at.get("bidi_component")
+    return component.proto.id, json.loads(component.proto.json)
+
+
+def send_point(at, z: list, directions: list, build: str | None = None):
+    """What the browser sends when its sliders rest (gan_ui/live_latent.js: setStateValue("point", ...)), with
+    the other widgets' values as they are, then the run it causes."""
+    import json
+
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    component_id, data = live_data(at)
+    states = at._tree.get_widget_states()
+    states.widgets.append(WidgetState(id=component_id, json_value=json.dumps(
+        {"point": {"build": data["build"] if build is None else build, "z": z, "directions": directions}})))
+    at._run(states)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 def choose(at, name: str):
@@ -47,7 +79,7 @@ def test_bundled_generators_are_offered_the_moment_the_app_starts(explorer):
     assert explorer.selectbox(key="explore.bundled").value == best(bundled_generators()) != "birds"
 
 
-def test_a_latent_slider_and_a_direction_slider_change_the_image(explorer):
+def test_a_latent_slider_and_a_direction_slider_change_the_image(server_drawn, explorer):
     at = choose(explorer, "mnist")
     before = image_url(at)
     at.slider(key="explore.z0.bundled:mnist.0").set_value(2.5).run()
@@ -59,7 +91,7 @@ def test_a_latent_slider_and_a_direction_slider_change_the_image(explorer):
     assert image_url(at) == before, "reset brings back the seed's point"
 
 
-def test_the_live_image_is_drawn_once_a_move_from_the_values_the_widgets_hold(explorer, monkeypatch):
+def test_the_live_image_is_drawn_once_a_move_from_the_values_the_widgets_hold(server_drawn, explorer, monkeypatch):
     """The image goes out before the sliders, from the values read ahead of them: it must be the point the widgets
     then give, or it is drawn twice (and a student would see the old point first)."""
     from gan_ui import explore_view
@@ -83,7 +115,82 @@ def test_the_live_image_is_drawn_once_a_move_from_the_values_the_widgets_hold(ex
     assert drawn[0][1] == 7
 
 
-def test_class_control_changes_a_conditional_image(explorer):
+def test_the_live_image_goes_to_the_browser_with_the_generator_as_onnx_and_its_start_point(explorer, monkeypatch):
+    """The sliders and the picture run in the student's browser: the page sends the runtime, the generator's ONNX
+    bytes (which draw what Keras draws, the self-conditioned MNIST's group cut included) and the seed's point."""
+    import onnxruntime
+
+    from gan_core.data import images as imaging
+    from gan_core.explore.generators import Generator
+    from gan_ui import explore_view, live_latent
+
+    sent = {}
+    media_urls = live_latent.media_urls
+    monkeypatch.setattr(live_latent, "media_urls", lambda model: sent.setdefault("urls", (model, media_urls(model)))[1])
+    at = choose(explorer, "mnist")
+    _, data = live_data(at)
+    model, urls = sent["urls"]
+    assert data["urls"] == urls and len(set(urls.values())) == 3
+    assert data["build"] == "bundled:mnist:0"
+    handle = Generator.load(next(b.path for b in bundled_generators() if b.name == "mnist"))
+    base = handle.sample_latents(1, 0)[0]
+    np.testing.assert_allclose(data["base"], base, rtol=1e-6)
+    assert data["dim_values"] == pytest.approx(np.clip(base[:explore_view.LATENT_SLIDERS], -3, 3).tolist())
+    assert data["direction_values"] == [0.0] * explore_view.DIRECTION_SLIDERS == [0.0] * len(data["directions"])
+    assert data["label"] is None and data["texts"]["caption"] == TEXTS["explore.image_caption"]["es"]
+    assert not [image for image in at.image if image.proto.imgs[0].caption == data["texts"]["caption"]], \
+        "no image drawn by the server"
+
+    points = handle.sample_latents(4, 5)
+    points[:, 0] = [-2.9, -1.0, 1.0, 2.9]  # across the self-conditioned generator's group cuts on z[0]
+    session = onnxruntime.InferenceSession(model)
+    drawn = session.run(["image"], {"latent": points.astype(np.float32)})[0]
+    assert np.abs(imaging.to_uint8(drawn).astype(int) - imaging.to_uint8(handle.generate(points)).astype(int)).max() <= 2
+
+
+def test_the_point_the_browser_sends_back_is_the_live_point_and_a_reset_starts_again(explorer):
+    key = "bundled:mnist-cgan"
+    at = choose(explorer, "mnist-cgan")
+    _, data = live_data(at)
+    assert data["label"] == 0
+    z = list(data["dim_values"])
+    z[1] = 1.5
+    directions = [0.0] * len(data["directions"])
+    directions[2] = -1.0
+    at = send_point(at, z, directions)
+    latents = at.session_state["explore.latents"][key]
+    expected = np.asarray(data["base"], np.float32)
+    expected[:len(z)] = z
+    expected = expected - 1.0 * np.asarray(data["directions"][2], np.float32)
+    np.testing.assert_allclose(latents["current"], expected, rtol=1e-5, atol=1e-6)
+    at.run()  # drawn again (a language switch, a page switch back): the sliders where the student left them
+    assert live_data(at)[1]["dim_values"][1] == 1.5 and live_data(at)[1]["direction_values"][2] == -1.0
+    at.selectbox(key=f"explore.class.{key}").set_value(7).run()
+    assert live_data(at)[1]["label"] == 7 and live_data(at)[1]["build"] == data["build"]
+    at.button(key=f"explore.reset.{key}").click().run()
+    _, after = live_data(at)
+    assert after["build"] != data["build"] and after["dim_values"] == data["dim_values"]
+    assert after["direction_values"] == [0.0] * len(directions)
+
+
+def test_a_hand_made_point_is_ignored_and_the_live_point_stays(explorer):
+    key = "bundled:mnist"
+    at = choose(explorer, "mnist")
+    _, data = live_data(at)
+    z, directions = list(data["dim_values"]), list(data["direction_values"])
+    good = list(z)
+    good[0] = 2.0
+    at = send_point(at, good, directions)
+    kept = at.session_state["explore.latents"][key]["current"].copy()
+    for bad in ((["x"] + z[1:], directions), (z[:-1], directions), (z, directions + [1.0]),
+                ([float("nan")] + z[1:], directions), ([True] + z[1:], directions), ("0" * 100, directions)):
+        at = send_point(at, *bad)
+        np.testing.assert_array_equal(at.session_state["explore.latents"][key]["current"], kept)
+    at = send_point(at, z, directions, build="bundled:mnist:99")  # an old page's point: not this one
+    np.testing.assert_array_equal(at.session_state["explore.latents"][key]["current"], kept)
+
+
+def test_class_control_changes_a_conditional_image(server_drawn, explorer):
     at = choose(explorer, "mnist-cgan")
     key = "explore.class.bundled:mnist-cgan"
     at.selectbox(key=key).set_value(3).run()
@@ -105,7 +212,7 @@ def test_interpolation_makes_a_strip_and_a_gif(explorer):
 
 
 @pytest.mark.slow
-def test_interpolation_ends_come_from_a_grid_sample_the_live_image_or_the_dice(explorer):
+def test_interpolation_ends_come_from_a_grid_sample_the_live_image_or_the_dice(server_drawn, explorer):
     import numpy as np
 
     from gan_core.data import images as imaging

@@ -1,6 +1,8 @@
-"""In real headless Chromium: the explorer on the bundled generators. A latent slider moved with the keyboard
-redraws the live image by rerunning only its fragment; an interpolation's GIF downloads; a conditional
-generator's class changes its image.
+"""In real headless Chromium: the explorer on the bundled generators. The live image runs in the browser
+(gan_ui/live_latent.js: the generator as ONNX in onnxruntime-web): a latent slider moved with the keyboard draws
+the picture Keras draws for that point, with no rerun per key press; once the sliders rest the point goes back to
+the server in one rerun of the live part; an interpolation's GIF downloads; a conditional generator's class changes
+its image.
 
 What reran is read off the websocket: every rerun request the browser sends (BackMsg.rerun_script) names the
 fragment it is for, or none for a whole-page run, and the server ends each run with ScriptFinished saying which
@@ -12,11 +14,15 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from pretrained_support import pretrained_dir  # noqa: F401 - pretrained_dir is a fixture
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from gan_core.data import images as imaging
+from gan_core.explore.generators import Generator
 
 pytestmark = pytest.mark.browser
 SERVER_TRAINS_IN = "thread"  # no test here trains a run: the server starts no worker process
@@ -92,9 +98,35 @@ class Wire:
                              f"finished {self.finished[since[1]:]}, running {self.running}")
 
 
+LIVE = ".aula-live"
+
+
+def _painted(page) -> int:
+    """How many pictures the browser's live image has drawn (its data-painted counter)."""
+    return int(page.get_attribute(LIVE, "data-painted") or 0)
+
+
+def _wait_drawn(page, build: str, painted: int = 0) -> None:
+    """Wait until the live image of `build` has drawn more than `painted` pictures and is not drawing."""
+    page.wait_for_function(
+        """([build, painted]) => { const live = document.querySelector('.aula-live');
+            return live && live.dataset.build === build && Number(live.dataset.painted) > painted
+                && !live.dataset.drawing; }""", arg=[build, painted], timeout=120_000)
+
+
+def _live_pixels(page) -> np.ndarray:
+    """The live picture as the browser drew it: its canvas' pixels (height, width, RGB)."""
+    width, height, data = page.evaluate("""() => {
+        const canvas = document.querySelector('.aula-live canvas');
+        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        return [canvas.width, canvas.height, Array.from(pixels.data)];
+    }""")
+    return np.asarray(data, np.uint8).reshape(height, width, 4)[..., :3]
+
+
 def _live_src(page) -> str:
-    image = page.locator('[data-testid="stImage"]').filter(has_text=LIVE_CAPTION).locator("img")
-    return image.get_attribute("src")
+    """The live picture, as bytes to compare (what the student sees)."""
+    return _live_pixels(page).tobytes().hex()
 
 
 def pick(page, wire, combobox, option: str, reruns: bool = True) -> None:
@@ -124,7 +156,8 @@ def test_explorer_sliders_gif_and_classes(app_url, browser, tmp_path, pretrained
     pick(page, wire, generator, "MNIST (dígitos)")
     assert generator.input_value() == "MNIST (dígitos)"
 
-    # --- a latent slider, moved with the keyboard: only the fragment reruns ------------------------------
+    # --- a latent slider, moved with the keyboard: drawn in the browser, sent back once it rests ---------
+    _wait_drawn(page, "bundled:mnist:0")
     title_count = page.evaluate("""() => {
         const title = document.querySelector('[data-testid="stMain"] h1');
         title.__explorerMark = 'same node';
@@ -134,22 +167,32 @@ def test_explorer_sliders_gif_and_classes(app_url, browser, tmp_path, pretrained
     assert title_count == 1
     before = _live_src(page)
     slider = page.get_by_role("slider", name="z[0]")
-    shown = page.locator('[data-testid="stSlider"]').filter(has_text="z[0]").get_by_test_id("stSliderThumbValue")
-    value_before = float(shown.inner_text())
+    value_before = float(slider.input_value())
+    painted = _painted(page)
     since = wire.mark()
     slider.focus()
     for _ in range(8):
         slider.press("ArrowRight")
-    wire.settle(page, since)
-    assert float(shown.inner_text()) == pytest.approx(min(3.0, value_before + 0.4), abs=0.051)
+    expected = min(3.0, value_before + 0.4)
+    page.wait_for_function(f"() => Math.abs(Number(document.querySelector('{LIVE} input[aria-label=\"z[0]\"]')"
+                           f".value) - {expected}) < 0.026")
+    _wait_drawn(page, "bundled:mnist:0", painted)
     after = _live_src(page)
     assert after != before, "the live image did not change"
+    # the picture is the generator's at that point: Keras on the test's side, ONNX in the browser
+    handle = Generator.load(pretrained_dir / "mnist" / "generator.keras")
+    point = handle.sample_latents(1, 0)
+    point[0, 0] = float(slider.input_value())
+    wanted = imaging.to_uint8(handle.generate(point))[0]
+    assert np.abs(_live_pixels(page).astype(int) - wanted.astype(int)).max() <= 2
+    wire.settle(page, since, quiet=2.0)  # the point goes back once the sliders rest
     new_reruns, new_finishes = wire.reruns[since[0]:], wire.finished[since[1]:]
-    assert new_reruns and all(new_reruns), f"a whole-page rerun was asked for: {new_reruns}"
-    assert len(set(new_reruns)) == 1, "the sliders belong to one fragment"
+    assert 1 <= len(new_reruns) < 8, f"a rerun per key press, or none: {new_reruns}"
+    assert all(new_reruns), f"a whole-page rerun was asked for: {new_reruns}"
     assert FRAGMENT_RUN in new_finishes and FULL_RUN not in new_finishes, new_finishes
     assert page.evaluate("""() => window.__notReloaded === true &&
         document.querySelector('[data-testid="stMain"] h1').__explorerMark === 'same node'""")
+    assert _live_src(page) == after and float(slider.input_value()) == pytest.approx(expected, abs=0.026)
 
     # --- interpolation (a form outside the fragment) and its GIF ----------------------------------------
     since = wire.mark()
@@ -174,14 +217,17 @@ def test_explorer_sliders_gif_and_classes(app_url, browser, tmp_path, pretrained
 
     # --- the conditional generator: the class picks the digit ----------------------------------------------
     pick(page, wire, generator, "MNIST condicional (elige el dígito)")
+    _wait_drawn(page, "bundled:mnist-cgan:0")
     assert _live_src(page) != after
     live_class = page.get_by_role("combobox", name="Clase").first
     assert live_class.input_value() == "0"
     sources = {"0": _live_src(page)}
     since = wire.mark()
     for digit in ("7", "3"):
+        painted = _painted(page)
         pick(page, wire, live_class, digit)
         assert live_class.input_value() == digit
+        _wait_drawn(page, "bundled:mnist-cgan:0", painted)
         sources[digit] = _live_src(page)
     assert len(set(sources.values())) == 3, f"the class does not change the image: {sources}"
     assert all(wire.reruns[since[0]:]) and FULL_RUN not in wire.finished[since[1]:], \

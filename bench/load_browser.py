@@ -1,6 +1,6 @@
 """The load test's browser students: real headless Chromium sessions (Playwright, Debian's chromium) following the
-same lesson as the protocol clients, timing what a person sees: a slider key press until the explorer's new image has
-loaded, on the page's own clock. Run by bench/load_test.py as a worker process (its CPU, the browsers' included, is
+same lesson as the protocol clients, timing what a person sees: a slider key press until the explorer's new image is
+on the screen (drawn in the browser, gan_ui/live_latent.js), on the page's own clock. Run by bench/load_test.py as a worker process (its CPU, the browsers' included, is
 measured apart):
 
     python -m bench.load_browser PLAN.json OUT.json
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import json
 import random
 import re
 import shutil
@@ -36,31 +35,23 @@ SLIDER_TIMEOUT_S = 20.0  # a slider move with no new image in this long is an er
 
 CHROMIUM_ARGS = [*CHROMIUM_FLAGS, "--disable-gpu", "--disable-dev-shm-usage"]
 
-# Installed in every page before the app's own code: the time of the last key press, and when the explorer's
-# live image last got a new src and when that image finished loading (performance.now(), page clock).
+# Installed in every page before the app's own code: the time of the last key press, and when the explorer's live
+# image (drawn in the browser: gan_ui/live_latent.js counts its pictures in data-painted) last drew a new picture
+# and the next frame after it, when it is on the screen (performance.now(), page clock).
 PAGE_PROBE = """
 (() => {
-  const probe = window.__load = {key: 0, change: 0, loaded: 0, src: null, img: null};
-  const live = () => {
-    for (const box of document.querySelectorAll('[data-testid="stImage"]')) {
-      if ((box.textContent || '').includes(CAPTION)) return box.querySelector('img');
-    }
-    return null;
-  };
+  const probe = window.__load = {key: 0, change: 0, loaded: 0, painted: null};
   document.addEventListener('keydown', () => { probe.key = performance.now(); }, true);
-  document.addEventListener('load', (event) => {
-    if (event.target && event.target === probe.img) probe.loaded = performance.now();
-  }, true);
   const check = () => {
-    const img = live();
-    const src = img && img.getAttribute('src');
-    if (src && src !== probe.src) {
-      probe.src = src; probe.img = img; probe.change = performance.now();
-      if (img.complete && img.naturalWidth) probe.loaded = probe.change;
+    const live = document.querySelector('.aula-live');
+    const painted = live ? live.dataset.build + ':' + live.dataset.painted : null;
+    if (live && live.dataset.painted !== '0' && painted !== probe.painted) {
+      probe.painted = painted; probe.change = performance.now();
+      requestAnimationFrame(() => { probe.loaded = performance.now(); });
     }
   };
   new MutationObserver(check).observe(document, {subtree: true, childList: true, attributes: true,
-                                                 attributeFilter: ['src']});
+                                                 attributeFilter: ['data-painted']});
 })();
 """
 
@@ -178,7 +169,7 @@ class BrowserStudent:
 
     async def run(self) -> None:
         self.context = await self.browser.new_context(viewport={"width": 1280, "height": 1000}, locale="es-ES")
-        await self.context.add_init_script(PAGE_PROBE.replace("CAPTION", json.dumps(self.texts["explore_caption"])))
+        await self.context.add_init_script(PAGE_PROBE)
         self.page = await self.context.new_page()
         self.page.on("pageerror", lambda error: self.stats.error(self.index, "javascript", str(error)))
         self.page.on("websocket", self._watch_socket)
@@ -302,10 +293,10 @@ class BrowserStudent:
         page = self.page
         if not await page.get_by_role("heading", name=self.texts["explore_title"]).is_visible():
             await self._switch(self.texts["nav_explore"], self.texts["explore_title"], self.texts["explore_caption"])
-        await page.get_by_text(self.texts["explore_caption"]).wait_for(timeout=self.timeout_ms)
+        # a person moves a slider once the picture is there (the first visit loads the runtime and the model)
+        await page.wait_for_function("() => Number(document.querySelector('.aula-live')?.dataset.painted) > 0",
+                                     polling=100, timeout=self.timeout_ms)
         sliders = page.locator('[data-testid="stMain"] input[type="range"][aria-label^="z["]')
-        with contextlib.suppress(PlaywrightTimeout):  # the caption can be drawn a moment before the sliders
-            await sliders.first.wait_for(timeout=10_000)
         count = await sliders.count()
         if not count:
             raise SessionError("explorer", "no latent slider on the page")

@@ -9,6 +9,7 @@ texts and the folder of zips to upload. OUT: what was measured (bench.load_commo
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import re
 import time
@@ -37,6 +38,7 @@ class ProtocolStudent:
         self.shared = False  # with --gallery: the session's first run is shared with the class
         self.active_run: str | None = None
         self.uploads = 0
+        self.points: dict[str, list[float]] = {}  # the live image's slider values, per generator and start point
         self.rng = random.Random(index)
 
     def left(self) -> float:
@@ -129,36 +131,38 @@ class ProtocolStudent:
     # --- the lesson -------------------------------------------------------------------------------
 
     async def _explore(self) -> None:
+        """The browser draws the live image itself (gan_ui/live_latent.js): a student's slider move costs the server
+        nothing until the sliders rest, when the point goes back (one rerun of the live part). Each move here is
+        that send, timed until its rerun finishes (the server's answer)."""
         await self._switch("explore")
         for _ in range(self.rng.randint(*MOVES)):
             if self.left() <= 0:
                 return
-            sliders = self._sliders()
-            if not sliders:  # not drawn yet (its fragment was rerunning): the page once more, as a reload would
+            live = self._live()
+            if live is None:  # not drawn yet (its fragment was rerunning): the page once more, as a reload would
                 await self.page.rerun()
-                sliders = self._sliders()
-            if not sliders:
-                raise SessionError("explorer", "no latent slider on the page")
-            widget_id = self.rng.choice(sliders)
-            element = self.page.widgets[widget_id][1]
-            value = (list(element.value) or list(element.default) or [0.0])[0]
-            step = element.step or 0.05
-            value = value - step if value >= element.max - step or (value > element.min + step and
-                                                                     self.rng.random() < 0.5) else value + step
-            self.page.mark_images()
+                live = self._live()
+            if live is None:
+                raise SessionError("explorer", "no live image on the page")
+            widget_id, data = live
+            z = list(self.points.get(data["build"]) or data["dim_values"])
+            index = self.rng.randrange(len(z))
+            step = 0.05
+            z[index] = z[index] - step if z[index] >= 3.0 - step or (z[index] > -3.0 + step and
+                                                                     self.rng.random() < 0.5) else z[index] + step
+            self.points[data["build"]] = z  # what the browser shows now
+            point = {"build": data["build"], "z": [round(v, 4) for v in z], "directions": data["direction_values"]}
             sent = time.perf_counter()
-            await self.page.set_values({widget_id: round(value, 4)})  # reruns the live image's fragment
-            done = time.perf_counter()
-            if self.page.image_at is None:
-                raise SessionError("slider", f"no new image after moving {element.label}")
-            element.value[:] = [value]  # what the browser would show now
-            self.records.add("slider", self.index, server_ms=round((self.page.image_at - sent) * 1000, 1),
-                             run_ms=round((done - sent) * 1000, 1))
+            await self.page.set_component_state(widget_id, {"point": point})
+            self.records.add("slider", self.index, server_ms=round((time.perf_counter() - sent) * 1000, 1))
             await self.think()
 
-    def _sliders(self) -> list[str]:
-        return [wid for wid, (kind, element, _) in self.page.widgets.items()
-                if kind == "slider" and element.label.startswith("z[")]
+    def _live(self) -> tuple[str, dict] | None:
+        """The live image's component on the page: its widget id and the data the server sent it."""
+        for widget_id, (kind, element, _) in self.page.widgets.items():
+            if kind == "bidi_component" and "explore.live." in widget_id:
+                return widget_id, json.loads(element.json)
+        return None
 
     async def _upload(self) -> None:
         await self._switch("data")

@@ -2,8 +2,10 @@
 each, the `streamlit` package's own BackMsg/ForwardMsg classes), two or three are real headless Chromiums
 (bench/load_browser.py) timing what a person sees. Every student follows the same lesson until the time is up:
 
-1. Explorar: 3-6 moves of a latent slider z[i], 1-3 s apart. Protocol clients time the widget's BackMsg until the new
-   image's delta arrives (the server's answer); browsers time the key press until the new image has loaded.
+1. Explorar: 3-6 moves of a latent slider z[i], 1-3 s apart. The live image is drawn in the browser
+   (gan_ui/live_latent.js), which sends the point back once the sliders rest: protocol clients send that point after
+   each move and time its rerun (the server's answer); browsers time the key press until the new picture is on the
+   screen.
 2. Datos: upload a zip of 20 tiny MNIST PNGs (protocol clients through the uploader's own HTTP route, browsers through
    the file input) and press "Preparar el conjunto".
 3. Entrenar: `fast` on MNIST, 512 images, 10 epochs; wait in the queue as long as it takes, watch it until its first
@@ -248,9 +250,10 @@ def report(s: dict, records: dict, samples: list[dict], tracebacks: list[str], l
     print()
     print("| figure | n | p50 | p95 | max |")
     print("| --- | ---: | ---: | ---: | ---: |")
-    print(row("slider -> new image, server (BackMsg -> image delta, protocol clients)", s["slider_server_ms"]))
-    print(row("slider -> new image loaded, in Chromium (key press)", s["slider_browser_ms"]))
-    print(row("slider -> new src, in Chromium", s["slider_browser_src_ms"]))
+    print(row("slider at rest -> its point kept, server (the component's state -> rerun finished, protocol)",
+              s["slider_server_ms"]))
+    print(row("slider -> new image on screen, in Chromium (key press -> next frame)", s["slider_browser_ms"]))
+    print(row("slider -> new image drawn, in Chromium (key press -> canvas painted)", s["slider_browser_src_ms"]))
     print(row("page switch (sidebar)", s["page_switch_ms"]))
     print(row("upload: zip sent and listed", s["uploads"]["upload_s"], " s", 2))
     print(row("upload: Preparar -> dataset made", s["uploads"]["create_s"], " s", 2))

@@ -144,6 +144,15 @@ class Page:
         # Widgets of one fragment rerun only that fragment (the browser's rule); anything else reruns the page.
         return await self.rerun(widgets=states, fragment_id=fragments.pop() if len(fragments) == 1 else "")
 
+    async def set_component_state(self, widget_id: str, state: dict) -> float:
+        """What a Streamlit v2 component's setStateValue sends: its state as JSON (a rerun of its fragment)."""
+        import json
+
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        widget = WidgetState(id=widget_id, json_value=json.dumps(state))
+        return await self.rerun(widgets=[widget], fragment_id=self.widgets[widget_id][2])
+
     # --- uploads --------------------------------------------------------------------------------
 
     async def upload(self, key: str, files: list[tuple[str, bytes, str]], click: str | None = None,

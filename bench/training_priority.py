@@ -176,7 +176,8 @@ def main() -> None:
     header("training priority: a slider's answer beside a training, nice 5 against SCHED_IDLE")
     folder = Path(tempfile.mkdtemp(prefix="gan-priority-"))
     port = free_port()
-    server = start_server(port, server_env(folder / "sessions"), folder / "server.log")
+    # the live image drawn by the server (its sliders rerun there): what this measures is the server's answer
+    server = start_server(port, {**server_env(folder / "sessions"), "GAN_LIVE_IMAGE": "server"}, folder / "server.log")
     url = f"http://127.0.0.1:{port}"
     training = subprocess.Popen(
         [sys.executable, "-m", "gan_core", "train", "--preset", args.preset, "--dataset", args.dataset,

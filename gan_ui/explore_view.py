@@ -226,10 +226,10 @@ def _picture(handle: Generator, latent: np.ndarray, label: int | None) -> bytes:
 
 def live_image(handle: Generator, key: str, lang: str) -> None:
     """The sliders and the image they drive: drawn in the student's browser (gan_ui.live_latent) from the generator's
-    ONNX form, or by the server for a generator that has none. Called outside a fragment: the browser's files are
+    ONNX form, or by the server for a generator that has none (or everywhere, with GAN_LIVE_IMAGE=server). Called outside a fragment: the browser's files are
     registered in the page's run, and only the live part reruns after that."""
     try:
-        model = live_latent.onnx_model(handle, downloads.work_dir)
+        model = live_latent.onnx_model(handle, downloads.work_dir) if live_latent.in_browser() else None
     except GanError:  # the session's quota is full: the export is built in its folder, so the server draws
         model = None
     if model is None:

@@ -13,6 +13,7 @@ A generator with no ONNX form (an export that fails) is drawn by the server as b
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from pathlib import Path
@@ -25,6 +26,7 @@ from gan_core.explore import export
 from gan_core.explore.generators import Generator
 from gan_core.i18n import tr
 
+LIVE_IMAGE_ENV = "GAN_LIVE_IMAGE"  # "server": every live image drawn by the server (browsers without WebAssembly)
 SYNC_MS = 700  # the point goes back to the server this long after the last slider move
 JS = (Path(__file__).resolve().parent / "live_latent.js").read_text(encoding="utf-8")
 COMPONENT = st.components.v2.component("aula_gan.live_latent", js=JS, isolate_styles=False)
@@ -38,6 +40,11 @@ RUNTIME_FILES = {"module": ("ort.wasm.bundle.min.mjs", "text/javascript"),
 
 _ONNX: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Generator -> bytes, or None where export failed
 _ONNX_LOCK = threading.Lock()  # one export at a time: forty students opening the same generator export it once
+
+
+def in_browser() -> bool:
+    """Whether live images are drawn in the browser (the default) or, with GAN_LIVE_IMAGE=server, by the server."""
+    return os.environ.get(LIVE_IMAGE_ENV, "browser").strip().lower() != "server"
 
 
 def onnx_model(handle: Generator, work_dir) -> bytes | None:

@@ -29,10 +29,8 @@ def explorer(_generators_loaded_once):
 
 @pytest.fixture
 def server_drawn(monkeypatch):
-    """The live image drawn by the server, as for a generator with no ONNX form (gan_ui.live_latent)."""
-    from gan_ui import live_latent
-
-    monkeypatch.setattr(live_latent, "onnx_model", lambda handle, work_dir: None)
+    """The live image drawn by the server (GAN_LIVE_IMAGE=server), as for a generator with no ONNX form."""
+    monkeypatch.setenv("GAN_LIVE_IMAGE", "server")
 
 
 def image_url(at) -> str:
@@ -188,6 +186,26 @@ def test_a_hand_made_point_is_ignored_and_the_live_point_stays(explorer):
         np.testing.assert_array_equal(at.session_state["explore.latents"][key]["current"], kept)
     at = send_point(at, z, directions, build="bundled:mnist:99")  # an old page's point: not this one
     np.testing.assert_array_equal(at.session_state["explore.latents"][key]["current"], kept)
+
+
+def test_a_generator_with_no_onnx_form_gets_its_live_image_from_the_server(explorer, monkeypatch):
+    import weakref
+
+    from gan_core import GanError
+    from gan_core.explore import export
+    from gan_ui import live_latent
+
+    def fails(handle, work_dir):
+        raise GanError("error.export_failed", reason="Unsupported ops: Bucketize")
+
+    monkeypatch.setattr(live_latent, "_ONNX", weakref.WeakKeyDictionary())  # nothing exported yet
+    monkeypatch.setattr(export, "onnx_bytes", fails)
+    at = choose(explorer, "mnist")
+    assert not at.get("bidi_component")
+    assert at.image[0].proto.imgs[0].caption == TEXTS["explore.image_caption"]["es"]
+    before = image_url(at)
+    at.slider(key="explore.z0.bundled:mnist.0").set_value(2.5).run()
+    assert not at.exception and image_url(at) != before
 
 
 def test_class_control_changes_a_conditional_image(server_drawn, explorer):

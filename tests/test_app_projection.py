@@ -24,12 +24,10 @@ KEY = f"bundled:{NAME}"
 
 @pytest.fixture
 def explorer(sessions_dir, monkeypatch):  # noqa: F811 - the fixture imported above
-    from gan_ui import live_latent
-
     monkeypatch.setenv("GAN_PRETRAINED_DIR", str(PRETRAINED_DIR))
-    # The live image drawn by the server (as for a generator with no ONNX form): these tests read its picture and
-    # move its sliders while a projection works; the browser's live image is tests/test_app_explore.py's.
-    monkeypatch.setattr(live_latent, "onnx_model", lambda handle, work_dir: None)
+    # The live image drawn by the server: these tests read its picture and move its sliders while a projection
+    # works; the browser's live image is tests/test_app_explore.py's.
+    monkeypatch.setenv("GAN_LIVE_IMAGE", "server")
     st.cache_resource.clear()
     at = new_app()
     at.run()

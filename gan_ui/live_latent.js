@@ -80,9 +80,21 @@ function slider(container, label, value, step, onInput, onChange) {
   const shown = element("span", { className: "value", textContent: Number(value).toFixed(2) });
   input.addEventListener("input", () => { shown.textContent = Number(input.value).toFixed(2); onInput(); });
   input.addEventListener("change", onChange);
-  container.append(element("label", {}, element("span", { className: "name" }, element("span", { textContent: label }),
-                                                                        shown), input));
+  container.append(element("label", {}, element("span", { className: "name" },
+                                                element("span", { className: "label", textContent: label }), shown),
+                           input));
   return input;
+}
+
+// The words in the page's language (a language switch keeps the sliders where they are): data.texts by each
+// element's data-text, the directions' labels by their order.
+function relabel(root, data) {
+  for (const item of root.querySelectorAll("[data-text]")) item.textContent = data.texts[item.dataset.text];
+  root.querySelector("canvas").setAttribute("aria-label", data.texts.caption);
+  root.querySelectorAll(".aula-live-directions label").forEach((label, k) => {
+    label.querySelector(".label").textContent = data.direction_labels[k];
+    label.querySelector("input").setAttribute("aria-label", data.direction_labels[k]);
+  });
 }
 
 function paint(canvas, pixels, [H, W, C]) {
@@ -114,14 +126,16 @@ function build(parent, data) {
   canvas.setAttribute("aria-label", data.texts.caption);
   const status = element("p", { className: "aula-live-status", textContent: data.texts.loading });
   const dims = element("div", { className: "aula-live-sliders" });
-  const directions = element("div", { className: "aula-live-sliders" });
+  const directions = element("div", { className: "aula-live-sliders aula-live-directions" });
+  const text = (className, key) => {
+    const made = element("p", { className });
+    made.dataset.text = key;
+    return made;
+  };
   root.append(
-    element("div", { className: "aula-live-picture" }, canvas,
-            element("p", { className: "aula-live-caption", textContent: data.texts.caption }), status),
-    element("div", { className: "aula-live-controls" },
-            element("p", { className: "aula-live-help", textContent: data.texts.dims_help }), dims,
-            element("p", { className: "aula-live-heading", textContent: data.texts.directions }),
-            element("p", { className: "aula-live-help", textContent: data.texts.directions_help }), directions));
+    element("div", { className: "aula-live-picture" }, canvas, text("aula-live-caption", "caption"), status),
+    element("div", { className: "aula-live-controls" }, text("aula-live-help", "dims_help"), dims,
+            text("aula-live-heading", "directions"), text("aula-live-help", "directions_help"), directions));
   parent.replaceChildren(root);
 
   let loaded = null, drawing = false, again = false, syncTimer = null;
@@ -179,5 +193,6 @@ export default function ({ data, parentElement, setStateValue }) {
   const previous = root && root.dataset.build === data.build ? root.latest.data : null;
   if (!previous) root = build(parentElement, data);
   root.latest = { data, setStateValue };  // what the sliders' next draw and send use
+  relabel(root, data);
   if (!previous || previous.label !== data.label) root.draw();
 }

@@ -73,9 +73,12 @@ def media_urls(model: bytes) -> dict[str, str]:
     from streamlit import runtime
 
     manager = runtime.get_instance().media_file_mgr
-    urls = {part: manager.add(data, RUNTIME_FILES[part][1], f"aula_gan.live_latent.{part}")
+    # As downloads: a file no page names any more is dropped one clean-up later than an image, so a fetch the
+    # browser started just before the student chose another generator still finds it.
+    urls = {part: manager.add(data, RUNTIME_FILES[part][1], f"aula_gan.live_latent.{part}", is_for_static_download=True)
             for part, data in _runtime_bytes().items()}
-    urls["model"] = manager.add(model, "application/octet-stream", "aula_gan.live_latent.model")
+    urls["model"] = manager.add(model, "application/octet-stream", "aula_gan.live_latent.model",
+                                is_for_static_download=True)
     return urls
 
 

@@ -236,6 +236,18 @@ def test_explorer_sliders_gif_and_classes(app_url, browser, tmp_path, pretrained
     page.screenshot(path=ARTIFACTS / "explore_es_cgan.png")
     if UPDATE_DOCS:
         _docs_screenshot(page, wire, pretrained_dir)
+
+    # --- in English: the live image's words change, its sliders and picture stay --------------------------
+    z1 = page.get_by_role("slider", name="z[1]")
+    painted = _painted(page)
+    z1.focus()
+    z1.press("ArrowLeft")
+    _wait_drawn(page, "bundled:mnist-cgan:0", painted)
+    moved, picture = z1.input_value(), _live_src(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    page.locator(".aula-live-caption").filter(has_text="The image of this point").wait_for(timeout=60_000)
+    assert page.get_by_role("slider", name="Direction 1", exact=False).count() == 1
+    assert page.get_by_role("slider", name="z[1]").input_value() == moved and _live_src(page) == picture
     page.close()
 
 

@@ -487,8 +487,10 @@ def test_a_hostile_or_corrupt_saved_experiment_gets_a_clear_message_in_both_lang
         assert caught.value.message.key == key, (key, caught.value.message)
         assert caught.value.text("es") != caught.value.text("en") and "{" not in caught.value.text("es")
     config, weights = playground.config, _weights(playground)
+    # the page: any refusal of read_experiment takes one path (its message, nothing loaded), so four refusals that
+    # need no model-check child (the engine's loop above ran the one that does: saved_mismatch)
     for lang, key in (("es", "error.model_file.layer_not_allowed"), ("es", "playground.saved_members"),
-                      ("en", "playground.saved_mismatch"), ("en", "playground.saved_not_zip")):
+                      ("en", "playground.saved_card"), ("en", "playground.saved_not_zip")):
         at.session_state["lang"] = lang  # the sidebar's language selector
         at.file_uploader(key="pg.load").set_value(("hostile.zip", hostile[key], "application/zip")).run()
         assert not at.exception, [e.value for e in at.exception]

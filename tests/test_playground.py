@@ -85,9 +85,11 @@ WGAN_JS = 0.5  # "la divergencia JS baja de 0.5"
 @pytest.mark.slow
 def test_wgan_gp_spreads_the_fakes_over_the_eight_blobs_as_its_sentence_says():
     """#26 item 1: the example's sentence, checked as the page measures it (the JS divergence it draws, the 300 fake
-    points it shows) on a few seeds, at its step and later: all eight blobs covered, JS below its number, arrows
-    near length 1. With the images' penalty weight of 10 the same run stays a blob across the ring (the weight's
-    help text, and what a student saw before: JS 0.72-0.80 after 16k steps)."""
+    points it shows) on a few seeds at its step, and on one of them 500 steps later (one long run is enough to show
+    it does not wander off again; each step here is 5 D updates with a gradient penalty, the suite's costliest
+    loop): all eight blobs covered, JS below its number, arrows near length 1. With the images' penalty weight of
+    10 the same run stays a blob across the ring (the weight's help text, and what a student saw before: JS
+    0.72-0.80 after 16k steps)."""
     sentence = TEXTS["pg.example_look.wgan_fix"]
     assert f"{WGAN_STEPS} pasos" in sentence["es"] and f"{WGAN_STEPS} steps" in sentence["en"]
     assert f"JS baja de {WGAN_JS}" in sentence["es"] and f"below {WGAN_JS}" in sentence["en"]
@@ -95,12 +97,13 @@ def test_wgan_gp_spreads_the_fakes_over_the_eight_blobs_as_its_sentence_says():
     seen = {}
     for seed in (0, 1, 2):
         fixed = example("wgan_fix", seed)
-        for steps in (WGAN_STEPS, 500):  # at its step and 500 later: it does not wander off again
+        for steps in (WGAN_STEPS, 500) if seed == 0 else (WGAN_STEPS,):  # seed 0 also 500 later: it stays
             train(fixed, steps)
             view = fixed.view_arrays()
             seen[seed, fixed.gan.g_optimizer.iterations.numpy()] = (round(view["js"], 2),
                                                                     modes_covered(view["fake"]),
                                                                     round(view["arrow_length"], 2))
+    assert sorted(seen) == [(0, WGAN_STEPS), (0, WGAN_STEPS + 500), (1, WGAN_STEPS), (2, WGAN_STEPS)], seen
     assert all(js < WGAN_JS and modes == 8 and 0.5 < arrows < 2.0 for js, modes, arrows in seen.values()), seen
 
     flat = Experiment(dataclasses.replace(PlaygroundConfig(), **{**EXAMPLES["wgan_fix"], "gp_weight": 10.0}))
@@ -484,8 +487,10 @@ def test_a_hostile_or_corrupt_saved_experiment_gets_a_clear_message_in_both_lang
         assert caught.value.message.key == key, (key, caught.value.message)
         assert caught.value.text("es") != caught.value.text("en") and "{" not in caught.value.text("es")
     config, weights = playground.config, _weights(playground)
+    # the page: any refusal of read_experiment takes one path (its message, nothing loaded), so four refusals that
+    # need no model-check child (the engine's loop above ran the one that does: saved_mismatch)
     for lang, key in (("es", "error.model_file.layer_not_allowed"), ("es", "playground.saved_members"),
-                      ("en", "playground.saved_mismatch"), ("en", "playground.saved_not_zip")):
+                      ("en", "playground.saved_card"), ("en", "playground.saved_not_zip")):
         at.session_state["lang"] = lang  # the sidebar's language selector
         at.file_uploader(key="pg.load").set_value(("hostile.zip", hostile[key], "application/zip")).run()
         assert not at.exception, [e.value for e in at.exception]

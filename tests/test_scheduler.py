@@ -93,12 +93,11 @@ def drive(request):
 
 def test_real_runs_queue_show_their_position_and_cancel(tmp_path, drive):
     scheduler = Scheduler(1, drive=drive)
-    config = recipe("fast", epochs=1, batch_size=32, max_images=32 * 60)
+    config = recipe("fast", epochs=1, batch_size=32, max_images=32 * 6)
     first = Run.create(tmp_path / "first", config, owner="ana")
     second = Run.create(tmp_path / "second", config, owner="bea")
     third = Run.create(tmp_path / "third", config, owner="carla")
-    first.start(scheduler)
-    wait_until(lambda: first.snapshot().state == RunState.RUNNING, 60)
+    start_first_paused(scheduler, first)  # holds the slot however quick its steps: a short run will do
     second.start(scheduler)
     third.start(scheduler)
     wait_until(lambda: third.snapshot().queue_position == 2)
@@ -107,6 +106,7 @@ def test_real_runs_queue_show_their_position_and_cancel(tmp_path, drive):
     assert second.wait(10)
     assert second.snapshot().state == RunState.STOPPED and second.snapshot().step == 0
     wait_until(lambda: third.snapshot().queue_position == 1)
+    first.resume()
     assert first.wait(120) and third.wait(120)
     assert first.snapshot().state == third.snapshot().state == RunState.FINISHED
 

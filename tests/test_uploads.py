@@ -466,21 +466,6 @@ def test_a_model_with_huge_activations_is_built_only_in_a_memory_limited_child(s
     assert not any(session_dir.rglob("*.keras"))
 
 
-@pytest.mark.slow
-def test_a_check_that_runs_out_of_its_memory_limit_refuses_the_model(session_dir, tmp_path, monkeypatch):
-    from gan_core.explore import generators
-
-    path = session_dir / "clean.keras"
-    path.write_bytes(saved_bytes(small_generator(), tmp_path))
-    assert generators.check_in_child(path)["params"] == 8 * 49 + 49  # with the normal limit it passes
-    monkeypatch.setattr(generators, "CHECK_ADDRESS_SPACE_BYTES", 200_000_000)  # below what TensorFlow alone needs
-    with pytest.raises(GanError) as caught:
-        generators.check_in_child(path)
-    assert caught.value.message.key == "error.model_check_memory"
-    assert "límite de memoria de la comprobación (200 MB)" in caught.value.text("es")
-    assert "the check's memory limit (200 MB)" in caught.value.text("en")
-
-
 def test_the_size_estimate_counts_what_the_config_declares(tmp_path):
     import json
 
@@ -500,9 +485,19 @@ def test_the_size_estimate_counts_what_the_config_declares(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_clean_generator_upload_is_accepted_counts_against_the_quota_and_only_the_newest_is_kept(session_dir,
-                                                                                                  tmp_path):
-    # One test for both: each accepted upload is checked in a child process (a TensorFlow import, seconds of CPU)
+def test_a_clean_generator_upload_is_accepted_counts_against_the_quota_and_a_check_out_of_memory_refuses_it(
+        session_dir, tmp_path, monkeypatch):
+    # One test for all three: each accepted upload is checked in a child process (a TensorFlow import, seconds of
+    # CPU); the same file that passed with the normal limit is then refused by a check with too little memory.
+    from gan_core.explore import generators
+
+    checked = []
+
+    def check_in_child(path):  # the product's own check; what its child measured is kept
+        checked.append(generators.check_in_child(path))
+        return checked[-1]
+
+    monkeypatch.setattr(model_uploads, "check_in_child", check_in_child)
     data = saved_bytes(small_generator(), tmp_path)
     quota = int(len(data) * 2.5)
     for _ in range(2):  # in a quota that holds two, the second upload replaces the first: one is kept
@@ -511,9 +506,19 @@ def test_a_clean_generator_upload_is_accepted_counts_against_the_quota_and_only_
         assert handle.generate(handle.sample_latents(2, 0)).shape == (2, 28, 28, 1)
         assert [p.parent for p in session_dir.rglob("*.keras")] == [session_dir / "models"]
         assert len(list((session_dir / "models").glob("*.keras"))) == 1
+    assert [report["params"] for report in checked] == [8 * 49 + 49] * 2  # each built in the child, with the normal limit
     with pytest.raises(GanError) as caught:
         model_uploads.save_model_upload("mine.keras", data, session_dir, quota_bytes=len(data) // 2)
     assert caught.value.message.key == "error.quota"
     assert "espacio en el servidor está lleno" in caught.value.text("es")
     assert "space on the server is full" in caught.value.text("en")
-    assert len(list((session_dir / "models").glob("*.keras"))) == 1, "the refused upload left the kept one alone"
+    (kept,) = (session_dir / "models").glob("*.keras")
+    assert len(checked) == 2, "the quota refused it before any child started"
+
+    monkeypatch.setattr(generators, "CHECK_ADDRESS_SPACE_BYTES", 200_000_000)  # below what TensorFlow alone needs
+    with pytest.raises(GanError) as caught:
+        generators.check_in_child(kept)
+    assert caught.value.message.key == "error.model_check_memory"
+    assert "límite de memoria de la comprobación (200 MB)" in caught.value.text("es")
+    assert "the check's memory limit (200 MB)" in caught.value.text("en")
+    assert [kept] == list((session_dir / "models").glob("*.keras")), "the refused check left the kept one alone"

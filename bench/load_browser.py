@@ -41,7 +41,9 @@ CHROMIUM_ARGS = [*CHROMIUM_FLAGS, "--disable-gpu", "--disable-dev-shm-usage"]
 PAGE_PROBE = """
 (() => {
   const probe = window.__load = {key: 0, change: 0, loaded: 0, painted: null};
-  document.addEventListener('keydown', () => { probe.key = performance.now(); }, true);
+  document.addEventListener('keydown', () => {
+    probe.key = performance.now(); probe.visible = document.visibilityState === 'visible';
+  }, true);
   const check = () => {
     const live = document.querySelector('.aula-live');
     const painted = live ? live.dataset.build + ':' + live.dataset.painted : null;
@@ -268,6 +270,9 @@ class BrowserStudent:
             self.gallery_tab.on("pageerror", lambda error: self.stats.error(self.index, "javascript", str(error)))
             await self.gallery_tab.goto(f"{self.base_url}/gallery?lang=es&s={self.session_id}",
                                         wait_until="domcontentloaded", timeout=self.timeout_ms)
+            # The student works in the lesson's tab, the gallery behind it: a hidden tab draws no frames (and
+            # Chromium slows its timers), so the lesson's tab is the one in front, as on a student's screen.
+            await self.page.bring_to_front()
 
     async def _learn_session_id(self) -> None:
         for _ in range(20):
@@ -329,7 +334,7 @@ class BrowserStudent:
                                          f"(value {value} -> {after})") from None
         probe = await page.evaluate("() => window.__load")
         self.stats.add("slider", self.index, src_ms=round(probe["change"] - probe["key"], 1),
-                       loaded_ms=round(probe["loaded"] - probe["key"], 1))
+                       loaded_ms=round(probe["loaded"] - probe["key"], 1), visible=probe.get("visible"))
 
     # --- training ------------------------------------------------------------------------------------
 

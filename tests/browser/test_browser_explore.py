@@ -14,6 +14,7 @@ import os
 import time
 from pathlib import Path
 
+import live_image_support as live
 import numpy as np
 import pytest
 from PIL import Image
@@ -98,37 +99,6 @@ class Wire:
                              f"finished {self.finished[since[1]:]}, running {self.running}")
 
 
-LIVE = ".aula-live"
-
-
-def _painted(page) -> int:
-    """How many pictures the browser's live image has drawn (its data-painted counter)."""
-    return int(page.get_attribute(LIVE, "data-painted") or 0)
-
-
-def _wait_drawn(page, build: str, painted: int = 0) -> None:
-    """Wait until the live image of `build` has drawn more than `painted` pictures and is not drawing."""
-    page.wait_for_function(
-        """([build, painted]) => { const live = document.querySelector('.aula-live');
-            return live && live.dataset.build === build && Number(live.dataset.painted) > painted
-                && !live.dataset.drawing; }""", arg=[build, painted], timeout=120_000)
-
-
-def _live_pixels(page) -> np.ndarray:
-    """The live picture as the browser drew it: its canvas' pixels (height, width, RGB)."""
-    width, height, data = page.evaluate("""() => {
-        const canvas = document.querySelector('.aula-live canvas');
-        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-        return [canvas.width, canvas.height, Array.from(pixels.data)];
-    }""")
-    return np.asarray(data, np.uint8).reshape(height, width, 4)[..., :3]
-
-
-def _live_src(page) -> str:
-    """The live picture, as bytes to compare (what the student sees)."""
-    return _live_pixels(page).tobytes().hex()
-
-
 def pick(page, wire, combobox, option: str, reruns: bool = True) -> None:
     """Choose an option; wait for the rerun it causes (none inside a form, or when it is already chosen)."""
     if combobox.input_value() == option:
@@ -157,7 +127,7 @@ def test_explorer_sliders_gif_and_classes(app_url, browser, tmp_path, pretrained
     assert generator.input_value() == "MNIST (dígitos)"
 
     # --- a latent slider, moved with the keyboard: drawn in the browser, sent back once it rests ---------
-    _wait_drawn(page, "bundled:mnist:0")
+    live.wait_drawn(page, "bundled:mnist:0")
     title_count = page.evaluate("""() => {
         const title = document.querySelector('[data-testid="stMain"] h1');
         title.__explorerMark = 'same node';
@@ -165,26 +135,26 @@ def test_explorer_sliders_gif_and_classes(app_url, browser, tmp_path, pretrained
         return document.querySelectorAll('[data-testid="stMain"] h1').length;
     }""")
     assert title_count == 1
-    before = _live_src(page)
+    before = live.picture(page)
     slider = page.get_by_role("slider", name="z[0]")
     value_before = float(slider.input_value())
-    painted = _painted(page)
+    painted = live.painted(page)
     since = wire.mark()
     slider.focus()
     for _ in range(8):
         slider.press("ArrowRight")
     expected = min(3.0, value_before + 0.4)
-    page.wait_for_function(f"() => Math.abs(Number(document.querySelector('{LIVE} input[aria-label=\"z[0]\"]')"
+    page.wait_for_function(f"() => Math.abs(Number(document.querySelector('.aula-live input[aria-label=\"z[0]\"]')"
                            f".value) - {expected}) < 0.026")
-    _wait_drawn(page, "bundled:mnist:0", painted)
-    after = _live_src(page)
+    live.wait_drawn(page, "bundled:mnist:0", painted)
+    after = live.picture(page)
     assert after != before, "the live image did not change"
     # the picture is the generator's at that point: Keras on the test's side, ONNX in the browser
     handle = Generator.load(pretrained_dir / "mnist" / "generator.keras")
     point = handle.sample_latents(1, 0)
     point[0, 0] = float(slider.input_value())
     wanted = imaging.to_uint8(handle.generate(point))[0]
-    assert np.abs(_live_pixels(page).astype(int) - wanted.astype(int)).max() <= 2
+    assert np.abs(live.pixels(page).astype(int) - wanted.astype(int)).max() <= 2
     wire.settle(page, since, quiet=2.0)  # the point goes back once the sliders rest
     new_reruns, new_finishes = wire.reruns[since[0]:], wire.finished[since[1]:]
     assert 1 <= len(new_reruns) < 8, f"a rerun per key press, or none: {new_reruns}"
@@ -192,7 +162,7 @@ def test_explorer_sliders_gif_and_classes(app_url, browser, tmp_path, pretrained
     assert FRAGMENT_RUN in new_finishes and FULL_RUN not in new_finishes, new_finishes
     assert page.evaluate("""() => window.__notReloaded === true &&
         document.querySelector('[data-testid="stMain"] h1').__explorerMark === 'same node'""")
-    assert _live_src(page) == after and float(slider.input_value()) == pytest.approx(expected, abs=0.026)
+    assert live.picture(page) == after and float(slider.input_value()) == pytest.approx(expected, abs=0.026)
 
     # --- interpolation (a form outside the fragment) and its GIF ----------------------------------------
     since = wire.mark()
@@ -209,7 +179,7 @@ def test_explorer_sliders_gif_and_classes(app_url, browser, tmp_path, pretrained
     assert saved.read_bytes()[:4] == b"GIF8"
     with Image.open(saved) as gif:
         assert gif.n_frames >= 8 + 6  # there and back: 8 steps forward, 6 back without repeating the ends
-    assert _live_src(page) == after, "the live point survives the interpolation's rerun"
+    assert live.picture(page) == after, "the live point survives the interpolation's rerun"
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.mouse.move(900, 30)  # over nothing: no hover toolbar, no sidebar collapse button
@@ -217,18 +187,18 @@ def test_explorer_sliders_gif_and_classes(app_url, browser, tmp_path, pretrained
 
     # --- the conditional generator: the class picks the digit ----------------------------------------------
     pick(page, wire, generator, "MNIST condicional (elige el dígito)")
-    _wait_drawn(page, "bundled:mnist-cgan:0")
-    assert _live_src(page) != after
+    live.wait_drawn(page, "bundled:mnist-cgan:0")
+    assert live.picture(page) != after
     live_class = page.get_by_role("combobox", name="Clase").first
     assert live_class.input_value() == "0"
-    sources = {"0": _live_src(page)}
+    sources = {"0": live.picture(page)}
     since = wire.mark()
     for digit in ("7", "3"):
-        painted = _painted(page)
+        painted = live.painted(page)
         pick(page, wire, live_class, digit)
         assert live_class.input_value() == digit
-        _wait_drawn(page, "bundled:mnist-cgan:0", painted)
-        sources[digit] = _live_src(page)
+        live.wait_drawn(page, "bundled:mnist-cgan:0", painted)
+        sources[digit] = live.picture(page)
     assert len(set(sources.values())) == 3, f"the class does not change the image: {sources}"
     assert all(wire.reruns[since[0]:]) and FULL_RUN not in wire.finished[since[1]:], \
         "changing the class reruns only the fragment"
@@ -239,15 +209,15 @@ def test_explorer_sliders_gif_and_classes(app_url, browser, tmp_path, pretrained
 
     # --- in English: the live image's words change, its sliders and picture stay --------------------------
     z1 = page.get_by_role("slider", name="z[1]")
-    painted = _painted(page)
+    painted = live.painted(page)
     z1.focus()
     z1.press("ArrowLeft")
-    _wait_drawn(page, "bundled:mnist-cgan:0", painted)
-    moved, picture = z1.input_value(), _live_src(page)
+    live.wait_drawn(page, "bundled:mnist-cgan:0", painted)
+    moved, picture = z1.input_value(), live.picture(page)
     page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
     page.locator(".aula-live-caption").filter(has_text="The image of this point").wait_for(timeout=60_000)
     assert page.get_by_role("slider", name="Direction 1", exact=False).count() == 1
-    assert page.get_by_role("slider", name="z[1]").input_value() == moved and _live_src(page) == picture
+    assert page.get_by_role("slider", name="z[1]").input_value() == moved and live.picture(page) == picture
     page.close()
 
 

@@ -1,11 +1,12 @@
 """In real headless Chromium: the explorer's "Proyecta tu foto". A photo uploaded through the page is projected (the
-progress timer runs until it ends), the generator's reconstruction appears, the live image moves to it, and a latent
-slider then moves the image from there."""
+progress timer runs until it ends), the generator's reconstruction appears, the live image (drawn in the browser)
+starts again from it, and a latent slider then moves the image from there."""
 
 from __future__ import annotations
 
 import os
 
+import live_image_support as live
 import numpy as np
 import pytest
 from app_support import wait_until
@@ -40,11 +41,6 @@ def _server_settings(pretrained_dir):  # noqa: F811 - the fixture imported above
             os.environ[name] = value
 
 
-def _live_src(page) -> str:
-    image = page.locator('[data-testid="stImage"]').filter(has_text=LIVE_CAPTION).locator("img")
-    return image.get_attribute("src")
-
-
 def test_a_photo_is_projected_and_a_slider_moves_it(app_url, browser, tmp_path):
     digit = load_dataset("mnist").test_images[7]  # a real test digit, never seen in training
     photo = tmp_path / "mi-digito.png"
@@ -57,8 +53,8 @@ def test_a_photo_is_projected_and_a_slider_moves_it(app_url, browser, tmp_path):
         generator.click()
         page.get_by_role("option", name="MNIST (dígitos)", exact=True).click()
         wait_until(lambda: generator.input_value() == "MNIST (dígitos)", 60, "the MNIST generator")
-    page.get_by_text(LIVE_CAPTION).wait_for(timeout=120_000)
-    before = wait_until(lambda: _live_src(page), 60, "the live image")
+    live.wait_drawn(page, "bundled:mnist:0")
+    before = live.picture(page)
 
     uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Tu foto")
     uploader.locator('input[type="file"]').set_input_files(str(photo))
@@ -67,15 +63,18 @@ def test_a_photo_is_projected_and_a_slider_moves_it(app_url, browser, tmp_path):
     button.click()
     page.get_by_text(SEEN_CAPTION).wait_for(timeout=240_000)  # the reconstruction, once the projection ended
     page.get_by_text("Lo más parecido que sabe dibujar").wait_for(timeout=10_000)
-    projected = wait_until(lambda: (src := _live_src(page)) != before and src, 60, "the live image at the photo")
+    live.wait_drawn(page, "bundled:mnist:1")  # the photo's point: a new start for the sliders
+    projected = live.picture(page)
+    assert projected != before
 
     slider = page.get_by_role("slider", name="z[1]")
-    shown = page.locator('[data-testid="stSlider"]').filter(has_text="z[1]").get_by_test_id("stSliderThumbValue")
-    key = "ArrowLeft" if float(shown.inner_text()) > 0 else "ArrowRight"  # away from the end it may sit at
+    key = "ArrowLeft" if float(slider.input_value()) > 0 else "ArrowRight"  # away from the end it may sit at
+    drawn = live.painted(page)
     slider.focus()
     for _ in range(10):
         slider.press(key)
-    wait_until(lambda: (src := _live_src(page)) not in (projected, before) and src, 60,
+    live.wait_drawn(page, "bundled:mnist:1", drawn)
+    wait_until(lambda: live.picture(page) not in (projected, before), 60,
                "the slider to move the image from the photo's point")
     page.screenshot(path=str(tmp_path / "projection.png"))
     page.close()

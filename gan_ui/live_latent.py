@@ -9,7 +9,9 @@ binary and the generator's ONNX bytes, each registered once per page run with St
 memory for the whole server, found again by its hash). When the sliders rest, the browser sends back the point it
 shows, which this module keeps for the rest of the page (an interpolation from "the live image").
 
-A generator with no ONNX form (an export that fails) is drawn by the server as before: gan_ui.explore_view."""
+The server draws the live image as before (gan_ui.explore_view) for a generator with no ONNX form (an export that
+fails), for a session whose disk quota is full (an export is built in its folder), and everywhere with
+GAN_LIVE_IMAGE=server (browsers where WebAssembly is turned off)."""
 
 from __future__ import annotations
 
@@ -101,4 +103,4 @@ def draw(handle: Generator, urls: dict[str, str], base: np.ndarray, build: str, 
                   "loading": tr("export.page.loading", lang), "failed": tr("export.page.failed", lang)},
     }
     result = COMPONENT(key=key, data=data, default={"point": None}, on_point_change=lambda: None)
-    return result.get("point") if hasattr(result, "get") else getattr(result, "point", None)
+    return result.get("point")  # a ComponentResult: a dict of the component's state

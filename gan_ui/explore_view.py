@@ -210,13 +210,22 @@ def _z_default(base: np.ndarray, index: int) -> float:
 def _point_in_widgets(handle: Generator, key: str, version: int, directions) -> tuple[np.ndarray, int | None]:
     """The point and class the live image's widgets hold in this run (what the browser sent, or their defaults),
     read before they are drawn, so the image can go first."""
-    latent = _latent_state(handle, key)["base"].copy()
+    base = _latent_state(handle, key)["base"]
     values = st.session_state
-    for index in range(min(LATENT_SLIDERS, handle.latent_dim)):
-        latent[index] = values.get(_z_key(index, key, version), _z_default(latent, index))
-    for index in range(len(directions.vectors)):
-        latent = latent + values.get(_direction_key(index, key, version), 0.0) * directions.vectors[index]
-    return latent, (values.get(f"explore.class.{key}", 0) if handle.conditional else None)
+    z = [values.get(_z_key(index, key, version), _z_default(base, index))
+         for index in range(min(LATENT_SLIDERS, handle.latent_dim))]
+    amounts = [values.get(_direction_key(index, key, version), 0.0) for index in range(len(directions.vectors))]
+    return _point(base, z, amounts, directions), (values.get(f"explore.class.{key}", 0) if handle.conditional else None)
+
+
+def _point(base: np.ndarray, z: list[float], amounts: list[float], directions) -> np.ndarray:
+    """The point the sliders give: the base with its first coordinates set to the z sliders' values, plus each
+    principal direction times its slider's amount (all within the sliders' range)."""
+    latent = base.copy()
+    latent[:len(z)] = np.clip(np.asarray(z, np.float32), -SLIDER_RANGE, SLIDER_RANGE)
+    for amount, vector in zip(amounts, directions.vectors):
+        latent = latent + float(np.clip(amount, -SLIDER_RANGE, SLIDER_RANGE)) * vector
+    return latent
 
 
 def _picture(handle: Generator, latent: np.ndarray, label: int | None) -> bytes:
@@ -226,8 +235,9 @@ def _picture(handle: Generator, latent: np.ndarray, label: int | None) -> bytes:
 
 def live_image(handle: Generator, key: str, lang: str) -> None:
     """The sliders and the image they drive: drawn in the student's browser (gan_ui.live_latent) from the generator's
-    ONNX form, or by the server for a generator that has none (or everywhere, with GAN_LIVE_IMAGE=server). Called outside a fragment: the browser's files are
-    registered in the page's run, and only the live part reruns after that."""
+    ONNX form, or by the server for a generator that has none (or everywhere, with GAN_LIVE_IMAGE=server). Called
+    outside a fragment: the browser's files are registered in the page's run, and only the live part reruns after
+    that."""
     try:
         model = live_latent.onnx_model(handle, downloads.work_dir) if live_latent.in_browser() else None
     except GanError:  # the session's quota is full: the export is built in its folder, so the server draws
@@ -282,17 +292,13 @@ def _live_image_in_browser(handle: Generator, key: str, lang: str, urls: dict[st
     if _sent_point(point, build, dims, len(directions.vectors)):
         st.session_state[f"explore.live_point.{key}"] = point
         dim_values, direction_values = point["z"], point["directions"]
-    latent = base.copy()
-    latent[:dims] = np.clip(np.asarray(dim_values, np.float32), -SLIDER_RANGE, SLIDER_RANGE)
-    for amount, vector in zip(direction_values, directions.vectors):
-        latent = latent + float(np.clip(amount, -SLIDER_RANGE, SLIDER_RANGE)) * vector
-    latent_state["current"] = latent  # the point shown: an interpolation can start or end here
+    latent_state["current"] = _point(base, dim_values, direction_values, directions)  # an interpolation's end
 
 
 @st.fragment
 def _live_image_on_server(handle: Generator, key: str, lang: str) -> None:
-    """Sliders and the image they drive, drawn by the server (for a generator with no ONNX form). A fragment: moving a slider reruns only this part of the page (the seed's
-    controls above it are drawn by `latent_controls`, before it). The image is drawn first, from the values the
+    """Sliders and the image they drive, drawn by the server (gan_ui.live_latent says when). A fragment: moving a
+    slider reruns only this part of the page (the seed's controls above it are drawn by `latent_controls`). The image is drawn first, from the values the
     widgets hold, and reaches the browser before the sliders' thirty-odd elements; should a widget give back
     another value (none does today), the image is drawn again in its place."""
     latent_state = _latent_state(handle, key)
@@ -303,31 +309,26 @@ def _live_image_on_server(handle: Generator, key: str, lang: str) -> None:
     caption = tr("explore.image_caption", lang)
     picture = image_col.image(_picture(handle, shown, shown_label), caption=caption, width=PREVIEW_PIXELS,
                               output_format="PNG")
-    latent = latent_state["base"].copy()
-    label = None
+    base = latent_state["base"]
     with sliders_col:
-        if handle.conditional:
-            label = st.selectbox(tr("explore.class", lang), range(handle.num_classes), key=f"explore.class.{key}",
-                                 format_func=lambda c: class_label(handle.class_names[c], lang))
-            state.keep_choice(f"explore.class.{key}")
+        label = _class_choice(handle, key, lang)
         dims_tab, pca_tab = st.tabs([tr("explore.dims", lang), tr("explore.directions", lang)])
         with dims_tab:
             st.caption(tr("explore.dims_help", lang))
             if handle.groups:
                 st.caption(tr("explore.group_dim_help", lang, groups=handle.groups))
             columns = st.columns(2)
-            for index in range(min(LATENT_SLIDERS, handle.latent_dim)):
-                latent[index] = columns[index % 2].slider(
-                    f"z[{index}]", -SLIDER_RANGE, SLIDER_RANGE, _z_default(latent, index), 0.05,
-                    key=_z_key(index, key, version))
+            z = [columns[index % 2].slider(f"z[{index}]", -SLIDER_RANGE, SLIDER_RANGE, _z_default(base, index), 0.05,
+                                           key=_z_key(index, key, version))
+                 for index in range(min(LATENT_SLIDERS, handle.latent_dim))]
         with pca_tab:
             st.caption(tr("explore.directions_help", lang))
             columns = st.columns(2)
-            for index in range(len(directions.vectors)):
-                amount = columns[index % 2].slider(
-                    tr("explore.direction", lang, index=index + 1, share=float(directions.explained[index])),
-                    -SLIDER_RANGE, SLIDER_RANGE, 0.0, 0.1, key=_direction_key(index, key, version))
-                latent = latent + amount * directions.vectors[index]
+            amounts = [columns[index % 2].slider(
+                tr("explore.direction", lang, index=index + 1, share=float(directions.explained[index])),
+                -SLIDER_RANGE, SLIDER_RANGE, 0.0, 0.1, key=_direction_key(index, key, version))
+                for index in range(len(directions.vectors))]
+    latent = _point(base, z, amounts, directions)
     latent_state["current"] = latent  # the point shown: an interpolation can start or end here
     if label != shown_label or not np.array_equal(latent, shown):
         picture.image(_picture(handle, latent, label), caption=caption, width=PREVIEW_PIXELS, output_format="PNG")

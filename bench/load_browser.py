@@ -1,7 +1,7 @@
 """The load test's browser students: real headless Chromium sessions (Playwright, Debian's chromium) following the
 same lesson as the protocol clients, timing what a person sees: a slider key press until the explorer's new image is
-on the screen (drawn in the browser, gan_ui/live_latent.js), on the page's own clock. Run by bench/load_test.py as a worker process (its CPU, the browsers' included, is
-measured apart):
+on the screen (drawn in the browser, gan_ui/live_latent.js), on the page's own clock. Run by bench/load_test.py as a
+worker process (its CPU, the browsers' included, is measured apart):
 
     python -m bench.load_browser PLAN.json OUT.json
 """

@@ -2,7 +2,7 @@
 // here with onnxruntime-web's wasm backend, so a slider's new image needs no round trip to the class's server. The
 // point shown goes back to the server (setStateValue "point") a moment after the sliders stop, for the page's other
 // parts (an interpolation from "the live image"). Every text comes from the app's translation table, as text.
-const cache = (globalThis.__aulaGanLive ??= { runtime: null, models: new Map() });
+const cache = (globalThis.__aulaGanLive ??= { runtime: null, models: new Map(), loads: [] });  // loads: where each file came from
 
 // Its look, in the page once (the component is mounted in the page, not in a shadow root: the class names are its own).
 const STYLE = `
@@ -29,6 +29,66 @@ async function fetched(url) {
   return response;
 }
 
+// The runtime's files and the models, kept in this browser between visits (IndexedDB: unlike the Cache API it
+// needs no https, and a class's server is often plain http). Streamlit's media files send no caching headers, so
+// without this every reload of every student's tab fetched them again (3.8 MB of runtime and 1 to 10 MB a model).
+// A media address is named by its file's content (Streamlit's media file id), so a kept file is the file the server
+// would send. At most KEEP_BYTES are kept; the files used longest ago go first. Where IndexedDB is missing or
+// refuses (a private window), the files are simply fetched.
+const KEEP = { name: "aula-gan-files", bytes: 64e6 };
+let keptFiles = null;
+
+function request(made) {
+  return new Promise((resolve, reject) => { made.onsuccess = () => resolve(made.result); made.onerror = () => reject(made.error); });
+}
+
+function keptDatabase() {
+  keptFiles ??= (async () => {
+    const opening = indexedDB.open(KEEP.name, 1);
+    opening.onupgradeneeded = () => { opening.result.createObjectStore("files"); opening.result.createObjectStore("used"); };
+    return request(opening);
+  })();
+  return keptFiles;
+}
+
+async function keep(db, url, bytes) {
+  const write = db.transaction(["files", "used"], "readwrite");
+  write.objectStore("files").put(bytes, url);
+  write.objectStore("used").put({ at: Date.now(), size: bytes.byteLength }, url);
+  await new Promise((resolve, reject) => { write.oncomplete = resolve; write.onerror = () => reject(write.error); });
+  const uses = db.transaction("used").objectStore("used");
+  const [urls, seen] = await Promise.all([request(uses.getAllKeys()), request(uses.getAll())]);
+  let total = seen.reduce((sum, use) => sum + use.size, 0);
+  const oldest = urls.map((key, i) => [key, seen[i]]).sort((a, b) => a[1].at - b[1].at);
+  const drop = db.transaction(["files", "used"], "readwrite");
+  for (const [key, use] of oldest) {
+    if (total <= KEEP.bytes || key === url) break;
+    drop.objectStore("files").delete(key);
+    drop.objectStore("used").delete(key);
+    total -= use.size;
+  }
+}
+
+// A file's bytes: kept here from an earlier visit, or fetched (and then kept).
+async function fileBytes(url) {
+  let db = null;
+  try {
+    db = await keptDatabase();
+    const bytes = await request(db.transaction("files").objectStore("files").get(url));
+    if (bytes) {
+      db.transaction("used", "readwrite").objectStore("used").put({ at: Date.now(), size: bytes.byteLength }, url);
+      cache.loads.push({ url, from: "kept" });
+      return bytes;
+    }
+  } catch (error) {
+    db = null;  // no IndexedDB here: fetch
+  }
+  const bytes = await (await fetched(url)).arrayBuffer();
+  cache.loads.push({ url, from: "network" });
+  if (db) keep(db, url, bytes).catch(() => {});  // a full disk or a refusal: the file is still drawn from
+  return bytes;
+}
+
 async function gunzip(bytes) {
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
@@ -40,8 +100,8 @@ function runtime(urls) {
   if (!cache.runtime) {
     cache.runtime = (async () => {
       const [code, wasm] = await Promise.all([
-        fetched(urls.module).then((r) => r.arrayBuffer()),
-        fetched(urls.wasm).then((r) => r.arrayBuffer()).then((gz) => gunzip(new Uint8Array(gz)))]);
+        fileBytes(urls.module),
+        fileBytes(urls.wasm).then((gz) => gunzip(new Uint8Array(gz)))]);
       const ort = await import(URL.createObjectURL(new Blob([code], { type: "text/javascript" })));
       ort.env.wasm.numThreads = 1;
       ort.env.wasm.proxy = false;
@@ -58,7 +118,7 @@ function model(urls) {
   if (!cache.models.has(urls.model)) {
     const made = (async () => {
       const ort = await runtime(urls);
-      const bytes = new Uint8Array(await (await fetched(urls.model)).arrayBuffer());
+      const bytes = new Uint8Array(await fileBytes(urls.model));
       const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
       return { ort, session, queue: Promise.resolve() };
     })();

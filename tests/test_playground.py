@@ -283,10 +283,11 @@ def test_page_chooses_data_changes_a_learning_rate_mid_run_steps_only_d_and_runs
     at.button(key="pg.play").click().run()
     poll(at, lambda at: _playground(at).view().step >= 3, timeout=60, interval=0.3)
     at.select_slider(key="pg.d_lr").set_value(0.01).run()
-    poll(at, lambda at: any(name == "d_lr" for name, _, _ in _playground(at).view().applied), timeout=30,
-         interval=0.3)
-    captions = [c.value for c in at.caption]
-    assert any(caption.startswith(TEXTS["pg.d_lr"]["es"] + " = 0.01") for caption in captions), captions
+    # Applied, and drawn as applied: the change can be applied after a run drew the page; the next run says it.
+    said = TEXTS["pg.d_lr"]["es"] + " = 0.01"
+    poll(at, lambda at: any(name == "d_lr" for name, _, _ in _playground(at).view().applied)
+         and any(caption.value.startswith(said) for caption in at.caption), timeout=30, interval=0.3,
+         describe=lambda: [caption.value for caption in at.caption])
     assert float(_playground(at)._experiment.gan.d_optimizer.learning_rate) == pytest.approx(0.01)
     (_, _, applied_at), = _playground(at).view().applied
     assert applied_at > 3  # mid-run: the experiment kept its steps and weights

@@ -218,6 +218,15 @@ def test_explorer_sliders_gif_and_classes(app_url, browser, tmp_path, pretrained
     page.locator(".aula-live-caption").filter(has_text="The image of this point").wait_for(timeout=60_000)
     assert page.get_by_role("slider", name="Direction 1", exact=False).count() == 1
     assert page.get_by_role("slider", name="z[1]").input_value() == moved and live.picture(page) == picture
+
+    # --- a reload: the runtime and the models this browser fetched come from its own copy, not the server ------
+    fetched = {load["url"] for load in page.evaluate("window.__aulaGanLive.loads") if load["from"] == "network"}
+    assert len(fetched) >= 4, fetched  # the runtime's module and wasm, MNIST's model, the conditional MNIST's
+    page.reload()
+    live.wait_drawn(page)
+    loads = page.evaluate("window.__aulaGanLive.loads")
+    again = [load for load in loads if load["url"] in fetched]
+    assert len(again) >= 3 and all(load["from"] == "kept" for load in again), loads  # the runtime and a model
     page.close()
 
 

@@ -33,7 +33,7 @@ async function fetched(url) {
 // needs no https, and a class's server is often plain http). Streamlit's media files send no caching headers, so
 // without this every reload of every student's tab fetched them again (3.8 MB of runtime and 1 to 10 MB a model).
 // A media address is named by its file's content (Streamlit's media file id), so a kept file is the file the server
-// would send. At most KEEP_BYTES are kept; the files used longest ago go first. Where IndexedDB is missing or
+// would send. At most KEEP.bytes are kept; the files used longest ago go first. Where IndexedDB is missing or
 // refuses (a private window), the files are simply fetched.
 const KEEP = { name: "aula-gan-files", bytes: 64e6 };
 let keptFiles = null;

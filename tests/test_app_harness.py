@@ -3,7 +3,7 @@ run that outlives its timeout."""
 
 from __future__ import annotations
 
-import app_support  # noqa: F401 - installs the harness's wait
+import app_support  # installs the harness's wait
 import pytest
 from streamlit.testing.v1 import AppTest, local_script_runner
 

@@ -298,9 +298,9 @@ def _live_image_in_browser(handle: Generator, key: str, lang: str, urls: dict[st
 @st.fragment
 def _live_image_on_server(handle: Generator, key: str, lang: str) -> None:
     """Sliders and the image they drive, drawn by the server (gan_ui.live_latent says when). A fragment: moving a
-    slider reruns only this part of the page (the seed's controls above it are drawn by `latent_controls`). The image is drawn first, from the values the
-    widgets hold, and reaches the browser before the sliders' thirty-odd elements; should a widget give back
-    another value (none does today), the image is drawn again in its place."""
+    slider reruns only this part of the page (the seed's controls above it are drawn by `latent_controls`). The
+    image is drawn first, from the values the widgets hold, and reaches the browser before the sliders' thirty-odd
+    elements; should a widget give back another value (none does today), the image is drawn again in its place."""
     latent_state = _latent_state(handle, key)
     version = latent_state["version"]
     directions = directions_for(handle, key)

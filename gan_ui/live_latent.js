@@ -23,12 +23,6 @@ if (!document.getElementById("aula-live-style")) {
   document.head.append(Object.assign(document.createElement("style"), { id: "aula-live-style", textContent: STYLE }));
 }
 
-async function fetched(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${response.status} ${url}`);
-  return response;
-}
-
 // The runtime's files and the models, kept in this browser between visits (IndexedDB: unlike the Cache API it
 // needs no https, and a class's server is often plain http). Streamlit's media files send no caching headers, so
 // without this every reload of every student's tab fetched them again (3.8 MB of runtime and 1 to 10 MB a model).
@@ -83,7 +77,9 @@ async function fileBytes(url) {
   } catch (error) {
     db = null;  // no IndexedDB here: fetch
   }
-  const bytes = await (await fetched(url)).arrayBuffer();
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${response.status} ${url}`);
+  const bytes = await response.arrayBuffer();
   cache.loads.push({ url, from: "network" });
   if (db) keep(db, url, bytes).catch(() => {});  // a full disk or a refusal: the file is still drawn from
   return bytes;

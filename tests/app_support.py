@@ -116,6 +116,13 @@ def leftovers(at: AppTest, lang: str, other: str, texts_table: dict, allowed=())
 
 
 @pytest.fixture
+def server_drawn(monkeypatch):
+    """The explorer's live image drawn by the server (GAN_LIVE_IMAGE=server), as for a generator with no ONNX form: for
+    tests that read its picture or do not look at it (no export of each generator for the browser)."""
+    monkeypatch.setenv("GAN_LIVE_IMAGE", "server")
+
+
+@pytest.fixture
 def sessions_dir(tmp_path, monkeypatch):
     """A private sessions root and empty Streamlit caches; every run a test started is stopped afterwards."""
     monkeypatch.setenv("GAN_SESSIONS_DIR", str(tmp_path / "sessions"))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import streamlit as st
-from app_support import new_app
+from app_support import new_app, server_drawn  # noqa: F401 - a fixture
 
 from gan_core.i18n import TEXTS
 from gan_core.training.pretrained import bundled_generators
@@ -25,12 +25,6 @@ def explorer(_generators_loaded_once):
     at.switch_page(EXPLORE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-@pytest.fixture
-def server_drawn(monkeypatch):
-    """The live image drawn by the server (GAN_LIVE_IMAGE=server), as for a generator with no ONNX form."""
-    monkeypatch.setenv("GAN_LIVE_IMAGE", "server")
 
 
 def image_url(at) -> str:

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 import streamlit as st
-from app_support import new_app, poll, sessions_dir  # noqa: F401 - sessions_dir is a fixture
+from app_support import new_app, poll, server_drawn, sessions_dir  # noqa: F401 - fixtures
 
 from gan_core.data import images as imaging
 from gan_core.explore import projection
@@ -23,11 +23,10 @@ KEY = f"bundled:{NAME}"
 
 
 @pytest.fixture
-def explorer(sessions_dir, monkeypatch):  # noqa: F811 - the fixture imported above
+def explorer(sessions_dir, server_drawn, monkeypatch):  # noqa: F811 - the fixtures imported above
+    # The live image drawn by the server (server_drawn): these tests read its picture and move its sliders while a
+    # projection works; the browser's live image is tests/test_app_explore.py's.
     monkeypatch.setenv("GAN_PRETRAINED_DIR", str(PRETRAINED_DIR))
-    # The live image drawn by the server: these tests read its picture and move its sliders while a projection
-    # works; the browser's live image is tests/test_app_explore.py's.
-    monkeypatch.setenv("GAN_LIVE_IMAGE", "server")
     st.cache_resource.clear()
     at = new_app()
     at.run()

@@ -8,7 +8,7 @@ import numpy as np
 import onnx
 import onnxruntime
 import pytest
-from app_support import new_app, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
+from app_support import new_app, server_drawn, sessions_dir, texts  # noqa: F401 - fixtures
 
 from gan_core.explore.export import MAX_PAGE_BYTES, ONNX_OUTPUT, offline_page, onnx_bytes
 from gan_core.explore.generators import Generator
@@ -97,10 +97,8 @@ EXPLORE = "app_pages/explore.py"
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 @pytest.mark.slow
-def test_explorer_offers_the_take_home_downloads_of_bundled_generators(sessions_dir, lang, monkeypatch):
-    # The downloads, not the live image: drawn by the server, so the browser's model is not exported for each of the
-    # three generators (tests/test_app_explore.py tests that one)
-    monkeypatch.setenv("GAN_LIVE_IMAGE", "server")
+def test_explorer_offers_the_take_home_downloads_of_bundled_generators(sessions_dir, server_drawn, lang):
+    # The downloads, not the live image (tests/test_app_explore.py's): no browser export of each of three generators
     at = new_app()
     at.query_params["lang"] = lang
     at.run()

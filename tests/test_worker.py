@@ -56,7 +56,7 @@ def test_a_time_budget_that_ends_a_run_in_the_worker_ends_it_in_the_app_too(tmp_
     run = Run.create(tmp_path / "ana", recipe("fast", epochs=epochs, batch_size=32, max_images=32 * 6, clusters=0,
                                               max_minutes=0.3), owner="ana")
     run.start(scheduler)
-    # A poll that brings steps while the job still trains with its 100 epochs (its budget has not cut them yet): the
+    # A poll that brings steps while the job still trains with all its epochs (its budget has not cut them yet): the
     # app's copy knows the budget there, not only the epochs. (Once the budget is spent the job cuts its epochs and
     # clears its budget, still RUNNING while it saves; a poll in that window is the finished run's.)
     running = wait_until(lambda: ((snap := run.snapshot()).step and snap.images_per_sec > 0

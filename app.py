@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-# TensorFlow's start-up lines stay off the teacher's console (gan_core.training.device.import_tensorflow_quietly, run
+# TensorFlow's start-up lines stay off the teacher's console (gan_core.training.device.import_engine, run
 # when gan_core is first imported, here and in the training worker); a teacher who sets a level gets what it lets by.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 

@@ -3,10 +3,10 @@
 No Streamlit here: the app, the CLI and the benchmarks all use this library the same way.
 """
 
-from .training.device import choose_keras_backend, import_tensorflow_quietly
+from .training.device import choose_keras_backend, import_engine
 
 choose_keras_backend()  # before anything imports Keras: this process's backend (GAN_BACKEND; the app's: TensorFlow)
-import_tensorflow_quietly()  # before anything below imports TensorFlow
+import_engine()  # before anything below imports Keras or TensorFlow
 
 from .data.datasets import Dataset, load_dataset  # noqa: E402
 from .i18n import GanError, Message, tr  # noqa: E402

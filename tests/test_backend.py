@@ -263,3 +263,23 @@ def test_under_jax_training_goes_on_eagerly_when_the_jitted_step_fails_and_wgan_
     assert "compiled step failed, training without XLA" in done.stderr
     assert np.isfinite(result["g_loss"]) and result["trained"]
     assert result["wgan_jitted"] and np.isfinite(result["wgan_d_loss"]) and result["d_steps"] == 4  # 2 steps x 2
+
+
+def test_a_process_starts_keras_without_the_packages_it_would_load_for_features_gan_core_never_uses():
+    """gan_core.training.device.import_engine: a fresh process that imports gan_core has Keras and TensorFlow but not
+    scikit-learn, matplotlib or pandas (Keras loads them at its start when installed, a third of TensorFlow's start
+    here: bench/RESULTS.md), and a page that needs one imports it afterwards as usual."""
+    probe = ("import sys, gan_core, keras, tensorflow\n"
+             "print(sorted(name for name in ('sklearn', 'matplotlib', 'pandas') if name in sys.modules))\n"
+             "import numpy as np\n"
+             "from sklearn.decomposition import PCA\n"  # the explorer's principal directions
+             "from matplotlib.figure import Figure\n"  # the live page's charts
+             "import pandas\n"  # the playground's tables
+             "print(PCA(2).fit(np.eye(4)).n_components_, type(Figure()).__name__, len(pandas.DataFrame({'a': [1]})))\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines[0] == "[]", lines
+    assert lines[-1] == "2 Figure 1", lines

@@ -57,6 +57,29 @@ def runs_root(tmp_path_factory):
     return tmp_path_factory.mktemp("notebook-runs")
 
 
+@pytest.fixture(scope="module")
+def kernel():
+    """One Jupyter kernel for the module's notebooks, as a student's Jupyter would start it for the first: every
+    notebook after that starts with `%reset -f` (nothing it did not define itself is left to it, so a missing import
+    still fails) in its own folder. What the kernel keeps is Python's module cache: the second notebook's
+    `import keras` does not start TensorFlow again (5 CPU-s a notebook)."""
+    from jupyter_client.manager import KernelManager
+
+    previous = {key: os.environ.get(key) for key in ("TF_CPP_MIN_LOG_LEVEL", "CUDA_VISIBLE_DEVICES")}
+    os.environ.update(TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")  # the kernel inherits them
+    manager = KernelManager(kernel_name="python3")
+    try:
+        manager.start_kernel()
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    yield manager
+    manager.shutdown_kernel(now=True)
+
+
 def cell_index(notebook, tag: str) -> int:
     return next(i for i, cell in enumerate(notebook.cells) if tag in cell.metadata.get("tags", []))
 
@@ -91,12 +114,12 @@ def run_discriminator_logits(folder: Path, images, condition) -> np.ndarray:
     return np.asarray(discriminator([images, condition] if condition is not None else images, training=False))
 
 
-def execute_notebook(folder: Path, dataset: str, work: Path) -> dict:
+def execute_notebook(folder: Path, dataset: str, work: Path, kernel) -> dict:
     """Download the notebook of a run's (or a bundled generator's) folder as the app gives it (the zip), unzip it
-    and run it headless. Returns what it drew and held: "images" (its loaded G for fixed latents), "expected"
-    (Keras' images of the folder's generator.keras for the same latents), "handle" (that generator), "logits" (its
-    loaded D on discriminator_inputs), "steps_before"/"steps_after" (G's and D's optimizer steps when loaded and
-    after training), "outputs" (the cells' printed text)."""
+    and run it headless in `kernel`. Returns what it drew and held: "images" (its loaded G for fixed latents),
+    "expected" (Keras' images of the folder's generator.keras for the same latents), "handle" (that generator),
+    "logits" (its loaded D on discriminator_inputs), "steps_before"/"steps_after" (G's and D's optimizer steps when
+    loaded and after training), "outputs" (the cells' printed text)."""
     weights = f"generator_{folder.name}.keras"
     with zipfile.ZipFile(io.BytesIO(take_home_zip(folder, "en", "run", weights, work))) as archive:
         archive.extractall(work)
@@ -128,17 +151,13 @@ def execute_notebook(folder: Path, dataset: str, work: Path) -> dict:
         "training=False)))\n"
         f"np.save('check_steps_before.npy', {steps})"))
     notebook.cells.append(nbformat.v4.new_code_cell(f"np.save('check_steps_after.npy', {steps})"))
-    client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}})
-    previous = {key: os.environ.get(key) for key in ("TF_CPP_MIN_LOG_LEVEL", "CUDA_VISIBLE_DEVICES")}
-    os.environ.update(TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")  # the kernel inherits them
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(f"%reset -f\nimport os\nos.chdir({str(work)!r})"))
+    client = NotebookClient(notebook, km=kernel, timeout=300, kernel_name="python3")
     try:
         client.execute()
     finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        if client.kc is not None:
+            client.kc.stop_channels()
     outputs = "".join(str(output.get("text", "")) for cell in notebook.cells for output in cell.get("outputs", []))
     assert "trained generator loaded from" in outputs, outputs[-2000:]
     assert (work / "generator_continued.keras").is_file(), "it trained and saved"
@@ -150,9 +169,9 @@ def execute_notebook(folder: Path, dataset: str, work: Path) -> dict:
 
 @pytest.mark.parametrize("preset", ["mlp", "dcgan-tf", "cgan", "fast", "fast-rgb"])
 @pytest.mark.slow
-def test_notebook_rebuilds_the_run_loads_its_generator_and_trains(preset, runs_root, tmp_path):
+def test_notebook_rebuilds_the_run_loads_its_generator_and_trains(preset, runs_root, kernel, tmp_path):
     run = tiny_run(preset, runs_root)
-    result = execute_notebook(run.directory, run.config.dataset, tmp_path)
+    result = execute_notebook(run.directory, run.config.dataset, tmp_path, kernel)
     handle = result["handle"]
     assert result["images"].shape == result["expected"].shape == (6, *handle.image_shape)
     grouped = (run.directory / "clusters.npz").is_file()
@@ -202,10 +221,10 @@ def test_a_self_conditioned_run_without_its_groups_has_no_notebook(runs_root, tm
 
 
 @pytest.mark.slow
-def test_a_bundled_generators_notebook_loads_it_and_trains(tmp_path):
+def test_a_bundled_generators_notebook_loads_it_and_trains(kernel, tmp_path):
     from gan_core.training.pretrained import PRETRAINED_DIR
 
-    result = execute_notebook(PRETRAINED_DIR / "mnist-cgan", "mnist", tmp_path)
+    result = execute_notebook(PRETRAINED_DIR / "mnist-cgan", "mnist", tmp_path, kernel)
     assert float(np.abs(result["images"] - result["expected"]).max()) <= 1e-5
     # it ships without its D: the zip has no training state, and the notebook says D starts afresh
     assert not has_discriminator(PRETRAINED_DIR / "mnist-cgan")

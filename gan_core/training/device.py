@@ -97,25 +97,44 @@ def training_environment() -> dict:
     return env
 
 
-def import_tensorflow_quietly() -> None:
-    """TensorFlow's C++ start-up chatter (CUDA probing, oneDNN, CPU features, the graph remapper) is not for a
-    teacher's console, which should show the address, the teacher hint and errors. At TF_CPP_MIN_LOG_LEVEL 3 (the
-    app sets it unless the teacher set a level) its C++ log keeps to fatal errors; but the lines it writes while
-    loading, before its logging starts, ignore that level and go straight to the process's stderr, so that is closed
-    for the import. gan_core imports TensorFlow here first, so every process that uses it (the app, its training
-    worker) starts the same way; at any other level nothing changes."""
-    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") != QUIET_LEVEL or "tensorflow" in sys.modules:
+# Packages Keras imports at its start whenever they are installed, for features this project never uses: its
+# scikit-learn wrappers (sklearn), its image-gallery plot (matplotlib.pyplot) and pandas frames as fit's input
+# (pandas). Each import is guarded in Keras (`except ImportError`). They were a third of every TensorFlow start
+# here (bench/RESULTS.md, "What a process pays to start TensorFlow"), in every process that trains or checks a model.
+KERAS_UNUSED_EXTRAS = ("sklearn", "matplotlib", "pandas")
+
+
+def import_engine() -> None:
+    """Keras (and TensorFlow, its backend here) imported first, the same way in every process that uses gan_core
+    (the app, its training worker, a model check, the CLI):
+    - without KERAS_UNUSED_EXTRAS: they are held back while Keras starts, and importable afterwards as usual (a
+      page's chart imports matplotlib, the explorer scikit-learn, when they are needed);
+    - quietly at TF_CPP_MIN_LOG_LEVEL 3 (the app sets it unless the teacher set a level): TensorFlow's C++ start-up
+      chatter (CUDA probing, oneDNN, CPU features) is not for a teacher's console, which should show the address,
+      the teacher hint and errors. The lines it writes while loading, before its logging starts, ignore that level
+      and go straight to the process's stderr, so that is closed for the import; at any other level it is left
+      open."""
+    if "keras" in sys.modules:
         return
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # its Python side: retracing notices and the like
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
+    held_back = [name for name in KERAS_UNUSED_EXTRAS if name not in sys.modules]
+    for name in held_back:
+        sys.modules[name] = None  # `import name` raises ImportError while this stands
+    quiet = os.environ.get("TF_CPP_MIN_LOG_LEVEL") == QUIET_LEVEL
+    if quiet:
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)  # its Python side: retracing notices and the like
+        sys.stderr.flush()
+        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
     try:
-        import tensorflow  # noqa: F401
+        import keras  # noqa: F401 - with the TensorFlow backend, TensorFlow with it
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        if quiet:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
+        for name in held_back:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
 
 
 _configured = threading.Lock()

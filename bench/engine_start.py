@@ -1,8 +1,8 @@
-"""What a process pays to start the engine: `import gan_core` in a fresh Python, as the app, its training worker,
-a model check and the CLI each do, against the same import with scikit-learn, matplotlib and pandas loaded first (what
-Keras loaded at its start before gan_core.training.device.import_engine held them back). Pairs run in turn, A B A B,
-so a drift of the machine's speed falls on both; each child's CPU time comes from the kernel's accounting of that
-child (os.wait4), its peak memory from its own /proc/self/status (VmHWM) once the import is done.
+"""What a process pays to start the engine: `import gan_core` in a fresh Python, as the app, its training worker, a
+model check and the CLI each do, against the same import with scikit-learn, matplotlib, pandas and IPython loaded
+first (what Keras loaded at its start before gan_core.training.device.import_engine held them back). Pairs run in
+turn, A B A B, so a drift of the machine's speed falls on both; each child's CPU time comes from the kernel's
+accounting of that child (os.wait4), its peak memory from its own /proc/self/status (VmHWM) once the import is done.
 `python -m bench.engine_start [--pairs 6]`
 """
 
@@ -20,7 +20,7 @@ from bench.common import header
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = "import gan_core"
-BEFORE = "import sklearn, matplotlib.pyplot, pandas; import gan_core"  # what Keras' start imported with it
+BEFORE = "import sklearn, matplotlib.pyplot, pandas, IPython; import gan_core"  # what Keras' start imported with it
 PEAK = "\nprint(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])"  # kB
 
 

@@ -267,10 +267,10 @@ def test_under_jax_training_goes_on_eagerly_when_the_jitted_step_fails_and_wgan_
 
 def test_a_process_starts_keras_without_the_packages_it_would_load_for_features_gan_core_never_uses():
     """gan_core.training.device.import_engine: a fresh process that imports gan_core has Keras and TensorFlow but not
-    scikit-learn, matplotlib or pandas (Keras loads them at its start when installed, a third of TensorFlow's start
-    here: bench/RESULTS.md), and a page that needs one imports it afterwards as usual."""
+    scikit-learn, matplotlib, pandas or IPython (Keras loads them at its start when installed, a third of
+    TensorFlow's start here: bench/RESULTS.md), and a page that needs one imports it afterwards as usual."""
     probe = ("import sys, gan_core, keras, tensorflow\n"
-             "print(sorted(name for name in ('sklearn', 'matplotlib', 'pandas') if name in sys.modules))\n"
+             "print(sorted(name for name in ('sklearn', 'matplotlib', 'pandas', 'IPython') if name in sys.modules))\n"
              "import numpy as np\n"
              "from sklearn.decomposition import PCA\n"  # the explorer's principal directions
              "from matplotlib.figure import Figure\n"  # the live page's charts

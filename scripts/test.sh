@@ -18,4 +18,10 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 export TF_CPP_MIN_LOG_LEVEL=2
+# One TensorFlow thread per process (the tests' own, and the servers, training workers, kernels and checks they
+# start): the three workers and what they start already keep both cores busy, and two threads a process only made
+# them wait on each other. Whole suite, fresh clones, 2 cores: 632 s against 658 s, the workers' own CPU 592 against
+# 644 CPU-s (bench/RESULTS.md, "The suite in session 16"). A value of your own wins.
+export TF_NUM_INTRAOP_THREADS="${TF_NUM_INTRAOP_THREADS:-1}" TF_NUM_INTEROP_THREADS="${TF_NUM_INTEROP_THREADS:-1}"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" GAN_TF_THREADS="${GAN_TF_THREADS:-1}"
 python3 -m pytest -n "${GAN_TEST_WORKERS:-3}" --dist loadfile "$@"

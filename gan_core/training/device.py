@@ -100,8 +100,8 @@ def training_environment() -> dict:
 # Packages Keras imports at its start whenever they are installed, for features this project never uses: its
 # scikit-learn wrappers (sklearn), its image-gallery plot (matplotlib.pyplot), pandas frames as fit's input (pandas)
 # and its notebook display of a saved file's contents (IPython). Each import is guarded in Keras (`except
-# ImportError`). They were a third of every TensorFlow start here (bench/RESULTS.md, "What a process pays to start
-# TensorFlow"), in every process that trains or checks a model.
+# ImportError`). They were a third of every TensorFlow start here (bench/RESULTS.md, "The suite in session 16";
+# bench/engine_start.py), in every process that trains or checks a model.
 KERAS_UNUSED_EXTRAS = ("sklearn", "matplotlib", "pandas", "IPython")
 
 

@@ -226,6 +226,10 @@ def test_an_app_restart_reattaches_and_a_killed_worker_fails_then_resumes(regist
     epochs = 8  # long enough that a quick worker is still training when the pause and the kill reach it
     first = registry.start_run(session, _config(epochs=epochs), scheduler=registry.scheduler)
     _until(lambda: first.snapshot().epoch >= 1, "the first epoch")
+    # The epoch's record reaches the app before the actor has saved its checkpoint (the grid, the scores and the
+    # TensorBoard events come first): on a loaded machine the kill below once came in between, and there was nothing
+    # to resume from. The kill is meant to come after a checkpoint.
+    _until(lambda: first.folder.existing_checkpoint() is not None, "the first epoch's checkpoint")
     first.pause()  # keeps the job alive on the worker while the "app" goes away
     _until(lambda: first.snapshot().state == RunState.PAUSED, "the pause")
 

@@ -65,17 +65,11 @@ def kernel():
     `import keras` does not start TensorFlow again (5 CPU-s a notebook)."""
     from jupyter_client.manager import KernelManager
 
-    previous = {key: os.environ.get(key) for key in ("TF_CPP_MIN_LOG_LEVEL", "CUDA_VISIBLE_DEVICES")}
-    os.environ.update(TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")  # the kernel inherits them
     manager = KernelManager(kernel_name="python3")
-    try:
+    with pytest.MonkeyPatch.context() as patch:  # the kernel inherits them
+        patch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
+        patch.setenv("CUDA_VISIBLE_DEVICES", "")
         manager.start_kernel()
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     yield manager
     manager.shutdown_kernel(now=True)
 

@@ -108,6 +108,11 @@ def test_a_lost_worker_fails_its_run_frees_the_slot_and_the_next_run_gets_a_new_
     wait_until(lambda: run.snapshot().state == RunState.RUNNING, 120, "running again", interval=0.05)
     run.stop()
     assert run.wait(60) and run.snapshot().state == RunState.STOPPED
+    # The app goes away: the worker, which has held a finished, a stopped and a resumed job, ends by itself (a
+    # worker once stayed asleep here in TensorFlow's teardown, and close() had to kill it).
+    handle = worker.worker()
+    handle.close()
+    assert handle.process.returncode == 0
 
 
 @pytest.mark.slow

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from app_support import leftovers, new_app, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
 from PIL import Image
+from run_support import finished_session_run
 
-from gan_core import Run, new_run_id
+from gan_core import Run
 from gan_core.i18n import TEXTS
 from gan_core.server import housekeeping
-from gan_core.server.scheduler import Scheduler
 from gan_core.training.config import recipe
 from gan_ui import state
 
@@ -27,20 +27,14 @@ PAGES = ("app_pages/train.py", "app_pages/runs.py", "app_pages/data.py", "app_pa
 
 
 def _finished_runs(sessions_dir, session_id: str, learning_rates, **settings) -> list[Run]:
-    """Tiny real runs (64 MNIST images, 2 steps) trained side by side, as a past session left them on disk.
+    """Tiny real runs (64 MNIST images, 2 steps), as a past session left them on disk (copies: run_support).
     `settings`: a list of values per TrainConfig field, one per run."""
     runs = []
     for index, rate in enumerate(learning_rates):
-        chosen = {"batch_size": 32, **{name: values[index] for name, values in settings.items()}}
-        config = recipe("fast", dataset="mnist", epochs=1, max_images=64,
-                                        generator_optimizer={"name": "adam", "learning_rate": rate, "beta1": 0.5},
-                                        **chosen)
-        run = Run.create(sessions_dir / session_id / "runs" / new_run_id(), config, owner=session_id)
-        run.start(Scheduler(1))
-        runs.append(run)
-    for run in runs:
-        assert run.wait(180)
-        assert run.snapshot().state.value == "finished", run.snapshot().message
+        chosen = {name: values[index] for name, values in settings.items()}
+        runs.append(finished_session_run(sessions_dir, session_id,
+                                         generator_optimizer={"name": "adam", "learning_rate": rate, "beta1": 0.5},
+                                         **chosen))
     return sorted(runs, key=lambda run: run.run_id)
 
 

@@ -140,16 +140,12 @@ def test_a_finished_runs_page_and_the_explorer_offer_all_three_downloads(session
     explorer's "my runs" come the page, the ONNX file and its notebook."""
     import uuid
 
-    from gan_core import Run, new_run_id
+    from run_support import finished_session_run
+
     from gan_core.server import housekeeping
-    from gan_core.server.scheduler import Scheduler
-    from gan_core.training.config import recipe
 
     session_id = uuid.uuid4().hex
-    config = recipe("fast", dataset="mnist", epochs=1, max_images=64, batch_size=32)
-    run = Run.create(sessions_dir / session_id / "runs" / new_run_id(), config, owner=session_id)
-    run.start(Scheduler(1))
-    assert run.wait(180) and run.snapshot().state.value == "finished", run.snapshot().message
+    finished_session_run(sessions_dir, session_id)
     wanted = {TEXTS[f"export.{name}_button"]["es"] for name in ("page", "onnx", "notebook")}
 
     at = new_app()

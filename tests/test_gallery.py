@@ -13,25 +13,20 @@ import numpy as np
 import pytest
 import streamlit
 from app_support import class_app, no_bundled_generators, sessions_dir, texts, wait_until  # noqa: F401 - sessions_dir and no_bundled_generators are fixtures
+from run_support import finished_session_run
 
 from gan_core import GanError, Run
 from gan_core.server import classroom, housekeeping
 from gan_core.server.scheduler import Scheduler
-from gan_core.training.config import recipe
 from gan_core.training.run import RunState
-from gan_core.training.run_folder import new_run_id
 from gan_ui import charts, classroom_view, state
 
 pytestmark = pytest.mark.usefixtures("no_bundled_generators")
 
 
 def _finished_run(sessions_dir, session_id: str) -> Run:
-    """A tiny real run (64 MNIST images, 2 steps), finished, in the session's folder."""
-    config = recipe("fast", dataset="mnist", epochs=1, max_images=64, batch_size=32)
-    run = Run.create(sessions_dir / session_id / "runs" / new_run_id(), config, owner=session_id)
-    run.start(Scheduler(1))
-    assert run.wait(180) and run.snapshot().state.value == "finished", run.snapshot().message
-    return run
+    """A tiny real run (64 MNIST images, 2 steps), finished, in the session's folder (a copy: run_support)."""
+    return finished_session_run(sessions_dir, session_id)
 
 
 def _app(lang: str = "es", **query):

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from app_support import leftovers, new_app, sessions_dir, texts  # noqa: F401 - sessions_dir is a fixture
+from run_support import finished_run
 
 from gan_core import Dataset, GanError, Run, new_run_id
 from gan_core.i18n import TEXTS
@@ -32,12 +33,7 @@ NOW = time.mktime((2026, 3, 2, 12, 0, 0, 0, 0, -1))  # a Monday's class, local t
 def trained_run(tmp_path_factory) -> Path:
     """One real run (the fast recipe, 64 MNIST images, 2 steps) as a finished run leaves its folder; sessions below
     get copies of it."""
-    directory = tmp_path_factory.mktemp("template") / new_run_id()
-    config = recipe("fast", dataset="mnist", epochs=1, max_images=64, batch_size=32)
-    run = Run.create(directory, config, owner="a" * 32)
-    run.start(Scheduler(1))
-    assert run.wait(180) and run.snapshot().state == RunState.FINISHED, run.snapshot().message
-    return directory
+    return finished_run(tmp_path_factory.mktemp("template") / new_run_id(), owner="a" * 32).directory
 
 
 def make_session(root: Path, template: Path, seen: float, runs: int = 1, session_id: str | None = None) -> str:

@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 from app_support import start_app
+from run_support import finished_session_run
 
 from bench.app_server import server_env, stop_server
-from gan_core import Run, new_run_id
 from gan_core.server import housekeeping, retention
-from gan_core.server.scheduler import Scheduler
-from gan_core.training.config import recipe
 
 pytestmark = pytest.mark.browser
 
@@ -23,18 +21,11 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 
 
-def _finished_run(directory: Path, owner: str) -> None:
-    """A real run: the fast recipe on 64 MNIST images, 2 steps."""
-    run = Run.create(directory, recipe("fast", dataset="mnist", epochs=1, max_images=64, batch_size=32), owner=owner)
-    run.start(Scheduler(1))
-    assert run.wait(180) and run.snapshot().state.value == "finished", run.snapshot().message
-
-
 def test_a_student_reads_the_date_and_downloads_every_run_in_one_zip(tmp_path, browser):
     sessions = tmp_path / "sessions"
     student = housekeeping.new_session_id()
-    for _ in range(2):
-        _finished_run(sessions / student / "runs" / new_run_id(), student)
+    for _ in range(2):  # real runs (the fast recipe on 64 MNIST images, 2 steps): run_support
+        finished_session_run(sessions, student)
     housekeeping.touch_session(sessions / student)
     token = housekeeping.session_token(sessions, student)  # the address the server gave the student
     expected = {str(path.relative_to(sessions / student)): path.read_bytes()

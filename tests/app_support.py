@@ -7,8 +7,10 @@ import random
 import re
 import socket
 import subprocess
+import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 import pytest
@@ -41,9 +43,18 @@ def _wait_for_script_run(runner, timeout: float = 3) -> None:
             return
     finally:
         runner.on_event.disconnect(on_event)
+    where = _script_stacks()  # before the stop unwinds it: where the run was held
     runner.request_stop()
     runner.join()
-    raise RuntimeError(f"AppTest script run timed out after {timeout}(s)")
+    raise RuntimeError(f"AppTest script run timed out after {timeout}(s); where its thread was:\n{where}")
+
+
+def _script_stacks() -> str:
+    """The stacks of the threads running a page script now (Streamlit names them ScriptRunner.scriptThread)."""
+    frames = sys._current_frames()
+    return "\n".join(f"{thread.name}:\n" + "".join(traceback.format_stack(frames[thread.ident]))
+                     for thread in threading.enumerate()
+                     if thread.name.startswith("ScriptRunner") and thread.ident in frames) or "(no script thread)"
 
 
 local_script_runner.require_widgets_deltas = _wait_for_script_run

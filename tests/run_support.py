@@ -1,8 +1,8 @@
 """Real finished runs for the tests that need one on disk (a gallery card, the runs page's table, a download, a
 reload): each kind is trained once in a test process, then its folder is copied, since a run's folder is all a run
-is (gan_core.training.run_folder). A copy is the same as a second training of the same recipe would leave, less
-about 2 CPU-s of tracing and steps each: the suite made over thirty of them (the `slow` tests of the engine and the
-queue still train their own)."""
+is (gan_core.training.run_folder). A copy holds all that a finished training of that recipe leaves,
+for a file copy instead of 1.4-2.2 CPU-s of tracing and steps: 24 of the suite's 102 trainings were such runs (bench/RESULTS.md, session
+17). The tests that test training (the engine's, the queue's, the pages' Entrenar) still train their own."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ for a file copy instead of 1.4-2.2 CPU-s of tracing and steps: 24 of the suite's
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import shutil
 import tempfile
@@ -22,7 +23,6 @@ from gan_core.training.run_folder import new_run_id
 TINY = {"dataset": "mnist", "epochs": 1, "max_images": 64, "batch_size": 32}
 
 _templates: dict[str, Path] = {}  # the settings (as JSON) -> the folder of the run trained with them
-_root: list[Path] = []  # this process's folder of templates, removed when it ends
 
 
 def finished_run(directory: Path, owner: str = "local", preset: str = "fast", **settings) -> Run:
@@ -32,13 +32,10 @@ def finished_run(directory: Path, owner: str = "local", preset: str = "fast", **
     if template is None:
         template = _trained(preset, {**TINY, **settings})
         _templates[key] = template
-    directory = Path(directory)
     shutil.copytree(template, directory)
-    status_file = directory / "status.json"  # the one file that names its owner
-    status = json.loads(status_file.read_text())
-    status["owner"] = owner
-    status_file.write_text(json.dumps(status))
-    return Run.open(directory, owner=owner)
+    run = Run.open(directory, owner=owner)
+    run.save_status()  # status.json, the one file that names the owner, names the new one
+    return run
 
 
 def finished_session_run(sessions_dir: Path, session_id: str, **settings) -> Run:
@@ -46,11 +43,16 @@ def finished_session_run(sessions_dir: Path, session_id: str, **settings) -> Run
     return finished_run(Path(sessions_dir) / session_id / "runs" / new_run_id(), session_id, **settings)
 
 
+@functools.cache
+def _templates_folder() -> Path:
+    """This process's folder of templates, removed when it ends."""
+    folder = Path(tempfile.mkdtemp(prefix="gan-run-templates-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 def _trained(preset: str, settings: dict) -> Path:
-    if not _root:
-        _root.append(Path(tempfile.mkdtemp(prefix="gan-run-templates-")))
-        atexit.register(shutil.rmtree, _root[0], True)
-    run = Run.create(_root[0] / new_run_id(), recipe(preset, **settings), owner="template")
+    run = Run.create(_templates_folder() / new_run_id(), recipe(preset, **settings), owner="template")
     run.start(Scheduler(1))
     assert run.wait(180), "the template run did not finish in time"
     snap = run.snapshot()

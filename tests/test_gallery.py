@@ -15,18 +15,13 @@ import streamlit
 from app_support import class_app, no_bundled_generators, sessions_dir, texts, wait_until  # noqa: F401 - sessions_dir and no_bundled_generators are fixtures
 from run_support import finished_session_run
 
-from gan_core import GanError, Run
+from gan_core import GanError
 from gan_core.server import classroom, housekeeping
 from gan_core.server.scheduler import Scheduler
 from gan_core.training.run import RunState
 from gan_ui import charts, classroom_view, state
 
 pytestmark = pytest.mark.usefixtures("no_bundled_generators")
-
-
-def _finished_run(sessions_dir, session_id: str) -> Run:
-    """A tiny real run (64 MNIST images, 2 steps), finished, in the session's folder (a copy: run_support)."""
-    return finished_session_run(sessions_dir, session_id)
 
 
 def _app(lang: str = "es", **query):
@@ -124,7 +119,7 @@ def test_charts_carry_a_slim_copy_of_streamlits_template():
 
 
 def test_a_card_is_made_once_per_change_for_every_viewer(sessions_dir, monkeypatch):
-    run = _finished_run(sessions_dir, uuid.uuid4().hex)
+    run = finished_session_run(sessions_dir, uuid.uuid4().hex)
     made = []
     real = classroom_view._card_content
     monkeypatch.setattr(classroom_view, "_card_content", lambda run, lang: made.append(lang) or real(run, lang))
@@ -145,7 +140,7 @@ def test_a_card_is_made_once_per_change_for_every_viewer(sessions_dir, monkeypat
 def test_forty_viewers_asking_at_once_for_a_card_never_made_make_it_once(sessions_dir, monkeypatch):
     """A share arrives and forty pages are drawn again at the same moment: one viewer makes the card, the others wait
     for it (or keep the card they had) instead of each making the same pictures."""
-    run = _finished_run(sessions_dir, uuid.uuid4().hex)
+    run = finished_session_run(sessions_dir, uuid.uuid4().hex)
     made, arrived = [], []
     real = classroom_view._card_content
 
@@ -171,7 +166,7 @@ def test_no_timer_ticks_on_a_gallery_where_nothing_trains(sessions_dir, monkeypa
     nothing, notices new shares. While one run trains, only its card ticks; paused (or queued), it has nothing new
     to show and no timer, and the watcher looks every GALLERY_WATCH_SECONDS for it to train again."""
     session_id = uuid.uuid4().hex
-    run = _finished_run(sessions_dir, session_id)
+    run = finished_session_run(sessions_dir, session_id)
     shared = classroom.Gallery(sessions_dir)
     shared.share(session_id, run.run_id, "Ada")
     recorder = FragmentRecorder()
@@ -226,7 +221,7 @@ def test_the_page_is_drawn_again_only_when_its_cards_change_or_an_untimed_cards_
     looks, redraws the page; a ticking card's run that pauses, stops or ends does not (the card draws that on its
     next tick); a share added, renamed or hidden does."""
     session_id = uuid.uuid4().hex
-    run = _finished_run(sessions_dir, session_id)
+    run = finished_session_run(sessions_dir, session_id)
     shared = classroom.Gallery(sessions_dir)
     share = shared.share(session_id, run.run_id, "Ada")
     layout = classroom_view._gallery_layout(classroom_view.gallery().shares())
@@ -259,7 +254,7 @@ def test_an_outdated_page_is_drawn_again_at_most_every_thirty_seconds(sessions_d
     """In a class's first minutes shares come every few seconds: a viewer's page is drawn again at the first watch
     GALLERY_REDRAW_SECONDS after its last draw, not at every watch."""
     session_id = uuid.uuid4().hex
-    run = _finished_run(sessions_dir, session_id)
+    run = finished_session_run(sessions_dir, session_id)
     classroom.Gallery(sessions_dir).share(session_id, run.run_id, "Ada")
     reruns = []
     recorder = FragmentRecorder()
@@ -319,7 +314,7 @@ def test_a_long_nickname_gets_the_message_in_the_page(sessions_dir):
 
 
 def _shared_run_in_page(at, sessions_dir, nickname: str) -> str:
-    run = _finished_run(sessions_dir, at.session_state["session_id"])
+    run = finished_session_run(sessions_dir, at.session_state["session_id"])
     at.session_state["run_ids"] = [run.run_id]
     at.session_state["current_run"] = run.run_id
     at.run()
@@ -333,7 +328,7 @@ def _shared_run_in_page(at, sessions_dir, nickname: str) -> str:
 def test_nicknames_written_before_the_rules_are_shown_as_text_on_every_page(sessions_dir):
     """A gallery file from before these rules, with the attacks in it: every surface shows them as text."""
     session_id = uuid.uuid4().hex
-    run = _finished_run(sessions_dir, session_id)
+    run = finished_session_run(sessions_dir, session_id)
     hostile = "![](//evil.example/x) :red[**P**]"
     (sessions_dir / classroom.GALLERY_FILE).write_text(json.dumps([{
         "share_id": "a" * 16, "session_id": session_id, "run_id": run.run_id, "nickname": hostile,
@@ -356,7 +351,7 @@ def test_nicknames_written_before_the_rules_are_shown_as_text_on_every_page(sess
 
 def test_hidden_stays_hidden_by_run_and_by_nickname_until_the_teacher_shows_it(sessions_dir):
     ana, bea = uuid.uuid4().hex, uuid.uuid4().hex
-    ana_run, bea_run = _finished_run(sessions_dir, ana), _finished_run(sessions_dir, bea)
+    ana_run, bea_run = finished_session_run(sessions_dir, ana), finished_session_run(sessions_dir, bea)
     shared = classroom.Gallery(sessions_dir)
     share = shared.share(ana, ana_run.run_id, "Ana")
     shared.set_hidden(share.share_id, True)
@@ -385,7 +380,7 @@ def test_hidden_stays_hidden_by_run_and_by_nickname_until_the_teacher_shows_it(s
 
 def test_the_projector_address_names_the_share_never_the_session(sessions_dir):
     session_id = uuid.uuid4().hex
-    run = _finished_run(sessions_dir, session_id)
+    run = finished_session_run(sessions_dir, session_id)
     share = classroom.Gallery(sessions_dir).share(session_id, run.run_id, "Ada")
     token = housekeeping.session_token(sessions_dir, session_id)
 
